@@ -1,0 +1,274 @@
+/*
+ * tokenizer.h: a streaming HTML tokenizer after the WHATWG HTML standard,
+ * section 13.2.5 "Tokenization".
+ *
+ * It is fed chunks of any size and gives the same tokens for every
+ * chunking.  Tokens point into the input or into the tokenizer's own
+ * buffers and are valid only during the callback.  Each token carries the
+ * stream offsets of the bytes it came from, so that a caller can copy
+ * unchanged markup out byte for byte.
+ */
+#ifndef HEADER_CONSENT_TOKENIZER_H
+#define HEADER_CONSENT_TOKENIZER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
+
+/* Parse errors, with the standard's names. */
+#define CONSENT__TOK_ERROR_MAP(XX)                                        \
+  XX(ABRUPT_CLOSING_OF_EMPTY_COMMENT, "abrupt-closing-of-empty-comment")  \
+  XX(ABRUPT_DOCTYPE_PUBLIC_IDENTIFIER, "abrupt-doctype-public-identifier")\
+  XX(ABRUPT_DOCTYPE_SYSTEM_IDENTIFIER, "abrupt-doctype-system-identifier")\
+  XX(ABSENCE_OF_DIGITS_IN_NUMERIC_CHARACTER_REFERENCE,                    \
+     "absence-of-digits-in-numeric-character-reference")                  \
+  XX(CDATA_IN_HTML_CONTENT, "cdata-in-html-content")                      \
+  XX(CHARACTER_REFERENCE_OUTSIDE_UNICODE_RANGE,                           \
+     "character-reference-outside-unicode-range")                         \
+  XX(CONTROL_CHARACTER_IN_INPUT_STREAM,                                   \
+     "control-character-in-input-stream")                                 \
+  XX(CONTROL_CHARACTER_REFERENCE, "control-character-reference")          \
+  XX(DUPLICATE_ATTRIBUTE, "duplicate-attribute")                          \
+  XX(END_TAG_WITH_ATTRIBUTES, "end-tag-with-attributes")                  \
+  XX(END_TAG_WITH_TRAILING_SOLIDUS, "end-tag-with-trailing-solidus")      \
+  XX(EOF_BEFORE_TAG_NAME, "eof-before-tag-name")                          \
+  XX(EOF_IN_CDATA, "eof-in-cdata")                                        \
+  XX(EOF_IN_COMMENT, "eof-in-comment")                                    \
+  XX(EOF_IN_DOCTYPE, "eof-in-doctype")                                    \
+  XX(EOF_IN_SCRIPT_HTML_COMMENT_LIKE_TEXT,                                \
+     "eof-in-script-html-comment-like-text")                              \
+  XX(EOF_IN_TAG, "eof-in-tag")                                            \
+  XX(INCORRECTLY_CLOSED_COMMENT, "incorrectly-closed-comment")            \
+  XX(INCORRECTLY_OPENED_COMMENT, "incorrectly-opened-comment")            \
+  XX(INVALID_CHARACTER_SEQUENCE_AFTER_DOCTYPE_NAME,                       \
+     "invalid-character-sequence-after-doctype-name")                     \
+  XX(INVALID_FIRST_CHARACTER_OF_TAG_NAME,                                 \
+     "invalid-first-character-of-tag-name")                               \
+  XX(MISSING_ATTRIBUTE_VALUE, "missing-attribute-value")                  \
+  XX(MISSING_DOCTYPE_NAME, "missing-doctype-name")                        \
+  XX(MISSING_DOCTYPE_PUBLIC_IDENTIFIER,                                   \
+     "missing-doctype-public-identifier")                                 \
+  XX(MISSING_DOCTYPE_SYSTEM_IDENTIFIER,                                   \
+     "missing-doctype-system-identifier")                                 \
+  XX(MISSING_END_TAG_NAME, "missing-end-tag-name")                        \
+  XX(MISSING_QUOTE_BEFORE_DOCTYPE_PUBLIC_IDENTIFIER,                      \
+     "missing-quote-before-doctype-public-identifier")                    \
+  XX(MISSING_QUOTE_BEFORE_DOCTYPE_SYSTEM_IDENTIFIER,                      \
+     "missing-quote-before-doctype-system-identifier")                    \
+  XX(MISSING_SEMICOLON_AFTER_CHARACTER_REFERENCE,                         \
+     "missing-semicolon-after-character-reference")                       \
+  XX(MISSING_WHITESPACE_AFTER_DOCTYPE_PUBLIC_KEYWORD,                     \
+     "missing-whitespace-after-doctype-public-keyword")                   \
+  XX(MISSING_WHITESPACE_AFTER_DOCTYPE_SYSTEM_KEYWORD,                     \
+     "missing-whitespace-after-doctype-system-keyword")                   \
+  XX(MISSING_WHITESPACE_BEFORE_DOCTYPE_NAME,                              \
+     "missing-whitespace-before-doctype-name")                            \
+  XX(MISSING_WHITESPACE_BETWEEN_ATTRIBUTES,                               \
+     "missing-whitespace-between-attributes")                             \
+  XX(MISSING_WHITESPACE_BETWEEN_DOCTYPE_PUBLIC_AND_SYSTEM_IDENTIFIERS,    \
+     "missing-whitespace-between-doctype-public-and-system-identifiers")  \
+  XX(NESTED_COMMENT, "nested-comment")                                    \
+  XX(NONCHARACTER_CHARACTER_REFERENCE, "noncharacter-character-reference")\
+  XX(NONCHARACTER_IN_INPUT_STREAM, "noncharacter-in-input-stream")        \
+  XX(NULL_CHARACTER_REFERENCE, "null-character-reference")                \
+  XX(SURROGATE_CHARACTER_REFERENCE, "surrogate-character-reference")      \
+  XX(SURROGATE_IN_INPUT_STREAM, "surrogate-in-input-stream")              \
+  XX(UNEXPECTED_CHARACTER_AFTER_DOCTYPE_SYSTEM_IDENTIFIER,                \
+     "unexpected-character-after-doctype-system-identifier")              \
+  XX(UNEXPECTED_CHARACTER_IN_ATTRIBUTE_NAME,                              \
+     "unexpected-character-in-attribute-name")                            \
+  XX(UNEXPECTED_CHARACTER_IN_UNQUOTED_ATTRIBUTE_VALUE,                    \
+     "unexpected-character-in-unquoted-attribute-value")                  \
+  XX(UNEXPECTED_EQUALS_SIGN_BEFORE_ATTRIBUTE_NAME,                        \
+     "unexpected-equals-sign-before-attribute-name")                      \
+  XX(UNEXPECTED_NULL_CHARACTER, "unexpected-null-character")              \
+  XX(UNEXPECTED_QUESTION_MARK_INSTEAD_OF_TAG_NAME,                        \
+     "unexpected-question-mark-instead-of-tag-name")                      \
+  XX(UNEXPECTED_SOLIDUS_IN_TAG, "unexpected-solidus-in-tag")              \
+  XX(UNKNOWN_NAMED_CHARACTER_REFERENCE,                                   \
+     "unknown-named-character-reference")
+
+enum consent__tok_error {
+#define CONSENT__TOK_ERROR_ENUM(name, str) CONSENT__ERR_##name,
+  CONSENT__TOK_ERROR_MAP(CONSENT__TOK_ERROR_ENUM)
+#undef CONSENT__TOK_ERROR_ENUM
+  CONSENT__ERR_COUNT
+};
+
+/* The standard's name of a parse error. */
+const char *consent__tok_error_name(enum consent__tok_error code);
+
+enum consent__tok_kind {
+  CONSENT__TOK_DOCTYPE = 1,
+  CONSENT__TOK_START,
+  CONSENT__TOK_END,
+  CONSENT__TOK_COMMENT,
+  CONSENT__TOK_TEXT
+};
+
+/* States a tokenizer can be started in (the html5lib tests do). */
+enum consent__tok_initial {
+  CONSENT__TOK_IN_DATA,
+  CONSENT__TOK_IN_RCDATA,
+  CONSENT__TOK_IN_RAWTEXT,
+  CONSENT__TOK_IN_SCRIPT_DATA,
+  CONSENT__TOK_IN_PLAINTEXT,
+  CONSENT__TOK_IN_CDATA
+};
+
+/* Option bits. */
+#define CONSENT__TOKF_TEXT      0x01u /* emit character tokens */
+#define CONSENT__TOKF_COMMENTS  0x02u /* record the text of comments */
+#define CONSENT__TOKF_ATTRS     0x04u /* record attributes of every tag */
+#define CONSENT__TOKF_TREE      0x08u /* switch content states by tag name
+                                        as a tree builder would */
+#define CONSENT__TOKF_SCRIPTING 0x10u /* with TREE: noscript is raw text */
+
+struct consent__attr {
+  const char *name;
+  size_t name_len;
+  const char *value;
+  size_t value_len;
+};
+
+struct consent__token {
+  enum consent__tok_kind kind;
+  uint64_t raw_start; /* stream offset of the token's first byte */
+  uint64_t raw_end;   /* stream offset just past its last byte */
+  /* Tags: lowercase tag name.  DOCTYPE: the name (see has_name). */
+  const char *name;
+  size_t name_len;
+  /* Tags: the attributes, when recorded (attrs_recorded). */
+  const struct consent__attr *attrs;
+  size_t nattrs;
+  /* Comments, character tokens: the (decoded) text. */
+  const char *data;
+  size_t data_len;
+  /* DOCTYPE identifiers. */
+  const char *public_id;
+  size_t public_id_len;
+  const char *system_id;
+  size_t system_id_len;
+  unsigned self_closing : 1;
+  unsigned attrs_recorded : 1;
+  unsigned truncated : 1;   /* a recorded field hit the token limit */
+  unsigned has_name : 1;
+  unsigned has_public_id : 1;
+  unsigned has_system_id : 1;
+  unsigned force_quirks : 1;
+};
+
+struct consent__tokenizer;
+
+/* Returns 0 to go on, non-zero to stop the tokenizer. */
+typedef int (*consent__tok_token_fn)(void *ud,
+                                     const struct consent__token *tok);
+/* Whether to record the attributes of a tag (name is lowercase). */
+typedef int (*consent__tok_want_fn)(void *ud, const char *name,
+                                    size_t len, int end_tag);
+typedef void (*consent__tok_error_fn)(void *ud,
+                                      enum consent__tok_error code,
+                                      uint64_t offset);
+typedef const unsigned char *(*consent__tok_state)(
+    struct consent__tokenizer *t, const unsigned char *p,
+    const unsigned char *e);
+
+#define CONSENT__TOK_MAX_FOREIGN 256
+
+struct consent__foreign {
+  uint32_t hash;      /* of the lowercase tag name */
+  uint8_t ns;         /* 1 svg, 2 mathml */
+  uint8_t html_ip;    /* an HTML integration point */
+};
+
+struct consent__tokenizer {
+  /* Set by the caller after init. */
+  consent__tok_token_fn on_token;
+  consent__tok_want_fn want_attrs;
+  consent__tok_error_fn on_error;
+  void *ud;
+  unsigned flags;
+  size_t max_token;
+
+  consent__tok_state state;
+  consent__tok_state ret;       /* character reference return state */
+  consent__tok_state raw;       /* state an end-tag attempt returns to */
+  const unsigned char *chunk;   /* start of the current chunk */
+  uint64_t base;                /* stream offset of chunk[0] */
+  uint64_t tok_start;           /* offset of the current token's '<' */
+  int status;                   /* 0, or why the tokenizer stopped */
+  unsigned eof : 1;
+  unsigned done : 1;
+  unsigned skip_lf : 1;         /* a CR ended the last chunk */
+  unsigned stop : 1;
+
+  /* The tag being built. */
+  enum consent__tok_kind tag_kind;
+  unsigned self_closing : 1;
+  unsigned rec_attrs : 1;
+  unsigned truncated : 1;
+  unsigned attr_dropped : 1;    /* the current attribute is a duplicate */
+  size_t used;                  /* bytes recorded for this token */
+  struct consent__buf name;
+  struct consent__buf abuf;     /* attribute names and values */
+  size_t *aoff;                 /* per attribute: name off, len, value
+                                   off, len */
+  size_t nattrs, attrs_cap;
+  struct consent__attr *attrs;
+  size_t attrs_ptr_cap;
+
+  /* Comments and DOCTYPEs. */
+  struct consent__buf comment;
+  struct consent__buf pub, sys;
+  unsigned has_name : 1;
+  unsigned has_pub : 1;
+  unsigned has_sys : 1;
+  unsigned quirks : 1;
+
+  /* Look-ahead and temporary buffers. */
+  unsigned char tmp[48];
+  size_t tmp_len;
+  unsigned ent_lo, ent_hi, ent_match, ent_match_len;
+  uint32_t code;
+  unsigned char kw_len;
+  const char *kw;
+  unsigned char last_start[32];
+  size_t last_start_len;
+
+  /* Foreign content, for the tree-builder emulation. */
+  struct consent__foreign foreign[CONSENT__TOK_MAX_FOREIGN];
+  unsigned nforeign;
+  unsigned foreign_overflow;
+
+  /* UTF-8 sequence cut at a chunk end, for input-stream errors. */
+  unsigned char u8[4];
+  unsigned u8_len, u8_need;
+  uint64_t u8_off;
+};
+
+/* Prepares t with the given option bits; max_token bounds the bytes one
+ * token may record (past it the token is marked truncated). */
+void consent__tok_init(struct consent__tokenizer *t, unsigned flags,
+                       size_t max_token);
+void consent__tok_free(struct consent__tokenizer *t);
+
+/* Starts the tokenizer in another state; last_start (may be NULL) is the
+ * last start tag emitted, for "appropriate end tag" checks. */
+void consent__tok_set_state(struct consent__tokenizer *t,
+                            enum consent__tok_initial state,
+                            const char *last_start, size_t len);
+
+/* Feeds bytes.  Returns 0, or the consent_status that stopped it. */
+int consent__tok_feed(struct consent__tokenizer *t, const char *data,
+                      size_t len);
+
+/* Feeds the end of the input. */
+int consent__tok_finish(struct consent__tokenizer *t);
+
+/* Stream offset of the first byte the tokenizer may still need: the
+ * start of an unfinished tag, comment or DOCTYPE, or the current
+ * position.  Bytes before it are settled. */
+uint64_t consent__tok_settled(const struct consent__tokenizer *t);
+
+#endif /* HEADER_CONSENT_TOKENIZER_H */

@@ -1,0 +1,22 @@
+/* util.h: small helpers shared by the library's modules. */
+#ifndef HEADER_CONSENT_UTIL_H
+#define HEADER_CONSENT_UTIL_H
+
+#include <stddef.h>
+
+/* A growable byte buffer.  data is NULL until the first append. */
+struct consent__buf {
+  char *data;
+  size_t len;
+  size_t cap;
+};
+
+/* Makes room for n more bytes.  Returns 0, or -1 when out of memory. */
+int consent__buf_reserve(struct consent__buf *b, size_t n);
+
+/* Appends n bytes.  Returns 0, or -1 when out of memory. */
+int consent__buf_append(struct consent__buf *b, const void *p, size_t n);
+
+void consent__buf_free(struct consent__buf *b);
+
+#endif /* HEADER_CONSENT_UTIL_H */
