@@ -198,11 +198,13 @@ consent_rewrite(const consent_gate_t *gate, const char *in, size_t len,
   consent_rewriter_t *rw;
   consent_status st;
 
-  if (out == NULL || (in == NULL && len > 0))
+  if (out == NULL)
     return CONSENT_E_INVAL;
   *out = NULL;
   if (out_len != NULL)
     *out_len = 0;
+  if (in == NULL && len > 0)
+    return CONSENT_E_INVAL;
   st = consent_rewriter_new(gate, collect_sink, &c, &rw);
   if (st != CONSENT_OK)
     return st;

@@ -1,1 +1,222 @@
-int main(void){return 0;}
+/*
+ * test-api.c: the public interface, through the shared library: versions,
+ * status messages, handles, the streaming contract and its errors.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <consent.h>
+
+#include "../tools/gen.h"
+#include "tap.h"
+
+struct sink {
+  char *data;
+  size_t len, cap;
+  int fail_after; /* fail the call after this many bytes (0: never) */
+  int calls;
+};
+
+static int
+sink(const char *buf, size_t len, void *ud)
+{
+  struct sink *s = ud;
+
+  s->calls++;
+  if (s->fail_after && s->len + len > (size_t)s->fail_after)
+    return 1;
+  if (s->len + len > s->cap) {
+    s->cap = (s->len + len) * 2;
+    s->data = realloc(s->data, s->cap);
+    if (s->data == NULL)
+      abort();
+  }
+  memcpy(s->data + s->len, buf, len);
+  s->len += len;
+  return 0;
+}
+
+static void
+test_version(void)
+{
+  char want[32];
+
+  snprintf(want, sizeof(want), "%d.%d.%d", CONSENT_VERSION_MAJOR,
+           CONSENT_VERSION_MINOR, CONSENT_VERSION_PATCH);
+  tap_ok(strcmp(consent_version(), CONSENT_VERSION_STRING) == 0 &&
+         strcmp(want, CONSENT_VERSION_STRING) == 0,
+         "consent_version() is %s", consent_version());
+  tap_ok(consent_version_num() == CONSENT_VERSION_NUM &&
+         CONSENT_VERSION_NUMBER == CONSENT_VERSION_NUM,
+         "consent_version_num() is 0x%06x", consent_version_num());
+  tap_ok(CONSENT_AT_LEAST_VERSION(0, 1, 0) &&
+         !CONSENT_AT_LEAST_VERSION(CONSENT_VERSION_MAJOR + 1, 0, 0),
+         "CONSENT_AT_LEAST_VERSION");
+}
+
+static void
+test_strerror(void)
+{
+  int i, distinct = 1;
+
+  for (i = 0; i < CONSENT__STATUS_END; i++) {
+    const char *m = consent_strerror((consent_status)i);
+    int j;
+    for (j = 0; j < i; j++)
+      if (strcmp(m, consent_strerror((consent_status)j)) == 0)
+        distinct = 0;
+  }
+  tap_ok(distinct, "every status has its own message");
+  tap_ok(strcmp(consent_strerror(CONSENT_OK), "success") == 0,
+         "CONSENT_OK is \"success\"");
+  tap_ok(strcmp(consent_strerror((consent_status)9999), "unknown status")
+         == 0 && strcmp(consent_strerror((consent_status)-1),
+                        "unknown status") == 0,
+         "unknown codes give \"unknown status\"");
+}
+
+static void
+test_handles(void)
+{
+  consent_config_t *c = NULL;
+  consent_gate_t *g = NULL;
+  consent_rewriter_t *rw = NULL;
+  struct sink s = { 0 };
+
+  consent_config_free(NULL);
+  consent_gate_free(NULL);
+  consent_rewriter_free(NULL);
+  consent_free(NULL);
+  tap_ok(1, "_free(NULL) is a no-op for every handle");
+  tap_ok(consent_config_new(NULL) == CONSENT_E_INVAL,
+         "config_new(NULL) is E_INVAL");
+  tap_ok(consent_config_new(&c) == CONSENT_OK, "config_new");
+  tap_ok(consent_config_set_max_buffer(c, 100) == CONSENT_E_INVAL &&
+         consent_config_set_max_buffer(NULL, 1 << 20) == CONSENT_E_INVAL &&
+         consent_config_set_max_buffer(c, 8192) == CONSENT_OK,
+         "set_max_buffer checks its arguments");
+  tap_ok(consent_gate_new(c, NULL) == CONSENT_E_INVAL, "gate_new(c, NULL)");
+  tap_ok(consent_gate_new(c, &g) == CONSENT_OK, "gate_new");
+  consent_config_free(c); /* the gate does not depend on it */
+  tap_ok(consent_rewriter_new(g, NULL, NULL, &rw) == CONSENT_E_INVAL &&
+         rw == NULL, "rewriter_new without a sink is E_INVAL");
+  tap_ok(consent_rewriter_new(NULL, sink, &s, &rw) == CONSENT_E_INVAL,
+         "rewriter_new without a gate is E_INVAL");
+  tap_ok(consent_rewriter_new(g, sink, &s, &rw) == CONSENT_OK,
+         "rewriter_new");
+  tap_ok(consent_rewriter_write(rw, NULL, 1) == CONSENT_E_INVAL &&
+         consent_rewriter_write(rw, NULL, 0) == CONSENT_OK,
+         "write(NULL, 1) is E_INVAL, write(NULL, 0) is fine");
+  tap_ok(consent_rewriter_write(rw, "<p>hi", 5) == CONSENT_OK &&
+         consent_rewriter_end(rw) == CONSENT_OK &&
+         s.len == 5 && memcmp(s.data, "<p>hi", 5) == 0,
+         "a small page passes through");
+  tap_ok(consent_rewriter_write(rw, "x", 1) == CONSENT_E_FINISHED &&
+         consent_rewriter_end(rw) == CONSENT_E_FINISHED &&
+         strlen(consent_rewriter_errmsg(rw)) > 0,
+         "after end: E_FINISHED with a message");
+  consent_rewriter_free(rw);
+  consent_gate_free(g);
+  free(s.data);
+}
+
+static void
+test_sink_failure(void)
+{
+  consent_gate_t *g;
+  consent_rewriter_t *rw;
+  struct sink s = { 0 };
+
+  s.fail_after = 3;
+  consent_gate_new(NULL, &g);
+  consent_rewriter_new(g, sink, &s, &rw);
+  tap_ok(consent_rewriter_write(rw, "<p>hello", 8) == CONSENT_E_SINK,
+         "a failing sink gives E_SINK");
+  tap_ok(consent_rewriter_write(rw, "x", 1) == CONSENT_E_FAILED &&
+         consent_rewriter_end(rw) == CONSENT_E_FAILED,
+         "the rewriter stays failed afterwards");
+  tap_ok(strstr(consent_rewriter_errmsg(rw), "output callback") != NULL,
+         "its message names the first error: %s",
+         consent_rewriter_errmsg(rw));
+  consent_rewriter_free(rw);
+  consent_gate_free(g);
+  free(s.data);
+}
+
+/* Passthrough: for pages and garbage, in any chunking, output ==
+ * input, and every byte is out before write() returns. */
+static void
+test_passthrough(void)
+{
+  static char in[200000];
+  consent_gate_t *g;
+  struct gen gn;
+  int seed, ok = 1, prompt = 1;
+  size_t n;
+
+  consent_gate_new(NULL, &g);
+  for (seed = 1; seed <= 6; seed++) {
+    size_t off = 0, step;
+    consent_rewriter_t *rw;
+    struct sink s = { 0 };
+
+    gen_seed(&gn, (uint64_t)seed);
+    n = seed % 2 ? gen_page(&gn, in, sizeof(in))
+                 : gen_garbage(&gn, in, sizeof(in));
+    consent_rewriter_new(g, sink, &s, &rw);
+    while (off < n) {
+      step = 1 + gen_below(&gn, 5000);
+      if (step > n - off)
+        step = n - off;
+      consent_rewriter_write(rw, in + off, step);
+      off += step;
+      if (s.len != off)
+        prompt = 0;
+    }
+    consent_rewriter_end(rw);
+    if (s.len != n || memcmp(s.data, in, n) != 0)
+      ok = 0;
+    consent_rewriter_free(rw);
+    free(s.data);
+  }
+  tap_ok(ok, "pages and garbage come out byte for byte");
+  tap_ok(prompt, "every byte reaches the sink before write() returns");
+  consent_gate_free(g);
+}
+
+static void
+test_one_shot(void)
+{
+  static const char page[] = "<!DOCTYPE html><p>a\0b</p><script>x";
+  consent_gate_t *g;
+  char *out = NULL;
+  size_t len = 0;
+
+  consent_gate_new(NULL, &g);
+  tap_ok(consent_rewrite(g, page, sizeof(page) - 1, &out, &len) ==
+         CONSENT_OK && len == sizeof(page) - 1 &&
+         memcmp(out, page, len) == 0 && out[len] == '\0',
+         "consent_rewrite: same bytes, NUL-terminated");
+  consent_free(out);
+  tap_ok(consent_rewrite(g, "", 0, &out, &len) == CONSENT_OK && len == 0 &&
+         out != NULL && out[0] == '\0', "consent_rewrite of nothing");
+  consent_free(out);
+  tap_ok(consent_rewrite(g, NULL, 3, &out, &len) == CONSENT_E_INVAL &&
+         out == NULL, "consent_rewrite(NULL, 3) is E_INVAL");
+  tap_ok(consent_rewrite(NULL, "x", 1, &out, NULL) == CONSENT_E_INVAL,
+         "consent_rewrite without a gate is E_INVAL");
+  consent_gate_free(g);
+}
+
+int
+main(void)
+{
+  test_version();
+  test_strerror();
+  test_handles();
+  test_sink_failure();
+  test_passthrough();
+  test_one_shot();
+  return tap_done();
+}

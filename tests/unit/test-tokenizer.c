@@ -1,1 +1,353 @@
-int main(void){return 0;}
+/*
+ * test-tokenizer.c: what the html5lib tests do not cover: the content
+ * state switches a tree builder would make, foreign content, byte spans,
+ * chunk invariance on whole pages and garbage, selective recording and
+ * the per-token limit.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../tools/gen.h"
+#include "tap.h"
+#include "tokenizer.h"
+
+/* Tokens written out as text, characters coalesced:
+ *   S<name a="v">  S<name/>  E</name>  C<!--data-->  T"text"  D<!name>
+ * With spans, each tag, comment and doctype is followed by @start-end. */
+struct dump {
+  struct consent__buf out;
+  int in_text;
+  int spans;
+  const char *src;     /* the whole input, to check spans */
+  int span_errors;
+};
+
+static void
+put(struct dump *d, const char *s, size_t n)
+{
+  if (consent__buf_append(&d->out, s, n) != 0)
+    abort();
+}
+
+static void
+puts_(struct dump *d, const char *s)
+{
+  put(d, s, strlen(s));
+}
+
+static int
+on_token(void *ud, const struct consent__token *t)
+{
+  struct dump *d = ud;
+  char num[64];
+  size_t i;
+
+  if (t->kind == CONSENT__TOK_TEXT) {
+    if (!d->in_text)
+      puts_(d, "T\"");
+    d->in_text = 1;
+    put(d, t->data, t->data_len);
+    return 0;
+  }
+  if (d->in_text)
+    puts_(d, "\"");
+  d->in_text = 0;
+  switch (t->kind) {
+  case CONSENT__TOK_START:
+    puts_(d, "S<");
+    put(d, t->name, t->name_len);
+    for (i = 0; i < t->nattrs; i++) {
+      puts_(d, " ");
+      put(d, t->attrs[i].name, t->attrs[i].name_len);
+      puts_(d, "=\"");
+      put(d, t->attrs[i].value, t->attrs[i].value_len);
+      puts_(d, "\"");
+    }
+    puts_(d, t->self_closing ? "/>" : ">");
+    break;
+  case CONSENT__TOK_END:
+    puts_(d, "E</");
+    put(d, t->name, t->name_len);
+    puts_(d, ">");
+    break;
+  case CONSENT__TOK_COMMENT:
+    puts_(d, "C<!--");
+    put(d, t->data, t->data_len);
+    puts_(d, "-->");
+    break;
+  default:
+    puts_(d, "D<!");
+    put(d, t->name, t->name_len);
+    puts_(d, ">");
+    break;
+  }
+  if (t->truncated)
+    puts_(d, "!trunc");
+  if (d->spans) {
+    snprintf(num, sizeof(num), "@%llu-%llu",
+             (unsigned long long)t->raw_start,
+             (unsigned long long)t->raw_end);
+    puts_(d, num);
+  }
+  if (d->src != NULL && d->src[t->raw_start] != '<')
+    d->span_errors++;
+  if (d->src != NULL && t->kind != CONSENT__TOK_COMMENT &&
+      t->kind != CONSENT__TOK_DOCTYPE && d->src[t->raw_end - 1] != '>')
+    d->span_errors++;
+  return 0;
+}
+
+static int
+want_iframe(void *ud, const char *name, size_t len, int end_tag)
+{
+  (void)ud;
+  return !end_tag && len == 6 && memcmp(name, "iframe", 6) == 0;
+}
+
+/* Tokenizes in chunks of the given size (0: whole; -1: random sizes). */
+static char *
+tokenize(const char *in, size_t len, unsigned flags, long chunk,
+         size_t max_token, int spans, consent__tok_want_fn want,
+         int *span_errors)
+{
+  struct consent__tokenizer t;
+  struct dump d;
+  struct gen g;
+  size_t off = 0, n;
+
+  memset(&d, 0, sizeof(d));
+  d.spans = spans;
+  d.src = in;
+  consent__tok_init(&t, flags, max_token);
+  t.on_token = on_token;
+  t.want_attrs = want;
+  t.ud = &d;
+  gen_seed(&g, (uint64_t)len);
+  while (off < len) {
+    n = chunk == 0 ? len - off
+        : chunk < 0 ? 1 + gen_below(&g, 97)
+        : (size_t)chunk;
+    if (n > len - off)
+      n = len - off;
+    consent__tok_feed(&t, in + off, n);
+    off += n;
+  }
+  consent__tok_finish(&t);
+  consent__tok_free(&t);
+  if (d.in_text)
+    puts_(&d, "\"");
+  put(&d, "", 1);
+  if (span_errors != NULL)
+    *span_errors = d.span_errors;
+  return d.out.data;
+}
+
+#define ALL (CONSENT__TOKF_TEXT | CONSENT__TOKF_COMMENTS | CONSENT__TOKF_ATTRS)
+#define TREE (ALL | CONSENT__TOKF_TREE | CONSENT__TOKF_SCRIPTING)
+
+static void
+expect(const char *name, const char *in, unsigned flags, const char *want)
+{
+  char *got = tokenize(in, strlen(in), flags, 0, 1 << 20, 0, NULL, NULL);
+  char *bytes = tokenize(in, strlen(in), flags, 1, 1 << 20, 0, NULL, NULL);
+
+  tap_ok(strcmp(got, want) == 0 && strcmp(bytes, want) == 0, "%s", name);
+  if (strcmp(got, want) != 0)
+    printf("#   want: %s\n#   got:  %s\n", want, got);
+  else if (strcmp(bytes, want) != 0)
+    printf("#   want: %s\n#   byte at a time: %s\n", want, bytes);
+  free(got);
+  free(bytes);
+}
+
+static void
+test_content_states(void)
+{
+  expect("script is script data", "<script>a<b>&amp;</script><i>", TREE,
+         "S<script>T\"a<b>&amp;\"E</script>S<i>");
+  expect("escaped script: </script> inside <!--<script> stays text",
+         "<script><!--<script>x</script>y</script>z", TREE,
+         "S<script>T\"<!--<script>x</script>y\"E</script>T\"z\"");
+  expect("style is raw text", "<style>p<i>{}</style><i>", TREE,
+         "S<style>T\"p<i>{}\"E</style>S<i>");
+  expect("iframe content is raw text",
+         "<iframe src=x><img src=y></iframe><b>", TREE,
+         "S<iframe src=\"x\">T\"<img src=y>\"E</iframe>S<b>");
+  expect("xmp, noembed, noframes are raw text",
+         "<xmp><b></xmp><noembed><b></noembed><noframes><b></noframes>",
+         TREE, "S<xmp>T\"<b>\"E</xmp>S<noembed>T\"<b>\"E</noembed>"
+         "S<noframes>T\"<b>\"E</noframes>");
+  expect("noscript is raw text with scripting",
+         "<noscript><img src=p></noscript>", TREE,
+         "S<noscript>T\"<img src=p>\"E</noscript>");
+  expect("noscript is markup without scripting",
+         "<noscript><img src=p></noscript>", ALL | CONSENT__TOKF_TREE,
+         "S<noscript>S<img src=\"p\">E</noscript>");
+  expect("title and textarea are RCDATA",
+         "<title>a&amp;<b></title><textarea>&lt;</textarea>", TREE,
+         "S<title>T\"a&<b>\"E</title>S<textarea>T\"<\"E</textarea>");
+  expect("end tag must match the start tag", "<title></titlex></title>",
+         TREE, "S<title>T\"</titlex>\"E</title>");
+  expect("uppercase end tag closes raw text", "<STYLE>x</StYlE>", TREE,
+         "S<style>T\"x\"E</style>");
+  expect("plaintext never ends", "<plaintext></plaintext><b>", TREE,
+         "S<plaintext>T\"</plaintext><b>\"");
+  expect("self-closing script still switches", "<script/>x<b></script>",
+         TREE, "S<script/>T\"x<b>\"E</script>");
+  expect("without tree emulation script is markup", "<script><b>", ALL,
+         "S<script>S<b>");
+}
+
+static void
+test_foreign(void)
+{
+  expect("CDATA in svg", "<svg><![CDATA[<b>]]></svg>", TREE,
+         "S<svg>T\"<b>\"E</svg>");
+  expect("CDATA in math", "<math><![CDATA[x]]>", TREE,
+         "S<math>T\"x\"");
+  expect("CDATA in HTML is a bogus comment", "<![CDATA[x]]>", TREE,
+         "C<!--[CDATA[x]]-->");
+  expect("CDATA after </svg> is a comment", "<svg></svg><![CDATA[x]]>",
+         TREE, "S<svg>E</svg>C<!--[CDATA[x]]-->");
+  expect("self-closing svg opens nothing", "<svg/><![CDATA[x]]>", TREE,
+         "S<svg/>C<!--[CDATA[x]]-->");
+  expect("script in svg is markup", "<svg><script><b>x</b></script>",
+         TREE, "S<svg>S<script>S<b>T\"x\"E</b>E</script>");
+  expect("breakout element leaves svg", "<svg><p><script><b></script>",
+         TREE, "S<svg>S<p>S<script>T\"<b>\"E</script>");
+  expect("font with color breaks out",
+         "<svg><font color=red><style><b></style>", TREE,
+         "S<svg>S<font color=\"red\">S<style>T\"<b>\"E</style>");
+  expect("font without attributes stays foreign",
+         "<svg><font><style><b></style>", TREE,
+         "S<svg>S<font>S<style>S<b>E</style>");
+  expect("foreignObject holds HTML",
+         "<svg><foreignObject><style><b></style></foreignObject>"
+         "<style><b></style>",
+         TREE, "S<svg>S<foreignobject>S<style>T\"<b>\"E</style>"
+         "E</foreignobject>S<style>S<b>E</style>");
+  expect("mi holds HTML", "<math><mi><script>a<b</script></mi>", TREE,
+         "S<math>S<mi>S<script>T\"a<b\"E</script>E</mi>");
+  expect("annotation-xml with text/html holds HTML",
+         "<math><annotation-xml encoding=\"Text/HTML\"><script><b>"
+         "</script>", TREE,
+         "S<math>S<annotation-xml encoding=\"Text/HTML\">S<script>"
+         "T\"<b>\"E</script>");
+  expect("nested svg elements close by name",
+         "<svg><g><g></g></g><![CDATA[x]]></svg><![CDATA[y]]>", TREE,
+         "S<svg>S<g>S<g>E</g>E</g>T\"x\"E</svg>C<!--[CDATA[y]]-->");
+}
+
+static void
+test_spans(void)
+{
+  const char *in = "a<p class=x>b<!-- c --><br/>\r\n<!DOCTYPE html></p>";
+  char *whole = tokenize(in, strlen(in), ALL, 0, 1 << 20, 1, NULL, NULL);
+  char *bytes = tokenize(in, strlen(in), ALL, 1, 1 << 20, 1, NULL, NULL);
+
+  tap_ok(strcmp(whole,
+         "T\"a\"S<p class=\"x\">@1-12T\"b\"C<!-- c -->@13-23S<br/>@23-28"
+         "T\"\n\"D<!html>@30-45E</p>@45-49") == 0, "byte spans of each token");
+  tap_ok(strcmp(whole, bytes) == 0, "byte spans do not depend on chunks");
+  free(whole);
+  free(bytes);
+}
+
+static void
+test_recording(void)
+{
+  const char *in = "<div id=a><iframe src=\"y&amp;z\" title=t></iframe>"
+                   "<!-- c -->x&amp;y";
+  char *got = tokenize(in, strlen(in), CONSENT__TOKF_TREE, 0, 1 << 20, 0,
+                       want_iframe, NULL);
+
+  tap_ok(strcmp(got, "S<div>S<iframe src=\"y&z\" title=\"t\">E</iframe>"
+                "C<!---->") == 0, "attributes only where asked");
+  free(got);
+}
+
+static void
+test_limits(void)
+{
+  static char in[20000];
+  char *got;
+
+  memcpy(in, "<iframe src=\"", 13);
+  memset(in + 13, 'a', 10000);
+  memcpy(in + 10013, "\">after", 8);
+  got = tokenize(in, strlen(in), ALL, 0, 4096, 0, NULL, NULL);
+  tap_ok(strstr(got, "!trunc") != NULL && strstr(got, "T\"after\"") != NULL,
+         "a token past the limit is marked truncated and the rest goes on");
+  free(got);
+  got = tokenize(in, strlen(in), ALL, 7, 4096, 0, NULL, NULL);
+  tap_ok(strstr(got, "!trunc") != NULL, "truncation with chunks");
+  free(got);
+}
+
+static void
+test_crlf(void)
+{
+  const char *in = "a\r\nb\rc<p x='1\r\n2'>\r";
+  char *got = tokenize(in, strlen(in), ALL, 0, 1 << 20, 0, NULL, NULL);
+  char *two = tokenize(in, strlen(in), ALL, 2, 1 << 20, 0, NULL, NULL);
+
+  tap_ok(strcmp(got, "T\"a\nb\nc\"S<p x=\"1\n2\">T\"\n\"") == 0,
+         "CR and CR LF read as LF");
+  tap_ok(strcmp(got, two) == 0, "CR LF split across chunks");
+  free(got);
+  free(two);
+}
+
+/* Whole pages and garbage: every chunking gives the same tokens, and
+ * every span starts at '<'. */
+static void
+test_chunk_invariance(void)
+{
+  static const unsigned modes[] = {
+    ALL, TREE, CONSENT__TOKF_TREE | CONSENT__TOKF_SCRIPTING
+  };
+  static const long chunks[] = { -1, 1, 2, 3, 7, 13, 4096 };
+  static char buf[1 << 16];
+  struct gen g;
+  int seed, m, bad, span_errors, se;
+  size_t n, c;
+
+  for (seed = 1; seed <= 3; seed++) {
+    for (m = 0; m < 3; m++) {
+      char *whole, *other;
+
+      gen_seed(&g, (uint64_t)seed);
+      n = m == 2 ? gen_page(&g, buf, sizeof(buf))
+                 : gen_garbage(&g, buf, 8000);
+      whole = tokenize(buf, n, modes[m], 0, 1 << 20, 1, NULL, &span_errors);
+      bad = 0;
+      for (c = 0; c < sizeof(chunks) / sizeof(*chunks); c++) {
+        other = tokenize(buf, n, modes[m], chunks[c], 1 << 20, 1, NULL,
+                         &se);
+        if (strcmp(whole, other) != 0)
+          bad++;
+        span_errors += se;
+        free(other);
+      }
+      tap_ok(bad == 0 && span_errors == 0,
+             "%s seed %d, flags %#x: same tokens for random chunks and "
+             "chunks of 1-4096 bytes, spans at '<'", m == 2 ? "page" : "garbage", seed,
+             modes[m]);
+      free(whole);
+    }
+  }
+}
+
+int
+main(void)
+{
+  test_content_states();
+  test_foreign();
+  test_spans();
+  test_recording();
+  test_limits();
+  test_crlf();
+  test_chunk_invariance();
+  return tap_done();
+}

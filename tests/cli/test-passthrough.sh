@@ -1,0 +1,68 @@
+#!/bin/sh
+# consent-gate passes every byte of a page without embeds-to-gate through
+# unchanged: sample pages, odd bytes, garbage, the benchmark corpus, and a
+# 200 MB page in bounded memory.
+. "${top_srcdir:-.}/tests/cli/tap.sh"
+
+same() { # FILE: consent-gate FILE is byte-identical to FILE
+  "$GATE" "$1" >"$TMP/out" && cmp -s "$1" "$TMP/out"
+}
+
+for f in "$top_srcdir"/examples/*.html; do
+  same "$f"
+  ok $? "identical: examples/$(basename "$f")"
+done
+
+printf 'a\0b<p \0x="\0">\0</p><script>\0</script>' >"$TMP/nul.html"
+same "$TMP/nul.html"; ok $? "identical: NUL bytes"
+printf '\377\376<p title="\300\200">\355\240\200\xf4\x90\x80\x80</p>\303' >"$TMP/utf8.html"
+same "$TMP/utf8.html"; ok $? "identical: invalid UTF-8"
+printf '<div class="unterminated' >"$TMP/tag.html"
+same "$TMP/tag.html"; ok $? "identical: unterminated tag"
+printf '<!-- unterminated <iframe src=x>' >"$TMP/comment.html"
+same "$TMP/comment.html"; ok $? "identical: unterminated comment"
+printf 'a\r\nb\rc\r' >"$TMP/crlf.html"
+same "$TMP/crlf.html"; ok $? "identical: CR and CR LF kept as they are"
+printf '\357\273\277<!DOCTYPE html><p>BOM</p>' >"$TMP/bom.html"
+same "$TMP/bom.html"; ok $? "identical: byte order mark"
+
+seed=1
+while [ $seed -le 20 ]; do
+  "$RANDHTML" --garbage --seed $seed 300k >"$TMP/g.html"
+  same "$TMP/g.html" || break
+  seed=$((seed + 1))
+done
+ok $([ $seed -gt 20 ]; echo $?) "identical: 20 pages of random garbage (300 KiB each)"
+
+# The benchmark corpus (real pages), when build.sh has fetched it.
+corpus=${CONSENT_CORPUS:-}
+if [ -n "$corpus" ]; then
+  n=0; bad=0
+  for f in "$corpus"/*; do
+    [ -f "$f" ] || continue
+    n=$((n + 1))
+    same "$f" || { bad=$((bad + 1)); diag "differs: $f"; }
+  done
+  [ $n -gt 0 ] && [ $bad -eq 0 ]
+  ok $? "identical: all $n pages of the benchmark corpus ($bad differ)"
+fi
+
+# 200 MB through a pipe: same bytes, peak RSS bounded.
+"$RANDHTML" --seed 7 200M | "$MAXRSS" "$GATE" 2>"$TMP/rss" | cksum >"$TMP/a"
+"$RANDHTML" --seed 7 200M | cksum >"$TMP/b"
+cmp -s "$TMP/a" "$TMP/b"
+ok $? "identical: a 200 MB page streamed through a pipe"
+rss=$(sed -n 's/^maxrss //p' "$TMP/rss")
+diag "peak RSS for 200 MB: ${rss} KiB"
+[ -n "$rss" ] && [ "$rss" -lt 16384 ]
+ok $? "peak RSS for 200 MB under 16 MiB (${rss} KiB)"
+
+"$RANDHTML" --garbage --seed 9 50M >"$TMP/big.html"
+"$MAXRSS" "$GATE" "$TMP/big.html" 2>"$TMP/rss" >"$TMP/out"
+cmp -s "$TMP/big.html" "$TMP/out"
+ok $? "identical: 50 MB of garbage from a file"
+rss=$(sed -n 's/^maxrss //p' "$TMP/rss")
+[ -n "$rss" ] && [ "$rss" -lt 16384 ]
+ok $? "peak RSS for 50 MB of garbage under 16 MiB (${rss} KiB)"
+
+done_testing

@@ -1,0 +1,126 @@
+/*
+ * gen.h: deterministic generators of random HTML for the tests and the
+ * benchmark.  gen_garbage() makes byte soup weighted towards markup
+ * characters; gen_page() makes a page that looks like an article, with
+ * nested elements, attributes, comments, scripts and embeds.
+ */
+#ifndef HEADER_CONSENT_GEN_H
+#define HEADER_CONSENT_GEN_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+struct gen {
+  uint64_t s;
+};
+
+static inline uint64_t
+gen_next(struct gen *g)
+{
+  uint64_t x = g->s;
+  x ^= x << 13;
+  x ^= x >> 7;
+  x ^= x << 17;
+  return g->s = x;
+}
+
+static inline unsigned
+gen_below(struct gen *g, unsigned n)
+{
+  return (unsigned)(gen_next(g) % n);
+}
+
+static inline void
+gen_seed(struct gen *g, uint64_t seed)
+{
+  g->s = seed * 0x9E3779B97F4A7C15ull + 0x2545F4914F6CDD1Dull;
+  if (g->s == 0)
+    g->s = 1;
+  gen_next(g);
+}
+
+/* Byte soup: markup characters, keywords, NUL, CR, bytes >= 0x80. */
+static inline size_t
+gen_garbage(struct gen *g, char *out, size_t n)
+{
+  static const char *const words[] = {
+    "<", ">", "</", "/>", "<!--", "-->", "--!>", "<!", "<?", "&", "&amp;",
+    "&#x", "&#", ";", "=", "\"", "'", " ", "\n", "\r\n", "\r", "\t",
+    "<script>", "</script>", "<!--<script>", "<style>", "</style>",
+    "<textarea>", "</textarea>", "<title>", "<iframe src=", "</iframe>",
+    "<noscript>", "</noscript>", "<plaintext>", "<svg>", "</svg>",
+    "<math>", "<![CDATA[", "]]>", "<!DOCTYPE html PUBLIC \"x\" '", "a", "b",
+    "div", "&notin", "&not", "&ampx", "`", "\xEF\xBF\xBD", "\xC3", "\x80",
+    "\xF0\x9F\x98", "<a href=x>", "<img src=//youtube.com/x>", "-",
+  };
+  size_t o = 0;
+
+  while (o < n) {
+    unsigned r = gen_below(g, 100);
+    if (r < 70) {
+      const char *w = words[gen_below(g, sizeof(words) / sizeof(*words))];
+      size_t l = strlen(w);
+      if (l > n - o)
+        l = n - o;
+      memcpy(out + o, w, l);
+      o += l;
+    } else if (r < 95) {
+      out[o++] = (char)('a' + gen_below(g, 26));
+    } else {
+      out[o++] = (char)gen_below(g, 256);
+    }
+  }
+  return o;
+}
+
+/* A page of about n bytes (it may run a little longer). */
+static inline size_t
+gen_page(struct gen *g, char *out, size_t n)
+{
+  static const char *const blocks[] = {
+    "<p>Lorem ipsum dolor sit amet, <a href=\"/news/%u\">consectetur</a> "
+    "adipiscing elit &amp; sed do eiusmod tempor incididunt.</p>\n",
+    "<div class=\"teaser teaser--%u\" data-id=\"%u\"><h2>Headline %u</h2>"
+    "<span class='kicker'>Politics</span></div>\n",
+    "<ul class=\"list\"><li><a href=\"/a/%u\">One</a></li><li>Two &gt; "
+    "three</li></ul>\n",
+    "<!-- block %u -->\n",
+    "<script>window.dataLayer=window.dataLayer||[];if(a<%u&&b>2){x()}"
+    "</script>\n",
+    "<iframe width=\"560\" height=\"315\" src=\"https://www.youtube.com/"
+    "embed/v%u\" allowfullscreen></iframe>\n",
+    "<blockquote class=\"twitter-tweet\"><p lang=\"en\">Tweet %u</p>"
+    "</blockquote><script async src=\"https://platform.twitter.com/"
+    "widgets.js\" charset=\"utf-8\"></script>\n",
+    "<img src=\"/img/%u.jpg\" alt=\"Photo\" width=800 height=600 "
+    "loading=lazy>\n",
+    "<style>.x%u{color:red}</style>\n",
+    "<table><tr><td>%u</td><td>&euro; 12,00</td></tr></table>\n",
+  };
+  size_t o = 0;
+  int k;
+
+  k = snprintf(out, n, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
+               "charset=\"utf-8\"><title>Article</title></head><body>\n");
+  o = k > 0 && (size_t)k < n ? (size_t)k : 0;
+  while (o + 512 < n) {
+    unsigned r = gen_below(g, 100), v = gen_below(g, 100000);
+    const char *b = blocks[r < 40 ? 0 : r < 55 ? 1 : r < 65 ? 2 :
+                           r < 72 ? 3 : r < 78 ? 4 : r < 82 ? 5 :
+                           r < 85 ? 6 : r < 93 ? 7 : r < 96 ? 8 : 9];
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+    k = snprintf(out + o, n - o, b, v, v, v);
+#pragma GCC diagnostic pop
+    if (k < 0 || (size_t)k >= n - o)
+      break;
+    o += (size_t)k;
+  }
+  k = snprintf(out + o, n - o, "</body></html>\n");
+  if (k > 0 && (size_t)k < n - o)
+    o += (size_t)k;
+  return o;
+}
+
+#endif /* HEADER_CONSENT_GEN_H */
