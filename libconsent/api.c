@@ -35,20 +35,6 @@ consent_version_num(void)
   return CONSENT_VERSION_NUM;
 }
 
-const char *
-consent_strerror(consent_status status)
-{
-  switch (status) {
-#define CONSENT__STATUS_STR(name, value, msg) \
-  case CONSENT_##name:                        \
-    return msg;
-    CONSENT_STATUS_MAP(CONSENT__STATUS_STR)
-#undef CONSENT__STATUS_STR
-  default:
-    return "unknown status";
-  }
-}
-
 void
 consent_free(void *ptr)
 {

@@ -1,0 +1,69 @@
+#!/bin/sh
+# run-suite.sh: the whole test suite (what './build.sh check' and CI run),
+# after './build.sh build'.  Each part runs even when another failed; the
+# last line totals the test results: "N passed, N failed".
+#
+#   1. make check in _build (unit, conformance, CLI, ABI tests)
+#   2. the same suite built with AddressSanitizer + UBSan (_build-asan)
+#   3. make distcheck: the release tarball builds, installs and passes
+set -u
+cd "$(dirname "$0")/.."
+top=$(pwd)
+jobs=$(nproc)
+passed=0
+failed=0
+parts=""
+
+# Adds the counts of an automake test-suite.log.
+count() {
+  p=$(sed -n 's/^# PASS: *//p' "$1" | head -1)
+  f=$(sed -n 's/^# FAIL: *//p' "$1" | head -1)
+  e=$(sed -n 's/^# ERROR: *//p' "$1" | head -1)
+  x=$(sed -n 's/^# XPASS: *//p' "$1" | head -1)
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${f:-0} + ${e:-0} + ${x:-0}))
+}
+
+part() { # NAME RC
+  if [ "$2" -eq 0 ]; then parts="$parts\n  ok      $1"
+  else parts="$parts\n  FAILED  $1"; fi
+}
+
+corpus=$("$top/bench/corpus.sh" 2>&1) || {
+  echo "run-suite: the benchmark corpus could not be fetched: $corpus"
+  corpus="$top/.cache/missing-corpus"
+}
+export CONSENT_CORPUS="$corpus"
+
+echo "== 1. make check"
+make -C _build -j"$jobs" check >_build/check.out 2>&1
+rc=$?
+grep -E '^(FAIL|ERROR|XPASS)' _build/check.out
+count _build/test-suite.log
+part "make check" $rc
+[ $rc -eq 0 ] || sed -n '/^FAIL\|^ERROR/,+0p' _build/test-suite.log
+
+echo "== 2. make check with AddressSanitizer and UndefinedBehaviorSanitizer"
+mkdir -p _build-asan
+(cd _build-asan && { [ -f Makefile ] ||
+  ../configure --quiet --enable-sanitizers CC=clang; } &&
+  make -j"$jobs" >/dev/null 2>&1 &&
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  make -j"$jobs" check >check.out 2>&1)
+rc=$?
+grep -E '^(FAIL|ERROR|XPASS)' _build-asan/check.out
+[ -f _build-asan/test-suite.log ] && count _build-asan/test-suite.log
+[ $rc -eq 0 ] || [ -f _build-asan/test-suite.log ] || failed=$((failed + 1))
+part "make check (ASan + UBSan)" $rc
+
+echo "== 3. make distcheck"
+make -C _build -j"$jobs" distcheck >_build/distcheck.out 2>&1
+rc=$?
+if [ $rc -eq 0 ]; then passed=$((passed + 1)); else
+  failed=$((failed + 1)); tail -30 _build/distcheck.out; fi
+part "make distcheck" $rc
+
+printf "\nParts:$parts\n\n"
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]

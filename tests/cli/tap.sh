@@ -11,6 +11,10 @@ ok() {
   fi
 }
 diag() { echo "# $*"; }
+skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $1 # SKIP $2"; }
+# Sanitizer builds are slower and use more memory: smaller inputs, and no
+# memory bounds to check.
+sanitized() { [ "${CONSENT_SANITIZERS:-no}" = yes ]; }
 done_testing() {
   echo "1..$tap_n"
   [ "$tap_failed" -eq 0 ]
