@@ -163,6 +163,16 @@ error(struct consent__tokenizer *t, enum consent__tok_error code,
     t->on_error(t->ud, code, OFF(p));
 }
 
+/* An error reported "back" characters before p: where a look-ahead
+ * that read those characters began. */
+static void
+error_back(struct consent__tokenizer *t, enum consent__tok_error code,
+           const unsigned char *p, size_t back)
+{
+  if (t->on_error != NULL)
+    t->on_error(t->ud, code, OFF(p) - back);
+}
+
 /* ------------------------------------------------------------------ */
 /* Recording                                                           */
 
@@ -1743,7 +1753,7 @@ STATE(st_markup_decl_open)
     cd = n < 7 && c == (unsigned char)cdata[n] &&
          (n == 0 || t->tmp[0] == '[');
     if (!dash && !doc && !cd) {
-      error(t, CONSENT__ERR_INCORRECTLY_OPENED_COMMENT, p);
+      error_back(t, CONSENT__ERR_INCORRECTLY_OPENED_COMMENT, p, n);
       begin_comment(t);
       comment_append(t, t->tmp, n);
       t->state = st_bogus_comment;
@@ -1765,7 +1775,7 @@ STATE(st_markup_decl_open)
         t->state = st_cdata;
         return p;
       }
-      error(t, CONSENT__ERR_CDATA_IN_HTML_CONTENT, p);
+      error_back(t, CONSENT__ERR_CDATA_IN_HTML_CONTENT, p, 1);
       begin_comment(t);
       comment_append(t, cdata, 7);
       t->state = st_bogus_comment;
@@ -2095,8 +2105,9 @@ STATE(st_doctype_keyword)
     if (p == e && !t->eof)
       return p;
     if (p == e || (unsigned)LOWER(*p) != (unsigned char)t->kw[t->kw_len]) {
-      error(t, CONSENT__ERR_INVALID_CHARACTER_SEQUENCE_AFTER_DOCTYPE_NAME,
-            p);
+      error_back(t,
+                 CONSENT__ERR_INVALID_CHARACTER_SEQUENCE_AFTER_DOCTYPE_NAME,
+                 p, t->kw_len);
       t->quirks = 1;
       t->state = st_bogus_doctype;
       return p;
@@ -2504,7 +2515,8 @@ STATE(st_named_char_ref)
     flush(t, t->tmp, t->tmp_len, p);
   } else {
     if (t->tmp[m] != ';')
-      error(t, CONSENT__ERR_MISSING_SEMICOLON_AFTER_CHARACTER_REFERENCE, p);
+      error_back(t, CONSENT__ERR_MISSING_SEMICOLON_AFTER_CHARACTER_REFERENCE,
+                 p, t->tmp_len - 1 - m);
     flush(t, consent__entity_values + ent->value_off, ent->value_len, p);
     flush(t, t->tmp + 1 + m, t->tmp_len - 1 - m, p);
   }
