@@ -88,6 +88,8 @@ STATE(st_attr_value_sq);
 STATE(st_attr_value_unquoted);
 STATE(st_after_attr_value_quoted);
 STATE(st_self_closing_start_tag);
+STATE(st_skip_attrs);
+static consent__tok_state attrs_state(struct consent__tokenizer *t);
 STATE(st_bogus_comment);
 STATE(st_markup_decl_open);
 STATE(st_comment_start);
@@ -443,19 +445,85 @@ name_hash(const char *s, size_t n)
   return h;
 }
 
-static int
-name_is(const struct consent__tokenizer *t, const char *s)
-{
-  size_t n = strlen(s);
-  return t->name.len == n && memcmp(t->name.data, s, n) == 0;
-}
+/* What the tree-builder emulation needs to know of a tag name. */
+enum {
+  TC_SCRIPT = 1 << 0,      /* switches to script data */
+  TC_RAWTEXT = 1 << 1,     /* style, xmp, iframe, noembed, noframes */
+  TC_NOSCRIPT = 1 << 2,    /* raw text when scripting is on */
+  TC_RCDATA = 1 << 3,      /* title, textarea */
+  TC_PLAINTEXT = 1 << 4,
+  TC_SVG = 1 << 5,
+  TC_MATH = 1 << 6,
+  TC_BREAKOUT = 1 << 7,    /* a start tag that leaves foreign content */
+  TC_FONT = 1 << 8,        /* leaves it with color, face or size */
+  TC_SVG_IP = 1 << 9,      /* an HTML integration point in SVG */
+  TC_MATH_IP = 1 << 10,    /* a text integration point in MathML */
+  TC_ANNOTATION = 1 << 11, /* annotation-xml */
+  TC_END_BREAKOUT = 1 << 12 /* an end tag that leaves it: br, p */
+};
 
-static int
-name_in(const struct consent__tokenizer *t, const char *const *list)
+struct tag_class {
+  char name[15];
+  uint8_t len;
+  uint16_t cls;
+};
+
+/* Sorted by length, so that a lookup only looks at names of its own
+ * length. */
+static const struct tag_class tag_classes[] = {
+#define T(name, cls) { name, sizeof(name) - 1, cls }
+  T("b", TC_BREAKOUT), T("i", TC_BREAKOUT), T("p", TC_BREAKOUT |
+  TC_END_BREAKOUT), T("s", TC_BREAKOUT), T("u", TC_BREAKOUT),
+  T("br", TC_BREAKOUT | TC_END_BREAKOUT), T("dd", TC_BREAKOUT),
+  T("dl", TC_BREAKOUT), T("dt", TC_BREAKOUT), T("em", TC_BREAKOUT),
+  T("h1", TC_BREAKOUT), T("h2", TC_BREAKOUT), T("h3", TC_BREAKOUT),
+  T("h4", TC_BREAKOUT), T("h5", TC_BREAKOUT), T("h6", TC_BREAKOUT),
+  T("hr", TC_BREAKOUT), T("li", TC_BREAKOUT), T("ol", TC_BREAKOUT),
+  T("tt", TC_BREAKOUT), T("ul", TC_BREAKOUT), T("mi", TC_MATH_IP),
+  T("mo", TC_MATH_IP), T("mn", TC_MATH_IP), T("ms", TC_MATH_IP),
+  T("big", TC_BREAKOUT), T("div", TC_BREAKOUT), T("img", TC_BREAKOUT),
+  T("pre", TC_BREAKOUT), T("sub", TC_BREAKOUT), T("sup", TC_BREAKOUT),
+  T("var", TC_BREAKOUT), T("xmp", TC_RAWTEXT), T("svg", TC_SVG),
+  T("body", TC_BREAKOUT), T("code", TC_BREAKOUT), T("head", TC_BREAKOUT),
+  T("menu", TC_BREAKOUT), T("meta", TC_BREAKOUT), T("nobr", TC_BREAKOUT),
+  T("ruby", TC_BREAKOUT), T("span", TC_BREAKOUT), T("font", TC_FONT),
+  T("math", TC_MATH), T("desc", TC_SVG_IP),
+  T("embed", TC_BREAKOUT), T("small", TC_BREAKOUT), T("table", TC_BREAKOUT),
+  T("style", TC_RAWTEXT), T("title", TC_RCDATA | TC_SVG_IP),
+  T("mtext", TC_MATH_IP),
+  T("center", TC_BREAKOUT), T("strong", TC_BREAKOUT),
+  T("strike", TC_BREAKOUT), T("script", TC_SCRIPT), T("iframe", TC_RAWTEXT),
+  T("listing", TC_BREAKOUT), T("noembed", TC_RAWTEXT),
+  T("noframes", TC_RAWTEXT), T("noscript", TC_NOSCRIPT),
+  T("textarea", TC_RCDATA),
+  T("plaintext", TC_PLAINTEXT),
+  T("blockquote", TC_BREAKOUT),
+  T("foreignobject", TC_SVG_IP),
+  T("annotation-xml", TC_ANNOTATION),
+#undef T
+};
+
+#define TC_MAX_LEN 14
+
+static unsigned
+classify(const char *name, size_t len)
 {
-  for (; *list != NULL; list++)
-    if (name_is(t, *list))
-      return 1;
+  unsigned lo = 0, hi = sizeof(tag_classes) / sizeof(tag_classes[0]), mid;
+
+  if (len == 0 || len > TC_MAX_LEN)
+    return 0;
+  while (lo < hi) { /* the first entry of this length */
+    mid = (lo + hi) / 2;
+    if (tag_classes[mid].len < len)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  for (; lo < sizeof(tag_classes) / sizeof(tag_classes[0]) &&
+         tag_classes[lo].len == len; lo++)
+    if (tag_classes[lo].name[0] == name[0] &&
+        memcmp(tag_classes[lo].name, name, len) == 0)
+      return tag_classes[lo].cls;
   return 0;
 }
 
@@ -489,12 +557,6 @@ static void
 foreign_push(struct consent__tokenizer *t, int ns)
 {
   struct consent__foreign *f;
-  static const char *const svg_ip[] = {
-    "foreignobject", "desc", "title", NULL
-  };
-  static const char *const math_ip[] = {
-    "mi", "mo", "mn", "ms", "mtext", NULL
-  };
 
   if (t->nforeign == CONSENT__TOK_MAX_FOREIGN) {
     t->foreign_overflow++;
@@ -504,11 +566,11 @@ foreign_push(struct consent__tokenizer *t, int ns)
   f->hash = name_hash(t->name.data, t->name.len);
   f->ns = (uint8_t)ns;
   f->html_ip = 0;
-  if (ns == NS_SVG && name_in(t, svg_ip))
+  if (ns == NS_SVG && (t->tag_class & TC_SVG_IP))
     f->html_ip = 1;
-  if (ns == NS_MATH && name_in(t, math_ip))
+  if (ns == NS_MATH && (t->tag_class & TC_MATH_IP))
     f->html_ip = 1;
-  if (ns == NS_MATH && name_is(t, "annotation-xml")) {
+  if (ns == NS_MATH && (t->tag_class & TC_ANNOTATION)) {
     size_t n;
     const char *v = attr_value(t, "encoding", &n);
     if (v != NULL && ((n == 9 && strncasecmp(v, "text/html", 9) == 0) ||
@@ -530,18 +592,11 @@ foreign_break_out(struct consent__tokenizer *t)
 static int
 breaks_out(const struct consent__tokenizer *t)
 {
-  static const char *const list[] = {
-    "b", "big", "blockquote", "body", "br", "center", "code", "dd", "div",
-    "dl", "dt", "em", "embed", "h1", "h2", "h3", "h4", "h5", "h6", "head",
-    "hr", "i", "img", "li", "listing", "menu", "meta", "nobr", "ol", "p",
-    "pre", "ruby", "s", "small", "span", "strong", "strike", "sub", "sup",
-    "table", "tt", "u", "ul", "var", NULL
-  };
   size_t n;
 
-  if (name_in(t, list))
+  if (t->tag_class & TC_BREAKOUT)
     return 1;
-  return name_is(t, "font") &&
+  return (t->tag_class & TC_FONT) &&
          (attr_value(t, "color", &n) || attr_value(t, "face", &n) ||
           attr_value(t, "size", &n));
 }
@@ -551,9 +606,7 @@ breaks_out(const struct consent__tokenizer *t)
 static consent__tok_state
 state_after_start_tag(struct consent__tokenizer *t)
 {
-  static const char *const rawtext[] = {
-    "style", "xmp", "iframe", "noembed", "noframes", NULL
-  };
+  unsigned c = t->tag_class;
 
   if (in_foreign(t)) {
     if (!breaks_out(t)) {
@@ -563,25 +616,22 @@ state_after_start_tag(struct consent__tokenizer *t)
     }
     foreign_break_out(t);
   }
-  if (name_is(t, "svg")) {
+  if (c == 0)
+    return st_data;
+  if (c & (TC_SVG | TC_MATH)) {
     if (!t->self_closing)
-      foreign_push(t, NS_SVG);
+      foreign_push(t, (c & TC_SVG) ? NS_SVG : NS_MATH);
     return st_data;
   }
-  if (name_is(t, "math")) {
-    if (!t->self_closing)
-      foreign_push(t, NS_MATH);
-    return st_data;
-  }
-  if (name_is(t, "script"))
+  if (c & TC_SCRIPT)
     return st_script_data;
-  if (name_in(t, rawtext))
+  if (c & TC_RAWTEXT)
     return st_rawtext;
-  if (name_is(t, "noscript") && (t->flags & CONSENT__TOKF_SCRIPTING))
+  if ((c & TC_NOSCRIPT) && (t->flags & CONSENT__TOKF_SCRIPTING))
     return st_rawtext;
-  if (name_is(t, "title") || name_is(t, "textarea"))
+  if (c & TC_RCDATA)
     return st_rcdata;
-  if (name_is(t, "plaintext"))
+  if (c & TC_PLAINTEXT)
     return st_plaintext;
   return st_data;
 }
@@ -605,7 +655,7 @@ tree_end_tag(struct consent__tokenizer *t)
       t->nforeign--;
     return;
   }
-  if (name_is(t, "br") || name_is(t, "p")) {
+  if (t->tag_class & TC_END_BREAKOUT) {
     foreign_break_out(t);
     return;
   }
@@ -628,12 +678,13 @@ tag_name_done(struct consent__tokenizer *t)
 {
   int want = (t->flags & CONSENT__TOKF_ATTRS) != 0;
 
+  t->tag_class = (t->flags & CONSENT__TOKF_TREE) && !t->truncated
+                 ? (uint16_t)classify(t->name.data, t->name.len) : 0;
   if (!want && t->want_attrs != NULL)
     want = t->want_attrs(t->ud, t->name.data ? t->name.data : "",
                          t->name.len, t->tag_kind == CONSENT__TOK_END);
-  if (!want && (t->flags & CONSENT__TOKF_TREE) &&
-      t->tag_kind == CONSENT__TOK_START && t->nforeign > 0 &&
-      (name_is(t, "font") || name_is(t, "annotation-xml")))
+  if (!want && t->tag_kind == CONSENT__TOK_START && t->nforeign > 0 &&
+      (t->tag_class & (TC_FONT | TC_ANNOTATION)))
     want = 1;
   t->rec_attrs = want ? 1 : 0;
 }
@@ -742,20 +793,16 @@ enum {
   S_TAGEND = 64 /* whitespace, / or > */
 };
 
-static unsigned char cls[256];
-
-static void
-init_classes(void)
-{
-  cls['<'] = S_LT;
-  cls['&'] = S_AMP;
-  cls[0] = S_NUL;
-  cls['\r'] = S_CR | S_TAGEND;
-  cls['"'] = S_DQ;
-  cls['\''] = S_SQ;
-  cls[' '] = cls['\t'] = cls['\n'] = cls['\f'] = S_TAGEND;
-  cls['/'] = cls['>'] = S_TAGEND;
-}
+static const unsigned char cls[256] = {
+  ['<'] = S_LT,
+  ['&'] = S_AMP,
+  [0] = S_NUL,
+  ['\r'] = S_CR | S_TAGEND,
+  ['"'] = S_DQ,
+  ['\''] = S_SQ,
+  [' '] = S_TAGEND, ['\t'] = S_TAGEND, ['\n'] = S_TAGEND,
+  ['\f'] = S_TAGEND, ['/'] = S_TAGEND, ['>'] = S_TAGEND,
+};
 
 /* First byte from p on whose class has a bit of mask, or e. */
 static inline const unsigned char *
@@ -1066,7 +1113,7 @@ STATE(st_tag_name)
       break;
     default:
       tag_name_done(t);
-      t->state = st_before_attr_name;
+      t->state = attrs_state(t);
       return adv(t, p, e);
     }
   }
@@ -1128,7 +1175,7 @@ STATE(st_raw_end_tag_name)
       break;
     if (IS_WS(c)) {
       tag_name_done(t);
-      t->state = st_before_attr_name;
+      t->state = attrs_state(t);
       return adv(t, p, e);
     }
     if (c == '/') {
@@ -1689,6 +1736,138 @@ STATE(st_self_closing_start_tag)
   return p;
 }
 
+/* 13.2.5.32-40 once more, for tags whose attributes nobody records:
+ * the same transitions without recording, in one loop that finds where
+ * the tag ends (quotes respected).  t->skip is where it stopped when a
+ * chunk ended in the middle. */
+enum {
+  SK_BEFORE_NAME, SK_NAME, SK_AFTER_NAME, SK_BEFORE_VALUE, SK_DQ, SK_SQ,
+  SK_UNQUOTED, SK_AFTER_QUOTED, SK_SOLIDUS
+};
+
+STATE(st_skip_attrs)
+{
+  unsigned k = t->skip, c;
+
+  for (;;) {
+    if (p == e) {
+      if (!t->eof) {
+        t->skip = (uint8_t)k;
+        return p;
+      }
+      return eof_in_tag(t, p);
+    }
+    c = *p;
+    switch (k) {
+    case SK_BEFORE_NAME:
+      if (IS_WS(c)) {
+        p++;
+      } else if (c == '/' || c == '>') {
+        k = SK_AFTER_NAME;
+      } else {
+        k = SK_NAME;
+        p++; /* the first character, '=' included, is part of the name */
+      }
+      break;
+    case SK_NAME:
+      while (p < e && !(cls[*p] & S_TAGEND) && *p != '=')
+        p++;
+      if (p < e) {
+        if (*p == '=') {
+          k = SK_BEFORE_VALUE;
+          p++;
+        } else {
+          k = SK_AFTER_NAME;
+        }
+      }
+      break;
+    case SK_AFTER_NAME:
+      if (IS_WS(c)) {
+        p++;
+      } else if (c == '/') {
+        k = SK_SOLIDUS;
+        p++;
+      } else if (c == '=') {
+        k = SK_BEFORE_VALUE;
+        p++;
+      } else if (c == '>') {
+        t->state = emit_tag(t, p + 1);
+        return p + 1;
+      } else {
+        k = SK_NAME;
+      }
+      break;
+    case SK_BEFORE_VALUE:
+      if (IS_WS(c)) {
+        p++;
+      } else if (c == '"') {
+        k = SK_DQ;
+        p++;
+      } else if (c == '\'') {
+        k = SK_SQ;
+        p++;
+      } else if (c == '>') {
+        t->state = emit_tag(t, p + 1);
+        return p + 1;
+      } else {
+        k = SK_UNQUOTED;
+      }
+      break;
+    case SK_DQ:
+    case SK_SQ:
+      p = find(p, e, k == SK_DQ ? '"' : '\'');
+      if (p < e) {
+        k = SK_AFTER_QUOTED;
+        p++;
+      }
+      break;
+    case SK_UNQUOTED:
+      while (p < e && !IS_WS(*p) && *p != '>')
+        p++;
+      if (p < e) {
+        if (*p == '>') {
+          t->state = emit_tag(t, p + 1);
+          return p + 1;
+        }
+        k = SK_BEFORE_NAME;
+        p++;
+      }
+      break;
+    case SK_AFTER_QUOTED:
+      if (c == '/') {
+        k = SK_SOLIDUS;
+        p++;
+      } else if (c == '>') {
+        t->state = emit_tag(t, p + 1);
+        return p + 1;
+      } else {
+        if (IS_WS(c))
+          p++;
+        k = SK_BEFORE_NAME;
+      }
+      break;
+    default: /* SK_SOLIDUS */
+      if (c == '>') {
+        t->self_closing = 1;
+        t->state = emit_tag(t, p + 1);
+        return p + 1;
+      }
+      k = SK_BEFORE_NAME;
+      break;
+    }
+  }
+}
+
+/* The state after a tag name that ends in whitespace. */
+static consent__tok_state
+attrs_state(struct consent__tokenizer *t)
+{
+  if (t->rec_attrs || t->on_error != NULL)
+    return st_before_attr_name;
+  t->skip = SK_BEFORE_NAME;
+  return st_skip_attrs;
+}
+
 /* ------------------------------------------------------------------ */
 /* Comments                                                            */
 
@@ -1840,13 +2019,21 @@ STATE(st_comment)
   for (;;) {
     if (p == e)
       return t->eof ? eof_in_comment(t, p) : p;
-    q = p;
-    while (q < e && *q != '<' && *q != '-' && *q != 0 && *q != '\r')
-      q++;
-    comment_append(t, p, (size_t)(q - p));
-    p = q;
-    if (p == e)
-      continue;
+    if (!rec_comments(t) && t->on_error == NULL) {
+      /* Only "-" can end a comment; "<!--" inside matters for errors
+       * and for the recorded text alone. */
+      p = find(p, e, '-');
+      if (p == e)
+        continue;
+    } else {
+      q = p;
+      while (q < e && *q != '<' && *q != '-' && *q != 0 && *q != '\r')
+        q++;
+      comment_append(t, p, (size_t)(q - p));
+      p = q;
+      if (p == e)
+        continue;
+    }
     switch (*p) {
     case '<':
       comment_append(t, "<", 1);
@@ -2764,8 +2951,7 @@ void
 consent__tok_init(struct consent__tokenizer *t, unsigned flags,
                   size_t max_token)
 {
-  if (cls['<'] == 0)
-    init_classes();
+
   memset(t, 0, sizeof(*t));
   t->flags = flags;
   t->max_token = max_token;

@@ -209,6 +209,7 @@ struct consent__tokenizer {
   unsigned rec_attrs : 1;
   unsigned truncated : 1;
   unsigned attr_dropped : 1;    /* the current attribute is a duplicate */
+  uint16_t tag_class;           /* what the tree emulation knows of it */
   size_t used;                  /* bytes recorded for this token */
   struct consent__buf name;
   struct consent__buf abuf;     /* attribute names and values */
@@ -232,6 +233,7 @@ struct consent__tokenizer {
   unsigned ent_lo, ent_hi, ent_match, ent_match_len;
   uint32_t code;
   unsigned char kw_len;
+  uint8_t skip;                 /* where st_skip_attrs stopped */
   const char *kw;
   unsigned char last_start[32];
   size_t last_start_len;
