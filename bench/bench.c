@@ -74,15 +74,13 @@ count_token(void *ud, const struct consent__token *t)
   return 0;
 }
 
-/* The tokenizer as the gate runs it: tree emulation, tags only. */
 static void
-work_tokenizer(const struct doc *d)
+tokenize(const struct doc *d, unsigned flags)
 {
   struct consent__tokenizer t;
   size_t n = 0;
 
-  consent__tok_init(&t, CONSENT__TOKF_TREE | CONSENT__TOKF_SCRIPTING,
-                    1 << 20);
+  consent__tok_init(&t, flags, 1 << 20);
   t.on_token = count_token;
   t.ud = &n;
   consent__tok_feed(&t, d->data, d->len);
@@ -91,22 +89,19 @@ work_tokenizer(const struct doc *d)
   sink_bytes += n;
 }
 
+/* The tokenizer as the gate runs it: tree emulation, tags only. */
+static void
+work_tokenizer(const struct doc *d)
+{
+  tokenize(d, CONSENT__TOKF_TREE | CONSENT__TOKF_SCRIPTING);
+}
+
 /* Everything recorded: text, comments, every attribute. */
 static void
 work_tokenizer_full(const struct doc *d)
 {
-  struct consent__tokenizer t;
-  size_t n = 0;
-
-  consent__tok_init(&t, CONSENT__TOKF_TREE | CONSENT__TOKF_SCRIPTING |
-                    CONSENT__TOKF_TEXT | CONSENT__TOKF_COMMENTS |
-                    CONSENT__TOKF_ATTRS, 1 << 20);
-  t.on_token = count_token;
-  t.ud = &n;
-  consent__tok_feed(&t, d->data, d->len);
-  consent__tok_finish(&t);
-  consent__tok_free(&t);
-  sink_bytes += n;
+  tokenize(d, CONSENT__TOKF_TREE | CONSENT__TOKF_SCRIPTING |
+           CONSENT__TOKF_TEXT | CONSENT__TOKF_COMMENTS | CONSENT__TOKF_ATTRS);
 }
 
 static int

@@ -874,84 +874,36 @@ mark_lt(struct consent__tokenizer *t, const unsigned char *p)
   t->tok_start = OFF(p);
 }
 
-/* ------------------------------------------------------------------ */
-/* 13.2.5.1 Data state                                                 */
-
-STATE(st_data)
-{
-  for (;;) {
-    if (p == e) {
-      if (t->eof)
-        t->done = 1;
-      return p;
-    }
-    if (!want_text(t)) {
-      p = find(p, e, '<');
-      if (p == e)
-        return p;
-    } else {
-      p = text_run(t, p, e, S_LT | S_AMP);
-      if (p == e)
-        continue;
-    }
-    switch (*p) {
-    case '<':
-      mark_lt(t, p);
-      t->state = st_tag_open;
-      return p + 1;
-    case '&':
-      t->ret = st_data;
-      t->state = st_char_ref;
-      return p + 1;
-    default:
-      p = text_special(t, p, e, 1);
-      if (t->stop)
-        return p;
-    }
-  }
-}
-
-/* 13.2.5.2 RCDATA state */
-STATE(st_rcdata)
-{
-  for (;;) {
-    if (p == e) {
-      if (t->eof)
-        t->done = 1;
-      return p;
-    }
-    if (!want_text(t)) {
-      p = find(p, e, '<');
-      if (p == e)
-        return p;
-    } else {
-      p = text_run(t, p, e, S_LT | S_AMP);
-      if (p == e)
-        continue;
-    }
-    switch (*p) {
-    case '<':
-      mark_lt(t, p);
-      t->raw = st_rcdata;
-      t->state = st_raw_lt;
-      return p + 1;
-    case '&':
-      t->ret = st_rcdata;
-      t->state = st_char_ref;
-      return p + 1;
-    default:
-      p = text_special(t, p, e, 0);
-      if (t->stop)
-        return p;
-    }
-  }
-}
-
-/* 13.2.5.3 RAWTEXT state and 13.2.5.4 Script data state. */
+/* The states that only look at one character: if it is c, consume it
+ * (emitting it when emit is set) and go to yes; otherwise reconsume it in
+ * no.  At EOF, no. */
 static const unsigned char *
-raw_text(struct consent__tokenizer *t, const unsigned char *p,
-         const unsigned char *e, consent__tok_state self,
-         consent__tok_state lt)
+on_char(struct consent__tokenizer *t, const unsigned char *p,
+        const unsigned char *e, unsigned c, int emit,
+        consent__tok_state yes, consent__tok_state no)
+{
+  if (p == e && !t->eof)
+    return p;
+  if (p < e && *p == c) {
+    if (emit)
+      emit_chars(t, p, 1, p + 1);
+    t->state = yes;
+    return p + 1;
+  }
+  t->state = no;
+  return p;
+}
+
+/* ------------------------------------------------------------------ */
+/* Text states                                                         */
+
+/* 13.2.5.1 Data, 13.2.5.2 RCDATA, 13.2.5.3 RAWTEXT and 13.2.5.4 Script
+ * data states: runs of text up to '<' (which goes to the state lt), '&'
+ * (with character references), NUL and CR. */
+static const unsigned char *
+text_state(struct consent__tokenizer *t, const unsigned char *p,
+           const unsigned char *e, consent__tok_state self,
+           consent__tok_state lt, int refs, int nul_as_is)
 {
   for (;;) {
     if (p == e) {
@@ -960,11 +912,12 @@ raw_text(struct consent__tokenizer *t, const unsigned char *p,
       return p;
     }
     if (!want_text(t)) {
+      /* Only '<' can start a token; references change text alone. */
       p = find(p, e, '<');
       if (p == e)
         return p;
     } else {
-      p = text_run(t, p, e, S_LT);
+      p = text_run(t, p, e, refs ? S_LT | S_AMP : S_LT);
       if (p == e)
         continue;
     }
@@ -974,20 +927,35 @@ raw_text(struct consent__tokenizer *t, const unsigned char *p,
       t->state = lt;
       return p + 1;
     }
-    p = text_special(t, p, e, 0);
+    if (*p == '&') {
+      t->ret = self;
+      t->state = st_char_ref;
+      return p + 1;
+    }
+    p = text_special(t, p, e, nul_as_is);
     if (t->stop)
       return p;
   }
 }
 
+STATE(st_data)
+{
+  return text_state(t, p, e, st_data, st_tag_open, 1, 1);
+}
+
+STATE(st_rcdata)
+{
+  return text_state(t, p, e, st_rcdata, st_raw_lt, 1, 0);
+}
+
 STATE(st_rawtext)
 {
-  return raw_text(t, p, e, st_rawtext, st_raw_lt);
+  return text_state(t, p, e, st_rawtext, st_raw_lt, 0, 0);
 }
 
 STATE(st_script_data)
 {
-  return raw_text(t, p, e, st_script_data, st_script_lt);
+  return text_state(t, p, e, st_script_data, st_script_lt, 0, 0);
 }
 
 /* 13.2.5.5 PLAINTEXT state */
@@ -1219,38 +1187,39 @@ STATE(st_script_lt)
 /* 13.2.5.18 Script data escape start state */
 STATE(st_script_escape_start)
 {
-  if (p < e && *p == '-') {
-    emit_chars(t, "-", 1, p + 1);
-    t->state = st_script_escape_start_dash;
-    return p + 1;
-  }
-  if (p == e && !t->eof)
-    return p;
-  t->state = st_script_data;
-  return p;
+  return on_char(t, p, e, '-', 1, st_script_escape_start_dash,
+                 st_script_data);
 }
 
 /* 13.2.5.19 Script data escape start dash state */
 STATE(st_script_escape_start_dash)
 {
-  if (p < e && *p == '-') {
-    emit_chars(t, "-", 1, p + 1);
-    t->state = st_script_escaped_dash_dash;
-    return p + 1;
-  }
-  if (p == e && !t->eof)
-    return p;
-  t->state = st_script_data;
-  return p;
+  return on_char(t, p, e, '-', 1, st_script_escaped_dash_dash,
+                 st_script_data);
 }
 
-/* The escaped and double-escaped script states share one shape:
- * '-' and '<' move on, NUL becomes U+FFFD, EOF is an error. */
+/* The escaped (13.2.5.20-22) and double-escaped (13.2.5.27-29) script
+ * states have one shape: text runs up to '-' or '<', dashes counted, and
+ * "-->" back to script data.  The double-escaped ones emit their '<'. */
+struct escaped {
+  consent__tok_state plain, dash, dash_dash, lt;
+  int emit_lt;
+};
+
+static const struct escaped escaped = {
+  st_script_escaped, st_script_escaped_dash, st_script_escaped_dash_dash,
+  st_script_escaped_lt, 0
+};
+static const struct escaped double_escaped = {
+  st_script_double_escaped, st_script_double_escaped_dash,
+  st_script_double_escaped_dash_dash, st_script_double_escaped_lt, 1
+};
+
+/* What every one of those states does with '-', '<', NUL, CR and EOF. */
 static const unsigned char *
-script_escaped_common(struct consent__tokenizer *t, const unsigned char *p,
-                      const unsigned char *e, consent__tok_state plain,
-                      consent__tok_state dash, consent__tok_state lt,
-                      int emit_lt)
+escaped_common(struct consent__tokenizer *t, const unsigned char *p,
+               const unsigned char *e, const struct escaped *k,
+               consent__tok_state dash)
 {
   if (p == e) {
     if (!t->eof)
@@ -1265,23 +1234,23 @@ script_escaped_common(struct consent__tokenizer *t, const unsigned char *p,
     t->state = dash;
     return p + 1;
   case '<':
-    if (emit_lt)
+    if (k->emit_lt)
       emit_chars(t, "<", 1, p + 1);
     else
       mark_lt(t, p);
-    t->state = lt;
+    t->state = k->lt;
     return p + 1;
   default:
     p = text_special(t, p, e, 0);
-    t->state = plain;
+    t->state = k->plain;
     return p;
   }
 }
 
-/* A run of script text up to '-', '<', NUL or CR. */
+/* 13.2.5.20/27: a run of text up to '-', '<', NUL or CR. */
 static const unsigned char *
-script_run(struct consent__tokenizer *t, const unsigned char *p,
-           const unsigned char *e)
+escaped_plain(struct consent__tokenizer *t, const unsigned char *p,
+              const unsigned char *e, const struct escaped *k)
 {
   const unsigned char *q = p;
 
@@ -1289,35 +1258,28 @@ script_run(struct consent__tokenizer *t, const unsigned char *p,
     q++;
   if (want_text(t))
     emit_run(t, p, q);
-  return q;
+  if (q == e && !t->eof)
+    return q;
+  return escaped_common(t, q, e, k, k->dash);
 }
 
-/* 13.2.5.20 Script data escaped state */
-STATE(st_script_escaped)
-{
-  p = script_run(t, p, e);
-  if (p == e && !t->eof)
-    return p;
-  return script_escaped_common(t, p, e, st_script_escaped,
-                               st_script_escaped_dash,
-                               st_script_escaped_lt, 0);
-}
-
-/* 13.2.5.21 Script data escaped dash state */
-STATE(st_script_escaped_dash)
+/* 13.2.5.21/28: after one '-'. */
+static const unsigned char *
+escaped_dash(struct consent__tokenizer *t, const unsigned char *p,
+             const unsigned char *e, const struct escaped *k)
 {
   if (p < e && *p != '-' && *p != '<' && *p != 0 && *p != '\r') {
     emit_chars(t, p, 1, p + 1);
-    t->state = st_script_escaped;
+    t->state = k->plain;
     return p + 1;
   }
-  return script_escaped_common(t, p, e, st_script_escaped,
-                               st_script_escaped_dash_dash,
-                               st_script_escaped_lt, 0);
+  return escaped_common(t, p, e, k, k->dash_dash);
 }
 
-/* 13.2.5.22 Script data escaped dash dash state */
-STATE(st_script_escaped_dash_dash)
+/* 13.2.5.22/29: after "--". */
+static const unsigned char *
+escaped_dash_dash(struct consent__tokenizer *t, const unsigned char *p,
+                  const unsigned char *e, const struct escaped *k)
 {
   if (p < e && *p == '>') {
     emit_chars(t, ">", 1, p + 1);
@@ -1328,7 +1290,37 @@ STATE(st_script_escaped_dash_dash)
     emit_chars(t, "-", 1, p + 1);
     return p + 1;
   }
-  return st_script_escaped_dash(t, p, e);
+  return escaped_dash(t, p, e, k);
+}
+
+STATE(st_script_escaped)
+{
+  return escaped_plain(t, p, e, &escaped);
+}
+
+STATE(st_script_escaped_dash)
+{
+  return escaped_dash(t, p, e, &escaped);
+}
+
+STATE(st_script_escaped_dash_dash)
+{
+  return escaped_dash_dash(t, p, e, &escaped);
+}
+
+STATE(st_script_double_escaped)
+{
+  return escaped_plain(t, p, e, &double_escaped);
+}
+
+STATE(st_script_double_escaped_dash)
+{
+  return escaped_dash(t, p, e, &double_escaped);
+}
+
+STATE(st_script_double_escaped_dash_dash)
+{
+  return escaped_dash_dash(t, p, e, &double_escaped);
 }
 
 /* 13.2.5.23 Script data escaped less-than sign state */
@@ -1400,45 +1392,6 @@ STATE(st_script_double_escape_start)
 {
   return double_escape_switch(t, p, e, st_script_double_escaped,
                               st_script_escaped);
-}
-
-/* 13.2.5.27 Script data double escaped state */
-STATE(st_script_double_escaped)
-{
-  p = script_run(t, p, e);
-  if (p == e && !t->eof)
-    return p;
-  return script_escaped_common(t, p, e, st_script_double_escaped,
-                               st_script_double_escaped_dash,
-                               st_script_double_escaped_lt, 1);
-}
-
-/* 13.2.5.28 Script data double escaped dash state */
-STATE(st_script_double_escaped_dash)
-{
-  if (p < e && *p != '-' && *p != '<' && *p != 0 && *p != '\r') {
-    emit_chars(t, p, 1, p + 1);
-    t->state = st_script_double_escaped;
-    return p + 1;
-  }
-  return script_escaped_common(t, p, e, st_script_double_escaped,
-                               st_script_double_escaped_dash_dash,
-                               st_script_double_escaped_lt, 1);
-}
-
-/* 13.2.5.29 Script data double escaped dash dash state */
-STATE(st_script_double_escaped_dash_dash)
-{
-  if (p < e && *p == '>') {
-    emit_chars(t, ">", 1, p + 1);
-    t->state = st_script_data;
-    return p + 1;
-  }
-  if (p < e && *p == '-') {
-    emit_chars(t, "-", 1, p + 1);
-    return p + 1;
-  }
-  return st_script_double_escaped_dash(t, p, e);
 }
 
 /* 13.2.5.30 Script data double escaped less-than sign state */
@@ -2075,27 +2028,14 @@ STATE(st_comment_lt)
 /* 13.2.5.47 Comment less-than sign bang state */
 STATE(st_comment_lt_bang)
 {
-  if (p == e && !t->eof)
-    return p;
-  if (p < e && *p == '-') {
-    t->state = st_comment_lt_bang_dash;
-    return p + 1;
-  }
-  t->state = st_comment;
-  return p;
+  return on_char(t, p, e, '-', 0, st_comment_lt_bang_dash, st_comment);
 }
 
 /* 13.2.5.48 Comment less-than sign bang dash state */
 STATE(st_comment_lt_bang_dash)
 {
-  if (p == e && !t->eof)
-    return p;
-  if (p < e && *p == '-') {
-    t->state = st_comment_lt_bang_dash_dash;
-    return p + 1;
-  }
-  t->state = st_comment_end_dash;
-  return p;
+  return on_char(t, p, e, '-', 0, st_comment_lt_bang_dash_dash,
+                 st_comment_end_dash);
 }
 
 /* 13.2.5.49 Comment less-than sign bang dash dash state */
