@@ -137,6 +137,8 @@ measure(work_fn fn, const struct doc *set, size_t n, size_t bytes,
   int p;
   size_t i;
 
+  for (i = 0; i < n; i++) /* warm up: caches, allocations */
+    fn(&set[i]);
   for (p = 0; p < passes; p++) {
     double t0 = now();
     for (i = 0; i < n; i++)
