@@ -79,7 +79,20 @@ extern "C" {
   XX(E_FAILED,  4, "the rewriter failed earlier and accepts no more input")\
   XX(E_FINISHED, 5, "the rewriter has already ended")                     \
   XX(E_LIMIT,   6, "a configured size limit was exceeded")                \
-  XX(E_IO,      7, "input/output error")
+  XX(E_IO,      7, "input/output error")                                  \
+  XX(E_PARSE,   8, "a file or value could not be parsed")                 \
+  XX(E_NOTFOUND, 9, "no such provider or category")                       \
+  XX(E_CRYPTO, 10, "a cryptographic operation failed")                    \
+  XX(E_NOCOOKIE, 11, "the request carries no consent cookie")             \
+  XX(E_COOKIE_MALFORMED, 12, "the consent cookie is not well formed")     \
+  XX(E_COOKIE_VERSION, 13, "the consent cookie has an unknown version")   \
+  XX(E_COOKIE_KEY, 14, "the consent cookie names an unknown key")         \
+  XX(E_COOKIE_MAC, 15, "the consent cookie's signature does not match")   \
+  XX(E_COOKIE_EXPIRED, 16, "the consent cookie has expired")              \
+  XX(E_COOKIE_FUTURE, 17, "the consent cookie is issued in the future")   \
+  XX(E_COOKIE_SIZE, 18, "the consent cookie is longer than 4096 bytes")   \
+  XX(E_COOKIE_OUTDATED, 19,                                               \
+     "the consent was given under an older policy version")
 
 typedef enum consent_status {
 #define CONSENT__STATUS_ENUM(name, value, msg) CONSENT_##name = value,
@@ -112,6 +125,296 @@ consent_strerror(consent_status status);
  * Thread-safe.  Since: 0.1.0 */
 CONSENT_EXTERN void
 consent_free(void *ptr);
+
+/* ------------------------------------------------------------------ */
+/* Categories of providers                                             */
+
+/* Append only. */
+typedef enum consent_category {
+  CONSENT_CATEGORY_VIDEO = 0,
+  CONSENT_CATEGORY_AUDIO = 1,
+  CONSENT_CATEGORY_SOCIAL = 2,
+  CONSENT_CATEGORY_MAPS = 3,
+  CONSENT_CATEGORY_CHARTS = 4,
+  CONSENT_CATEGORY_DOCUMENTS = 5,
+  CONSENT_CATEGORY_FONTS = 6,
+  CONSENT_CATEGORY_ANALYTICS = 7,
+  CONSENT_CATEGORY_MARKETING = 8,
+  CONSENT_CATEGORY_COMMENTS = 9,
+  CONSENT_CATEGORY_OTHER = 10,
+  CONSENT__CATEGORY_END
+} consent_category;
+
+/* The name of a category ("video", ...; static), or NULL for an unknown
+ * value.  Thread-safe.  Since: 0.1.0 */
+CONSENT_EXTERN const char *
+consent_category_name(consent_category category);
+
+/* The category of a name.  Returns CONSENT_OK or CONSENT_E_NOTFOUND.
+ * Thread-safe.  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_category_from_name(const char *name, size_t len,
+                           consent_category *category);
+
+/* ------------------------------------------------------------------ */
+/* Provider registry                                                   */
+
+/* The providers a site gates: built-in defaults for the common ones,
+ * extended, overridden or disabled by provider files (format in
+ * docs/providers.md).  Build it (new, then any loads) before sharing it:
+ * from then on it is immutable, and any number of threads may read it
+ * and use it for any number of states and gates at once. */
+typedef struct consent_registry consent_registry_t;
+
+/* A registry with the built-in providers.  *registry is owned by the
+ * caller (consent_registry_free).  Returns CONSENT_OK, CONSENT_E_INVAL or
+ * CONSENT_E_NOMEM.  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_registry_new(consent_registry_t **registry);
+
+/* A registry with no providers at all.  As consent_registry_new.
+ * Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_registry_new_empty(consent_registry_t **registry);
+
+/* Reads a provider file: adds its providers, overrides the fields it
+ * names of those that exist, disables those it says to.  On an error the
+ * registry is unchanged and consent_registry_errmsg() says
+ * "FILE:LINE: problem".  Returns CONSENT_OK, CONSENT_E_IO (cannot read
+ * it), CONSENT_E_PARSE, CONSENT_E_INVAL or CONSENT_E_NOMEM.  Not
+ * thread-safe: load before sharing.  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_registry_load_file(consent_registry_t *registry, const char *path);
+
+/* The same for a provider file held in memory; name (may be NULL) is
+ * used in messages.  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_registry_load_buffer(consent_registry_t *registry, const char *buf,
+                             size_t len, const char *name);
+
+/* The message of the registry's last failed load ("" if none).  Owned by
+ * the registry.  Since: 0.1.0 */
+CONSENT_EXTERN const char *
+consent_registry_errmsg(const consent_registry_t *registry);
+
+/* Since: 0.1.0 */
+CONSENT_EXTERN void
+consent_registry_free(consent_registry_t *registry);
+
+/* The number of enabled providers.  Thread-safe.  Since: 0.1.0 */
+CONSENT_EXTERN size_t
+consent_registry_count(const consent_registry_t *registry);
+
+/* The id of the index-th enabled provider (0 <= index < count), or NULL.
+ * Owned by the registry.  Thread-safe.  Since: 0.1.0 */
+CONSENT_EXTERN const char *
+consent_registry_id(const consent_registry_t *registry, size_t index);
+
+/* What consent_registry_get() can tell of a provider.  Append only. */
+typedef enum consent_provider_field {
+  CONSENT_FIELD_NAME = 0,      /* display name */
+  CONSENT_FIELD_CATEGORY = 1,  /* category name */
+  CONSENT_FIELD_PRIVACY = 2,   /* privacy policy URL */
+  CONSENT_FIELD_OEMBED = 3,    /* oEmbed endpoint URL */
+  CONSENT_FIELD_HOSTS = 4      /* host patterns, space-separated */
+} consent_provider_field;
+
+/* A field of the enabled provider id (NUL-terminated), or NULL when there
+ * is no such provider or the field is empty.  Owned by the registry.
+ * Thread-safe.  Since: 0.1.0 */
+CONSENT_EXTERN const char *
+consent_registry_get(const consent_registry_t *registry, const char *id,
+                     consent_provider_field field);
+
+/* The provider a URL (as written in an attribute, entity-decoded) would
+ * make the browser contact: *id is its id (owned by the registry), or
+ * NULL when the URL names no provider (relative URLs, other hosts,
+ * lookalikes).  Hosts match at a label boundary, case-insensitively, with
+ * IDN in punycode; protocol-relative and oddly spelled URLs are read as a
+ * browser reads them.  Returns CONSENT_OK or CONSENT_E_INVAL.
+ * Thread-safe.  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_registry_match_url(const consent_registry_t *registry,
+                           const char *url, size_t len, const char **id);
+
+/* ------------------------------------------------------------------ */
+/* Key ring                                                            */
+
+/* The keys that sign and verify consent cookies, read from a key file
+ * (format in docs/cookie.md): the newest key signs, every listed key
+ * verifies, so a fleet rotates keys without logging visitors out.
+ * Immutable once loaded; share it across threads. */
+typedef struct consent_keyring consent_keyring_t;
+
+/* Reads a key file.  On success *ring is owned by the caller
+ * (consent_keyring_free).  On failure, if errmsg is not NULL, *errmsg
+ * gets a message "FILE:LINE: problem" that the caller frees with
+ * consent_free().  Returns CONSENT_OK, CONSENT_E_IO, CONSENT_E_PARSE,
+ * CONSENT_E_INVAL or CONSENT_E_NOMEM.  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_keyring_load_file(const char *path, consent_keyring_t **ring,
+                          char **errmsg);
+
+/* The same for a key file held in memory; name (may be NULL) is used in
+ * messages.  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_keyring_load_buffer(const char *buf, size_t len, const char *name,
+                            consent_keyring_t **ring, char **errmsg);
+
+/* Since: 0.1.0 */
+CONSENT_EXTERN void
+consent_keyring_free(consent_keyring_t *ring);
+
+/* The id (1-255) of the key that signs.  Thread-safe.  Since: 0.1.0 */
+CONSENT_EXTERN unsigned int
+consent_keyring_signing_key(const consent_keyring_t *ring);
+
+/* Adds a new random key (OpenSSL RAND_bytes) to the key file at path,
+ * creating it (mode 0600) if it does not exist; the file is replaced
+ * atomically.  *key_id (may be NULL) gets the new key's id; now is the
+ * creation time (seconds since the epoch; 0 for the current time).
+ * Returns CONSENT_OK, CONSENT_E_IO, CONSENT_E_PARSE (the file exists but
+ * is not a key file), CONSENT_E_LIMIT (255 keys), CONSENT_E_CRYPTO or
+ * CONSENT_E_NOMEM; *errmsg as in consent_keyring_load_file.
+ * Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_keyring_add_key(const char *path, long long now,
+                        unsigned int *key_id, char **errmsg);
+
+/* ------------------------------------------------------------------ */
+/* Consent state: what one visitor allowed                             */
+
+/* Per provider and per category: allowed or refused, when, under which
+ * policy version, and until when (the time given plus the state's max
+ * age).  A state belongs to one request; it reads the registry, which
+ * must outlive it. */
+typedef struct consent_state consent_state_t;
+
+/* An empty state (nothing allowed) under policy version 0 and a max age
+ * of 365 days.  *state is owned by the caller (consent_state_free).
+ * Returns CONSENT_OK, CONSENT_E_INVAL or CONSENT_E_NOMEM.
+ * Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_state_new(const consent_registry_t *registry,
+                  consent_state_t **state);
+
+/* Since: 0.1.0 */
+CONSENT_EXTERN void
+consent_state_free(consent_state_t *state);
+
+/* Records that the visitor allowed (allow != 0) or refused a provider at
+ * time when (seconds since the epoch; 0 for now).  Returns CONSENT_OK,
+ * CONSENT_E_NOTFOUND, CONSENT_E_INVAL or CONSENT_E_NOMEM.
+ * Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_state_set_provider(consent_state_t *state, const char *id,
+                           int allow, long long when);
+
+/* The same for a whole category.  A provider's own decision wins over
+ * its category's.  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_state_set_category(consent_state_t *state,
+                           consent_category category, int allow,
+                           long long when);
+
+/* Forgets every decision (withdrawal of consent).  Since: 0.1.0 */
+CONSENT_EXTERN void
+consent_state_clear(consent_state_t *state);
+
+/* The site's policy version the decisions are given under.  A cookie
+ * verified against a higher version is void.  Since: 0.1.0 */
+CONSENT_EXTERN void
+consent_state_set_policy_version(consent_state_t *state,
+                                 unsigned int version);
+
+/* How long a decision holds, in seconds (default 365 days; at least 60,
+ * at most 5 years).  Returns CONSENT_OK or CONSENT_E_INVAL.
+ * Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_state_set_max_age(consent_state_t *state, long long seconds);
+
+/* 1 when the enabled provider id may load at time now (0 for the current
+ * time): its own decision if it has one that has not expired, else its
+ * category's, else not.  0 otherwise, also for unknown ids.
+ * Since: 0.1.0 */
+CONSENT_EXTERN int
+consent_state_allows(const consent_state_t *state, const char *id,
+                     long long now);
+
+/* The state as JSON (docs/cookie.md).  *json (NUL-terminated) is the
+ * caller's; free it with consent_free().  Returns CONSENT_OK,
+ * CONSENT_E_INVAL or CONSENT_E_NOMEM.  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_state_to_json(const consent_state_t *state, long long now,
+                      char **json);
+
+/* ------------------------------------------------------------------ */
+/* Consent cookie                                                      */
+
+/* Receives a consent receipt: one JSON object with a random receipt id,
+ * the time, the key id, the policy version and the providers and
+ * categories allowed and refused; no personal data.  json is valid only
+ * during the call. */
+typedef void (*consent_receipt_fn)(const char *json, size_t len,
+                                   void *user_data);
+
+/* Signs a state into a cookie value (URL-safe, about 160 bytes for 40
+ * providers) with the ring's newest key, at time now (0: current time).
+ * *value (NUL-terminated; *len bytes, len may be NULL) is the caller's;
+ * free it with consent_free().  receipt (may be NULL) receives the
+ * consent receipt of this issue, for the host's log.  Returns CONSENT_OK,
+ * CONSENT_E_INVAL, CONSENT_E_CRYPTO, CONSENT_E_LIMIT or CONSENT_E_NOMEM.
+ * Thread-safe for distinct states.  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_cookie_issue(consent_state_t *state, const consent_keyring_t *ring,
+                     long long now, consent_receipt_fn receipt,
+                     void *user_data, char **value, size_t *len);
+
+/* Verifies a cookie value and gives the state it carries.  On success
+ * *state is owned by the caller (consent_state_free).  Returns
+ * CONSENT_OK, or why the cookie is rejected: CONSENT_E_COOKIE_SIZE (over
+ * 4096 bytes), _MALFORMED, _VERSION, _KEY (unknown key id), _MAC (forged
+ * or damaged), _FUTURE (issued more than 5 minutes ahead), _EXPIRED, or
+ * _OUTDATED (given under a policy version below policy_version); or
+ * CONSENT_E_INVAL, CONSENT_E_CRYPTO, CONSENT_E_NOMEM.  The signature is
+ * compared in constant time.  Thread-safe.  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_cookie_verify(const consent_registry_t *registry,
+                      const consent_keyring_t *ring, const char *value,
+                      size_t len, unsigned int policy_version,
+                      long long now, consent_state_t **state);
+
+/* Finds the cookie called name in a Cookie request header (several
+ * cookies, spaces and quoted values allowed) and verifies it; where the
+ * name comes more than once, the first that verifies wins.  Returns as
+ * consent_cookie_verify, or CONSENT_E_NOCOOKIE when there is none.
+ * Thread-safe.  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_cookie_from_header(const consent_registry_t *registry,
+                           const consent_keyring_t *ring,
+                           const char *header, size_t len,
+                           const char *name, unsigned int policy_version,
+                           long long now, consent_state_t **state);
+
+/* Flags of consent_set_cookie(). */
+#define CONSENT_COOKIE_SECURE          0x01u
+#define CONSENT_COOKIE_HTTPONLY        0x02u
+#define CONSENT_COOKIE_SAMESITE_LAX    0x04u
+#define CONSENT_COOKIE_SAMESITE_STRICT 0x08u
+#define CONSENT_COOKIE_DEFAULTS \
+  (CONSENT_COOKIE_SECURE | CONSENT_COOKIE_HTTPONLY | \
+   CONSENT_COOKIE_SAMESITE_LAX)
+
+/* Builds the value of a Set-Cookie response header: "name=value;
+ * Max-Age=N; Path=...; Domain=...; Secure; HttpOnly; SameSite=Lax".
+ * path NULL means "/", domain NULL none; max_age 0 deletes the cookie.
+ * Names and attribute values with characters a cookie cannot hold are
+ * refused.  *out is the caller's (consent_free).  Returns CONSENT_OK,
+ * CONSENT_E_INVAL or CONSENT_E_NOMEM.  Thread-safe.  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_set_cookie(const char *name, const char *value, size_t value_len,
+                   long long max_age, const char *domain, const char *path,
+                   unsigned int flags, char **out);
 
 /* ------------------------------------------------------------------ */
 /* Configuration                                                       */

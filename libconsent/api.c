@@ -2,11 +2,22 @@
  * api.c: the public interface (include/consent.h).  The only module that
  * touches public types.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
 
 #include "consent.h"
+#include "cookie.h"
+#include "registry.h"
 #include "rewriter.h"
+#include "state.h"
 
 #define DEFAULT_MAX_BUFFER ((size_t)1 << 20)
 #define MIN_MAX_BUFFER ((size_t)4096)
@@ -22,6 +33,59 @@ struct consent_gate {
 struct consent_rewriter {
   struct consent__rewriter rw;
 };
+
+struct consent_registry {
+  struct consent__registry r;
+};
+
+struct consent_keyring {
+  struct consent__keyring k;
+};
+
+struct consent_state {
+  struct consent__state s;
+};
+
+#define MAX_PROVIDER_FILE (1u << 20)
+#define MAX_KEY_FILE 65536
+
+#define OPENSSL_cleanse_buf(p, n) \
+  do {                            \
+    if ((p) != NULL)              \
+      OPENSSL_cleanse((p), (n));  \
+  } while (0)
+
+static int64_t
+now_or(long long now)
+{
+  return now != 0 ? (int64_t)now : (int64_t)time(NULL);
+}
+
+/* Hands a message to the caller through an optional out-parameter. */
+static void
+give_message(char **errmsg, const char *msg)
+{
+  if (errmsg != NULL) {
+    *errmsg = malloc(strlen(msg) + 1);
+    if (*errmsg != NULL)
+      strcpy(*errmsg, msg);
+  }
+}
+
+/* Moves a buffer to an out-parameter as a NUL-terminated string. */
+static consent_status
+give_buffer(struct consent__buf *b, char **out, size_t *len)
+{
+  if (consent__buf_append(b, "", 1) != 0) {
+    consent__buf_free(b);
+    return CONSENT_E_NOMEM;
+  }
+  *out = b->data;
+  if (len != NULL)
+    *len = b->len - 1;
+  b->data = NULL;
+  return CONSENT_OK;
+}
 
 const char *
 consent_version(void)
@@ -209,4 +273,659 @@ consent_rewrite(const consent_gate_t *gate, const char *in, size_t len,
   if (st == CONSENT_E_SINK && c.failed)
     st = CONSENT_E_NOMEM;
   return st == CONSENT_OK ? CONSENT_E_NOMEM : st;
+}
+
+/* ------------------------------------------------------------------ */
+/* Categories                                                          */
+
+const char *
+consent_category_name(consent_category category)
+{
+  if ((unsigned)category >= CONSENT__CATEGORIES)
+    return NULL;
+  return consent__category_names[category];
+}
+
+consent_status
+consent_category_from_name(const char *name, size_t len,
+                           consent_category *category)
+{
+  int i;
+
+  if (name == NULL || category == NULL)
+    return CONSENT_E_INVAL;
+  for (i = 0; i < CONSENT__CATEGORIES; i++)
+    if (strlen(consent__category_names[i]) == len &&
+        memcmp(consent__category_names[i], name, len) == 0) {
+      *category = (consent_category)i;
+      return CONSENT_OK;
+    }
+  return CONSENT_E_NOTFOUND;
+}
+
+/* ------------------------------------------------------------------ */
+/* Registry                                                            */
+
+static consent_status
+registry_new(consent_registry_t **registry, int builtin)
+{
+  consent_registry_t *r;
+  int st;
+
+  if (registry == NULL)
+    return CONSENT_E_INVAL;
+  *registry = NULL;
+  r = malloc(sizeof(*r));
+  if (r == NULL)
+    return CONSENT_E_NOMEM;
+  consent__registry_init(&r->r);
+  if (builtin && (st = consent__registry_builtin(&r->r)) != 0) {
+    consent__registry_free(&r->r);
+    free(r);
+    return (consent_status)st;
+  }
+  *registry = r;
+  return CONSENT_OK;
+}
+
+consent_status
+consent_registry_new(consent_registry_t **registry)
+{
+  return registry_new(registry, 1);
+}
+
+consent_status
+consent_registry_new_empty(consent_registry_t **registry)
+{
+  return registry_new(registry, 0);
+}
+
+consent_status
+consent_registry_load_buffer(consent_registry_t *registry, const char *buf,
+                             size_t len, const char *name)
+{
+  if (registry == NULL || (buf == NULL && len > 0))
+    return CONSENT_E_INVAL;
+  return (consent_status)consent__registry_load(&registry->r, buf ? buf : "",
+                                                len, name);
+}
+
+consent_status
+consent_registry_load_file(consent_registry_t *registry, const char *path)
+{
+  struct consent__buf b = { NULL, 0, 0 };
+  consent_status st;
+  int rc;
+
+  if (registry == NULL || path == NULL)
+    return CONSENT_E_INVAL;
+  rc = consent__read_file(path, MAX_PROVIDER_FILE, &b);
+  if (rc != 0) {
+    snprintf(registry->r.errmsg, sizeof(registry->r.errmsg), "%s: %s", path,
+             rc == -2 ? "larger than 1 MiB" : strerror(errno));
+    consent__buf_free(&b);
+    return rc == -2 ? CONSENT_E_PARSE : CONSENT_E_IO;
+  }
+  st = consent_registry_load_buffer(registry, b.data, b.len, path);
+  consent__buf_free(&b);
+  return st;
+}
+
+const char *
+consent_registry_errmsg(const consent_registry_t *registry)
+{
+  return registry != NULL ? registry->r.errmsg : "";
+}
+
+void
+consent_registry_free(consent_registry_t *registry)
+{
+  if (registry == NULL)
+    return;
+  consent__registry_free(&registry->r);
+  free(registry);
+}
+
+size_t
+consent_registry_count(const consent_registry_t *registry)
+{
+  return registry != NULL ? registry->r.nenabled : 0;
+}
+
+const char *
+consent_registry_id(const consent_registry_t *registry, size_t index)
+{
+  if (registry == NULL || index >= registry->r.nenabled)
+    return NULL;
+  return registry->r.prov[registry->r.enabled[index]].id;
+}
+
+/* The enabled provider called id, or NULL. */
+static const struct consent__provider *
+enabled_provider(const consent_registry_t *registry, const char *id)
+{
+  long i;
+
+  if (registry == NULL || id == NULL)
+    return NULL;
+  i = consent__registry_find(&registry->r, id, strlen(id));
+  if (i < 0 || !registry->r.prov[i].enabled)
+    return NULL;
+  return &registry->r.prov[i];
+}
+
+const char *
+consent_registry_get(const consent_registry_t *registry, const char *id,
+                     consent_provider_field field)
+{
+  const struct consent__provider *p = enabled_provider(registry, id);
+  const char *v;
+
+  if (p == NULL)
+    return NULL;
+  switch (field) {
+  case CONSENT_FIELD_NAME:
+    v = p->name;
+    break;
+  case CONSENT_FIELD_CATEGORY:
+    v = consent__category_names[p->category];
+    break;
+  case CONSENT_FIELD_PRIVACY:
+    v = p->privacy;
+    break;
+  case CONSENT_FIELD_OEMBED:
+    v = p->oembed;
+    break;
+  case CONSENT_FIELD_HOSTS:
+    v = p->hosts_joined;
+    break;
+  default:
+    return NULL;
+  }
+  return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+consent_status
+consent_registry_match_url(const consent_registry_t *registry,
+                           const char *url, size_t len, const char **id)
+{
+  long i;
+
+  if (id == NULL)
+    return CONSENT_E_INVAL;
+  *id = NULL;
+  if (registry == NULL || (url == NULL && len > 0))
+    return CONSENT_E_INVAL;
+  i = consent__registry_match_url(&registry->r, url ? url : "", len);
+  if (i >= 0)
+    *id = registry->r.prov[i].id;
+  return CONSENT_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Key ring                                                            */
+
+consent_status
+consent_keyring_load_buffer(const char *buf, size_t len, const char *name,
+                            consent_keyring_t **ring, char **errmsg)
+{
+  char msg[512];
+  consent_keyring_t *k;
+  int st;
+
+  if (errmsg != NULL)
+    *errmsg = NULL;
+  if (ring == NULL)
+    return CONSENT_E_INVAL;
+  *ring = NULL;
+  if (buf == NULL && len > 0)
+    return CONSENT_E_INVAL;
+  k = malloc(sizeof(*k));
+  if (k == NULL)
+    return CONSENT_E_NOMEM;
+  msg[0] = '\0';
+  st = consent__keyring_parse(&k->k, buf ? buf : "", len,
+                              name ? name : "(key file)", msg, sizeof(msg));
+  if (st != 0) {
+    free(k);
+    give_message(errmsg, msg[0] ? msg : consent_strerror(st));
+    return (consent_status)st;
+  }
+  *ring = k;
+  return CONSENT_OK;
+}
+
+consent_status
+consent_keyring_load_file(const char *path, consent_keyring_t **ring,
+                          char **errmsg)
+{
+  struct consent__buf b = { NULL, 0, 0 };
+  consent_status st;
+  char msg[512];
+  int rc;
+
+  if (errmsg != NULL)
+    *errmsg = NULL;
+  if (path == NULL || ring == NULL)
+    return CONSENT_E_INVAL;
+  *ring = NULL;
+  rc = consent__read_file(path, MAX_KEY_FILE, &b);
+  if (rc != 0) {
+    snprintf(msg, sizeof(msg), "%s: %s", path,
+             rc == -2 ? "larger than 64 KiB" : strerror(errno));
+    give_message(errmsg, msg);
+    consent__buf_free(&b);
+    return rc == -2 ? CONSENT_E_PARSE : CONSENT_E_IO;
+  }
+  st = consent_keyring_load_buffer(b.data, b.len, path, ring, errmsg);
+  if (b.data != NULL)
+    OPENSSL_cleanse_buf(b.data, b.len);
+  consent__buf_free(&b);
+  return st;
+}
+
+void
+consent_keyring_free(consent_keyring_t *ring)
+{
+  if (ring == NULL)
+    return;
+  consent__keyring_free(&ring->k);
+  free(ring);
+}
+
+unsigned int
+consent_keyring_signing_key(const consent_keyring_t *ring)
+{
+  const struct consent__key *k;
+
+  if (ring == NULL)
+    return 0;
+  k = consent__keyring_signing(&ring->k);
+  return k != NULL ? k->id : 0;
+}
+
+/* Writes data to path through a temporary file and rename(), mode 0600. */
+static int
+write_atomically(const char *path, const char *data, size_t len)
+{
+  size_t n = strlen(path) + 16;
+  char *tmp = malloc(n);
+  ssize_t w;
+  size_t off = 0;
+  int fd;
+
+  if (tmp == NULL)
+    return -1;
+  snprintf(tmp, n, "%s.tmpXXXXXX", path);
+  fd = mkstemp(tmp);
+  if (fd < 0) {
+    free(tmp);
+    return -1;
+  }
+  if (fchmod(fd, 0600) != 0)
+    goto fail;
+  while (off < len) {
+    w = write(fd, data + off, len - off);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0)
+      goto fail;
+    off += (size_t)w;
+  }
+  if (fsync(fd) != 0 || close(fd) != 0) {
+    fd = -1;
+    goto fail;
+  }
+  fd = -1;
+  if (rename(tmp, path) != 0)
+    goto fail;
+  free(tmp);
+  return 0;
+fail:
+  {
+    int e = errno;
+    if (fd >= 0)
+      close(fd);
+    unlink(tmp);
+    free(tmp);
+    errno = e;
+  }
+  return -1;
+}
+
+consent_status
+consent_keyring_add_key(const char *path, long long now,
+                        unsigned int *key_id, char **errmsg)
+{
+  struct consent__buf b = { NULL, 0, 0 }, out = { NULL, 0, 0 };
+  struct consent__keyring ring = { NULL, 0 };
+  char msg[512];
+  unsigned id = 0;
+  int rc, st;
+
+  if (errmsg != NULL)
+    *errmsg = NULL;
+  if (path == NULL)
+    return CONSENT_E_INVAL;
+  rc = consent__read_file(path, MAX_KEY_FILE, &b);
+  if (rc == -2 || (rc == -1 && errno != ENOENT)) {
+    snprintf(msg, sizeof(msg), "%s: %s", path,
+             rc == -2 ? "larger than 64 KiB" : strerror(errno));
+    give_message(errmsg, msg);
+    consent__buf_free(&b);
+    return rc == -2 ? CONSENT_E_PARSE : CONSENT_E_IO;
+  }
+  if (rc == 0) {
+    msg[0] = '\0';
+    st = consent__keyring_parse(&ring, b.data ? b.data : "", b.len, path,
+                                msg, sizeof(msg));
+    OPENSSL_cleanse_buf(b.data, b.len);
+    consent__buf_free(&b);
+    if (st != 0) {
+      give_message(errmsg, msg);
+      return (consent_status)st;
+    }
+  }
+  st = consent__keyring_add(&ring, now_or(now), &id);
+  if (st == 0)
+    st = consent__keyring_format(&ring, &out);
+  consent__keyring_free(&ring);
+  if (st == 0 && write_atomically(path, out.data, out.len) != 0) {
+    snprintf(msg, sizeof(msg), "%s: %s", path, strerror(errno));
+    give_message(errmsg, msg);
+    st = CONSENT_E_IO;
+  } else if (st != 0) {
+    give_message(errmsg, st == CONSENT_E_LIMIT
+                 ? "the key ring already holds 255 keys: remove old ones"
+                 : consent_strerror((consent_status)st));
+  }
+  OPENSSL_cleanse_buf(out.data, out.len);
+  consent__buf_free(&out);
+  if (st == 0 && key_id != NULL)
+    *key_id = id;
+  return (consent_status)st;
+}
+
+/* ------------------------------------------------------------------ */
+/* State                                                               */
+
+consent_status
+consent_state_new(const consent_registry_t *registry,
+                  consent_state_t **state)
+{
+  consent_state_t *s;
+
+  if (state == NULL)
+    return CONSENT_E_INVAL;
+  *state = NULL;
+  if (registry == NULL)
+    return CONSENT_E_INVAL;
+  s = malloc(sizeof(*s));
+  if (s == NULL)
+    return CONSENT_E_NOMEM;
+  consent__state_init(&s->s, &registry->r);
+  *state = s;
+  return CONSENT_OK;
+}
+
+void
+consent_state_free(consent_state_t *state)
+{
+  if (state == NULL)
+    return;
+  consent__state_free(&state->s);
+  free(state);
+}
+
+consent_status
+consent_state_set_provider(consent_state_t *state, const char *id,
+                           int allow, long long when)
+{
+  long i;
+
+  if (state == NULL || id == NULL)
+    return CONSENT_E_INVAL;
+  i = consent__registry_find(state->s.reg, id, strlen(id));
+  if (i < 0 || !state->s.reg->prov[i].enabled)
+    return CONSENT_E_NOTFOUND;
+  return (consent_status)consent__state_set(&state->s, (size_t)i, allow,
+                                            now_or(when));
+}
+
+consent_status
+consent_state_set_category(consent_state_t *state,
+                           consent_category category, int allow,
+                           long long when)
+{
+  if (state == NULL)
+    return CONSENT_E_INVAL;
+  if ((unsigned)category >= CONSENT__CATEGORIES)
+    return CONSENT_E_NOTFOUND;
+  consent__state_set_category(&state->s, (int)category, allow,
+                              now_or(when));
+  return CONSENT_OK;
+}
+
+void
+consent_state_clear(consent_state_t *state)
+{
+  if (state != NULL)
+    consent__state_clear(&state->s);
+}
+
+void
+consent_state_set_policy_version(consent_state_t *state,
+                                 unsigned int version)
+{
+  if (state != NULL)
+    state->s.policy = version;
+}
+
+consent_status
+consent_state_set_max_age(consent_state_t *state, long long seconds)
+{
+  if (state == NULL || seconds < 60 || seconds > 5LL * 366 * 24 * 3600)
+    return CONSENT_E_INVAL;
+  state->s.max_age = seconds;
+  return CONSENT_OK;
+}
+
+int
+consent_state_allows(const consent_state_t *state, const char *id,
+                     long long now)
+{
+  long i;
+
+  if (state == NULL || id == NULL)
+    return 0;
+  i = consent__registry_find(state->s.reg, id, strlen(id));
+  if (i < 0)
+    return 0;
+  return consent__state_allows(&state->s, (size_t)i, now_or(now));
+}
+
+consent_status
+consent_state_to_json(const consent_state_t *state, long long now,
+                      char **json)
+{
+  struct consent__buf b = { NULL, 0, 0 };
+
+  if (json == NULL)
+    return CONSENT_E_INVAL;
+  *json = NULL;
+  if (state == NULL)
+    return CONSENT_E_INVAL;
+  if (consent__state_json(&state->s, now_or(now), &b) != 0) {
+    consent__buf_free(&b);
+    return CONSENT_E_NOMEM;
+  }
+  return give_buffer(&b, json, NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Cookie                                                              */
+
+consent_status
+consent_cookie_issue(consent_state_t *state, const consent_keyring_t *ring,
+                     long long now, consent_receipt_fn receipt,
+                     void *user_data, char **value, size_t *len)
+{
+  struct consent__buf v = { NULL, 0, 0 }, r = { NULL, 0, 0 };
+  int st;
+
+  if (value == NULL)
+    return CONSENT_E_INVAL;
+  *value = NULL;
+  if (len != NULL)
+    *len = 0;
+  if (state == NULL || ring == NULL)
+    return CONSENT_E_INVAL;
+  st = consent__cookie_issue(&state->s, &ring->k, now_or(now), &v,
+                             receipt != NULL ? &r : NULL);
+  if (st == 0 && receipt != NULL)
+    receipt(r.data, r.len, user_data);
+  consent__buf_free(&r);
+  if (st != 0) {
+    consent__buf_free(&v);
+    return (consent_status)st;
+  }
+  return give_buffer(&v, value, len);
+}
+
+consent_status
+consent_cookie_verify(const consent_registry_t *registry,
+                      const consent_keyring_t *ring, const char *value,
+                      size_t len, unsigned int policy_version,
+                      long long now, consent_state_t **state)
+{
+  consent_state_t *s;
+  consent_status st;
+
+  if (state == NULL)
+    return CONSENT_E_INVAL;
+  *state = NULL;
+  if (ring == NULL || (value == NULL && len > 0))
+    return CONSENT_E_INVAL;
+  st = consent_state_new(registry, &s);
+  if (st != CONSENT_OK)
+    return st;
+  st = (consent_status)consent__cookie_verify(&s->s, &ring->k,
+                                              value ? value : "", len,
+                                              policy_version, now_or(now));
+  if (st != CONSENT_OK) {
+    consent_state_free(s);
+    return st;
+  }
+  *state = s;
+  return CONSENT_OK;
+}
+
+consent_status
+consent_cookie_from_header(const consent_registry_t *registry,
+                           const consent_keyring_t *ring,
+                           const char *header, size_t len,
+                           const char *name, unsigned int policy_version,
+                           long long now, consent_state_t **state)
+{
+  consent_status first = CONSENT_E_NOCOOKIE, st;
+  const char *v;
+  size_t vlen, i;
+
+  if (state == NULL)
+    return CONSENT_E_INVAL;
+  *state = NULL;
+  if (name == NULL || (header == NULL && len > 0))
+    return CONSENT_E_INVAL;
+  for (i = 0; i < 16 && consent__cookie_find(header ? header : "", len,
+                                             name, i, &v, &vlen); i++) {
+    st = consent_cookie_verify(registry, ring, v, vlen, policy_version, now,
+                               state);
+    if (st == CONSENT_OK)
+      return st;
+    if (first == CONSENT_E_NOCOOKIE)
+      first = st;
+  }
+  return first;
+}
+
+/* RFC 6265 token and cookie-octet. */
+static int
+cookie_token(const char *s)
+{
+  if (*s == '\0')
+    return 0;
+  for (; *s; s++)
+    if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7F ||
+        strchr("()<>@,;:\\\"/[]?={}", *s) != NULL)
+      return 0;
+  return 1;
+}
+
+static int
+cookie_octets(const char *s, size_t n)
+{
+  size_t i;
+
+  for (i = 0; i < n; i++) {
+    unsigned c = (unsigned char)s[i];
+    if (c <= 0x20 || c >= 0x7F || c == '"' || c == ',' || c == ';' ||
+        c == '\\')
+      return 0;
+  }
+  return 1;
+}
+
+static int
+attr_value_ok(const char *s)
+{
+  for (; *s; s++)
+    if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7F || *s == ';')
+      return 0;
+  return 1;
+}
+
+consent_status
+consent_set_cookie(const char *name, const char *value, size_t value_len,
+                   long long max_age, const char *domain, const char *path,
+                   unsigned int flags, char **out)
+{
+  struct consent__buf b = { NULL, 0, 0 };
+  char num[48];
+  int st = 0;
+
+  if (out == NULL)
+    return CONSENT_E_INVAL;
+  *out = NULL;
+  if (name == NULL || !cookie_token(name) || (value == NULL && value_len) ||
+      (value != NULL && !cookie_octets(value, value_len)) || max_age < 0 ||
+      (domain != NULL && (!attr_value_ok(domain) || *domain == '\0')) ||
+      (path != NULL && (!attr_value_ok(path) || path[0] != '/')) ||
+      ((flags & CONSENT_COOKIE_SAMESITE_LAX) &&
+       (flags & CONSENT_COOKIE_SAMESITE_STRICT)))
+    return CONSENT_E_INVAL;
+  st |= consent__buf_append(&b, name, strlen(name));
+  st |= consent__buf_append(&b, "=", 1);
+  if (value_len > 0)
+    st |= consent__buf_append(&b, value, value_len);
+  snprintf(num, sizeof(num), "; Max-Age=%lld; Path=", max_age);
+  st |= consent__buf_append(&b, num, strlen(num));
+  path = path != NULL ? path : "/";
+  st |= consent__buf_append(&b, path, strlen(path));
+  if (domain != NULL) {
+    st |= consent__buf_append(&b, "; Domain=", 9);
+    st |= consent__buf_append(&b, domain, strlen(domain));
+  }
+  if (flags & CONSENT_COOKIE_SECURE)
+    st |= consent__buf_append(&b, "; Secure", 8);
+  if (flags & CONSENT_COOKIE_HTTPONLY)
+    st |= consent__buf_append(&b, "; HttpOnly", 10);
+  if (flags & CONSENT_COOKIE_SAMESITE_LAX)
+    st |= consent__buf_append(&b, "; SameSite=Lax", 14);
+  if (flags & CONSENT_COOKIE_SAMESITE_STRICT)
+    st |= consent__buf_append(&b, "; SameSite=Strict", 17);
+  if (st != 0) {
+    consent__buf_free(&b);
+    return CONSENT_E_NOMEM;
+  }
+  return give_buffer(&b, out, NULL);
 }

@@ -1,4 +1,6 @@
 /* util.c: small helpers shared by the library's modules. */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,4 +45,35 @@ consent__buf_free(struct consent__buf *b)
   free(b->data);
   b->data = NULL;
   b->len = b->cap = 0;
+}
+
+int
+consent__read_file(const char *path, size_t max, struct consent__buf *b)
+{
+  FILE *f = fopen(path, "rb");
+  char chunk[8192];
+  size_t n, total = 0;
+  int err;
+
+  if (f == NULL)
+    return -1;
+  while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+    total += n;
+    if (total > max) {
+      fclose(f);
+      return -2;
+    }
+    if (consent__buf_append(b, chunk, n) != 0) {
+      fclose(f);
+      errno = ENOMEM;
+      return -1;
+    }
+  }
+  err = ferror(f);
+  fclose(f);
+  if (err) {
+    errno = EIO;
+    return -1;
+  }
+  return 0;
 }

@@ -19,4 +19,9 @@ int consent__buf_append(struct consent__buf *b, const void *p, size_t n);
 
 void consent__buf_free(struct consent__buf *b);
 
+
+/* Reads a whole file of at most max bytes into b (appending).  Returns
+ * 0, -1 on a read error (errno set), -2 when it is larger than max. */
+int consent__read_file(const char *path, size_t max, struct consent__buf *b);
+
 #endif /* HEADER_CONSENT_UTIL_H */

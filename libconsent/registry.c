@@ -1,0 +1,816 @@
+/*
+ * registry.c: the provider registry and the provider file parser.
+ *
+ * The file format is documented in docs/providers.md; the built-in
+ * providers are written in it too (libconsent/providers.conf, compiled
+ * in), so that one parser serves both.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "consent.h"
+#include "registry.h"
+
+#define MAX_FILE (1u << 20)
+#define MAX_LINE 4096
+#define MAX_LIST 256
+#define MAX_PROVIDERS 4096
+#define CUSTOM_CODE_BASE 4096u
+
+extern const char consent__builtin_providers[];
+
+const char *const consent__category_names[CONSENT__CATEGORIES] = {
+  "video", "audio", "social", "maps", "charts", "documents", "fonts",
+  "analytics", "marketing", "comments", "other"
+};
+
+static uint32_t
+fnv1a(const char *s, size_t n)
+{
+  uint32_t h = 2166136261u;
+
+  while (n--)
+    h = (h ^ (unsigned char)*s++) * 16777619u;
+  return h;
+}
+
+static char *
+dupn(const char *s, size_t n)
+{
+  char *d = malloc(n + 1);
+
+  if (d != NULL) {
+    memcpy(d, s, n);
+    d[n] = '\0';
+  }
+  return d;
+}
+
+/* ------------------------------------------------------------------ */
+/* Providers                                                           */
+
+static void
+strlist_free(struct consent__strlist *l)
+{
+  size_t i;
+
+  for (i = 0; i < l->n; i++)
+    free(l->v[i]);
+  free(l->v);
+  l->v = NULL;
+  l->n = 0;
+}
+
+static int
+strlist_add(struct consent__strlist *l, const char *s, size_t n)
+{
+  char **v;
+  char *d;
+
+  if (l->n >= MAX_LIST)
+    return -1;
+  d = dupn(s, n);
+  v = realloc(l->v, (l->n + 1) * sizeof(*v));
+  if (d == NULL || v == NULL) {
+    free(d);
+    if (v != NULL)
+      l->v = v;
+    return -2;
+  }
+  l->v = v;
+  l->v[l->n++] = d;
+  return 0;
+}
+
+static int
+strlist_copy(struct consent__strlist *dst, const struct consent__strlist *src)
+{
+  size_t i;
+
+  dst->v = NULL;
+  dst->n = 0;
+  for (i = 0; i < src->n; i++)
+    if (strlist_add(dst, src->v[i], strlen(src->v[i])) != 0)
+      return -1;
+  return 0;
+}
+
+static void
+provider_free(struct consent__provider *p)
+{
+  free(p->name);
+  free(p->privacy);
+  free(p->oembed);
+  free(p->hosts_joined);
+  strlist_free(&p->hosts);
+  strlist_free(&p->widgets);
+  strlist_free(&p->inlines);
+  memset(p, 0, sizeof(*p));
+}
+
+static char *
+dup_or_null(const char *s)
+{
+  return s != NULL ? dupn(s, strlen(s)) : NULL;
+}
+
+static int
+provider_copy(struct consent__provider *d, const struct consent__provider *s)
+{
+  *d = *s;
+  d->name = dup_or_null(s->name);
+  d->privacy = dup_or_null(s->privacy);
+  d->oembed = dup_or_null(s->oembed);
+  d->hosts_joined = dup_or_null(s->hosts_joined);
+  if (strlist_copy(&d->hosts, &s->hosts) != 0 ||
+      strlist_copy(&d->widgets, &s->widgets) != 0 ||
+      strlist_copy(&d->inlines, &s->inlines) != 0 ||
+      (s->name && !d->name) || (s->privacy && !d->privacy) ||
+      (s->oembed && !d->oembed) || (s->hosts_joined && !d->hosts_joined))
+    return -1;
+  return 0;
+}
+
+void
+consent__registry_init(struct consent__registry *r)
+{
+  memset(r, 0, sizeof(*r));
+}
+
+static void
+table_free(struct consent__registry *r)
+{
+  size_t i;
+
+  for (i = 0; i < r->npat; i++) {
+    free(r->pat[i].host);
+    free(r->pat[i].path);
+  }
+  free(r->pat);
+  free(r->slots);
+  free(r->enabled);
+  r->pat = NULL;
+  r->npat = 0;
+  r->slots = NULL;
+  r->nslots = 0;
+  r->enabled = NULL;
+  r->nenabled = 0;
+}
+
+void
+consent__registry_free(struct consent__registry *r)
+{
+  size_t i;
+
+  table_free(r);
+  for (i = 0; i < r->count; i++)
+    provider_free(&r->prov[i]);
+  free(r->prov);
+  r->prov = NULL;
+  r->count = r->cap = 0;
+}
+
+long
+consent__registry_find(const struct consent__registry *r, const char *id,
+                       size_t len)
+{
+  size_t i;
+
+  for (i = 0; i < r->count; i++)
+    if (strlen(r->prov[i].id) == len && memcmp(r->prov[i].id, id, len) == 0)
+      return (long)i;
+  return -1;
+}
+
+long
+consent__registry_by_code(const struct consent__registry *r, unsigned code)
+{
+  size_t i;
+
+  for (i = 0; i < r->count; i++)
+    if (r->prov[i].code == code)
+      return (long)i;
+  return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* The host table                                                      */
+
+/* Splits a pattern "host[/path]" and normalizes the host. */
+static int
+split_pattern(const char *pat, char *host, size_t *host_len,
+              const char **path)
+{
+  const char *slash = strchr(pat, '/');
+  size_t n = slash ? (size_t)(slash - pat) : strlen(pat);
+
+  *path = slash ? slash : "";
+  return consent__host_normalize(pat, n, host, host_len);
+}
+
+static int
+add_pattern(struct consent__registry *r, unsigned prov, const char *pat)
+{
+  struct consent__pattern *p, *np;
+  char host[CONSENT__HOST_MAX + 1];
+  size_t host_len;
+  const char *path;
+
+  if (split_pattern(pat, host, &host_len, &path) != 0)
+    return 0; /* checked when the file was read */
+  np = realloc(r->pat, (r->npat + 1) * sizeof(*np));
+  if (np == NULL)
+    return -1;
+  r->pat = np;
+  p = &r->pat[r->npat];
+  p->host = dupn(host, host_len);
+  p->host_len = host_len;
+  p->path = dupn(path, strlen(path));
+  p->path_len = strlen(path);
+  p->prov = prov;
+  p->next = -1;
+  if (p->host == NULL || p->path == NULL) {
+    free(p->host);
+    free(p->path);
+    return -1;
+  }
+  r->npat++;
+  return 0;
+}
+
+static long
+slot_of(const struct consent__registry *r, const char *host, size_t len)
+{
+  size_t mask = r->nslots - 1, i = fnv1a(host, len) & mask;
+
+  for (;; i = (i + 1) & mask) {
+    long head = r->slots[i];
+    if (head < 0 || (r->pat[head].host_len == len &&
+                     memcmp(r->pat[head].host, host, len) == 0))
+      return (long)i;
+  }
+}
+
+/* Builds the host table and the list of enabled providers. */
+static int
+compile(struct consent__registry *r)
+{
+  size_t i, k;
+
+  table_free(r);
+  r->enabled = malloc((r->count + 1) * sizeof(*r->enabled));
+  if (r->enabled == NULL)
+    return -1;
+  for (i = 0; i < r->count; i++) {
+    struct consent__provider *p = &r->prov[i];
+    if (!p->enabled)
+      continue;
+    r->enabled[r->nenabled++] = i;
+    for (k = 0; k < p->hosts.n; k++)
+      if (add_pattern(r, (unsigned)i, p->hosts.v[k]) != 0)
+        return -1;
+  }
+  for (r->nslots = 16; r->nslots < 2 * r->npat + 1; r->nslots *= 2)
+    ;
+  r->slots = malloc(r->nslots * sizeof(*r->slots));
+  if (r->slots == NULL)
+    return -1;
+  for (i = 0; i < r->nslots; i++)
+    r->slots[i] = -1;
+  /* Insert in reverse so that chains keep the patterns' order. */
+  for (i = r->npat; i-- > 0;) {
+    long s = slot_of(r, r->pat[i].host, r->pat[i].host_len);
+    r->pat[i].next = r->slots[s];
+    r->slots[s] = (long)i;
+  }
+  return 0;
+}
+
+static int
+path_has_prefix(const struct consent__url *u, const char *pre, size_t n)
+{
+  size_t i;
+
+  if (u->path_len < n)
+    return 0;
+  for (i = 0; i < n; i++) {
+    unsigned a = (unsigned char)u->path[i], b = (unsigned char)pre[i];
+    if (a >= 'A' && a <= 'Z')
+      a += 32;
+    if (b >= 'A' && b <= 'Z')
+      b += 32;
+    if (a != b)
+      return 0;
+  }
+  /* "/maps" matches "/maps", "/maps/..." and "/maps?...", not "/mapsx". */
+  return u->path_len == n || pre[n - 1] == '/' || u->path[n] == '/';
+}
+
+long
+consent__registry_match(const struct consent__registry *r,
+                        const struct consent__url *u)
+{
+  const char *h = u->host;
+  size_t len = u->host_len;
+
+  if (r->nslots == 0 || len == 0)
+    return -1;
+  for (;;) {
+    long s = slot_of(r, h, len), i, any = -1, best = -1;
+    size_t best_len = 0;
+
+    for (i = r->slots[s]; i >= 0; i = r->pat[i].next) {
+      const struct consent__pattern *p = &r->pat[i];
+      if (p->path_len == 0) {
+        if (any < 0)
+          any = (long)p->prov;
+      } else if (p->path_len > best_len &&
+                 path_has_prefix(u, p->path, p->path_len)) {
+        best = (long)p->prov;
+        best_len = p->path_len;
+      }
+    }
+    if (best >= 0)
+      return best;
+    if (any >= 0)
+      return any;
+    /* Drop the first label and try the parent domain. */
+    {
+      const char *dot = memchr(h, '.', len);
+      if (dot == NULL)
+        return -1;
+      len -= (size_t)(dot + 1 - h);
+      h = dot + 1;
+    }
+  }
+}
+
+long
+consent__registry_match_url(const struct consent__registry *r,
+                            const char *url, size_t len)
+{
+  struct consent__url u;
+
+  if (consent__url_parse(url, len, &u) != CONSENT__URL_HOST)
+    return -1;
+  return consent__registry_match(r, &u);
+}
+
+/* ------------------------------------------------------------------ */
+/* The provider file                                                   */
+
+struct parser {
+  struct consent__registry *r;
+  const char *name;
+  unsigned line;
+  long cur;           /* the provider of the current section, or -1 */
+};
+
+static int
+fail(struct parser *ps, const char *fmt, const char *a, const char *b)
+{
+  char msg[400];
+
+  /* fmt is one of this file's literals, with up to two %s. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+  snprintf(msg, sizeof(msg), fmt, a ? a : "", b ? b : "");
+#pragma GCC diagnostic pop
+  if (ps->line > 0)
+    snprintf(ps->r->errmsg, sizeof(ps->r->errmsg), "%s:%u: %s", ps->name,
+             ps->line, msg);
+  else
+    snprintf(ps->r->errmsg, sizeof(ps->r->errmsg), "%s: %s", ps->name, msg);
+  return CONSENT_E_PARSE;
+}
+
+static int
+valid_id(const char *s, size_t n)
+{
+  size_t i;
+
+  if (n == 0 || n > CONSENT__ID_MAX)
+    return 0;
+  for (i = 0; i < n; i++) {
+    unsigned c = (unsigned char)s[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+          (i > 0 && (c == '-' || c == '_' || c == '.'))))
+      return 0;
+  }
+  return 1;
+}
+
+static int
+valid_widget(const char *s)
+{
+  const char *p = s;
+  size_t n;
+
+  while ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-')
+    p++;
+  if (p == s)
+    return 0;
+  if (*p == '.' || *p == '#') {
+    p++;
+  } else if (*p == '[') {
+    p++;
+    n = strlen(p);
+    if (n < 2 || p[n - 1] != ']')
+      return 0;
+  } else {
+    return 0;
+  }
+  if (*p == '\0' || *p == ']')
+    return 0;
+  for (; *p != '\0' && *p != ']'; p++)
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+          (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == ':'))
+      return 0;
+  return *p == '\0' || p[1] == '\0';
+}
+
+static int
+set_string(struct parser *ps, char **dst, const char *v, size_t n)
+{
+  char *d = dupn(v, n);
+
+  if (d == NULL)
+    return CONSENT_E_NOMEM;
+  free(*dst);
+  *dst = d;
+  (void)ps;
+  return 0;
+}
+
+static int
+is_url(const char *v, size_t n)
+{
+  return (n > 8 && strncmp(v, "https://", 8) == 0) ||
+         (n > 7 && strncmp(v, "http://", 7) == 0);
+}
+
+/* Adds the items of a list value (separated by spaces or commas). */
+static int
+add_items(struct parser *ps, struct consent__strlist *l, const char *v,
+          size_t n, const char *key)
+{
+  size_t i = 0, start;
+  char item[512];
+
+  while (i < n) {
+    while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
+      i++;
+    start = i;
+    while (i < n && v[i] != ' ' && v[i] != '\t' && v[i] != ',')
+      i++;
+    if (i == start)
+      break;
+    if (i - start >= sizeof(item))
+      return fail(ps, "%s: item too long: '%.60s...'", key, v + start);
+    memcpy(item, v + start, i - start);
+    item[i - start] = '\0';
+    if (strcmp(key, "hosts") == 0) {
+      char host[CONSENT__HOST_MAX + 1];
+      size_t hl;
+      const char *path;
+      if (split_pattern(item, host, &hl, &path) != 0 || hl == 0 ||
+          memchr(host, '.', hl) == NULL)
+        return fail(ps, "hosts: '%s' is not a host name (or host/path)",
+                    item, NULL);
+    } else if (!valid_widget(item)) {
+      return fail(ps, "widgets: '%s' is not tag.class, tag#id or "
+                  "tag[attribute]", item, NULL);
+    }
+    switch (strlist_add(l, item, strlen(item))) {
+    case 0:
+      break;
+    case -1:
+      return fail(ps, "%s: more than 256 items", key, NULL);
+    default:
+      return CONSENT_E_NOMEM;
+    }
+  }
+  return 0;
+}
+
+static int
+new_provider(struct parser *ps, const char *id, size_t n)
+{
+  struct consent__registry *r = ps->r;
+  struct consent__provider *p;
+
+  if (r->count == MAX_PROVIDERS)
+    return fail(ps, "more than 4096 providers", NULL, NULL);
+  if (r->count == r->cap) {
+    size_t cap = r->cap ? r->cap * 2 : 64;
+    struct consent__provider *np = realloc(r->prov, cap * sizeof(*np));
+    if (np == NULL)
+      return CONSENT_E_NOMEM;
+    r->prov = np;
+    r->cap = cap;
+  }
+  p = &r->prov[r->count];
+  memset(p, 0, sizeof(*p));
+  memcpy(p->id, id, n);
+  p->id[n] = '\0';
+  p->enabled = 1;
+  p->category = CONSENT__CATEGORIES - 1; /* other */
+  ps->cur = (long)r->count++;
+  return 0;
+}
+
+static int
+parse_bool(const char *v, int *out)
+{
+  static const char *const yes[] = { "yes", "true", "on", "1", NULL };
+  static const char *const no[] = { "no", "false", "off", "0", NULL };
+  int i;
+
+  for (i = 0; yes[i]; i++)
+    if (strcmp(v, yes[i]) == 0)
+      return *out = 1, 0;
+  for (i = 0; no[i]; i++)
+    if (strcmp(v, no[i]) == 0)
+      return *out = 0, 0;
+  return -1;
+}
+
+static int
+set_key(struct parser *ps, const char *key, const char *v, size_t n,
+        int append)
+{
+  struct consent__provider *p = &ps->r->prov[ps->cur];
+  struct consent__strlist *list = NULL;
+  int i, b;
+
+  if (strcmp(key, "hosts") == 0)
+    list = &p->hosts;
+  else if (strcmp(key, "widgets") == 0)
+    list = &p->widgets;
+  else if (strcmp(key, "inline") == 0)
+    list = &p->inlines;
+  if (append && list == NULL)
+    return fail(ps, "'+=' works for hosts, widgets and inline, not '%s'",
+                key, NULL);
+  if (list != NULL) {
+    if (!append)
+      strlist_free(list);
+    if (list == &p->inlines) {
+      if (n == 0)
+        return 0;
+      if (n > 256)
+        return fail(ps, "inline: a signature longer than 256 bytes", NULL,
+                    NULL);
+      switch (strlist_add(list, v, n)) {
+      case 0:
+        return 0;
+      case -1:
+        return fail(ps, "inline: more than 256 items", NULL, NULL);
+      default:
+        return CONSENT_E_NOMEM;
+      }
+    }
+    return add_items(ps, list, v, n, key);
+  }
+  if (strcmp(key, "name") == 0) {
+    if (n == 0 || n > 128)
+      return fail(ps, "name: 1 to 128 bytes", NULL, NULL);
+    return set_string(ps, &p->name, v, n);
+  }
+  if (strcmp(key, "category") == 0) {
+    for (i = 0; i < CONSENT__CATEGORIES; i++)
+      if (strcmp(v, consent__category_names[i]) == 0) {
+        p->category = i;
+        return 0;
+      }
+    return fail(ps, "category: '%s' is none of video, audio, social, maps, "
+                "charts, documents, fonts, analytics, marketing, comments, "
+                "other", v, NULL);
+  }
+  if (strcmp(key, "privacy") == 0 || strcmp(key, "oembed") == 0) {
+    if (!is_url(v, n) || n > 2048)
+      return fail(ps, "%s: '%s' is not an http(s) URL", key, v);
+    return set_string(ps, key[0] == 'p' ? &p->privacy : &p->oembed, v, n);
+  }
+  if (strcmp(key, "code") == 0) {
+    char *end;
+    unsigned long c = strtoul(v, &end, 10);
+    if (n == 0 || *end != '\0' || c < 1 || c > 65535 || v[0] == '-' ||
+        v[0] == '+')
+      return fail(ps, "code: '%s' is not a number from 1 to 65535", v,
+                  NULL);
+    p->code = (unsigned)c;
+    p->code_given = 1;
+    return 0;
+  }
+  if (strcmp(key, "enabled") == 0) {
+    if (parse_bool(v, &b) != 0)
+      return fail(ps, "enabled: '%s' is not yes or no", v, NULL);
+    p->enabled = (unsigned)b;
+    return 0;
+  }
+  return fail(ps, "unknown key '%s' (name, category, code, hosts, widgets, "
+              "inline, privacy, oembed, enabled)", key, NULL);
+}
+
+static int
+parse_line(struct parser *ps, char *s, size_t n)
+{
+  char *eq, *key, *val;
+  size_t kn, vn;
+  int append = 0;
+  long found;
+
+  if (s[0] == '[') {
+    if (s[n - 1] != ']')
+      return fail(ps, "a section is '[provider-id]'", NULL, NULL);
+    s[n - 1] = '\0';
+    s++;
+    n -= 2;
+    if (!valid_id(s, n))
+      return fail(ps, "'%s' is not a provider id (a-z, 0-9, then also - _ "
+                  ".; at most 32)", s, NULL);
+    found = consent__registry_find(ps->r, s, n);
+    if (found >= 0) {
+      ps->cur = found;
+      return 0;
+    }
+    return new_provider(ps, s, n);
+  }
+  eq = memchr(s, '=', n);
+  if (eq == NULL)
+    return fail(ps, "expected 'key = value' or '[provider-id]'", NULL, NULL);
+  if (ps->cur < 0)
+    return fail(ps, "'key = value' before the first [provider-id]", NULL,
+                NULL);
+  key = s;
+  kn = (size_t)(eq - s);
+  if (kn > 0 && key[kn - 1] == '+') {
+    append = 1;
+    kn--;
+  }
+  while (kn > 0 && (key[kn - 1] == ' ' || key[kn - 1] == '\t'))
+    kn--;
+  key[kn] = '\0';
+  val = eq + 1;
+  vn = n - (size_t)(val - s);
+  while (vn > 0 && (*val == ' ' || *val == '\t')) {
+    val++;
+    vn--;
+  }
+  val[vn] = '\0';
+  if (kn == 0)
+    return fail(ps, "a key is missing before '='", NULL, NULL);
+  return set_key(ps, key, val, vn, append);
+}
+
+/* Codes for providers that name none, and no code twice. */
+static int
+check_codes(struct parser *ps)
+{
+  struct consent__registry *r = ps->r;
+  size_t i, k;
+
+  for (i = 0; i < r->count; i++)
+    if (!r->prov[i].code_given)
+      r->prov[i].code = CUSTOM_CODE_BASE +
+                        fnv1a(r->prov[i].id, strlen(r->prov[i].id)) %
+                        (65536u - CUSTOM_CODE_BASE);
+  for (i = 0; i < r->count; i++)
+    for (k = i + 1; k < r->count; k++)
+      if (r->prov[i].code == r->prov[k].code) {
+        ps->line = 0;
+        return fail(ps, "providers [%s] and [%s] have the same code: give "
+                    "one of them another 'code ='", r->prov[i].id,
+                    r->prov[k].id);
+      }
+  return 0;
+}
+
+/* Names default to the id; the space-joined host list for queries. */
+static int
+finish(struct consent__registry *r)
+{
+  size_t i, k, n;
+
+  for (i = 0; i < r->count; i++) {
+    struct consent__provider *p = &r->prov[i];
+    if (p->name == NULL && (p->name = dupn(p->id, strlen(p->id))) == NULL)
+      return -1;
+    free(p->hosts_joined);
+    for (n = 1, k = 0; k < p->hosts.n; k++)
+      n += strlen(p->hosts.v[k]) + 1;
+    p->hosts_joined = malloc(n);
+    if (p->hosts_joined == NULL)
+      return -1;
+    p->hosts_joined[0] = '\0';
+    for (k = 0; k < p->hosts.n; k++) {
+      if (k > 0)
+        strcat(p->hosts_joined, " ");
+      strcat(p->hosts_joined, p->hosts.v[k]);
+    }
+  }
+  return compile(r);
+}
+
+static int
+parse(struct parser *ps, const char *buf, size_t len)
+{
+  char line[MAX_LINE + 1];
+  size_t i = 0, start, n;
+  int st;
+
+  if (len > MAX_FILE)
+    return fail(ps, "larger than 1 MiB", NULL, NULL);
+  if (memchr(buf, '\0', len) != NULL)
+    return fail(ps, "holds a NUL byte: not a text file", NULL, NULL);
+  while (i < len) {
+    ps->line++;
+    start = i;
+    while (i < len && buf[i] != '\n')
+      i++;
+    n = i - start;
+    if (i < len)
+      i++;
+    if (n > MAX_LINE)
+      return fail(ps, "line longer than 4096 bytes", NULL, NULL);
+    memcpy(line, buf + start, n);
+    while (n > 0 && (line[n - 1] == '\r' || line[n - 1] == ' ' ||
+                     line[n - 1] == '\t'))
+      n--;
+    line[n] = '\0';
+    start = 0;
+    while (start < n && (line[start] == ' ' || line[start] == '\t'))
+      start++;
+    if (start == n || line[start] == '#')
+      continue;
+    st = parse_line(ps, line + start, n - start);
+    if (st != 0)
+      return st;
+  }
+  return check_codes(ps);
+}
+
+int
+consent__registry_load(struct consent__registry *r, const char *buf,
+                       size_t len, const char *name)
+{
+  struct consent__provider *saved = NULL;
+  size_t saved_count = r->count, i;
+  struct parser ps;
+  int st;
+
+  /* Keep a copy, so that a file with an error changes nothing. */
+  if (r->count > 0) {
+    saved = calloc(r->count, sizeof(*saved));
+    if (saved == NULL)
+      return CONSENT_E_NOMEM;
+    for (i = 0; i < r->count; i++)
+      if (provider_copy(&saved[i], &r->prov[i]) != 0) {
+        saved_count = i + 1;
+        while (saved_count-- > 0)
+          provider_free(&saved[saved_count]);
+        free(saved);
+        return CONSENT_E_NOMEM;
+      }
+  }
+  memset(&ps, 0, sizeof(ps));
+  ps.r = r;
+  ps.name = name ? name : "(provider file)";
+  ps.cur = -1;
+  r->errmsg[0] = '\0';
+  st = parse(&ps, buf, len);
+  if (st == 0 && finish(r) != 0)
+    st = CONSENT_E_NOMEM;
+  if (st == 0) {
+    for (i = 0; i < saved_count && saved; i++)
+      provider_free(&saved[i]);
+    free(saved);
+    return 0;
+  }
+  if (st == CONSENT_E_NOMEM && r->errmsg[0] == '\0')
+    snprintf(r->errmsg, sizeof(r->errmsg), "%s: out of memory",
+             name ? name : "(provider file)");
+  for (i = 0; i < r->count; i++)
+    provider_free(&r->prov[i]);
+  r->count = 0;
+  if (saved != NULL) {
+    for (i = 0; i < saved_count; i++)
+      r->prov[i] = saved[i];
+    r->count = saved_count;
+    free(saved);
+  }
+  if (finish(r) != 0)
+    table_free(r);
+  return st;
+}
+
+int
+consent__registry_builtin(struct consent__registry *r)
+{
+  return consent__registry_load(r, consent__builtin_providers,
+                                strlen(consent__builtin_providers),
+                                "built-in providers");
+}

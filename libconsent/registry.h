@@ -1,0 +1,92 @@
+/*
+ * registry.h: the providers a site gates: built-in defaults, extended,
+ * overridden or disabled by provider files (docs/providers.md), and the
+ * host table that maps a URL to its provider without scanning every
+ * pattern.
+ */
+#ifndef HEADER_CONSENT_REGISTRY_H
+#define HEADER_CONSENT_REGISTRY_H
+
+#include <stddef.h>
+
+#include "url.h"
+
+#define CONSENT__ID_MAX 32
+#define CONSENT__CATEGORIES 11
+
+struct consent__strlist {
+  char **v;
+  size_t n;
+};
+
+struct consent__provider {
+  char id[CONSENT__ID_MAX + 1];
+  char *name;
+  char *privacy;
+  char *oembed;
+  char *hosts_joined;         /* the host patterns, space-separated */
+  int category;               /* consent_category */
+  unsigned code;              /* its number in the consent cookie */
+  unsigned enabled : 1;
+  unsigned code_given : 1;
+  struct consent__strlist hosts;   /* "host" or "host/path" */
+  struct consent__strlist widgets; /* "tag.class", "tag#id", "tag[attr]" */
+  struct consent__strlist inlines; /* substrings of inline scripts */
+};
+
+/* One host pattern in the lookup table. */
+struct consent__pattern {
+  char *host;
+  size_t host_len;
+  char *path;                 /* "" for every path */
+  size_t path_len;
+  unsigned prov;
+  long next;                  /* next pattern of the same host, or -1 */
+};
+
+struct consent__registry {
+  struct consent__provider *prov;
+  size_t count, cap;
+  struct consent__pattern *pat;
+  size_t npat;
+  long *slots;                /* hash of hosts: first pattern, or -1 */
+  size_t nslots;
+  size_t *enabled;            /* indexes of the enabled providers */
+  size_t nenabled;
+  char errmsg[512];
+};
+
+/* Category names, indexed by consent_category. */
+extern const char *const consent__category_names[CONSENT__CATEGORIES];
+
+void consent__registry_init(struct consent__registry *r);
+void consent__registry_free(struct consent__registry *r);
+
+/* Adds the built-in providers.  Returns a consent_status. */
+int consent__registry_builtin(struct consent__registry *r);
+
+/* Reads a provider file held in memory; name is used in messages.  On an
+ * error the registry is as it was and r->errmsg says "NAME:LINE: ...".
+ * Returns a consent_status. */
+int consent__registry_load(struct consent__registry *r, const char *buf,
+                           size_t len, const char *name);
+
+/* The index of a provider by id (enabled or not), or -1. */
+long consent__registry_find(const struct consent__registry *r,
+                            const char *id, size_t len);
+
+/* The index of a provider by cookie code, or -1. */
+long consent__registry_by_code(const struct consent__registry *r,
+                               unsigned code);
+
+/* The enabled provider a parsed URL belongs to, or -1: the longest host
+ * suffix (at a label boundary) with a pattern, a pattern whose path
+ * prefix matches preferred to one for every path. */
+long consent__registry_match(const struct consent__registry *r,
+                             const struct consent__url *u);
+
+/* The same for a URL as written in an attribute. */
+long consent__registry_match_url(const struct consent__registry *r,
+                                 const char *url, size_t len);
+
+#endif /* HEADER_CONSENT_REGISTRY_H */

@@ -1,0 +1,58 @@
+/*
+ * state.h: what one visitor has allowed or refused, per provider and per
+ * category, with when and under which policy version; and its signed
+ * cookie (cookie.c).
+ */
+#ifndef HEADER_CONSENT_STATE_H
+#define HEADER_CONSENT_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "registry.h"
+#include "util.h"
+
+#define CONSENT__DEFAULT_MAX_AGE (365LL * 24 * 3600)
+
+struct consent__decision {
+  unsigned code;      /* the provider's cookie code */
+  int allow;
+  int64_t given;      /* seconds since the epoch */
+};
+
+struct consent__state {
+  const struct consent__registry *reg;
+  struct consent__decision *dec;     /* sorted by code, one per code */
+  size_t ndec, cap;
+  int8_t cat[CONSENT__CATEGORIES];   /* -1 none, 0 refused, 1 allowed */
+  int64_t cat_given[CONSENT__CATEGORIES];
+  unsigned policy;                   /* policy version */
+  int64_t max_age;                   /* how long a decision holds */
+  /* Set when the state came from a cookie. */
+  int64_t issued;
+  unsigned key_id;
+  uint8_t receipt[8];
+};
+
+void consent__state_init(struct consent__state *s,
+                         const struct consent__registry *reg);
+void consent__state_free(struct consent__state *s);
+void consent__state_clear(struct consent__state *s);
+
+/* Records a decision for a provider (by index in the registry). */
+int consent__state_set(struct consent__state *s, size_t prov, int allow,
+                       int64_t when);
+void consent__state_set_category(struct consent__state *s, int cat,
+                                 int allow, int64_t when);
+
+/* Whether the provider (index in the registry) may load at time now: its
+ * own decision if it has one that has not expired, else its category's,
+ * else no. */
+int consent__state_allows(const struct consent__state *s, size_t prov,
+                          int64_t now);
+
+/* The state as JSON (docs/cookie.md). */
+int consent__state_json(const struct consent__state *s, int64_t now,
+                        struct consent__buf *out);
+
+#endif /* HEADER_CONSENT_STATE_H */
