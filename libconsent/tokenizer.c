@@ -190,17 +190,22 @@ static void
 rec(struct consent__tokenizer *t, struct consent__buf *b, const void *s,
     size_t n)
 {
+  int full = 0;
+
   if (t->truncated)
     return;
   if (n > t->max_token - t->used) {
-    t->truncated = 1;
-    return;
+    /* Keep what fits, so that the kept part does not depend on how the
+     * input was chunked. */
+    n = t->max_token - t->used;
+    full = 1;
   }
   if (consent__buf_append(b, s, n) != 0) {
     out_of_memory(t);
     return;
   }
   t->used += n;
+  t->truncated = full;
 }
 
 static void
@@ -754,12 +759,13 @@ tag_name_append(struct consent__tokenizer *t, const unsigned char *p,
                 const unsigned char *q)
 {
   size_t n = (size_t)(q - p), i;
+  int full = 0;
 
   if (t->truncated)
     return;
   if (n > t->max_token - t->used) {
-    t->truncated = 1;
-    return;
+    n = t->max_token - t->used; /* as in rec() */
+    full = 1;
   }
   if (consent__buf_reserve(&t->name, n) != 0) {
     out_of_memory(t);
@@ -769,6 +775,7 @@ tag_name_append(struct consent__tokenizer *t, const unsigned char *p,
     t->name.data[t->name.len + i] = (char)LOWER(p[i]);
   t->name.len += n;
   t->used += n;
+  t->truncated = full;
 }
 
 /* Whether the end tag being read matches the last start tag. */

@@ -6,6 +6,7 @@
 #   1. make check in _build (unit, conformance, CLI, ABI tests)
 #   2. the same suite built with AddressSanitizer + UBSan (_build-asan)
 #   3. make distcheck: the release tarball builds, installs and passes
+#   4. short libFuzzer runs of every fuzz target (tests/fuzz/run.sh)
 set -u
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -63,6 +64,17 @@ rc=$?
 if [ $rc -eq 0 ]; then passed=$((passed + 1)); else
   failed=$((failed + 1)); tail -30 _build/distcheck.out; fi
 part "make distcheck" $rc
+
+echo "== 4. fuzzing (${FUZZ_SECONDS:-20} s a target)"
+tests/fuzz/run.sh "${FUZZ_SECONDS:-20}" >_build/fuzz.out 2>&1
+rc=$?
+cat _build/fuzz.out
+p=$(grep -c '^ok' _build/fuzz.out)
+f=$(grep -c '^not ok' _build/fuzz.out)
+passed=$((passed + p))
+failed=$((failed + f))
+[ $rc -eq 0 ] || [ "$f" -gt 0 ] || failed=$((failed + 1))
+part "fuzzing" $rc
 
 printf "\nParts:$parts\n\n"
 echo "$passed passed, $failed failed"

@@ -284,9 +284,28 @@ test_limits(void)
   tap_ok(strstr(got, "!trunc") != NULL && strstr(got, "T\"after\"") != NULL,
          "a token past the limit is marked truncated and the rest goes on");
   free(got);
-  got = tokenize(in, strlen(in), ALL, 7, 4096, 0, NULL, NULL);
-  tap_ok(strstr(got, "!trunc") != NULL, "truncation with chunks");
-  free(got);
+  {
+    char *whole = tokenize(in, strlen(in), ALL, 0, 4096, 0, NULL, NULL);
+    got = tokenize(in, strlen(in), ALL, 7, 4096, 0, NULL, NULL);
+    tap_ok(strstr(got, "!trunc") != NULL && strcmp(got, whole) == 0,
+           "truncation keeps the same bytes in any chunking");
+    free(whole);
+    free(got);
+  }
+  memcpy(in, "<!--", 4);
+  memset(in + 4, 'c', 9000);
+  in[9004] = '\0';
+  {
+    char *whole = tokenize(in, strlen(in), ALL, 0, 4096, 0, NULL, NULL);
+    char *bytes = tokenize(in, strlen(in), ALL, 1, 4096, 0, NULL, NULL);
+    char *odd = tokenize(in, strlen(in), ALL, 13, 4096, 0, NULL, NULL);
+    tap_ok(strcmp(whole, bytes) == 0 && strcmp(whole, odd) == 0 &&
+           strstr(whole, "!trunc") != NULL,
+           "a truncated comment is the same in any chunking");
+    free(whole);
+    free(bytes);
+    free(odd);
+  }
 }
 
 static void

@@ -1,0 +1,57 @@
+#!/bin/sh
+# run.sh [SECONDS] [TARGET...]: builds the libFuzzer targets with clang,
+# AddressSanitizer and UndefinedBehaviorSanitizer into _build-fuzz/ and
+# runs each for SECONDS (default 20) from its committed seed corpus
+# (tests/fuzz/corpus/TARGET; new inputs go to _build-fuzz, never into the
+# source tree).  Prints TAP; a crash, leak or failed check fails.
+#
+#   tests/fuzz/run.sh 600 cookie     # a long run of one target
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+secs=${1:-20}
+[ $# -gt 0 ] && shift
+targets=${*:-tokenizer cookie providers}
+out=${FUZZ_OUT:-$top/_build-fuzz}
+mkdir -p "$out"
+CC=${FUZZ_CC:-clang}
+
+awk -v name=consent__builtin_providers -f "$top/tools/embed.awk" \
+  "$top/libconsent/providers.conf" >"$out/providers-builtin.c"
+src=""
+for f in "$top"/libconsent/*.c; do
+  case $f in */api.c) ;; *) src="$src $f" ;; esac
+done
+n=0
+failed=0
+for t in $targets; do
+  n=$((n + 1))
+  # shellcheck disable=SC2086
+  if ! $CC -g -O1 -fsanitize=fuzzer,address,undefined \
+      -fno-sanitize-recover=undefined -I"$top/include" -I"$top/libconsent" \
+      "$top/tests/fuzz/fuzz-$t.c" $src "$out/providers-builtin.c" \
+      $(pkg-config --cflags --libs libcrypto) -o "$out/fuzz-$t" \
+      2>"$out/build-$t.log"; then
+    echo "not ok $n - fuzz-$t builds"
+    sed 's/^/# /' "$out/build-$t.log" | tail -20
+    failed=$((failed + 1))
+    continue
+  fi
+  mkdir -p "$out/corpus-$t"
+  "$out/fuzz-$t" -max_total_time="$secs" -max_len=65536 -timeout=10 \
+    -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$out/" \
+    "$out/corpus-$t" \
+    "$top/tests/fuzz/corpus/$t" >"$out/run-$t.log" 2>&1
+  rc=$?
+  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/run-$t.log")
+  cov=$(grep -o 'cov: [0-9]*' "$out/run-$t.log" | tail -1)
+  if [ $rc -eq 0 ]; then
+    echo "ok $n - fuzz-$t: ${secs} s, ${runs:-?} runs, ${cov:-cov: ?}"
+  else
+    echo "not ok $n - fuzz-$t: exit $rc after ${runs:-?} runs"
+    grep -E 'ERROR|SUMMARY|Test unit written|deadly' "$out/run-$t.log" |
+      head -10 | sed 's/^/# /'
+    failed=$((failed + 1))
+  fi
+done
+echo "1..$n"
+[ $failed -eq 0 ]
