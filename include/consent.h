@@ -92,7 +92,8 @@ extern "C" {
   XX(E_COOKIE_FUTURE, 17, "the consent cookie is issued in the future")   \
   XX(E_COOKIE_SIZE, 18, "the consent cookie is longer than 4096 bytes")   \
   XX(E_COOKIE_OUTDATED, 19,                                               \
-     "the consent was given under an older policy version")
+     "the consent was given under an older policy version")               \
+  XX(E_ENCODING, 20, "the compressed input is corrupt or truncated")
 
 typedef enum consent_status {
 #define CONSENT__STATUS_ENUM(name, value, msg) CONSENT_##name = value,
@@ -434,11 +435,92 @@ CONSENT_EXTERN void
 consent_config_free(consent_config_t *config);
 
 /* The most bytes one rewriter may hold at a time (the embed it is
- * capturing and the token it is inside).  Past it the rewriter fails
- * closed: nothing un-gated is let through.  Default 1 MiB; at least
- * 4096.  Returns CONSENT_OK or CONSENT_E_INVAL.  Since: 0.1.0 */
+ * capturing, or an inline script or style until its text is checked).
+ * Past it the rewriter fails closed: the embed is replaced by a
+ * placeholder that cannot restore it, never let through.  Default 1 MiB;
+ * at least 4096.  Returns CONSENT_OK or CONSENT_E_INVAL.  Since: 0.1.0 */
 CONSENT_EXTERN consent_status
 consent_config_set_max_buffer(consent_config_t *config, size_t bytes);
+
+/* The providers to gate (default: a registry of the built-in providers
+ * made by the gate).  The registry must outlive every gate built from
+ * this configuration.  Returns CONSENT_OK or CONSENT_E_INVAL.
+ * Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_config_set_registry(consent_config_t *config,
+                            const consent_registry_t *registry);
+
+/* The placeholders' language when a rewriter is given none (default
+ * "en"; built in: de, en, es, fr, it, nl, pl; a texts file adds more).
+ * "de-AT" falls back to "de".  Returns CONSENT_OK, CONSENT_E_NOTFOUND or
+ * CONSENT_E_INVAL.  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_config_set_language(consent_config_t *config, const char *tag);
+
+/* Reads a texts file (docs/placeholder.md) that replaces or adds the
+ * placeholders' texts per language.  On an error the configuration is
+ * unchanged and consent_config_errmsg() says "FILE:LINE: problem".
+ * Returns CONSENT_OK, CONSENT_E_IO, CONSENT_E_PARSE, CONSENT_E_INVAL or
+ * CONSENT_E_NOMEM.  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_config_load_texts(consent_config_t *config, const char *path);
+
+/* Reads a template file: the HTML inside each placeholder, with {{slots}}
+ * (docs/placeholder.md); it must hold {{controls}}.  As
+ * consent_config_load_texts.  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_config_load_template(consent_config_t *config, const char *path);
+
+/* The message of the last failed load ("" if none).  Owned by the
+ * configuration.  Since: 0.1.0 */
+CONSENT_EXTERN const char *
+consent_config_errmsg(const consent_config_t *config);
+
+/* The site's privacy policy URL, linked from every placeholder (default:
+ * none).  Returns CONSENT_OK, CONSENT_E_INVAL or CONSENT_E_NOMEM.
+ * Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_config_set_privacy_url(consent_config_t *config, const char *url);
+
+/* The consent endpoint's URL (default: none).  With one, placeholders are
+ * forms that POST the provider id and the return path to it, so they work
+ * without JavaScript, and the script asks it for a signed cookie when
+ * "always" is ticked.  As consent_config_set_privacy_url.  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_config_set_endpoint(consent_config_t *config, const char *url);
+
+/* How the activation script and the placeholders' style reach the page.
+ * Append only. */
+typedef enum consent_script_mode {
+  CONSENT_SCRIPT_INLINE = 0, /* inlined once, before the first placeholder
+                                (with the rewriter's CSP nonce) */
+  CONSENT_SCRIPT_URL = 1,    /* <script defer src> and <link rel=stylesheet>
+                                to URLs the site serves (consent_asset()):
+                                no inline script, strict CSP works */
+  CONSENT_SCRIPT_NONE = 2    /* the site includes them itself */
+} consent_script_mode;
+
+/* Sets the script mode; js_url (needed for CONSENT_SCRIPT_URL) and
+ * css_url (optional) are copied.  Returns CONSENT_OK, CONSENT_E_INVAL or
+ * CONSENT_E_NOMEM.  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_config_set_script(consent_config_t *config, consent_script_mode mode,
+                          const char *js_url, const char *css_url);
+
+/* Cache-safe mode (on != 0): the output is the same for every visitor,
+ * every embed a placeholder; the script puts back on load what the
+ * visitor allowed before (companion cookie "consent_allowed" or
+ * localStorage).  For full-page caches, CDNs and static sites.
+ * Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_config_set_cache_safe(consent_config_t *config, int on);
+
+/* A provider allowed without consent (the site's own services); may be
+ * called for several.  Unknown ids make consent_gate_new() fail with
+ * CONSENT_E_NOTFOUND.  Returns CONSENT_OK, CONSENT_E_INVAL or
+ * CONSENT_E_NOMEM.  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_config_allow_provider(consent_config_t *config, const char *id);
 
 /* ------------------------------------------------------------------ */
 /* Gate                                                                */
@@ -458,6 +540,13 @@ consent_gate_new(const consent_config_t *config, consent_gate_t **gate);
 CONSENT_EXTERN void
 consent_gate_free(consent_gate_t *gate);
 
+/* The best of the gate's languages for an Accept-Language header value
+ * (q-values honoured, "de-AT" -> "de"); the default language when none
+ * fits.  Static string owned by the gate.  Thread-safe.  Since: 0.1.0 */
+CONSENT_EXTERN const char *
+consent_gate_negotiate_language(const consent_gate_t *gate,
+                                const char *accept_language, size_t len);
+
 /* ------------------------------------------------------------------ */
 /* Rewriter: one per response                                          */
 
@@ -476,6 +565,64 @@ typedef int (*consent_sink_fn)(const char *buf, size_t len,
 CONSENT_EXTERN consent_status
 consent_rewriter_new(const consent_gate_t *gate, consent_sink_fn sink,
                      void *user_data, consent_rewriter_t **rw);
+
+/* The visitor's consent for this response (may be NULL: nothing allowed
+ * but the configuration's always-allowed providers).  The state must
+ * outlive the rewriter.  Call before the first write.  Returns CONSENT_OK
+ * or CONSENT_E_INVAL.  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_rewriter_set_state(consent_rewriter_t *rw,
+                           const consent_state_t *state);
+
+/* The placeholders' language for this response (see
+ * consent_gate_negotiate_language()).  Returns CONSENT_OK,
+ * CONSENT_E_NOTFOUND or CONSENT_E_INVAL.  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_rewriter_set_language(consent_rewriter_t *rw, const char *tag);
+
+/* The Content-Security-Policy nonce for the inlined script and style
+ * (copied).  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_rewriter_set_nonce(consent_rewriter_t *rw, const char *nonce);
+
+/* The path the consent endpoint sends the visitor back to (the page's
+ * own path; copied).  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_rewriter_set_return_path(consent_rewriter_t *rw, const char *path);
+
+/* Content encodings.  Append only. */
+typedef enum consent_encoding {
+  CONSENT_ENCODING_IDENTITY = 0,
+  CONSENT_ENCODING_GZIP = 1,
+  CONSENT_ENCODING_DEFLATE = 2  /* zlib format, as HTTP "deflate" */
+} consent_encoding;
+
+/* Decodes the input and/or encodes the output (zlib), so that servers can
+ * gate compressed bodies.  A corrupt or truncated input stream fails with
+ * CONSENT_E_ENCODING.  Call before the first write.  Returns CONSENT_OK,
+ * CONSENT_E_INVAL or CONSENT_E_NOMEM.  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_rewriter_set_encoding(consent_rewriter_t *rw, consent_encoding in,
+                              consent_encoding out);
+
+/* What happened to an embed.  Append only. */
+typedef enum consent_action {
+  CONSENT_ACTION_GATED = 0,    /* replaced by a placeholder */
+  CONSENT_ACTION_ALLOWED = 1,  /* passed through: the visitor allowed it */
+  CONSENT_ACTION_DROPPED = 2   /* past the buffer bound: replaced by a
+                                  placeholder that cannot restore it */
+} consent_action;
+
+/* Receives one embed found: its provider id, element name, line (from 1)
+ * and action.  Strings are valid only during the call. */
+typedef void (*consent_report_fn)(const char *provider, const char *element,
+                                  unsigned long line, consent_action action,
+                                  void *user_data);
+
+/* Reports every embed found to fn.  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_rewriter_set_report(consent_rewriter_t *rw, consent_report_fn fn,
+                            void *user_data);
 
 /* Feeds the next len bytes of the document; any chunking gives the same
  * output.  Every byte that cannot belong to an embed is passed to the
@@ -509,6 +656,21 @@ consent_rewriter_free(consent_rewriter_t *rw);
 CONSENT_EXTERN consent_status
 consent_rewrite(const consent_gate_t *gate, const char *in, size_t len,
                 char **out, size_t *out_len);
+
+/* ------------------------------------------------------------------ */
+/* Assets                                                              */
+
+/* Append only. */
+typedef enum consent_asset_id {
+  CONSENT_ASSET_SCRIPT = 0,  /* the activation script (JavaScript) */
+  CONSENT_ASSET_STYLE = 1    /* the placeholders' default style (CSS) */
+} consent_asset_id;
+
+/* The text of an asset, for hosts that serve it by URL
+ * (CONSENT_SCRIPT_URL); *len (may be NULL) gets its length.  Static;
+ * NULL for an unknown id.  Thread-safe.  Since: 0.1.0 */
+CONSENT_EXTERN const char *
+consent_asset(consent_asset_id which, size_t *len);
 
 #ifdef __cplusplus
 }

@@ -24,10 +24,18 @@
 
 struct consent_config {
   size_t max_buffer;
+  const struct consent_registry *registry;
+  struct consent__texts texts;
+  char lang[9];
+  char *site_privacy, *endpoint, *js_url, *css_url;
+  int script_mode, cache_safe;
+  char **always;
+  size_t nalways;
+  char errmsg[512];
 };
 
 struct consent_gate {
-  size_t max_buffer;
+  struct consent__gate g;
 };
 
 struct consent_rewriter {
@@ -117,6 +125,11 @@ consent_config_new(consent_config_t **config)
   if (c == NULL)
     return CONSENT_E_NOMEM;
   c->max_buffer = DEFAULT_MAX_BUFFER;
+  strcpy(c->lang, "en");
+  if (consent__texts_init(&c->texts) != 0) {
+    free(c);
+    return CONSENT_E_NOMEM;
+  }
   *config = c;
   return CONSENT_OK;
 }
@@ -124,6 +137,18 @@ consent_config_new(consent_config_t **config)
 void
 consent_config_free(consent_config_t *config)
 {
+  size_t i;
+
+  if (config == NULL)
+    return;
+  consent__texts_free(&config->texts);
+  free(config->site_privacy);
+  free(config->endpoint);
+  free(config->js_url);
+  free(config->css_url);
+  for (i = 0; i < config->nalways; i++)
+    free(config->always[i]);
+  free(config->always);
   free(config);
 }
 
@@ -137,25 +162,256 @@ consent_config_set_max_buffer(consent_config_t *config, size_t bytes)
 }
 
 consent_status
+consent_config_set_registry(consent_config_t *config,
+                            const consent_registry_t *registry)
+{
+  if (config == NULL || registry == NULL)
+    return CONSENT_E_INVAL;
+  config->registry = registry;
+  return CONSENT_OK;
+}
+
+consent_status
+consent_config_set_language(consent_config_t *config, const char *tag)
+{
+  long i;
+
+  if (config == NULL || tag == NULL)
+    return CONSENT_E_INVAL;
+  i = consent__texts_find(&config->texts, tag, strlen(tag));
+  if (i < 0)
+    return CONSENT_E_NOTFOUND;
+  strcpy(config->lang, config->texts.lang[i].tag);
+  return CONSENT_OK;
+}
+
+/* Reads a file for a config loader; sets errmsg on failure. */
+static consent_status
+read_config_file(consent_config_t *config, const char *path,
+                 struct consent__buf *b)
+{
+  int rc = consent__read_file(path, 1u << 20, b);
+
+  if (rc == 0)
+    return CONSENT_OK;
+  snprintf(config->errmsg, sizeof(config->errmsg), "%s: %s", path,
+           rc == -2 ? "larger than 1 MiB" : strerror(errno));
+  consent__buf_free(b);
+  return rc == -2 ? CONSENT_E_PARSE : CONSENT_E_IO;
+}
+
+consent_status
+consent_config_load_texts(consent_config_t *config, const char *path)
+{
+  struct consent__buf b = { NULL, 0, 0 };
+  consent_status st;
+
+  if (config == NULL || path == NULL)
+    return CONSENT_E_INVAL;
+  config->errmsg[0] = '\0';
+  st = read_config_file(config, path, &b);
+  if (st != CONSENT_OK)
+    return st;
+  st = (consent_status)consent__texts_load(&config->texts,
+                                           b.data ? b.data : "", b.len,
+                                           path, config->errmsg,
+                                           sizeof(config->errmsg));
+  consent__buf_free(&b);
+  return st;
+}
+
+consent_status
+consent_config_load_template(consent_config_t *config, const char *path)
+{
+  struct consent__buf b = { NULL, 0, 0 };
+  consent_status st;
+
+  if (config == NULL || path == NULL)
+    return CONSENT_E_INVAL;
+  config->errmsg[0] = '\0';
+  st = read_config_file(config, path, &b);
+  if (st != CONSENT_OK)
+    return st;
+  st = (consent_status)consent__texts_set_template(&config->texts,
+                                                   b.data ? b.data : "",
+                                                   b.len, path,
+                                                   config->errmsg,
+                                                   sizeof(config->errmsg));
+  consent__buf_free(&b);
+  return st;
+}
+
+const char *
+consent_config_errmsg(const consent_config_t *config)
+{
+  return config != NULL ? config->errmsg : "";
+}
+
+static consent_status
+set_copy(char **dst, const char *src)
+{
+  char *d = NULL;
+
+  if (src != NULL) {
+    d = malloc(strlen(src) + 1);
+    if (d == NULL)
+      return CONSENT_E_NOMEM;
+    strcpy(d, src);
+  }
+  free(*dst);
+  *dst = d;
+  return CONSENT_OK;
+}
+
+consent_status
+consent_config_set_privacy_url(consent_config_t *config, const char *url)
+{
+  if (config == NULL)
+    return CONSENT_E_INVAL;
+  return set_copy(&config->site_privacy, url);
+}
+
+consent_status
+consent_config_set_endpoint(consent_config_t *config, const char *url)
+{
+  if (config == NULL)
+    return CONSENT_E_INVAL;
+  return set_copy(&config->endpoint, url);
+}
+
+consent_status
+consent_config_set_script(consent_config_t *config, consent_script_mode mode,
+                          const char *js_url, const char *css_url)
+{
+  if (config == NULL || (unsigned)mode > CONSENT_SCRIPT_NONE ||
+      (mode == CONSENT_SCRIPT_URL && js_url == NULL))
+    return CONSENT_E_INVAL;
+  if (set_copy(&config->js_url, js_url) != CONSENT_OK ||
+      set_copy(&config->css_url, css_url) != CONSENT_OK)
+    return CONSENT_E_NOMEM;
+  config->script_mode = (int)mode;
+  return CONSENT_OK;
+}
+
+consent_status
+consent_config_set_cache_safe(consent_config_t *config, int on)
+{
+  if (config == NULL)
+    return CONSENT_E_INVAL;
+  config->cache_safe = on != 0;
+  return CONSENT_OK;
+}
+
+consent_status
+consent_config_allow_provider(consent_config_t *config, const char *id)
+{
+  char **v, *d = NULL;
+
+  if (config == NULL || id == NULL)
+    return CONSENT_E_INVAL;
+  if (set_copy(&d, id) != CONSENT_OK)
+    return CONSENT_E_NOMEM;
+  v = realloc(config->always, (config->nalways + 1) * sizeof(*v));
+  if (v == NULL) {
+    free(d);
+    return CONSENT_E_NOMEM;
+  }
+  config->always = v;
+  config->always[config->nalways++] = d;
+  return CONSENT_OK;
+}
+
+static int
+dup_into(char **dst, const char *src)
+{
+  return set_copy(dst, src) == CONSENT_OK ? 0 : -1;
+}
+
+consent_status
 consent_gate_new(const consent_config_t *config, consent_gate_t **gate)
 {
-  consent_gate_t *g;
+  struct consent__gate *g;
+  consent_gate_t *gt;
+  size_t i;
+  long idx;
+  int st = 0;
 
   if (gate == NULL)
     return CONSENT_E_INVAL;
   *gate = NULL;
-  g = calloc(1, sizeof(*g));
-  if (g == NULL)
+  gt = calloc(1, sizeof(*gt));
+  if (gt == NULL)
     return CONSENT_E_NOMEM;
-  g->max_buffer = config ? config->max_buffer : DEFAULT_MAX_BUFFER;
-  *gate = g;
+  g = &gt->g;
+  if (consent__gate_init(g) != 0) {
+    free(gt);
+    return CONSENT_E_NOMEM;
+  }
+  if (config != NULL && config->registry != NULL) {
+    g->reg = &config->registry->r;
+  } else {
+    consent__registry_init(&g->own_reg);
+    g->has_own_reg = 1;
+    st = consent__registry_builtin(&g->own_reg);
+    g->reg = &g->own_reg;
+  }
+  if (st == 0 && config != NULL) {
+    consent__texts_free(&g->texts);
+    st = consent__texts_copy(&g->texts, &config->texts);
+    g->max_buffer = config->max_buffer;
+    g->script_mode = config->script_mode;
+    g->cache_safe = config->cache_safe;
+    if (st == 0 && (dup_into(&g->site_privacy, config->site_privacy) ||
+                    dup_into(&g->endpoint, config->endpoint) ||
+                    dup_into(&g->js_url, config->js_url) ||
+                    dup_into(&g->css_url, config->css_url)))
+      st = CONSENT_E_NOMEM;
+    idx = consent__texts_find(&g->texts, config->lang, strlen(config->lang));
+    g->lang = idx >= 0 ? (size_t)idx : 0;
+  }
+  if (st == 0 && config != NULL && config->nalways > 0) {
+    g->always = calloc(g->reg->count + 1, 1);
+    if (g->always == NULL)
+      st = CONSENT_E_NOMEM;
+    for (i = 0; st == 0 && i < config->nalways; i++) {
+      idx = consent__registry_find(g->reg, config->always[i],
+                                   strlen(config->always[i]));
+      if (idx < 0)
+        st = CONSENT_E_NOTFOUND;
+      else
+        g->always[idx] = 1;
+    }
+  }
+  if (st != 0) {
+    consent__gate_free(g);
+    free(gt);
+    return (consent_status)st;
+  }
+  *gate = gt;
   return CONSENT_OK;
 }
 
 void
 consent_gate_free(consent_gate_t *gate)
 {
+  if (gate == NULL)
+    return;
+  consent__gate_free(&gate->g);
   free(gate);
+}
+
+const char *
+consent_gate_negotiate_language(const consent_gate_t *gate,
+                                const char *accept_language, size_t len)
+{
+  size_t i;
+
+  if (gate == NULL)
+    return "en";
+  if (accept_language == NULL)
+    return gate->g.texts.lang[gate->g.lang].tag;
+  i = consent__texts_negotiate(&gate->g.texts, accept_language, len);
+  return gate->g.texts.lang[i].tag;
 }
 
 consent_status
@@ -172,8 +428,70 @@ consent_rewriter_new(const consent_gate_t *gate, consent_sink_fn sink,
   r = malloc(sizeof(*r));
   if (r == NULL)
     return CONSENT_E_NOMEM;
-  consent__rewriter_init(&r->rw, gate->max_buffer, sink, user_data);
+  consent__rewriter_init(&r->rw, &gate->g, sink, user_data);
   *rw = r;
+  return CONSENT_OK;
+}
+
+consent_status
+consent_rewriter_set_state(consent_rewriter_t *rw,
+                           const consent_state_t *state)
+{
+  if (rw == NULL || rw->rw.fed > 0)
+    return CONSENT_E_INVAL;
+  rw->rw.state = state != NULL ? &state->s : NULL;
+  return CONSENT_OK;
+}
+
+consent_status
+consent_rewriter_set_language(consent_rewriter_t *rw, const char *tag)
+{
+  long i;
+
+  if (rw == NULL || tag == NULL)
+    return CONSENT_E_INVAL;
+  i = consent__texts_find(&rw->rw.gate->texts, tag, strlen(tag));
+  if (i < 0)
+    return CONSENT_E_NOTFOUND;
+  rw->rw.lang = (size_t)i;
+  return CONSENT_OK;
+}
+
+consent_status
+consent_rewriter_set_nonce(consent_rewriter_t *rw, const char *nonce)
+{
+  if (rw == NULL)
+    return CONSENT_E_INVAL;
+  return set_copy(&rw->rw.nonce, nonce);
+}
+
+consent_status
+consent_rewriter_set_return_path(consent_rewriter_t *rw, const char *path)
+{
+  if (rw == NULL)
+    return CONSENT_E_INVAL;
+  return set_copy(&rw->rw.return_path, path);
+}
+
+consent_status
+consent_rewriter_set_encoding(consent_rewriter_t *rw, consent_encoding in,
+                              consent_encoding out)
+{
+  if (rw == NULL || (unsigned)in > CONSENT_ENCODING_DEFLATE ||
+      (unsigned)out > CONSENT_ENCODING_DEFLATE)
+    return CONSENT_E_INVAL;
+  return (consent_status)consent__rewriter_set_encoding(&rw->rw, (int)in,
+                                                        (int)out);
+}
+
+consent_status
+consent_rewriter_set_report(consent_rewriter_t *rw, consent_report_fn fn,
+                            void *user_data)
+{
+  if (rw == NULL)
+    return CONSENT_E_INVAL;
+  rw->rw.report = (consent__report_fn)fn;
+  rw->rw.report_ud = user_data;
   return CONSENT_OK;
 }
 
@@ -208,6 +526,17 @@ consent_rewriter_free(consent_rewriter_t *rw)
     return;
   consent__rewriter_free(&rw->rw);
   free(rw);
+}
+
+const char *
+consent_asset(consent_asset_id which, size_t *len)
+{
+  const char *s = which == CONSENT_ASSET_SCRIPT ? consent__asset_js
+                  : which == CONSENT_ASSET_STYLE ? consent__asset_css : NULL;
+
+  if (len != NULL)
+    *len = s != NULL ? strlen(s) : 0;
+  return s;
 }
 
 struct collect {

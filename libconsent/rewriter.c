@@ -1,39 +1,521 @@
 /*
- * rewriter.c: streams a document through the tokenizer to a sink.
+ * rewriter.c: the gate's streaming rewrite.
+ *
+ * Bytes are addressed by their offset in the input stream.  Bytes from
+ * `emitted` on are not written yet: the ones before the current chunk
+ * wait in `pend`, the others are in the chunk being fed.  A token
+ * callback that finds an embed writes everything before it, then
+ * captures; when the embed ends, the placeholder (holding the captured
+ * markup) is written instead.  After each chunk, every byte up to the
+ * tokenizer's settled point is written, unless a capture holds it.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "consent.h"
 #include "rewriter.h"
 
+#define DEFAULT_MAX_BUFFER ((size_t)1 << 20)
+#define WIDGET_GAP_MAX 65536
+
+/* ------------------------------------------------------------------ */
+/* Gate                                                                */
+
+int
+consent__gate_init(struct consent__gate *g)
+{
+  int st;
+
+  memset(g, 0, sizeof(*g));
+  g->max_buffer = DEFAULT_MAX_BUFFER;
+  st = consent__texts_init(&g->texts);
+  if (st != 0)
+    return st;
+  g->lang = (size_t)consent__texts_find(&g->texts, "en", 2);
+  return 0;
+}
+
 void
-consent__rewriter_init(struct consent__rewriter *rw, size_t max_buffer,
-                       consent__sink_fn sink, void *ud)
+consent__gate_free(struct consent__gate *g)
+{
+  if (g->has_own_reg)
+    consent__registry_free(&g->own_reg);
+  consent__texts_free(&g->texts);
+  free(g->site_privacy);
+  free(g->endpoint);
+  free(g->js_url);
+  free(g->css_url);
+  free(g->always);
+  memset(g, 0, sizeof(*g));
+}
+
+/* ------------------------------------------------------------------ */
+/* Output                                                              */
+
+static void
+fail(struct consent__rewriter *rw, int status)
+{
+  if (rw->status == 0) {
+    rw->status = status;
+    snprintf(rw->errmsg, sizeof(rw->errmsg), "%s",
+             consent_strerror((consent_status)status));
+  }
+}
+
+static void
+out(struct consent__rewriter *rw, const char *p, size_t n)
+{
+  if (n == 0 || rw->status != 0)
+    return;
+  if (rw->sink(p, n, rw->sink_ud) != 0)
+    fail(rw, CONSENT_E_SINK);
+}
+
+static void
+count_lines(struct consent__rewriter *rw, const char *p, size_t n)
+{
+  const char *e = p + n;
+
+  if (rw->report == NULL)
+    return;
+  while ((p = memchr(p, '\n', (size_t)(e - p))) != NULL) {
+    rw->line++;
+    p++;
+  }
+}
+
+/* Input bytes [from, to), from the pending buffer and the chunk: to the
+ * output (dst NULL) or appended to dst. */
+static void
+raw(struct consent__rewriter *rw, uint64_t from, uint64_t to,
+    struct consent__buf *dst)
+{
+  while (from < to) {
+    const char *p;
+    size_t n;
+    if (from < rw->chunk_base) {
+      p = rw->pend.data + (from - rw->pend_start);
+      n = (size_t)((to < rw->chunk_base ? to : rw->chunk_base) - from);
+    } else {
+      p = rw->chunk + (from - rw->chunk_base);
+      n = (size_t)(to - from);
+    }
+    if (dst != NULL) {
+      if (consent__buf_append(dst, p, n) != 0)
+        fail(rw, CONSENT_E_NOMEM);
+    } else {
+      count_lines(rw, p, n);
+      out(rw, p, n);
+    }
+    from += n;
+  }
+}
+
+/* Writes the input up to off unchanged. */
+static void
+pass_to(struct consent__rewriter *rw, uint64_t off)
+{
+  if (off > rw->emitted) {
+    raw(rw, rw->emitted, off, NULL);
+    rw->emitted = off;
+  }
+}
+
+static int
+allowed(const struct consent__rewriter *rw, long prov)
+{
+  const struct consent__gate *g = rw->gate;
+
+  if (prov < 0)
+    return 0;
+  if (g->always != NULL && g->always[prov])
+    return 1;
+  if (g->cache_safe || rw->state == NULL)
+    return 0;
+  return consent__state_allows(rw->state, (size_t)prov, rw->now);
+}
+
+static void
+report(struct consent__rewriter *rw, long prov, int action)
+{
+  char name[16];
+
+  if (rw->report == NULL)
+    return;
+  snprintf(name, sizeof(name), "%.*s", (int)rw->cap_name_len, rw->cap_name);
+  rw->report(prov >= 0 ? rw->gate->reg->prov[prov].id : "unknown", name,
+             rw->line + 1, action, rw->report_ud);
+}
+
+/* The style and script once per page, before the first placeholder. */
+static void
+assets(struct consent__rewriter *rw)
+{
+  const struct consent__gate *g = rw->gate;
+  struct consent__buf *b = &rw->scratch;
+  int st = 0;
+
+  if (rw->assets_done || g->script_mode == CONSENT__SCRIPT_NONE)
+    return;
+  rw->assets_done = 1;
+  b->len = 0;
+  if (g->script_mode == CONSENT__SCRIPT_URL) {
+    if (g->css_url != NULL) {
+      st |= consent__buf_append(b, "<link rel=\"stylesheet\" href=\"", 29);
+      st |= consent__escape(b, g->css_url, strlen(g->css_url));
+      st |= consent__buf_append(b, "\">", 2);
+    }
+    st |= consent__buf_append(b, "<script defer src=\"", 19);
+    st |= consent__escape(b, g->js_url, strlen(g->js_url));
+    st |= consent__buf_append(b, "\"></script>", 11);
+  } else {
+    const char *nonce_attr = rw->nonce ? " nonce=\"" : "";
+    st |= consent__buf_append(b, "<style", 6);
+    if (rw->nonce) {
+      st |= consent__buf_append(b, nonce_attr, strlen(nonce_attr));
+      st |= consent__escape(b, rw->nonce, strlen(rw->nonce));
+      st |= consent__buf_append(b, "\"", 1);
+    }
+    st |= consent__buf_append(b, ">", 1);
+    st |= consent__buf_append(b, consent__asset_css,
+                              strlen(consent__asset_css));
+    st |= consent__buf_append(b, "</style><script", 15);
+    if (rw->nonce) {
+      st |= consent__buf_append(b, nonce_attr, strlen(nonce_attr));
+      st |= consent__escape(b, rw->nonce, strlen(rw->nonce));
+      st |= consent__buf_append(b, "\"", 1);
+    }
+    st |= consent__buf_append(b, ">", 1);
+    st |= consent__buf_append(b, consent__asset_js, strlen(consent__asset_js));
+    st |= consent__buf_append(b, "</script>", 9);
+  }
+  if (st != 0) {
+    fail(rw, CONSENT_E_NOMEM);
+    return;
+  }
+  out(rw, b->data, b->len);
+}
+
+static const char *
+kind_name(enum consent__embed_kind k)
+{
+  switch (k) {
+  case CONSENT__EMBED_FRAME:
+    return "frame";
+  case CONSENT__EMBED_MEDIA:
+    return "media";
+  case CONSENT__EMBED_WIDGET:
+    return "widget";
+  case CONSENT__EMBED_SCRIPT:
+    return "script";
+  case CONSENT__EMBED_LINK:
+    return "link";
+  default:
+    return "style";
+  }
+}
+
+/* Writes the placeholder for the capture [cap_start, end). */
+static void
+placeholder(struct consent__rewriter *rw, long prov,
+            struct consent__buf *original)
+{
+  struct consent__box box;
+  struct consent__buf *b = &rw->scratch;
+
+  memset(&box, 0, sizeof(box));
+  box.prov = prov >= 0 ? &rw->gate->reg->prov[prov] : NULL;
+  box.visible = rw->m.visible && prov >= 0;
+  box.kind = kind_name(rw->m.kind);
+  box.n = ++rw->boxes;
+  box.width = rw->width;
+  box.width_len = rw->width_len;
+  box.height = rw->height;
+  box.height_len = rw->height_len;
+  box.site_privacy = rw->gate->site_privacy;
+  box.endpoint = rw->gate->endpoint;
+  box.return_path = rw->return_path;
+  if (original != NULL) {
+    box.original = original->data ? original->data : "";
+    box.original_len = original->len;
+  }
+  assets(rw);
+  b->len = 0;
+  if (consent__render_box(&rw->gate->texts, rw->lang, &box, b) != 0) {
+    fail(rw, CONSENT_E_NOMEM);
+    return;
+  }
+  out(rw, b->data, b->len);
+  report(rw, prov, original != NULL ? 0 : 2);
+}
+
+/* ------------------------------------------------------------------ */
+/* Captures                                                            */
+
+static void
+set_name(struct consent__rewriter *rw, const struct consent__token *t)
+{
+  size_t n = t->name_len < sizeof(rw->cap_name) ? t->name_len
+                                                : sizeof(rw->cap_name) - 1;
+  memcpy(rw->cap_name, t->name, n);
+  rw->cap_name[n] = '\0';
+  rw->cap_name_len = n;
+}
+
+static void
+keep_size(struct consent__rewriter *rw, const struct consent__token *t)
+{
+  const struct consent__attr *w = consent__attr_get(t, "width");
+  const struct consent__attr *h = consent__attr_get(t, "height");
+
+  rw->width_len = w && w->value_len < sizeof(rw->width) ? w->value_len : 0;
+  rw->height_len = h && h->value_len < sizeof(rw->height) ? h->value_len : 0;
+  if (rw->width_len)
+    memcpy(rw->width, w->value, rw->width_len);
+  if (rw->height_len)
+    memcpy(rw->height, h->value, rw->height_len);
+}
+
+static void
+begin_capture(struct consent__rewriter *rw, const struct consent__token *t,
+              const struct consent__match *m, int inline_check)
+{
+  pass_to(rw, t->raw_start);
+  rw->cap = CAP_ELEMENT;
+  rw->cap_start = t->raw_start;
+  rw->m = *m;
+  rw->cap_depth = 1;
+  rw->cap_inline = inline_check;
+  rw->cap_overflow = 0;
+  rw->cap_merged = 0;
+  rw->cap_raw = t->raw_text;
+  set_name(rw, t);
+  keep_size(rw, t);
+}
+
+/* The capture ends at end (exclusive): placeholder or passthrough. */
+static void
+end_capture(struct consent__rewriter *rw, uint64_t end)
+{
+  struct consent__buf text = { NULL, 0, 0 };
+  long prov = rw->m.prov;
+
+  rw->cap = CAP_NONE;
+  if (!rw->cap_overflow)
+    raw(rw, rw->cap_start, end, &text);
+  if (rw->cap_inline && !rw->cap_overflow) {
+    prov = consent__match_text(rw->gate->reg, text.data ? text.data : "",
+                               text.len);
+    if (prov < 0 || allowed(rw, prov)) {
+      /* Nothing to gate: the bytes go out as they came. */
+      if (prov >= 0)
+        report(rw, prov, 1);
+      pass_to(rw, end);
+      consent__buf_free(&text);
+      return;
+    }
+    rw->m.prov = prov;
+    rw->m.visible = 0;
+  }
+  if (rw->m.kind == CONSENT__EMBED_WIDGET && !rw->cap_overflow &&
+      !rw->cap_merged) {
+    /* Is the provider's script next?  Then both become one box. */
+    rw->cap = CAP_WIDGET_TAIL;
+    rw->widget_end = end;
+    consent__buf_free(&text);
+    return;
+  }
+  placeholder(rw, prov, rw->cap_overflow ? NULL : &text);
+  consent__buf_free(&text);
+  if (end > rw->emitted) {
+    if (rw->report != NULL && !rw->cap_overflow && end > rw->cap_start) {
+      /* Count the lines of what the placeholder replaced. */
+      struct consent__buf tmp = { NULL, 0, 0 };
+      raw(rw, rw->emitted > rw->cap_start ? rw->emitted : rw->cap_start,
+          end, &tmp);
+      count_lines(rw, tmp.data ? tmp.data : "", tmp.len);
+      consent__buf_free(&tmp);
+    }
+    rw->emitted = end;
+  }
+}
+
+/* A widget whose script did not follow: its box alone. */
+static void
+finish_widget(struct consent__rewriter *rw)
+{
+  rw->cap_merged = 1;
+  rw->cap = CAP_ELEMENT;
+  end_capture(rw, rw->widget_end);
+}
+
+static int
+whitespace_only(struct consent__rewriter *rw, uint64_t from, uint64_t to)
+{
+  struct consent__buf *b = &rw->scratch;
+  size_t i;
+
+  b->len = 0;
+  raw(rw, from, to, b);
+  for (i = 0; i < b->len; i++)
+    if (b->data[i] != ' ' && b->data[i] != '\n' && b->data[i] != '\t' &&
+        b->data[i] != '\r' && b->data[i] != '\f')
+      return 0;
+  return 1;
+}
+
+static int
+name_eq(const struct consent__token *t, const char *s, size_t n)
+{
+  return t->name_len == n && memcmp(t->name, s, n) == 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Tokens                                                              */
+
+static int
+want_attrs(void *ud, const char *name, size_t len, int end_tag)
+{
+  struct consent__rewriter *rw = ud;
+
+  if (end_tag || rw->gate->reg->nenabled == 0)
+    return 0;
+  return consent__match_wants(rw->gate->reg, name, len);
+}
+
+static void on_start(struct consent__rewriter *rw,
+                     const struct consent__token *t);
+
+static int
+on_token(void *ud, const struct consent__token *t)
+{
+  struct consent__rewriter *rw = ud;
+
+  if (rw->cap == CAP_WIDGET_TAIL) {
+    struct consent__match m;
+    if (t->kind == CONSENT__TOK_START && name_eq(t, "script", 6) &&
+        t->attrs_recorded &&
+        whitespace_only(rw, rw->widget_end, t->raw_start)) {
+      consent__match_tag(rw->gate->reg, t, rw->base_prov, &m);
+      if (m.prov == rw->m.prov && consent__attr_get(t, "src") != NULL) {
+        /* Merge: capture on to the script's end. */
+        rw->cap = CAP_ELEMENT;
+        rw->cap_merged = 1;
+        rw->cap_depth = 1;
+        set_name(rw, t);
+        return rw->status != 0;
+      }
+    }
+    finish_widget(rw);
+  }
+  if (rw->cap == CAP_ELEMENT && rw->cap_name_len == 0 &&
+      t->raw_start == rw->cap_start) {
+    /* The tag that was too large to hold (see bound()). */
+    struct consent__match m;
+    set_name(rw, t);
+    if (t->kind == CONSENT__TOK_START && t->attrs_recorded) {
+      consent__match_tag(rw->gate->reg, t, rw->base_prov, &m);
+      if (m.until_end && !t->self_closing)
+        return rw->status != 0; /* drop on to its end tag */
+    }
+    end_capture(rw, t->raw_end);
+    return rw->status != 0;
+  }
+  if (rw->cap == CAP_ELEMENT) {
+    if (t->kind == CONSENT__TOK_START && !t->self_closing &&
+        name_eq(t, rw->cap_name, rw->cap_name_len)) {
+      rw->cap_depth++;
+    } else if (t->kind == CONSENT__TOK_END &&
+               name_eq(t, rw->cap_name, rw->cap_name_len) &&
+               --rw->cap_depth == 0) {
+      end_capture(rw, t->raw_end);
+    }
+    return rw->status != 0;
+  }
+  if (t->kind == CONSENT__TOK_START)
+    on_start(rw, t);
+  return rw->status != 0;
+}
+
+static void
+on_start(struct consent__rewriter *rw, const struct consent__token *t)
+{
+  const struct consent__registry *reg = rw->gate->reg;
+  struct consent__match m;
+
+  if (!t->attrs_recorded)
+    return;
+  if (!rw->base_seen && name_eq(t, "base", 4)) {
+    if (consent__attr_get(t, "href") != NULL) {
+      rw->base_seen = 1;
+      rw->base_prov = consent__match_base(reg, t);
+    }
+    return;
+  }
+  consent__match_tag(reg, t, rw->base_prov, &m);
+  if (m.kind == CONSENT__EMBED_NONE)
+    return;
+  if (m.prov < 0) {
+    /* Inline scripts, styles and noscript: decided on their text.
+     * A script with a src of the site's own runs no inline text. */
+    if ((m.kind == CONSENT__EMBED_SCRIPT || m.kind == CONSENT__EMBED_STYLE) &&
+        !(m.kind == CONSENT__EMBED_SCRIPT &&
+          consent__attr_get(t, "src") != NULL) && !t->truncated) {
+      /* Only raw text needs its text checked: elsewhere (in SVG) the
+       * content is markup, and its tags are checked one by one. */
+      if (t->raw_text)
+        begin_capture(rw, t, &m, 1);
+    }
+    else if (t->truncated) {
+      /* Attributes past the limit: they cannot be checked. */
+      m.visible = 0;
+      begin_capture(rw, t, &m, 0);
+      rw->cap_overflow = 1;
+      if (!m.until_end)
+        end_capture(rw, t->raw_end);
+    }
+    return;
+  }
+  if (allowed(rw, m.prov)) {
+    set_name(rw, t);
+    report(rw, m.prov, 1);
+    return;
+  }
+  begin_capture(rw, t, &m, 0);
+  if (!m.until_end)
+    end_capture(rw, t->raw_end);
+}
+
+/* ------------------------------------------------------------------ */
+/* The stream                                                          */
+
+void
+consent__rewriter_init(struct consent__rewriter *rw,
+                       const struct consent__gate *g, consent__sink_fn sink,
+                       void *ud)
 {
   memset(rw, 0, sizeof(*rw));
   consent__tok_init(&rw->tok, CONSENT__TOKF_TREE | CONSENT__TOKF_SCRIPTING,
-                    max_buffer);
+                    g->max_buffer);
+  rw->tok.on_token = on_token;
+  rw->tok.want_attrs = want_attrs;
+  rw->tok.ud = rw;
+  rw->gate = g;
   rw->sink = sink;
   rw->sink_ud = ud;
-}
-
-/* Records the first error; every later call reports E_FAILED. */
-static int
-fail(struct consent__rewriter *rw, int status)
-{
-  rw->status = status;
-  snprintf(rw->errmsg, sizeof(rw->errmsg), "%s",
-           consent_strerror((consent_status)status));
-  return status;
+  rw->lang = g->lang;
+  rw->base_prov = -1;
+  rw->now = (int64_t)time(NULL);
 }
 
 static int
 check(struct consent__rewriter *rw)
 {
   if (rw->status != 0) {
-    snprintf(rw->errmsg, sizeof(rw->errmsg),
-             "%s (earlier: %s)", consent_strerror(CONSENT_E_FAILED),
+    snprintf(rw->errmsg, sizeof(rw->errmsg), "%s (earlier: %s)",
+             consent_strerror(CONSENT_E_FAILED),
              consent_strerror((consent_status)rw->status));
     return CONSENT_E_FAILED;
   }
@@ -42,9 +524,204 @@ check(struct consent__rewriter *rw)
              consent_strerror(CONSENT_E_FINISHED));
     return CONSENT_E_FINISHED;
   }
-  rw->errmsg[0] = '\0';
   return 0;
 }
+
+/* Keeps the input from `emitted` on for the next chunk. */
+static void
+keep_rest(struct consent__rewriter *rw)
+{
+  uint64_t end = rw->chunk_base + rw->chunk_len;
+  struct consent__buf *p = &rw->pend;
+
+  if (rw->emitted >= rw->chunk_base) {
+    p->len = 0;
+    if (consent__buf_append(p, rw->chunk + (rw->emitted - rw->chunk_base),
+                            (size_t)(end - rw->emitted)) != 0)
+      fail(rw, CONSENT_E_NOMEM);
+  } else {
+    size_t skip = (size_t)(rw->emitted - rw->pend_start);
+    memmove(p->data, p->data + skip, p->len - skip);
+    p->len -= skip;
+    if (consent__buf_append(p, rw->chunk, rw->chunk_len) != 0)
+      fail(rw, CONSENT_E_NOMEM);
+  }
+  rw->pend_start = rw->emitted;
+  rw->chunk = NULL;
+  rw->chunk_len = 0;
+  rw->chunk_base = end;
+}
+
+/* Holds memory to max_buffer: a capture past it is dropped (its
+ * placeholder then holds no markup); an unfinished candidate tag past it
+ * becomes a capture of its own. */
+static void
+bound(struct consent__rewriter *rw)
+{
+  uint64_t held = rw->fed - rw->emitted, cut;
+
+  if (held <= rw->gate->max_buffer)
+    return;
+  if (rw->cap == CAP_WIDGET_TAIL) {
+    finish_widget(rw);
+    held = rw->fed - rw->emitted;
+    if (held <= rw->gate->max_buffer)
+      return;
+  }
+  if (rw->cap == CAP_ELEMENT && !rw->cap_raw && !rw->cap_overflow) {
+    /* Markup content (video, object, a widget) too long to hold: the
+     * placeholder stands for what was held, and what follows is read on
+     * as the browser reads it, its embeds gated one by one. */
+    cut = consent__tok_settled(&rw->tok);
+    if (cut > rw->fed)
+      cut = rw->fed;
+    if (cut > rw->cap_start) {
+      rw->cap_overflow = 1;
+      end_capture(rw, cut);
+      rw->cap_overflow = 0;
+      memmove(rw->pend.data, rw->pend.data + (cut - rw->pend_start),
+              (size_t)(rw->fed - cut));
+      rw->pend.len = (size_t)(rw->fed - cut);
+      rw->pend_start = cut;
+      if (rw->fed - rw->emitted <= rw->gate->max_buffer)
+        return;
+    }
+  }
+  if (rw->cap == CAP_NONE) {
+    /* Only a candidate tag can hold this much back: treat it as an
+     * embed nobody can check. */
+    rw->cap = CAP_ELEMENT;
+    rw->cap_start = rw->emitted;
+    memset(&rw->m, 0, sizeof(rw->m));
+    rw->m.prov = -1;
+    rw->m.kind = CONSENT__EMBED_FRAME;
+    rw->cap_depth = 1;
+    rw->cap_name_len = 0;
+    rw->cap_inline = 0;
+    rw->cap_merged = 1;
+    rw->cap_raw = 1;
+  }
+  /* Raw text (a script, a frame's content): dropped up to its end tag,
+   * which the browser and the tokenizer find alike. */
+  rw->cap_overflow = 1;
+  rw->emitted = rw->fed;
+  rw->pend.len = 0;
+  rw->pend_start = rw->fed;
+}
+
+static int
+feed(struct consent__rewriter *rw, const char *buf, size_t len)
+{
+  uint64_t settled;
+  int st;
+
+  rw->chunk = buf;
+  rw->chunk_len = len;
+  rw->chunk_base = rw->fed;
+  st = consent__tok_feed(&rw->tok, buf, len);
+  if (st != 0 && rw->status == 0)
+    fail(rw, st);
+  rw->fed += len;
+  if (rw->cap == CAP_NONE) {
+    settled = consent__tok_settled(&rw->tok);
+    if (settled > rw->fed)
+      settled = rw->fed;
+    pass_to(rw, settled);
+  }
+  if (rw->cap == CAP_ELEMENT && rw->cap_overflow && rw->emitted < rw->fed)
+    rw->emitted = rw->fed; /* a dropped capture keeps nothing */
+  keep_rest(rw);
+  bound(rw);
+  return rw->status;
+}
+
+/* ------------------------------------------------------------------ */
+/* zlib: decoding the input, encoding the output                       */
+
+static int
+encoder_sink(const char *buf, size_t len, void *ud)
+{
+  struct consent__rewriter *rw = ud;
+  unsigned char outbuf[16384];
+
+  rw->zout.next_in = (Bytef *)(uintptr_t)buf;
+  rw->zout.avail_in = (uInt)len;
+  do {
+    rw->zout.next_out = outbuf;
+    rw->zout.avail_out = sizeof(outbuf);
+    if (deflate(&rw->zout, Z_NO_FLUSH) == Z_STREAM_ERROR)
+      return 1;
+    if (rw->user_sink((const char *)outbuf, sizeof(outbuf) -
+                      rw->zout.avail_out, rw->user_ud) != 0)
+      return 1;
+  } while (rw->zout.avail_out == 0);
+  return 0;
+}
+
+int
+consent__rewriter_set_encoding(struct consent__rewriter *rw, int in,
+                               int out_enc)
+{
+  if (rw->fed > 0 || rw->ended)
+    return CONSENT_E_INVAL;
+  if (in != 0 && !rw->zin_ready) {
+    memset(&rw->zin, 0, sizeof(rw->zin));
+    /* 15 + 32: zlib or gzip, detected; -15: raw deflate. */
+    if (inflateInit2(&rw->zin, in == 1 ? 15 + 16 : 15 + 32) != Z_OK)
+      return CONSENT_E_NOMEM;
+    rw->zin_ready = 1;
+  }
+  if (out_enc != 0 && !rw->zout_ready) {
+    memset(&rw->zout, 0, sizeof(rw->zout));
+    if (deflateInit2(&rw->zout, 6, Z_DEFLATED, out_enc == 1 ? 15 + 16 : 15,
+                     8, Z_DEFAULT_STRATEGY) != Z_OK)
+      return CONSENT_E_NOMEM;
+    rw->zout_ready = 1;
+    rw->user_sink = rw->sink;
+    rw->user_ud = rw->sink_ud;
+    rw->sink = encoder_sink;
+    rw->sink_ud = rw;
+  }
+  rw->in_enc = in;
+  rw->out_enc = out_enc;
+  return 0;
+}
+
+static int
+decode_and_feed(struct consent__rewriter *rw, const char *buf, size_t len)
+{
+  unsigned char outbuf[16384];
+  int zr;
+
+  rw->zin.next_in = (Bytef *)(uintptr_t)buf;
+  rw->zin.avail_in = (uInt)len;
+  while (rw->zin.avail_in > 0 && !rw->zin_done) {
+    rw->zin.next_out = outbuf;
+    rw->zin.avail_out = sizeof(outbuf);
+    zr = inflate(&rw->zin, Z_NO_FLUSH);
+    if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) {
+      fail(rw, CONSENT_E_ENCODING);
+      snprintf(rw->errmsg, sizeof(rw->errmsg), "%s: %s",
+               consent_strerror(CONSENT_E_ENCODING),
+               rw->zin.msg ? rw->zin.msg : "corrupt data");
+      return rw->status;
+    }
+    if (feed(rw, (const char *)outbuf, sizeof(outbuf) - rw->zin.avail_out)
+        != 0)
+      return rw->status;
+    if (zr == Z_STREAM_END)
+      rw->zin_done = 1;
+  }
+  if (rw->zin.avail_in > 0 && rw->zin_done) {
+    fail(rw, CONSENT_E_ENCODING);
+    snprintf(rw->errmsg, sizeof(rw->errmsg), "%s: data after the end of "
+             "the compressed stream", consent_strerror(CONSENT_E_ENCODING));
+  }
+  return rw->status;
+}
+
+/* ------------------------------------------------------------------ */
+/* Public entry points                                                 */
 
 int
 consent__rewriter_write(struct consent__rewriter *rw, const char *buf,
@@ -54,14 +731,12 @@ consent__rewriter_write(struct consent__rewriter *rw, const char *buf,
 
   if (st != 0)
     return st;
+  rw->errmsg[0] = '\0';
   if (len == 0)
     return 0;
-  st = consent__tok_feed(&rw->tok, buf, len);
-  if (st != 0)
-    return fail(rw, st);
-  if (rw->sink(buf, len, rw->sink_ud) != 0)
-    return fail(rw, CONSENT_E_SINK);
-  return 0;
+  if (rw->in_enc != 0)
+    return decode_and_feed(rw, buf, len);
+  return feed(rw, buf, len);
 }
 
 int
@@ -71,15 +746,53 @@ consent__rewriter_end(struct consent__rewriter *rw)
 
   if (st != 0)
     return st;
+  if (rw->in_enc != 0 && !rw->zin_done) {
+    fail(rw, CONSENT_E_ENCODING);
+    snprintf(rw->errmsg, sizeof(rw->errmsg), "%s: the compressed stream "
+             "is truncated", consent_strerror(CONSENT_E_ENCODING));
+    return rw->status;
+  }
   rw->ended = 1;
+  rw->chunk = NULL;
+  rw->chunk_len = 0;
+  rw->chunk_base = rw->fed;
   st = consent__tok_finish(&rw->tok);
-  if (st != 0)
-    return fail(rw, st);
-  return 0;
+  if (st != 0 && rw->status == 0)
+    fail(rw, st);
+  if (rw->cap == CAP_WIDGET_TAIL)
+    finish_widget(rw);
+  if (rw->cap == CAP_ELEMENT)
+    end_capture(rw, rw->fed); /* an embed cut off by the end */
+  pass_to(rw, rw->fed);
+  if (rw->zout_ready && rw->status == 0) {
+    unsigned char outbuf[16384];
+    int zr;
+    rw->zout.next_in = NULL;
+    rw->zout.avail_in = 0;
+    do {
+      rw->zout.next_out = outbuf;
+      rw->zout.avail_out = sizeof(outbuf);
+      zr = deflate(&rw->zout, Z_FINISH);
+      if (rw->user_sink((const char *)outbuf, sizeof(outbuf) -
+                        rw->zout.avail_out, rw->user_ud) != 0) {
+        fail(rw, CONSENT_E_SINK);
+        break;
+      }
+    } while (zr == Z_OK);
+  }
+  return rw->status;
 }
 
 void
 consent__rewriter_free(struct consent__rewriter *rw)
 {
   consent__tok_free(&rw->tok);
+  consent__buf_free(&rw->pend);
+  consent__buf_free(&rw->scratch);
+  free(rw->nonce);
+  free(rw->return_path);
+  if (rw->zin_ready)
+    inflateEnd(&rw->zin);
+  if (rw->zout_ready)
+    deflateEnd(&rw->zout);
 }

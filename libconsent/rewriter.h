@@ -1,29 +1,121 @@
 /*
- * rewriter.h: streams a document through the tokenizer to a sink.
+ * rewriter.h: streams a document through the tokenizer and the matcher
+ * and replaces each embed the visitor has not allowed with a placeholder.
  *
- * This stage passes every byte through unchanged; the gate's matcher and
- * placeholders build on the same stream.
+ * Output is written as soon as it is settled: every byte before the
+ * current token, except while an embed (or an inline script or style,
+ * until its text is checked) is being captured.  Only that capture and an
+ * unfinished candidate tag are buffered, up to the gate's max_buffer;
+ * past it the embed is dropped and replaced (fail closed).
  */
 #ifndef HEADER_CONSENT_REWRITER_H
 #define HEADER_CONSENT_REWRITER_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <zlib.h>
 
+#include "matcher.h"
+#include "placeholder.h"
+#include "registry.h"
+#include "state.h"
 #include "tokenizer.h"
 
 typedef int (*consent__sink_fn)(const char *buf, size_t len, void *ud);
+typedef void (*consent__report_fn)(const char *provider, const char *element,
+                                   unsigned long line, int action,
+                                   void *ud);
+
+enum { CONSENT__SCRIPT_INLINE, CONSENT__SCRIPT_URL, CONSENT__SCRIPT_NONE };
+
+/* What a gate holds: immutable once built. */
+struct consent__gate {
+  const struct consent__registry *reg;
+  struct consent__registry own_reg;   /* when no registry was given */
+  int has_own_reg;
+  struct consent__texts texts;
+  size_t lang;                        /* default language index */
+  size_t max_buffer;
+  char *site_privacy;
+  char *endpoint;
+  char *js_url, *css_url;
+  int script_mode;
+  int cache_safe;
+  unsigned char *always;              /* per registry index */
+};
+
+enum consent__cap {
+  CAP_NONE,
+  CAP_ELEMENT,       /* inside an embed, up to its end */
+  CAP_WIDGET_TAIL    /* a widget ended: is its script next? */
+};
 
 struct consent__rewriter {
   struct consent__tokenizer tok;
+  const struct consent__gate *gate;
+  const struct consent__state *state;
+  int64_t now;
   consent__sink_fn sink;
   void *sink_ud;
-  int status;      /* first error; the rewriter stays failed */
+  int status;
   int ended;
   char errmsg[160];
+
+  /* Per request. */
+  size_t lang;
+  char *nonce;
+  char *return_path;
+  consent__report_fn report;
+  void *report_ud;
+
+  /* The stream. */
+  uint64_t emitted;         /* output written up to here */
+  uint64_t fed;             /* input fed up to here */
+  struct consent__buf pend; /* input bytes [pend_start, chunk_base) */
+  uint64_t pend_start;
+  const char *chunk;
+  size_t chunk_len;
+  uint64_t chunk_base;
+  unsigned long line;       /* newlines before emitted (for reports) */
+
+  /* The capture. */
+  enum consent__cap cap;
+  uint64_t cap_start;
+  uint64_t widget_end;
+  struct consent__match m;
+  char cap_name[16];        /* the element whose end tag ends it */
+  size_t cap_name_len;
+  int cap_depth;
+  int cap_inline;           /* decide on the text when it ends */
+  int cap_overflow;         /* past max_buffer: dropped */
+  int cap_merged;           /* widget + its script */
+  int cap_raw;              /* its content is raw text to the browser */
+  char width[16], height[16];
+  size_t width_len, height_len;
+
+  long base_prov;
+  int base_seen;
+  unsigned boxes;
+  int assets_done;
+  struct consent__buf scratch;
+
+  /* Compression (zlib). */
+  int in_enc, out_enc;      /* 0 none, 1 gzip, 2 deflate */
+  z_stream zin, zout;
+  int zin_ready, zout_ready, zin_done;
+  consent__sink_fn user_sink;
+  void *user_ud;
 };
 
-void consent__rewriter_init(struct consent__rewriter *rw, size_t max_buffer,
+/* Builds a gate's defaults (built-in texts, English, 1 MiB). */
+int consent__gate_init(struct consent__gate *g);
+void consent__gate_free(struct consent__gate *g);
+
+void consent__rewriter_init(struct consent__rewriter *rw,
+                            const struct consent__gate *g,
                             consent__sink_fn sink, void *ud);
+int consent__rewriter_set_encoding(struct consent__rewriter *rw, int in,
+                                   int out);
 int consent__rewriter_write(struct consent__rewriter *rw, const char *buf,
                             size_t len);
 int consent__rewriter_end(struct consent__rewriter *rw);

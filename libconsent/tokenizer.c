@@ -747,6 +747,7 @@ emit_tag(struct consent__tokenizer *t, const unsigned char *end)
     }
     if (t->flags & CONSENT__TOKF_TREE)
       next = state_after_start_tag(t);
+    tok.raw_text = next != st_data;
   } else if (t->flags & CONSENT__TOKF_TREE) {
     tree_end_tag(t);
   }
@@ -2992,13 +2993,46 @@ consent__tok_finish(struct consent__tokenizer *t)
   return run(t, none, none);
 }
 
+/* States before a tag's name is known: its '<' may start an embed. */
+static int
+before_name(consent__tok_state st)
+{
+  return st == st_tag_open || st == st_end_tag_open || st == st_tag_name;
+}
+
+/* States inside a tag, after its name. */
+static int
+in_tag(consent__tok_state st)
+{
+  return st == st_before_attr_name || st == st_attr_name ||
+         st == st_after_attr_name || st == st_before_attr_value ||
+         st == st_attr_value_dq || st == st_attr_value_sq ||
+         st == st_attr_value_unquoted || st == st_after_attr_value_quoted ||
+         st == st_self_closing_start_tag || st == st_skip_attrs;
+}
+
+static int
+char_ref(consent__tok_state st)
+{
+  return st == st_char_ref || st == st_named_char_ref ||
+         st == st_ambiguous_ampersand || st == st_numeric_char_ref ||
+         st == st_hex_char_ref_start || st == st_dec_char_ref_start ||
+         st == st_hex_char_ref || st == st_dec_char_ref;
+}
+
 uint64_t
 consent__tok_settled(const struct consent__tokenizer *t)
 {
-  if (t->state == st_data || t->state == st_rcdata ||
-      t->state == st_rawtext || t->state == st_script_data ||
-      t->state == st_plaintext || t->state == st_script_escaped ||
-      t->state == st_script_double_escaped || t->state == st_cdata)
-    return t->base;
-  return t->tok_start;
+  consent__tok_state st = t->state;
+
+  if (char_ref(st))
+    st = t->ret;
+  if (before_name(st))
+    return t->tok_start;
+  if (in_tag(st) && t->rec_attrs &&
+      t->tag_kind == CONSENT__TOK_START)
+    return t->tok_start;
+  /* Text, comments, DOCTYPEs, end tags and tags nobody records attributes
+   * of cannot start an embed: their bytes are settled. */
+  return t->base;
 }

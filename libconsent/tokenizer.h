@@ -157,6 +157,8 @@ struct consent__token {
   unsigned has_public_id : 1;
   unsigned has_system_id : 1;
   unsigned force_quirks : 1;
+  unsigned raw_text : 1;    /* start tags: the tokenizer reads what follows
+                               as text (script, style, iframe, ...) */
 };
 
 struct consent__tokenizer;
@@ -268,9 +270,10 @@ int consent__tok_feed(struct consent__tokenizer *t, const char *data,
 /* Feeds the end of the input. */
 int consent__tok_finish(struct consent__tokenizer *t);
 
-/* Stream offset of the first byte the tokenizer may still need: the
- * start of an unfinished tag, comment or DOCTYPE, or the current
- * position.  Bytes before it are settled. */
+/* Stream offset of the first byte that may still belong to a start tag
+ * whose attributes are recorded (an embed candidate): the '<' of an
+ * unfinished tag whose name is not known yet or that records attributes;
+ * otherwise the end of the input fed.  Bytes before it are settled. */
 uint64_t consent__tok_settled(const struct consent__tokenizer *t);
 
 #endif /* HEADER_CONSENT_TOKENIZER_H */

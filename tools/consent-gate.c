@@ -3,12 +3,14 @@
  * standard input and writes the gated page to standard output.  Uses the
  * public header only.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <consent.h>
@@ -28,6 +30,7 @@ usage(FILE *f)
 "       %s cookie verify --key-file FILE [OPTIONS] VALUE\n"
 "       %s providers [--providers FILE] [--json]\n"
 "       %s match [--providers FILE] URL...\n"
+"       %s assets DIR\n"
 "\n"
 "Reads HTML from FILE (standard input when FILE is absent or \"-\") and\n"
 "writes it to standard output with every third-party embed the visitor\n"
@@ -35,12 +38,34 @@ usage(FILE *f)
 "command is given as ./key, ./cookie, ...)\n"
 "\n"
 "Options:\n"
-"  -o, --output FILE     write to FILE instead of standard output\n"
-"      --max-buffer N    the most bytes held for one embed (default\n"
-"                        1048576, at least 4096); past it the embed is\n"
-"                        replaced, never let through\n"
-"  -h, --help            show this help and exit\n"
-"  -V, --version         show the version and exit\n"
+"  -o, --output FILE       write to FILE instead of standard output\n"
+"      --in-place DIR      rewrite every *.html and *.htm under DIR in\n"
+"                          place (each file replaced atomically)\n"
+"      --providers FILE    providers to add, override or disable\n"
+"      --no-providers      gate nothing (the page passes through)\n"
+"      --lang TAG          placeholder language (de en es fr it nl pl)\n"
+"      --accept-language H pick the language from an Accept-Language\n"
+"      --texts FILE        placeholder texts per language\n"
+"      --template FILE     the HTML inside each placeholder\n"
+"      --privacy-url URL   the site's privacy policy\n"
+"      --endpoint URL      the consent endpoint (no-JS forms post to it)\n"
+"      --return-path PATH  where the endpoint sends the visitor back\n"
+"      --script MODE       inline (default), url or none\n"
+"      --script-url URL    --css-url URL   (with --script url)\n"
+"      --nonce NONCE       CSP nonce of the inlined script and style\n"
+"      --cache-safe        same output for every visitor; the script\n"
+"                          restores what the visitor allowed\n"
+"      --allow-provider ID allowed without consent (repeatable)\n"
+"      --cookie VALUE      the visitor's consent cookie (needs\n"
+"                          --key-file; --policy-version N)\n"
+"      --report FILE       the embeds found, as JSON (- for stderr)\n"
+"      --decode ENC        the input is gzip or deflate\n"
+"      --encode ENC        compress the output with gzip or deflate\n"
+"      --max-buffer N      the most bytes held for one embed (default\n"
+"                          1048576, at least 4096); past it the embed is\n"
+"                          replaced, never let through\n"
+"  -h, --help              show this help and exit\n"
+"  -V, --version           show the version and exit\n"
 "\n"
 "Commands:\n"
 "  key new         add a new signing key to a key file (create it, mode\n"
@@ -56,11 +81,13 @@ usage(FILE *f)
 "                  --header: VALUE is a whole Cookie header\n"
 "  providers       list the providers (built-in and --providers FILE)\n"
 "  match           print the provider each URL belongs to\n"
+"  assets DIR      write consent.js and consent.css to DIR (for\n"
+"                  --script url)\n"
 "Common: --providers FILE, --key-file FILE, --now SECONDS (for tests)\n"
 "\n"
 "Exit status: 0 on success, 1 when a file cannot be read or written or\n"
 "a cookie is rejected, 2 on a usage error.\n", progname, progname,
-          progname, progname, progname, progname);
+          progname, progname, progname, progname, progname);
 }
 
 struct out {
@@ -95,138 +122,6 @@ parse_size(const char *s, size_t *out)
     return -1;
   *out = (size_t)v;
   return 0;
-}
-
-static int
-cmd_gate(int argc, char **argv)
-{
-  static const struct option longopts[] = {
-    { "output", required_argument, NULL, 'o' },
-    { "max-buffer", required_argument, NULL, 'B' },
-    { "help", no_argument, NULL, 'h' },
-    { "version", no_argument, NULL, 'V' },
-    { NULL, 0, NULL, 0 }
-  };
-  const char *input = "-", *output = NULL;
-  consent_config_t *config = NULL;
-  consent_gate_t *gate = NULL;
-  consent_rewriter_t *rw = NULL;
-  consent_status st;
-  struct out out = { stdout, "standard output", 0 };
-  size_t max_buffer = 0;
-  char *buf = NULL;
-  int c, fd = STDIN_FILENO, rc = 1;
-  ssize_t n;
-
-  while ((c = getopt_long(argc, argv, "o:hV", longopts, NULL)) != -1) {
-    switch (c) {
-    case 'o':
-      output = optarg;
-      break;
-    case 'B':
-      if (parse_size(optarg, &max_buffer) != 0 || max_buffer < 4096) {
-        fprintf(stderr, "%s: --max-buffer: '%s' is not a size of at least "
-                "4096 bytes\n", progname, optarg);
-        return EXIT_USAGE;
-      }
-      break;
-    case 'h':
-      usage(stdout);
-      return 0;
-    case 'V':
-      printf("consent-gate (libconsent) %s\n", consent_version());
-      return 0;
-    default:
-      fprintf(stderr, "Try '%s --help' for more information.\n", progname);
-      return EXIT_USAGE;
-    }
-  }
-  if (argc - optind > 1) {
-    fprintf(stderr, "%s: one input file at most (got %d)\n"
-            "Try '%s --help' for more information.\n", progname,
-            argc - optind, progname);
-    return EXIT_USAGE;
-  }
-  if (optind < argc)
-    input = argv[optind];
-
-  if (strcmp(input, "-") != 0) {
-    fd = open(input, O_RDONLY);
-    if (fd < 0) {
-      fprintf(stderr, "%s: cannot open '%s': %s\n", progname, input,
-              strerror(errno));
-      return 1;
-    }
-  }
-  if (output != NULL && strcmp(output, "-") != 0) {
-    out.f = fopen(output, "wb");
-    out.name = output;
-    if (out.f == NULL) {
-      fprintf(stderr, "%s: cannot write '%s': %s\n", progname, output,
-              strerror(errno));
-      goto done;
-    }
-  }
-
-  st = consent_config_new(&config);
-  if (st == CONSENT_OK && max_buffer != 0)
-    st = consent_config_set_max_buffer(config, max_buffer);
-  if (st == CONSENT_OK)
-    st = consent_gate_new(config, &gate);
-  if (st == CONSENT_OK)
-    st = consent_rewriter_new(gate, sink, &out, &rw);
-  if (st != CONSENT_OK) {
-    fprintf(stderr, "%s: %s\n", progname, consent_strerror(st));
-    goto done;
-  }
-  buf = malloc(CHUNK);
-  if (buf == NULL) {
-    fprintf(stderr, "%s: out of memory\n", progname);
-    goto done;
-  }
-  for (;;) {
-    n = read(fd, buf, CHUNK);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0) {
-      fprintf(stderr, "%s: cannot read '%s': %s\n", progname,
-              fd == STDIN_FILENO ? "standard input" : input,
-              strerror(errno));
-      goto done;
-    }
-    st = n == 0 ? consent_rewriter_end(rw)
-                : consent_rewriter_write(rw, buf, (size_t)n);
-    if (st != CONSENT_OK) {
-      if (st == CONSENT_E_SINK)
-        fprintf(stderr, "%s: cannot write %s: %s\n", progname, out.name,
-                strerror(out.err));
-      else
-        fprintf(stderr, "%s: %s\n", progname, consent_rewriter_errmsg(rw));
-      goto done;
-    }
-    if (n == 0)
-      break;
-  }
-  if (fflush(out.f) != 0 || ferror(out.f)) {
-    fprintf(stderr, "%s: cannot write %s: %s\n", progname, out.name,
-            strerror(errno));
-    goto done;
-  }
-  rc = 0;
-
-done:
-  free(buf);
-  consent_rewriter_free(rw);
-  consent_gate_free(gate);
-  consent_config_free(config);
-  if (fd != STDIN_FILENO)
-    close(fd);
-  if (out.f != stdout && out.f != NULL && fclose(out.f) != 0 && rc == 0) {
-    fprintf(stderr, "%s: cannot write '%s': %s\n", progname, output,
-            strerror(errno));
-    rc = 1;
-  }
-  return rc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -678,6 +573,517 @@ cmd_providers(int argc, char **argv, int match)
   return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* Gating                                                              */
+
+struct gate_opts {
+  struct common c;
+  const char *output, *in_place, *texts, *template_file, *lang;
+  const char *accept_language, *privacy_url, *endpoint, *return_path;
+  const char *script_url, *css_url, *nonce, *cookie, *report_file;
+  const char **allow;
+  size_t nallow;
+  int no_providers, cache_safe, script_mode, decode, encode;
+  long long policy;
+  size_t max_buffer;
+  consent_config_t *config;
+  consent_gate_t *gate;
+  consent_state_t *state;
+  FILE *report;
+  const char *report_path;   /* the file being reported on */
+  int reported;
+};
+
+static void
+on_report(const char *provider, const char *element, unsigned long line,
+          consent_action action, void *ud)
+{
+  static const char *const actions[] = { "gated", "allowed", "dropped" };
+  struct gate_opts *o = ud;
+  const char *p;
+
+  if (o->report == NULL)
+    return;
+  fprintf(o->report, "%s\n  {", o->reported++ ? "," : "[");
+  if (o->report_path != NULL) {
+    fputs("\"file\": \"", o->report);
+    for (p = o->report_path; *p; p++) {
+      if (*p == '"' || *p == '\\')
+        fputc('\\', o->report);
+      if ((unsigned char)*p >= 0x20)
+        fputc(*p, o->report);
+    }
+    fputs("\", ", o->report);
+  }
+  fprintf(o->report, "\"provider\": \"%s\", \"element\": \"%s\", "
+          "\"line\": %lu, \"action\": \"%s\"}", provider, element, line,
+          actions[action <= 2 ? action : 0]);
+}
+
+static int
+parse_encoding(const char *s, int *out)
+{
+  if (strcmp(s, "gzip") == 0)
+    *out = CONSENT_ENCODING_GZIP;
+  else if (strcmp(s, "deflate") == 0)
+    *out = CONSENT_ENCODING_DEFLATE;
+  else if (strcmp(s, "identity") == 0)
+    *out = CONSENT_ENCODING_IDENTITY;
+  else
+    return -1;
+  return 0;
+}
+
+/* Builds registry, key ring, state, configuration and gate. */
+static int
+setup_gate(struct gate_opts *o)
+{
+  consent_status st;
+  size_t i;
+  int rc;
+
+  if (o->no_providers) {
+    if (consent_registry_new_empty(&o->c.registry) != CONSENT_OK)
+      return 1;
+    if (o->c.providers != NULL &&
+        consent_registry_load_file(o->c.registry, o->c.providers) !=
+        CONSENT_OK) {
+      fprintf(stderr, "%s: %s\n", progname,
+              consent_registry_errmsg(o->c.registry));
+      return 1;
+    }
+  } else if ((rc = load_common(&o->c, 0)) != 0) {
+    return rc;
+  }
+  if (o->cookie != NULL) {
+    char *msg = NULL;
+    if (o->c.key_file == NULL)
+      return usage_error("%s", "--cookie needs --key-file FILE");
+    st = consent_keyring_load_file(o->c.key_file, &o->c.ring, &msg);
+    if (st != CONSENT_OK) {
+      fprintf(stderr, "%s: %s\n", progname, msg ? msg : consent_strerror(st));
+      consent_free(msg);
+      return 1;
+    }
+    st = consent_cookie_verify(o->c.registry, o->c.ring, o->cookie,
+                               strlen(o->cookie), (unsigned)o->policy,
+                               o->c.now, &o->state);
+    if (st != CONSENT_OK)
+      fprintf(stderr, "%s: the cookie is ignored: %s\n", progname,
+              consent_strerror(st));
+  }
+  if ((st = consent_config_new(&o->config)) != CONSENT_OK)
+    goto fail;
+  consent_config_set_registry(o->config, o->c.registry);
+  if (o->max_buffer != 0)
+    consent_config_set_max_buffer(o->config, o->max_buffer);
+  if (o->texts != NULL &&
+      consent_config_load_texts(o->config, o->texts) != CONSENT_OK) {
+    fprintf(stderr, "%s: %s\n", progname, consent_config_errmsg(o->config));
+    return 1;
+  }
+  if (o->template_file != NULL &&
+      consent_config_load_template(o->config, o->template_file) !=
+      CONSENT_OK) {
+    fprintf(stderr, "%s: %s\n", progname, consent_config_errmsg(o->config));
+    return 1;
+  }
+  if (o->lang != NULL &&
+      consent_config_set_language(o->config, o->lang) != CONSENT_OK)
+    return usage_error("--lang: no texts for '%s'", o->lang);
+  if ((o->privacy_url &&
+       (st = consent_config_set_privacy_url(o->config, o->privacy_url))) ||
+      (o->endpoint &&
+       (st = consent_config_set_endpoint(o->config, o->endpoint))) ||
+      (st = consent_config_set_cache_safe(o->config, o->cache_safe)))
+    goto fail;
+  if (consent_config_set_script(o->config, (consent_script_mode)o->script_mode,
+                                o->script_url, o->css_url) != CONSENT_OK)
+    return usage_error("%s", "--script url needs --script-url URL");
+  for (i = 0; i < o->nallow; i++)
+    if ((st = consent_config_allow_provider(o->config, o->allow[i])))
+      goto fail;
+  st = consent_gate_new(o->config, &o->gate);
+  if (st == CONSENT_E_NOTFOUND)
+    return usage_error("%s", "--allow-provider: no such provider (see "
+                       "'consent-gate providers')");
+  if (st != CONSENT_OK)
+    goto fail;
+  return 0;
+fail:
+  fprintf(stderr, "%s: %s\n", progname, consent_strerror(st));
+  return 1;
+}
+
+/* Gates fd to out.  Returns 0, or 1 with a message written. */
+static int
+gate_stream(struct gate_opts *o, int fd, const char *in_name,
+            struct out *outp)
+{
+  consent_rewriter_t *rw = NULL;
+  consent_status st;
+  char *buf = malloc(CHUNK);
+  int rc = 1;
+  ssize_t n;
+
+  if (buf == NULL) {
+    fprintf(stderr, "%s: out of memory\n", progname);
+    return 1;
+  }
+  st = consent_rewriter_new(o->gate, sink, outp, &rw);
+  if (st == CONSENT_OK && o->state)
+    st = consent_rewriter_set_state(rw, o->state);
+  if (st == CONSENT_OK && o->accept_language)
+    st = consent_rewriter_set_language(rw,
+        consent_gate_negotiate_language(o->gate, o->accept_language,
+                                        strlen(o->accept_language)));
+  if (st == CONSENT_OK && o->nonce)
+    st = consent_rewriter_set_nonce(rw, o->nonce);
+  if (st == CONSENT_OK && o->return_path)
+    st = consent_rewriter_set_return_path(rw, o->return_path);
+  if (st == CONSENT_OK && (o->decode || o->encode))
+    st = consent_rewriter_set_encoding(rw, (consent_encoding)o->decode,
+                                       (consent_encoding)o->encode);
+  if (st == CONSENT_OK && o->report)
+    st = consent_rewriter_set_report(rw, on_report, o);
+  if (st != CONSENT_OK) {
+    fprintf(stderr, "%s: %s\n", progname, consent_strerror(st));
+    goto done;
+  }
+  for (;;) {
+    n = read(fd, buf, CHUNK);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      fprintf(stderr, "%s: cannot read '%s': %s\n", progname, in_name,
+              strerror(errno));
+      goto done;
+    }
+    st = n == 0 ? consent_rewriter_end(rw)
+                : consent_rewriter_write(rw, buf, (size_t)n);
+    if (st != CONSENT_OK) {
+      if (st == CONSENT_E_SINK)
+        fprintf(stderr, "%s: cannot write %s: %s\n", progname, outp->name,
+                strerror(outp->err));
+      else
+        fprintf(stderr, "%s: %s: %s\n", progname, in_name,
+                consent_rewriter_errmsg(rw));
+      goto done;
+    }
+    if (n == 0)
+      break;
+  }
+  if (fflush(outp->f) != 0 || ferror(outp->f)) {
+    fprintf(stderr, "%s: cannot write %s: %s\n", progname, outp->name,
+            strerror(errno));
+    goto done;
+  }
+  rc = 0;
+done:
+  consent_rewriter_free(rw);
+  free(buf);
+  return rc;
+}
+
+/* Rewrites one file through a temporary file and rename(). */
+static int
+gate_in_place(struct gate_opts *o, const char *path)
+{
+  size_t n = strlen(path) + 16;
+  char *tmp = malloc(n);
+  struct out outp;
+  struct stat sb;
+  int fd = -1, tfd = -1, rc = 1;
+
+  if (tmp == NULL)
+    return 1;
+  snprintf(tmp, n, "%s.gateXXXXXX", path);
+  fd = open(path, O_RDONLY);
+  if (fd < 0 || fstat(fd, &sb) != 0) {
+    fprintf(stderr, "%s: cannot open '%s': %s\n", progname, path,
+            strerror(errno));
+    goto done;
+  }
+  tfd = mkstemp(tmp);
+  if (tfd < 0 || fchmod(tfd, sb.st_mode & 07777) != 0) {
+    fprintf(stderr, "%s: cannot write next to '%s': %s\n", progname, path,
+            strerror(errno));
+    goto done;
+  }
+  outp.f = fdopen(tfd, "wb");
+  outp.name = tmp;
+  outp.err = 0;
+  if (outp.f == NULL)
+    goto done;
+  tfd = -1;
+  o->report_path = path;
+  rc = gate_stream(o, fd, path, &outp);
+  if (fsync(fileno(outp.f)) != 0)
+    rc = 1;
+  if (fclose(outp.f) != 0 && rc == 0) {
+    fprintf(stderr, "%s: cannot write '%s': %s\n", progname, tmp,
+            strerror(errno));
+    rc = 1;
+  }
+  if (rc == 0 && rename(tmp, path) != 0) {
+    fprintf(stderr, "%s: cannot replace '%s': %s\n", progname, path,
+            strerror(errno));
+    rc = 1;
+  }
+done:
+  if (rc != 0)
+    unlink(tmp); /* the original stays as it was */
+  if (fd >= 0)
+    close(fd);
+  if (tfd >= 0)
+    close(tfd);
+  free(tmp);
+  return rc;
+}
+
+static int
+has_html_suffix(const char *name)
+{
+  size_t n = strlen(name);
+
+  return (n > 5 && strcmp(name + n - 5, ".html") == 0) ||
+         (n > 4 && strcmp(name + n - 4, ".htm") == 0);
+}
+
+/* Walks a folder; returns the number of files that failed. */
+static int
+walk(struct gate_opts *o, const char *dir, int depth)
+{
+  DIR *d = opendir(dir);
+  struct dirent *de;
+  int failed = 0;
+
+  if (d == NULL) {
+    fprintf(stderr, "%s: cannot read folder '%s': %s\n", progname, dir,
+            strerror(errno));
+    return 1;
+  }
+  while ((de = readdir(d)) != NULL) {
+    char path[4096];
+    struct stat sb;
+    if (de->d_name[0] == '.')
+      continue;
+    if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >=
+        sizeof(path))
+      continue;
+    if (lstat(path, &sb) != 0)
+      continue;
+    if (S_ISDIR(sb.st_mode) && depth < 64)
+      failed += walk(o, path, depth + 1);
+    else if (S_ISREG(sb.st_mode) && has_html_suffix(de->d_name))
+      failed += gate_in_place(o, path);
+  }
+  closedir(d);
+  return failed;
+}
+
+static int
+cmd_gate(int argc, char **argv)
+{
+  static const struct option longopts[] = {
+    COMMON_OPTIONS,
+    { "output", required_argument, NULL, 'o' },
+    { "in-place", required_argument, NULL, 'I' },
+    { "no-providers", no_argument, NULL, 'X' },
+    { "lang", required_argument, NULL, 'l' },
+    { "accept-language", required_argument, NULL, 'A' },
+    { "texts", required_argument, NULL, 'T' },
+    { "template", required_argument, NULL, 'M' },
+    { "privacy-url", required_argument, NULL, 'p' },
+    { "endpoint", required_argument, NULL, 'e' },
+    { "return-path", required_argument, NULL, 'R' },
+    { "script", required_argument, NULL, 's' },
+    { "script-url", required_argument, NULL, 'j' },
+    { "css-url", required_argument, NULL, 'c' },
+    { "nonce", required_argument, NULL, 'n' },
+    { "cache-safe", no_argument, NULL, 'C' },
+    { "allow-provider", required_argument, NULL, 'a' },
+    { "cookie", required_argument, NULL, 'k' },
+    { "policy-version", required_argument, NULL, 'v' },
+    { "report", required_argument, NULL, 'r' },
+    { "decode", required_argument, NULL, 'd' },
+    { "encode", required_argument, NULL, 'E' },
+    { "max-buffer", required_argument, NULL, 'B' },
+    { "help", no_argument, NULL, 'h' },
+    { "version", no_argument, NULL, 'V' },
+    { NULL, 0, NULL, 0 }
+  };
+  struct gate_opts o;
+  struct out outp = { stdout, "standard output", 0 };
+  const char *input = "-";
+  int c, fd = STDIN_FILENO, rc = 1;
+
+  memset(&o, 0, sizeof(o));
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "o:hV", longopts, NULL)) != -1) {
+    switch (common_option(&o.c, c)) {
+    case -2:
+      continue;
+    case -3:
+      return EXIT_USAGE;
+    default:
+      break;
+    }
+    switch (c) {
+    case 'o': o.output = optarg; break;
+    case 'I': o.in_place = optarg; break;
+    case 'X': o.no_providers = 1; break;
+    case 'l': o.lang = optarg; break;
+    case 'A': o.accept_language = optarg; break;
+    case 'T': o.texts = optarg; break;
+    case 'M': o.template_file = optarg; break;
+    case 'p': o.privacy_url = optarg; break;
+    case 'e': o.endpoint = optarg; break;
+    case 'R': o.return_path = optarg; break;
+    case 'j': o.script_url = optarg; break;
+    case 'c': o.css_url = optarg; break;
+    case 'n': o.nonce = optarg; break;
+    case 'C': o.cache_safe = 1; break;
+    case 'k': o.cookie = optarg; break;
+    case 'r': o.report_file = optarg; break;
+    case 's':
+      if (strcmp(optarg, "inline") == 0)
+        o.script_mode = CONSENT_SCRIPT_INLINE;
+      else if (strcmp(optarg, "url") == 0)
+        o.script_mode = CONSENT_SCRIPT_URL;
+      else if (strcmp(optarg, "none") == 0)
+        o.script_mode = CONSENT_SCRIPT_NONE;
+      else
+        return usage_error("--script: '%s' is not inline, url or none",
+                           optarg);
+      break;
+    case 'a':
+      o.allow = realloc(o.allow, (o.nallow + 1) * sizeof(*o.allow));
+      if (o.allow == NULL)
+        return 1;
+      o.allow[o.nallow++] = optarg;
+      break;
+    case 'v':
+      if (parse_ll(optarg, &o.policy) != 0 || o.policy < 0)
+        return usage_error("--policy-version: '%s' is not a number",
+                           optarg);
+      break;
+    case 'd':
+    case 'E':
+      if (parse_encoding(optarg, c == 'd' ? &o.decode : &o.encode) != 0)
+        return usage_error("'%s' is not gzip, deflate or identity", optarg);
+      break;
+    case 'B':
+      if (parse_size(optarg, &o.max_buffer) != 0 || o.max_buffer < 4096)
+        return usage_error("--max-buffer: '%s' is not a size of at least "
+                           "4096 bytes", optarg);
+      break;
+    case 'h':
+      usage(stdout);
+      return 0;
+    case 'V':
+      printf("consent-gate (libconsent) %s\n", consent_version());
+      return 0;
+    default:
+      fprintf(stderr, "Try '%s --help' for more information.\n", progname);
+      return EXIT_USAGE;
+    }
+  }
+  if (argc - optind > 1) {
+    fprintf(stderr, "%s: one input file at most (got %d)\n"
+            "Try '%s --help' for more information.\n", progname,
+            argc - optind, progname);
+    return EXIT_USAGE;
+  }
+  if (o.in_place != NULL && (optind < argc || o.output != NULL))
+    return usage_error("%s", "--in-place takes no FILE and no --output");
+  if (optind < argc)
+    input = argv[optind];
+
+  if (o.report_file != NULL) {
+    o.report = strcmp(o.report_file, "-") == 0 ? stderr
+               : fopen(o.report_file, "w");
+    if (o.report == NULL) {
+      fprintf(stderr, "%s: cannot write '%s': %s\n", progname,
+              o.report_file, strerror(errno));
+      goto done;
+    }
+  }
+  rc = setup_gate(&o);
+  if (rc != 0)
+    goto done;
+  rc = 1;
+  if (o.in_place != NULL) {
+    rc = walk(&o, o.in_place, 0) == 0 ? 0 : 1;
+    goto done;
+  }
+  if (strcmp(input, "-") != 0) {
+    fd = open(input, O_RDONLY);
+    if (fd < 0) {
+      fprintf(stderr, "%s: cannot open '%s': %s\n", progname, input,
+              strerror(errno));
+      goto done;
+    }
+  }
+  if (o.output != NULL && strcmp(o.output, "-") != 0) {
+    outp.f = fopen(o.output, "wb");
+    outp.name = o.output;
+    if (outp.f == NULL) {
+      fprintf(stderr, "%s: cannot write '%s': %s\n", progname, o.output,
+              strerror(errno));
+      goto done;
+    }
+  }
+  rc = gate_stream(&o, fd, fd == STDIN_FILENO ? "standard input" : input,
+                   &outp);
+done:
+  if (o.report != NULL) {
+    fprintf(o.report, "%s]\n", o.reported ? "\n" : "[");
+    if (o.report != stderr && fclose(o.report) != 0)
+      rc = 1;
+  }
+  if (fd != STDIN_FILENO)
+    close(fd);
+  if (outp.f != stdout && outp.f != NULL && fclose(outp.f) != 0 && rc == 0) {
+    fprintf(stderr, "%s: cannot write '%s': %s\n", progname, o.output,
+            strerror(errno));
+    rc = 1;
+  }
+  consent_gate_free(o.gate);
+  consent_config_free(o.config);
+  consent_state_free(o.state);
+  free(o.allow);
+  free_common(&o.c);
+  return rc;
+}
+
+static int
+cmd_assets(int argc, char **argv)
+{
+  static const struct { consent_asset_id id; const char *name; } files[] = {
+    { CONSENT_ASSET_SCRIPT, "consent.js" },
+    { CONSENT_ASSET_STYLE, "consent.css" },
+  };
+  size_t i, len;
+
+  if (argc != 2)
+    return usage_error("%s", "usage: assets DIR");
+  for (i = 0; i < 2; i++) {
+    char path[4096];
+    const char *text = consent_asset(files[i].id, &len);
+    FILE *f;
+    snprintf(path, sizeof(path), "%s/%s", argv[1], files[i].name);
+    f = fopen(path, "wb");
+    if (f == NULL || fwrite(text, 1, len, f) != len || fclose(f) != 0) {
+      fprintf(stderr, "%s: cannot write '%s': %s\n", progname, path,
+              strerror(errno));
+      return 1;
+    }
+    printf("%s\n", path);
+  }
+  return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -698,5 +1104,7 @@ main(int argc, char **argv)
     return cmd_providers(argc - 1, argv + 1, 0);
   if (argc > 1 && strcmp(argv[1], "match") == 0)
     return cmd_providers(argc - 1, argv + 1, 1);
+  if (argc > 1 && strcmp(argv[1], "assets") == 0)
+    return cmd_assets(argc - 1, argv + 1);
   return cmd_gate(argc, argv);
 }

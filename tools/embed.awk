@@ -6,8 +6,16 @@ BEGIN {
   printf "const char %s[] =\n", name
 }
 {
-  gsub(/\\/, "\\\\")
-  gsub(/"/, "\\\"")
-  printf "  \"%s\\n\"\n", $0
+  out = ""
+  for (i = 1; i <= length($0); i++) {
+    c = substr($0, i, 1)
+    if (c == "\\")
+      out = out "\\\\"
+    else if (c == "\"")
+      out = out "\\\""
+    else
+      out = out c
+  }
+  printf "  \"%s\\n\"\n", out
 }
 END { print "  ;" }

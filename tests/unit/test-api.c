@@ -146,16 +146,32 @@ test_sink_failure(void)
 
 /* Passthrough: for pages and garbage, in any chunking, output ==
  * input, and every byte is out before write() returns. */
+/* With no providers to gate, pages and garbage pass through. */
+static consent_gate_t *
+passthrough_gate(consent_registry_t **reg)
+{
+  consent_config_t *c;
+  consent_gate_t *g = NULL;
+
+  consent_registry_new_empty(reg);
+  consent_config_new(&c);
+  consent_config_set_registry(c, *reg);
+  consent_gate_new(c, &g);
+  consent_config_free(c);
+  return g;
+}
+
 static void
 test_passthrough(void)
 {
   static char in[200000];
+  consent_registry_t *reg;
   consent_gate_t *g;
   struct gen gn;
   int seed, ok = 1, prompt = 1;
   size_t n;
 
-  consent_gate_new(NULL, &g);
+  g = passthrough_gate(&reg);
   for (seed = 1; seed <= 6; seed++) {
     size_t off = 0, step;
     consent_rewriter_t *rw;
@@ -171,8 +187,14 @@ test_passthrough(void)
         step = n - off;
       consent_rewriter_write(rw, in + off, step);
       off += step;
-      if (s.len != off)
-        prompt = 0;
+      {
+        /* Everything before the last '<' (the current token) is out. */
+        size_t lt = off;
+        while (lt > 0 && in[lt - 1] != '<')
+          lt--;
+        if (s.len < (lt > 0 ? lt - 1 : 0))
+          prompt = 0;
+      }
     }
     consent_rewriter_end(rw);
     if (s.len != n || memcmp(s.data, in, n) != 0)
@@ -180,9 +202,12 @@ test_passthrough(void)
     consent_rewriter_free(rw);
     free(s.data);
   }
-  tap_ok(ok, "pages and garbage come out byte for byte");
-  tap_ok(prompt, "every byte reaches the sink before write() returns");
+  tap_ok(ok, "with no providers, pages and garbage come out byte for "
+         "byte");
+  tap_ok(prompt, "every byte before the current token reaches the sink "
+         "before write() returns");
   consent_gate_free(g);
+  consent_registry_free(reg);
 }
 
 static void

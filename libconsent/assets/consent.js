@@ -1,0 +1,62 @@
+/* libconsent: puts back the embeds the visitor allows (no dependencies). */
+(function () {
+  "use strict";
+  var d = document, P = "data-consent-", C = "consent_allowed";
+  function all(sel, root) {
+    return [].slice.call((root || d).querySelectorAll(sel));
+  }
+  function allowed() {
+    var m = d.cookie.match(/(?:^|;\s*)consent_allowed=([^;]*)/), v = "";
+    if (m) v = decodeURIComponent(m[1]);
+    try { v += "." + (localStorage.getItem(C) || ""); } catch (e) {}
+    return v.split(/[.,\s]+/).filter(function (p) { return /^[a-z0-9._-]+$/.test(p); });
+  }
+  function remember(p) {
+    var list = allowed();
+    if (list.indexOf(p) < 0) list.push(p);
+    d.cookie = C + "=" + list.join(".") + "; Path=/; Max-Age=31536000; SameSite=Lax" +
+      (location.protocol == "https:" ? "; Secure" : "");
+    try { localStorage.setItem(C, list.join(".")); } catch (e) {}
+  }
+  function restore(el) {
+    var html = el.getAttribute(P + "original"), t;
+    if (html == null || !el.parentNode) return;
+    t = d.createElement("template");
+    t.innerHTML = html;
+    all("script", t.content).forEach(function (s) {
+      var n = d.createElement("script"), i;
+      for (i = 0; i < s.attributes.length; i++) n.setAttribute(s.attributes[i].name, s.attributes[i].value);
+      n.text = s.text;
+      s.parentNode.replaceChild(n, s);
+    });
+    el.parentNode.replaceChild(t.content, el);
+  }
+  /* One box, or (box null) every embed of the provider; its hidden
+   * scripts and styles come along either way. */
+  function activate(p, box) {
+    if (box) restore(box);
+    all("[" + P + "provider]").forEach(function (el) {
+      if (el.getAttribute(P + "provider") == p && (!box || el.tagName == "TEMPLATE")) restore(el);
+    });
+  }
+  d.addEventListener("click", function (ev) {
+    var b = ev.target.closest && ev.target.closest("[" + P + "allow]"), box, p, al, f;
+    if (!b || !(box = b.closest("[" + P + "provider]"))) return;
+    ev.preventDefault();
+    p = box.getAttribute(P + "provider");
+    al = box.querySelector("[" + P + "always]");
+    f = box.querySelector("form");
+    if (al && al.checked) {
+      remember(p);
+      if (f && window.fetch) {
+        fetch(f.action, { method: "POST", credentials: "same-origin",
+          body: new URLSearchParams(new FormData(f)) }).catch(function () {});
+      }
+      activate(p, null);
+    } else {
+      activate(p, box);
+    }
+  });
+  function auto() { allowed().forEach(function (p) { activate(p, null); }); }
+  if (d.readyState == "loading") d.addEventListener("DOMContentLoaded", auto); else auto();
+})();

@@ -1,0 +1,55 @@
+/*
+ * matcher.h: which start tags open an embed, and of which provider.
+ */
+#ifndef HEADER_CONSENT_MATCHER_H
+#define HEADER_CONSENT_MATCHER_H
+
+#include <stddef.h>
+
+#include "registry.h"
+#include "tokenizer.h"
+
+/* What kind of embed a tag opens. */
+enum consent__embed_kind {
+  CONSENT__EMBED_NONE = 0,
+  CONSENT__EMBED_FRAME,     /* iframe, frame, embed, object: visible box */
+  CONSENT__EMBED_MEDIA,     /* img, video, audio, picture source ... */
+  CONSENT__EMBED_WIDGET,    /* blockquote.twitter-tweet and the like */
+  CONSENT__EMBED_SCRIPT,    /* script with src, or inline */
+  CONSENT__EMBED_LINK,      /* link rel=stylesheet/preconnect/... */
+  CONSENT__EMBED_STYLE      /* style element loading a provider */
+};
+
+struct consent__match {
+  long prov;                    /* registry index, -1: none */
+  enum consent__embed_kind kind;
+  int until_end;                /* capture up to the matching end tag */
+  int visible;                  /* gets a visible placeholder */
+  int pixel;                    /* an image of at most 2x2 pixels */
+};
+
+/* Element names whose start tags the matcher needs attributes for. */
+int consent__match_wants(const struct consent__registry *r,
+                         const char *name, size_t len);
+
+/* Decides for a start tag (attributes recorded).  base_prov is the
+ * provider of the document's <base href>, or -1: relative URLs then go
+ * to it. */
+void consent__match_tag(const struct consent__registry *r,
+                        const struct consent__token *tok, long base_prov,
+                        struct consent__match *m);
+
+/* The provider an inline script or style loads: an "inline" signature of
+ * a provider, or a URL of one ("//host..." or a quoted host), or -1. */
+long consent__match_text(const struct consent__registry *r,
+                         const char *text, size_t len);
+
+/* The provider of a <base href> tag, or -1. */
+long consent__match_base(const struct consent__registry *r,
+                         const struct consent__token *tok);
+
+/* An attribute's value, or NULL. */
+const struct consent__attr *consent__attr_get(const struct consent__token *t,
+                                              const char *name);
+
+#endif /* HEADER_CONSENT_MATCHER_H */

@@ -1,0 +1,650 @@
+/*
+ * placeholder.c: the box that stands in for an embed.
+ *
+ * The DOM contract (docs/placeholder.md): the element that replaces an
+ * embed carries data-consent-provider="ID" and, HTML-escaped in
+ * data-consent-original, the embed's markup (an attribute value: no
+ * browser fetches from it and no content can leave it); its button
+ * carries data-consent-allow and its "always" checkbox
+ * data-consent-always.  Embeds that show nothing (scripts, styles,
+ * pixels) become an empty <template> with the same attributes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "consent.h"
+#include "placeholder.h"
+
+static const char *const keys[CONSENT__T_COUNT] = {
+  "title", "intro", "privacy", "provider_link", "site_link", "button",
+  "always"
+};
+
+/* The built-in texts, {provider} standing for the provider's name. */
+static const char *const builtin[][1 + CONSENT__T_COUNT] = {
+  { "en", "Recommended external content",
+    "We would like to show you content from {provider} here. You decide "
+    "whether to load it.",
+    "Loading it may send personal data to {provider}.",
+    "Privacy policy of {provider}", "Our privacy policy", "Load content",
+    "Always allow {provider}" },
+  { "de", "Empfohlener externer Inhalt",
+    "An dieser Stelle finden Sie einen externen Inhalt von {provider}. Sie "
+    "entscheiden, ob Sie ihn laden m\xC3\xB6" "chten.",
+    "Dabei k\xC3\xB6nnen personenbezogene Daten an {provider} "
+    "\xC3\xBC" "bermittelt werden.",
+    "Datenschutzerkl\xC3\xA4rung von {provider}",
+    "Unsere Datenschutzerkl\xC3\xA4rung", "Inhalt laden",
+    "{provider} immer erlauben" },
+  { "fr", "Contenu externe recommand\xC3\xA9",
+    "Nous aimerions vous montrer ici un contenu de {provider}. \xC3\x80 vous "
+    "de d\xC3\xA9" "cider s'il doit \xC3\xAAtre charg\xC3\xA9.",
+    "Son chargement peut transmettre des donn\xC3\xA9" "es personnelles "
+    "\xC3\xA0 {provider}.",
+    "Politique de confidentialit\xC3\xA9 de {provider}",
+    "Notre politique de confidentialit\xC3\xA9", "Charger le contenu",
+    "Toujours autoriser {provider}" },
+  { "es", "Contenido externo recomendado",
+    "Nos gustar\xC3\xAD" "a mostrarle aqu\xC3\xAD contenido de {provider}. "
+    "Usted decide si desea cargarlo.",
+    "Al cargarlo, pueden transmitirse datos personales a {provider}.",
+    "Pol\xC3\xADtica de privacidad de {provider}",
+    "Nuestra pol\xC3\xADtica de privacidad", "Cargar contenido",
+    "Permitir siempre {provider}" },
+  { "it", "Contenuto esterno consigliato",
+    "Qui vorremmo mostrarti un contenuto di {provider}. Sei tu a decidere "
+    "se caricarlo.",
+    "Caricandolo, alcuni dati personali potrebbero essere trasmessi a "
+    "{provider}.",
+    "Informativa sulla privacy di {provider}",
+    "La nostra informativa sulla privacy", "Carica contenuto",
+    "Consenti sempre {provider}" },
+  { "nl", "Aanbevolen externe inhoud",
+    "We willen u hier inhoud van {provider} tonen. U beslist of deze wordt "
+    "geladen.",
+    "Bij het laden kunnen persoonsgegevens naar {provider} worden "
+    "verzonden.",
+    "Privacybeleid van {provider}", "Ons privacybeleid", "Inhoud laden",
+    "{provider} altijd toestaan" },
+  { "pl", "Polecana tre\xC5\x9B\xC4\x87 zewn\xC4\x99trzna",
+    "Chcieliby\xC5\x9Bmy pokaza\xC4\x87 Ci tutaj tre\xC5\x9B\xC4\x87 z "
+    "serwisu {provider}. To Ty decydujesz, czy j\xC4\x85 za\xC5\x82" "adowa"
+    "\xC4\x87.",
+    "Podczas \xC5\x82" "adowania dane osobowe mog\xC4\x85 zosta\xC4\x87 "
+    "przekazane do {provider}.",
+    "Polityka prywatno\xC5\x9B" "ci {provider}",
+    "Nasza polityka prywatno\xC5\x9B" "ci", "Za\xC5\x82" "aduj tre\xC5\x9B"
+    "\xC4\x87",
+    "Zawsze zezwalaj na {provider}" },
+};
+
+/* The default inside of a box; the library writes the outer element and
+ * the {{controls}} (the form with the contract attributes). */
+static const char default_template[] =
+  "<div class=\"consent-embed__box\">"
+  "<p class=\"consent-embed__title\" id=\"{{id}}\">{{title}}</p>"
+  "<p>{{intro}}</p>"
+  "<p>{{privacy}} {{provider_privacy_link}}{{site_privacy_link}}</p>"
+  "{{controls}}"
+  "</div>";
+
+static const char *const slots[] = {
+  "id", "title", "intro", "privacy", "provider_privacy_link",
+  "site_privacy_link", "controls", "provider", "provider_id", NULL
+};
+
+static char *
+dupn(const char *s, size_t n)
+{
+  char *d = malloc(n + 1);
+
+  if (d != NULL) {
+    memcpy(d, s, n);
+    d[n] = '\0';
+  }
+  return d;
+}
+
+int
+consent__texts_init(struct consent__texts *t)
+{
+  size_t i, k, n = sizeof(builtin) / sizeof(builtin[0]);
+
+  memset(t, 0, sizeof(*t));
+  t->lang = calloc(CONSENT__LANG_MAX, sizeof(*t->lang));
+  if (t->lang == NULL)
+    return CONSENT_E_NOMEM;
+  for (i = 0; i < n; i++) {
+    snprintf(t->lang[i].tag, sizeof(t->lang[i].tag), "%s", builtin[i][0]);
+    for (k = 0; k < CONSENT__T_COUNT; k++) {
+      t->lang[i].text[k] = dupn(builtin[i][1 + k], strlen(builtin[i][1 + k]));
+      if (t->lang[i].text[k] == NULL) {
+        t->n = i + 1;
+        consent__texts_free(t);
+        return CONSENT_E_NOMEM;
+      }
+    }
+  }
+  t->n = n;
+  return 0;
+}
+
+void
+consent__texts_free(struct consent__texts *t)
+{
+  size_t i, k;
+
+  for (i = 0; t->lang != NULL && i < t->n; i++)
+    for (k = 0; k < CONSENT__T_COUNT; k++)
+      free(t->lang[i].text[k]);
+  free(t->lang);
+  free(t->template_html);
+  memset(t, 0, sizeof(*t));
+}
+
+int
+consent__texts_copy(struct consent__texts *dst,
+                    const struct consent__texts *src)
+{
+  size_t i, k;
+
+  memset(dst, 0, sizeof(*dst));
+  dst->lang = calloc(CONSENT__LANG_MAX, sizeof(*dst->lang));
+  if (dst->lang == NULL)
+    return CONSENT_E_NOMEM;
+  dst->n = src->n;
+  for (i = 0; i < src->n; i++) {
+    memcpy(dst->lang[i].tag, src->lang[i].tag, sizeof(dst->lang[i].tag));
+    for (k = 0; k < CONSENT__T_COUNT; k++)
+      if (src->lang[i].text[k] != NULL &&
+          (dst->lang[i].text[k] = dupn(src->lang[i].text[k],
+                                       strlen(src->lang[i].text[k]))) == NULL)
+        goto fail;
+  }
+  if (src->template_html != NULL &&
+      (dst->template_html = dupn(src->template_html,
+                                 strlen(src->template_html))) == NULL)
+    goto fail;
+  return 0;
+fail:
+  consent__texts_free(dst);
+  return CONSENT_E_NOMEM;
+}
+
+static int
+lower_tag(const char *s, size_t n, char *out, size_t cap)
+{
+  size_t i;
+
+  if (n == 0 || n >= cap)
+    return -1;
+  for (i = 0; i < n; i++) {
+    char c = s[i];
+    if (c >= 'A' && c <= 'Z')
+      c = (char)(c + 32);
+    if (c == '_')
+      c = '-';
+    if (!((c >= 'a' && c <= 'z') || c == '-' || (c >= '0' && c <= '9')))
+      return -1;
+    out[i] = c;
+  }
+  out[n] = '\0';
+  return 0;
+}
+
+long
+consent__texts_find(const struct consent__texts *t, const char *tag,
+                    size_t len)
+{
+  char want[9];
+  size_t i, primary;
+
+  if (lower_tag(tag, len, want, sizeof(want)) != 0)
+    return -1;
+  for (i = 0; i < t->n; i++)
+    if (strcmp(t->lang[i].tag, want) == 0)
+      return (long)i;
+  primary = strcspn(want, "-");
+  for (i = 0; i < t->n; i++)
+    if (strlen(t->lang[i].tag) == primary &&
+        memcmp(t->lang[i].tag, want, primary) == 0)
+      return (long)i;
+  return -1;
+}
+
+size_t
+consent__texts_negotiate(const struct consent__texts *t, const char *h,
+                         size_t len)
+{
+  size_t i = 0, best = 0;
+  double best_q = -1;
+
+  while (i < len) {
+    size_t s, e;
+    double q = 1.0;
+    long idx;
+
+    while (i < len && (h[i] == ' ' || h[i] == ',' || h[i] == '\t'))
+      i++;
+    s = i;
+    while (i < len && h[i] != ',' && h[i] != ';' && h[i] != ' ')
+      i++;
+    e = i;
+    while (i < len && h[i] != ',') {
+      if (h[i] == 'q' && i + 1 < len && h[i + 1] == '=') {
+        char num[8];
+        size_t k = 0;
+        i += 2;
+        while (i < len && k + 1 < sizeof(num) &&
+               ((h[i] >= '0' && h[i] <= '9') || h[i] == '.'))
+          num[k++] = h[i++];
+        num[k] = '\0';
+        q = atof(num);
+        continue;
+      }
+      i++;
+    }
+    if (e == s || q <= 0)
+      continue;
+    idx = consent__texts_find(t, h + s, e - s);
+    if (idx >= 0 && q > best_q) {
+      best_q = q;
+      best = (size_t)idx;
+    }
+  }
+  if (best_q < 0) {
+    long en = consent__texts_find(t, "en", 2);
+    return en >= 0 ? (size_t)en : 0;
+  }
+  return best;
+}
+
+/* ------------------------------------------------------------------ */
+/* Texts and template files                                            */
+
+static int
+file_error(char *errmsg, size_t cap, const char *name, unsigned line,
+           const char *msg, const char *arg)
+{
+  char m[300];
+
+  snprintf(m, sizeof(m), "%s%s%s", msg, arg ? ": " : "", arg ? arg : "");
+  if (line > 0)
+    snprintf(errmsg, cap, "%s:%u: %s", name, line, m);
+  else
+    snprintf(errmsg, cap, "%s: %s", name, m);
+  return CONSENT_E_PARSE;
+}
+
+int
+consent__texts_load(struct consent__texts *t, const char *buf, size_t len,
+                    const char *name, char *errmsg, size_t cap)
+{
+  struct consent__texts work;
+  size_t i = 0, n, start;
+  unsigned line = 0;
+  long cur = -1;
+  char text[2048];
+  int st;
+
+  if (len > (1u << 20))
+    return file_error(errmsg, cap, name, 0, "larger than 1 MiB", NULL);
+  if (memchr(buf, '\0', len) != NULL)
+    return file_error(errmsg, cap, name, 0, "holds a NUL byte", NULL);
+  if ((st = consent__texts_copy(&work, t)) != 0)
+    return st;
+  while (i < len) {
+    char *eq, *key, *val;
+    size_t k;
+
+    line++;
+    start = i;
+    while (i < len && buf[i] != '\n')
+      i++;
+    n = i - start;
+    if (i < len)
+      i++;
+    if (n >= sizeof(text)) {
+      st = file_error(errmsg, cap, name, line, "line longer than 2047 bytes",
+                      NULL);
+      goto fail;
+    }
+    memcpy(text, buf + start, n);
+    while (n > 0 && (text[n - 1] == '\r' || text[n - 1] == ' ' ||
+                     text[n - 1] == '\t'))
+      n--;
+    text[n] = '\0';
+    key = text + strspn(text, " \t");
+    if (*key == '\0' || *key == '#')
+      continue;
+    if (*key == '[') {
+      size_t kl = strlen(key);
+      char tag[9];
+      if (key[kl - 1] != ']' ||
+          lower_tag(key + 1, kl - 2, tag, sizeof(tag)) != 0) {
+        st = file_error(errmsg, cap, name, line,
+                        "a section is [language], e.g. [de] or [pt-br]",
+                        NULL);
+        goto fail;
+      }
+      for (k = 0; k < work.n; k++)
+        if (strcmp(work.lang[k].tag, tag) == 0)
+          break;
+      if (k == work.n) {
+        if (work.n == CONSENT__LANG_MAX) {
+          st = file_error(errmsg, cap, name, line, "more than 16 languages",
+                          NULL);
+          goto fail;
+        }
+        memcpy(work.lang[k].tag, tag, sizeof(tag));
+        work.n++;
+      }
+      cur = (long)k;
+      continue;
+    }
+    eq = strchr(key, '=');
+    if (eq == NULL) {
+      st = file_error(errmsg, cap, name, line, "expected 'key = text'",
+                      NULL);
+      goto fail;
+    }
+    if (cur < 0) {
+      st = file_error(errmsg, cap, name, line,
+                      "'key = text' before the first [language]", NULL);
+      goto fail;
+    }
+    val = eq + 1 + strspn(eq + 1, " \t");
+    while (eq > key && (eq[-1] == ' ' || eq[-1] == '\t'))
+      eq--;
+    *eq = '\0';
+    for (k = 0; k < CONSENT__T_COUNT; k++)
+      if (strcmp(key, keys[k]) == 0)
+        break;
+    if (k == CONSENT__T_COUNT) {
+      st = file_error(errmsg, cap, name, line, "unknown key (title, intro, "
+                      "privacy, provider_link, site_link, button, always)",
+                      key);
+      goto fail;
+    }
+    free(work.lang[cur].text[k]);
+    work.lang[cur].text[k] = dupn(val, strlen(val));
+    if (work.lang[cur].text[k] == NULL) {
+      st = CONSENT_E_NOMEM;
+      goto fail;
+    }
+  }
+  consent__texts_free(t);
+  *t = work;
+  return 0;
+fail:
+  consent__texts_free(&work);
+  return st;
+}
+
+int
+consent__texts_set_template(struct consent__texts *t, const char *buf,
+                            size_t len, const char *name, char *errmsg,
+                            size_t cap)
+{
+  const char *p = buf, *e = buf + len;
+  char slot[32];
+  int controls = 0;
+  size_t i;
+
+  if (len > 65536)
+    return file_error(errmsg, cap, name, 0, "larger than 64 KiB", NULL);
+  if (memchr(buf, '\0', len) != NULL)
+    return file_error(errmsg, cap, name, 0, "holds a NUL byte", NULL);
+  while ((p = memchr(p, '{', (size_t)(e - p))) != NULL) {
+    const char *close;
+    if (p + 1 >= e || p[1] != '{') {
+      p++;
+      continue;
+    }
+    close = p + 2;
+    while (close + 1 < e && !(close[0] == '}' && close[1] == '}'))
+      close++;
+    if (close + 1 >= e || (size_t)(close - p - 2) >= sizeof(slot))
+      return file_error(errmsg, cap, name, 0, "a '{{' without '}}'", NULL);
+    memcpy(slot, p + 2, (size_t)(close - p - 2));
+    slot[close - p - 2] = '\0';
+    for (i = 0; slots[i] != NULL; i++)
+      if (strcmp(slot, slots[i]) == 0)
+        break;
+    if (slots[i] == NULL)
+      return file_error(errmsg, cap, name, 0, "unknown slot (id, title, "
+                        "intro, privacy, provider_privacy_link, "
+                        "site_privacy_link, controls, provider, "
+                        "provider_id)", slot);
+    if (strcmp(slot, "controls") == 0)
+      controls = 1;
+    p = close + 2;
+  }
+  if (!controls)
+    return file_error(errmsg, cap, name, 0, "the template must hold "
+                      "{{controls}} (the button and the checkbox)", NULL);
+  free(t->template_html);
+  t->template_html = dupn(buf, len);
+  return t->template_html ? 0 : CONSENT_E_NOMEM;
+}
+
+/* ------------------------------------------------------------------ */
+/* Rendering                                                           */
+
+int
+consent__escape(struct consent__buf *b, const char *s, size_t n)
+{
+  size_t i, start = 0;
+  int st = 0;
+
+  for (i = 0; i < n; i++) {
+    const char *rep;
+    switch (s[i]) {
+    case '&':
+      rep = "&amp;";
+      break;
+    case '<':
+      rep = "&lt;";
+      break;
+    case '>':
+      rep = "&gt;";
+      break;
+    case '"':
+      rep = "&quot;";
+      break;
+    case '\'':
+      rep = "&#39;";
+      break;
+    default:
+      continue;
+    }
+    st |= consent__buf_append(b, s + start, i - start);
+    st |= consent__buf_append(b, rep, strlen(rep));
+    start = i + 1;
+  }
+  st |= consent__buf_append(b, s + start, n - start);
+  return st ? CONSENT_E_NOMEM : 0;
+}
+
+static int
+put(struct consent__buf *b, const char *s)
+{
+  return consent__buf_append(b, s, strlen(s)) ? CONSENT_E_NOMEM : 0;
+}
+
+/* A text of the language with {provider} filled in, escaped. */
+static int
+put_text(struct consent__buf *b, const struct consent__texts *t,
+         size_t lang, enum consent__text which, const char *provider)
+{
+  const char *s = t->lang[lang].text[which];
+  const char *mark;
+  int st = 0;
+
+  if (s == NULL) {
+    long en = consent__texts_find(t, "en", 2);
+    s = en >= 0 && t->lang[en].text[which] ? t->lang[en].text[which] : "";
+  }
+  while ((mark = strstr(s, "{provider}")) != NULL) {
+    st |= consent__escape(b, s, (size_t)(mark - s));
+    st |= consent__escape(b, provider, strlen(provider));
+    s = mark + 10;
+  }
+  st |= consent__escape(b, s, strlen(s));
+  return st;
+}
+
+/* A positive integer attribute ("560", "315px"): its digits, or 0. */
+static size_t
+dimension(const char *v, size_t n, char *out, size_t cap)
+{
+  size_t i = 0;
+
+  while (i < n && i + 1 < cap && v[i] >= '0' && v[i] <= '9') {
+    out[i] = v[i];
+    i++;
+  }
+  out[i] = '\0';
+  if (i == 0 || (i < n && !(v[i] == 'p' && i + 2 == n && v[i + 1] == 'x')))
+    return 0;
+  return i;
+}
+
+static int
+put_slot(struct consent__buf *b, const char *slot,
+         const struct consent__texts *t, size_t lang,
+         const struct consent__box *box, const char *id)
+{
+  const char *name = box->prov ? box->prov->name : "?";
+  const char *pid = box->prov ? box->prov->id : "unknown";
+  int st = 0;
+
+  if (strcmp(slot, "id") == 0)
+    return put(b, id);
+  if (strcmp(slot, "title") == 0)
+    return put_text(b, t, lang, CONSENT__T_TITLE, name);
+  if (strcmp(slot, "intro") == 0)
+    return put_text(b, t, lang, CONSENT__T_INTRO, name);
+  if (strcmp(slot, "privacy") == 0)
+    return put_text(b, t, lang, CONSENT__T_PRIVACY, name);
+  if (strcmp(slot, "provider") == 0)
+    return consent__escape(b, name, strlen(name));
+  if (strcmp(slot, "provider_id") == 0)
+    return consent__escape(b, pid, strlen(pid));
+  if (strcmp(slot, "provider_privacy_link") == 0) {
+    if (box->prov == NULL || box->prov->privacy == NULL)
+      return 0;
+    st |= put(b, "<a href=\"");
+    st |= consent__escape(b, box->prov->privacy,
+                          strlen(box->prov->privacy));
+    st |= put(b, "\" rel=\"noopener noreferrer\" target=\"_blank\">");
+    st |= put_text(b, t, lang, CONSENT__T_PROVIDER_LINK, name);
+    return st | put(b, "</a>");
+  }
+  if (strcmp(slot, "site_privacy_link") == 0) {
+    if (box->site_privacy == NULL)
+      return 0;
+    st |= put(b, " &middot; <a href=\"");
+    st |= consent__escape(b, box->site_privacy, strlen(box->site_privacy));
+    st |= put(b, "\">");
+    st |= put_text(b, t, lang, CONSENT__T_SITE_LINK, name);
+    return st | put(b, "</a>");
+  }
+  /* controls: a form for visitors without JavaScript when there is an
+   * endpoint, the button and the "always" checkbox. */
+  if (box->endpoint != NULL) {
+    st |= put(b, "<form class=\"consent-embed__controls\" method=\"post\" "
+              "action=\"");
+    st |= consent__escape(b, box->endpoint, strlen(box->endpoint));
+    st |= put(b, "\"><input type=\"hidden\" name=\"provider\" value=\"");
+    st |= consent__escape(b, pid, strlen(pid));
+    st |= put(b, "\"><input type=\"hidden\" name=\"return\" value=\"");
+    if (box->return_path != NULL)
+      st |= consent__escape(b, box->return_path, strlen(box->return_path));
+    st |= put(b, "\">");
+  } else {
+    st |= put(b, "<div class=\"consent-embed__controls\">");
+  }
+  st |= put(b, "<button class=\"consent-embed__button\" type=\"");
+  st |= put(b, box->endpoint ? "submit" : "button");
+  st |= put(b, "\" data-consent-allow>");
+  st |= put_text(b, t, lang, CONSENT__T_BUTTON, name);
+  st |= put(b, "</button><label class=\"consent-embed__always\">"
+            "<input type=\"checkbox\" name=\"always\" value=\"1\" "
+            "data-consent-always> ");
+  st |= put_text(b, t, lang, CONSENT__T_ALWAYS, name);
+  st |= put(b, "</label>");
+  return st | put(b, box->endpoint ? "</form>" : "</div>");
+}
+
+int
+consent__render_box(const struct consent__texts *t, size_t lang,
+                    const struct consent__box *box, struct consent__buf *out)
+{
+  const char *pid = box->prov ? box->prov->id : "unknown";
+  const char *tpl, *p, *mark;
+  char id[32], w[16], h[16];
+  int st = 0;
+
+  if (!box->visible) {
+    st |= put(out, "<template data-consent-provider=\"");
+    st |= consent__escape(out, pid, strlen(pid));
+    st |= put(out, "\" data-consent-kind=\"");
+    st |= put(out, box->kind);
+    st |= put(out, "\"");
+    if (box->original != NULL) {
+      st |= put(out, " data-consent-original=\"");
+      st |= consent__escape(out, box->original, box->original_len);
+      st |= put(out, "\"");
+    }
+    return st | put(out, "></template>");
+  }
+  snprintf(id, sizeof(id), "consent-embed-%u", box->n);
+  st |= put(out, "<div class=\"consent-embed consent-embed--");
+  st |= put(out, box->kind);
+  st |= put(out, "\" data-consent-provider=\"");
+  st |= consent__escape(out, pid, strlen(pid));
+  st |= put(out, "\" role=\"region\" aria-labelledby=\"");
+  st |= put(out, id);
+  st |= put(out, "\"");
+  /* Keep the embed's size so that the page does not jump. */
+  if (dimension(box->width, box->width_len, w, sizeof(w)) &&
+      dimension(box->height, box->height_len, h, sizeof(h))) {
+    st |= put(out, " style=\"aspect-ratio:");
+    st |= put(out, w);
+    st |= put(out, "/");
+    st |= put(out, h);
+    st |= put(out, ";max-width:");
+    st |= put(out, w);
+    st |= put(out, "px\"");
+  } else if (dimension(box->height, box->height_len, h, sizeof(h))) {
+    st |= put(out, " style=\"min-height:");
+    st |= put(out, h);
+    st |= put(out, "px\"");
+  }
+  if (box->original != NULL) {
+    st |= put(out, " data-consent-original=\"");
+    st |= consent__escape(out, box->original, box->original_len);
+    st |= put(out, "\"");
+  }
+  st |= put(out, ">");
+  tpl = t->template_html ? t->template_html : default_template;
+  for (p = tpl; (mark = strstr(p, "{{")) != NULL;) {
+    const char *close = strstr(mark + 2, "}}");
+    char slot[32];
+    size_t n;
+    if (close == NULL)
+      break;
+    st |= consent__buf_append(out, p, (size_t)(mark - p));
+    n = (size_t)(close - mark - 2);
+    if (n < sizeof(slot)) {
+      memcpy(slot, mark + 2, n);
+      slot[n] = '\0';
+      st |= put_slot(out, slot, t, lang, box, id);
+    }
+    p = close + 2;
+  }
+  st |= put(out, p);
+  return st | put(out, "</div>");
+}
