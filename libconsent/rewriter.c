@@ -303,6 +303,8 @@ end_capture(struct consent__rewriter *rw, uint64_t end)
   long prov = rw->m.prov;
 
   rw->cap = CAP_NONE;
+  if (end - rw->cap_start > rw->gate->max_buffer)
+    rw->cap_overflow = 1; /* past the bound, whatever the chunking */
   if (!rw->cap_overflow)
     raw(rw, rw->cap_start, end, &text);
   if (rw->cap_inline && !rw->cap_overflow) {
@@ -423,6 +425,14 @@ on_token(void *ud, const struct consent__token *t)
     end_capture(rw, t->raw_end);
     return rw->status != 0;
   }
+  if (rw->cap == CAP_ELEMENT && !rw->cap_raw &&
+      t->raw_start - rw->cap_start > rw->gate->max_buffer) {
+    /* Markup content (video, object, a widget) past the bound: the
+     * placeholder stands for it up to this token, and from here on the
+     * page is read as the browser reads it. */
+    rw->cap_overflow = 1;
+    end_capture(rw, t->raw_start);
+  }
   if (rw->cap == CAP_ELEMENT) {
     if (t->kind == CONSENT__TOK_START && !t->self_closing &&
         name_eq(t, rw->cap_name, rw->cap_name_len)) {
@@ -457,6 +467,16 @@ on_start(struct consent__rewriter *rw, const struct consent__token *t)
   consent__match_tag(reg, t, rw->base_prov, &m);
   if (m.kind == CONSENT__EMBED_NONE)
     return;
+  if (t->raw_end - t->raw_start > rw->gate->max_buffer) {
+    /* A tag too large to hold back: nothing of it can be checked. */
+    m.prov = -1;
+    m.visible = 0;
+    begin_capture(rw, t, &m, 0);
+    rw->cap_overflow = 1;
+    if (!m.until_end || t->self_closing)
+      end_capture(rw, t->raw_end);
+    return;
+  }
   if (m.prov < 0) {
     /* Inline scripts, styles and noscript: decided on their text.
      * A script with a src of the site's own runs no inline text. */
@@ -568,24 +588,21 @@ bound(struct consent__rewriter *rw)
     if (held <= rw->gate->max_buffer)
       return;
   }
-  if (rw->cap == CAP_ELEMENT && !rw->cap_raw && !rw->cap_overflow) {
-    /* Markup content (video, object, a widget) too long to hold: the
-     * placeholder stands for what was held, and what follows is read on
-     * as the browser reads it, its embeds gated one by one. */
-    cut = consent__tok_settled(&rw->tok);
+  if (rw->cap == CAP_ELEMENT && !rw->cap_raw) {
+    /* Markup content past the bound: drop what is held but the token in
+     * progress; on_token ends the capture at the next token. */
+    cut = consent__tok_token_start(&rw->tok);
     if (cut > rw->fed)
       cut = rw->fed;
-    if (cut > rw->cap_start) {
-      rw->cap_overflow = 1;
-      end_capture(rw, cut);
-      rw->cap_overflow = 0;
-      memmove(rw->pend.data, rw->pend.data + (cut - rw->pend_start),
-              (size_t)(rw->fed - cut));
-      rw->pend.len = (size_t)(rw->fed - cut);
-      rw->pend_start = cut;
-      if (rw->fed - rw->emitted <= rw->gate->max_buffer)
-        return;
-    }
+    if (cut < rw->emitted)
+      cut = rw->emitted;
+    rw->cap_overflow = 1;
+    memmove(rw->pend.data, rw->pend.data + (cut - rw->pend_start),
+            (size_t)(rw->fed - cut));
+    rw->pend.len = (size_t)(rw->fed - cut);
+    rw->pend_start = cut;
+    rw->emitted = cut;
+    return;
   }
   if (rw->cap == CAP_NONE) {
     /* Only a candidate tag can hold this much back: treat it as an
@@ -628,8 +645,9 @@ feed(struct consent__rewriter *rw, const char *buf, size_t len)
       settled = rw->fed;
     pass_to(rw, settled);
   }
-  if (rw->cap == CAP_ELEMENT && rw->cap_overflow && rw->emitted < rw->fed)
-    rw->emitted = rw->fed; /* a dropped capture keeps nothing */
+  if (rw->cap == CAP_ELEMENT && rw->cap_overflow && rw->cap_raw &&
+      rw->emitted < rw->fed)
+    rw->emitted = rw->fed; /* a dropped raw capture keeps nothing */
   keep_rest(rw);
   bound(rw);
   return rw->status;

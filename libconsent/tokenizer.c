@@ -2993,6 +2993,23 @@ consent__tok_finish(struct consent__tokenizer *t)
   return run(t, none, none);
 }
 
+/* Text states: no token is in progress. */
+static int
+text_state_fn(consent__tok_state st)
+{
+  return st == st_data || st == st_rcdata || st == st_rawtext ||
+         st == st_script_data || st == st_plaintext || st == st_cdata ||
+         st == st_script_escaped || st == st_script_escaped_dash ||
+         st == st_script_escaped_dash_dash ||
+         st == st_script_double_escaped ||
+         st == st_script_double_escaped_dash ||
+         st == st_script_double_escaped_dash_dash ||
+         st == st_script_escape_start || st == st_script_escape_start_dash ||
+         st == st_script_double_escape_start ||
+         st == st_script_double_escape_end || st == st_cdata_bracket ||
+         st == st_cdata_end;
+}
+
 /* States before a tag's name is known: its '<' may start an embed. */
 static int
 before_name(consent__tok_state st)
@@ -3027,7 +3044,9 @@ consent__tok_settled(const struct consent__tokenizer *t)
 
   if (char_ref(st))
     st = t->ret;
-  if (before_name(st))
+  /* A name longer than any element's that opens an embed cannot make
+   * this tag a candidate: no need to hold it back. */
+  if (before_name(st) && t->base - t->tok_start <= 64)
     return t->tok_start;
   if (in_tag(st) && t->rec_attrs &&
       t->tag_kind == CONSENT__TOK_START)
@@ -3035,4 +3054,14 @@ consent__tok_settled(const struct consent__tokenizer *t)
   /* Text, comments, DOCTYPEs, end tags and tags nobody records attributes
    * of cannot start an embed: their bytes are settled. */
   return t->base;
+}
+
+uint64_t
+consent__tok_token_start(const struct consent__tokenizer *t)
+{
+  consent__tok_state st = t->state;
+
+  if (char_ref(st))
+    st = t->ret;
+  return text_state_fn(st) ? t->base : t->tok_start;
 }

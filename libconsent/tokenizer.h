@@ -276,4 +276,9 @@ int consent__tok_finish(struct consent__tokenizer *t);
  * otherwise the end of the input fed.  Bytes before it are settled. */
 uint64_t consent__tok_settled(const struct consent__tokenizer *t);
 
+/* Stream offset of the '<' of the token in progress (a tag, comment,
+ * DOCTYPE or end tag attempt), or the end of the input fed when the
+ * tokenizer is in text. */
+uint64_t consent__tok_token_start(const struct consent__tokenizer *t);
+
 #endif /* HEADER_CONSENT_TOKENIZER_H */

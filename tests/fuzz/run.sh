@@ -10,13 +10,17 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 secs=${1:-20}
 [ $# -gt 0 ] && shift
-targets=${*:-tokenizer cookie providers}
+targets=${*:-tokenizer gate cookie providers}
 out=${FUZZ_OUT:-$top/_build-fuzz}
 mkdir -p "$out"
 CC=${FUZZ_CC:-clang}
 
 awk -v name=consent__builtin_providers -f "$top/tools/embed.awk" \
   "$top/libconsent/providers.conf" >"$out/providers-builtin.c"
+awk -v name=consent__asset_js -f "$top/tools/embed.awk" \
+  "$top/libconsent/assets/consent.js" >"$out/assets-js.c"
+awk -v name=consent__asset_css -f "$top/tools/embed.awk" \
+  "$top/libconsent/assets/consent.css" >"$out/assets-css.c"
 src=""
 for f in "$top"/libconsent/*.c; do
   case $f in */api.c) ;; *) src="$src $f" ;; esac
@@ -29,7 +33,8 @@ for t in $targets; do
   if ! $CC -g -O1 -fsanitize=fuzzer,address,undefined \
       -fno-sanitize-recover=undefined -I"$top/include" -I"$top/libconsent" \
       "$top/tests/fuzz/fuzz-$t.c" $src "$out/providers-builtin.c" \
-      $(pkg-config --cflags --libs libcrypto) -o "$out/fuzz-$t" \
+      "$out/assets-js.c" "$out/assets-css.c" \
+      $(pkg-config --cflags --libs libcrypto zlib) -o "$out/fuzz-$t" \
       2>"$out/build-$t.log"; then
     echo "not ok $n - fuzz-$t builds"
     sed 's/^/# /' "$out/build-$t.log" | tail -20
