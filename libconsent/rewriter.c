@@ -500,6 +500,8 @@ on_start(struct consent__rewriter *rw, const struct consent__token *t)
   }
   if (allowed(rw, m.prov)) {
     set_name(rw, t);
+    if (rw->report != NULL)
+      pass_to(rw, t->raw_start); /* counts the lines before it */
     report(rw, m.prov, 1);
     return;
   }

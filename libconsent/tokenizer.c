@@ -275,6 +275,7 @@ static void
 begin_tag(struct consent__tokenizer *t, enum consent__tok_kind kind)
 {
   begin_token(t);
+  t->name_truncated = 0;
   t->tag_kind = kind;
   t->self_closing = 0;
   t->rec_attrs = 0;
@@ -683,7 +684,7 @@ tag_name_done(struct consent__tokenizer *t)
 {
   int want = (t->flags & CONSENT__TOKF_ATTRS) != 0;
 
-  t->tag_class = (t->flags & CONSENT__TOKF_TREE) && !t->truncated
+  t->tag_class = (t->flags & CONSENT__TOKF_TREE) && !t->name_truncated
                  ? (uint16_t)classify(t->name.data, t->name.len) : 0;
   if (!want && t->want_attrs != NULL)
     want = t->want_attrs(t->ud, t->name.data ? t->name.data : "",
@@ -708,7 +709,7 @@ emit_tag(struct consent__tokenizer *t, const unsigned char *end)
   tok.name = t->name.data ? t->name.data : "";
   tok.name_len = t->name.len;
   tok.self_closing = t->self_closing;
-  tok.truncated = t->truncated;
+  tok.truncated = t->truncated || t->name_truncated;
   tok.raw_start = t->tok_start;
   tok.raw_end = OFF(end);
   if (t->tag_kind == CONSENT__TOK_END) {
@@ -739,7 +740,7 @@ emit_tag(struct consent__tokenizer *t, const unsigned char *end)
     tok.attrs_recorded = 1;
   }
   if (t->tag_kind == CONSENT__TOK_START) {
-    if (!t->truncated && t->name.len <= sizeof(t->last_start)) {
+    if (!t->name_truncated && t->name.len <= sizeof(t->last_start)) {
       memcpy(t->last_start, t->name.data, t->name.len);
       t->last_start_len = t->name.len;
     } else {
@@ -755,18 +756,22 @@ emit_tag(struct consent__tokenizer *t, const unsigned char *end)
   return next;
 }
 
+/* Tag names have a bound of their own (no element's name is long), so
+ * that a tag whose attributes hit the token limit keeps its name: its
+ * end tag must still be recognized. */
+#define NAME_MAX_BYTES 1024
+
 static void
 tag_name_append(struct consent__tokenizer *t, const unsigned char *p,
                 const unsigned char *q)
 {
   size_t n = (size_t)(q - p), i;
-  int full = 0;
 
-  if (t->truncated)
+  if (t->name_truncated)
     return;
-  if (n > t->max_token - t->used) {
-    n = t->max_token - t->used; /* as in rec() */
-    full = 1;
+  if (n > NAME_MAX_BYTES - t->name.len) {
+    n = NAME_MAX_BYTES - t->name.len;
+    t->name_truncated = 1;
   }
   if (consent__buf_reserve(&t->name, n) != 0) {
     out_of_memory(t);
@@ -775,8 +780,6 @@ tag_name_append(struct consent__tokenizer *t, const unsigned char *p,
   for (i = 0; i < n; i++)
     t->name.data[t->name.len + i] = (char)LOWER(p[i]);
   t->name.len += n;
-  t->used += n;
-  t->truncated = full;
 }
 
 /* Whether the end tag being read matches the last start tag. */
@@ -1084,7 +1087,8 @@ STATE(st_tag_name)
       return p + 1;
     case 0:
       error(t, CONSENT__ERR_UNEXPECTED_NULL_CHARACTER, p);
-      rec(t, &t->name, fffd, 3);
+      tag_name_append(t, (const unsigned char *)fffd,
+                      (const unsigned char *)fffd + 3);
       p++;
       break;
     default:

@@ -211,6 +211,7 @@ struct consent__tokenizer {
   unsigned rec_attrs : 1;
   unsigned truncated : 1;
   unsigned attr_dropped : 1;    /* the current attribute is a duplicate */
+  unsigned name_truncated : 1;  /* the tag name passed its own bound */
   uint16_t tag_class;           /* what the tree emulation knows of it */
   size_t used;                  /* bytes recorded for this token */
   struct consent__buf name;

@@ -1,0 +1,854 @@
+/*
+ * test-gate.c: the gate through the public API: what is gated and what
+ * is not, placeholders and their texts, chunk invariance, idempotence,
+ * byte identity outside embeds, the buffer bound, gzip, escaping.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include <consent.h>
+
+#include "../tools/gen.h"
+#include "tap.h"
+
+#define NOW 1764374400LL
+
+static consent_registry_t *reg;
+static char *article;
+static size_t article_len;
+
+struct buf {
+  char *data;
+  size_t len, cap;
+};
+
+static int
+sink(const char *p, size_t n, void *ud)
+{
+  struct buf *b = ud;
+
+  if (b->len + n + 1 > b->cap) {
+    b->cap = (b->len + n + 1) * 2;
+    b->data = realloc(b->data, b->cap);
+    if (b->data == NULL)
+      abort();
+  }
+  memcpy(b->data + b->len, p, n);
+  b->len += n;
+  b->data[b->len] = '\0';
+  return 0;
+}
+
+struct opts {
+  const consent_state_t *state;
+  const char *lang;
+  long chunk;               /* 0 whole, -1 random */
+  int in_enc, out_enc;
+  consent_status status;    /* of the last call */
+};
+
+static consent_gate_t *
+gate_with(consent_config_t *c)
+{
+  consent_gate_t *g = NULL;
+
+  if (consent_gate_new(c, &g) != CONSENT_OK)
+    abort();
+  return g;
+}
+
+static consent_gate_t *
+default_gate(void)
+{
+  consent_config_t *c;
+  consent_gate_t *g;
+
+  consent_config_new(&c);
+  consent_config_set_registry(c, reg);
+  g = gate_with(c);
+  consent_config_free(c);
+  return g;
+}
+
+static char *
+gate_doc(consent_gate_t *g, const char *in, size_t len, struct opts *o,
+         size_t *out_len)
+{
+  struct buf b = { NULL, 0, 0 };
+  consent_rewriter_t *rw;
+  struct gen gn;
+  size_t off = 0, step;
+  consent_status st;
+
+  consent_rewriter_new(g, sink, &b, &rw);
+  if (o != NULL && o->state != NULL)
+    consent_rewriter_set_state(rw, o->state);
+  if (o != NULL && o->lang != NULL)
+    consent_rewriter_set_language(rw, o->lang);
+  if (o != NULL && (o->in_enc || o->out_enc))
+    consent_rewriter_set_encoding(rw, (consent_encoding)o->in_enc,
+                                  (consent_encoding)o->out_enc);
+  gen_seed(&gn, len);
+  st = CONSENT_OK;
+  while (st == CONSENT_OK && off < len) {
+    long c = o != NULL ? o->chunk : 0;
+    step = c == 0 ? len - off : c < 0 ? 1 + gen_below(&gn, 300) : (size_t)c;
+    if (step > len - off)
+      step = len - off;
+    st = consent_rewriter_write(rw, in + off, step);
+    off += step;
+  }
+  if (st == CONSENT_OK)
+    st = consent_rewriter_end(rw);
+  if (o != NULL)
+    o->status = st;
+  consent_rewriter_free(rw);
+  if (b.data == NULL)
+    sink("", 0, &b);
+  if (out_len != NULL)
+    *out_len = b.len;
+  return b.data;
+}
+
+static char *
+gate_str(consent_gate_t *g, const char *in, struct opts *o)
+{
+  return gate_doc(g, in, strlen(in), o, NULL);
+}
+
+static int
+count(const char *hay, const char *needle)
+{
+  int n = 0;
+  const char *p = hay;
+
+  while ((p = strstr(p, needle)) != NULL) {
+    n++;
+    p += strlen(needle);
+  }
+  return n;
+}
+
+/* ------------------------------------------------------------------ */
+
+/* Rebuilds the input from an output: each placeholder back to the
+ * markup it holds, the inlined assets removed. */
+static char *
+restore(const char *out, size_t len, size_t *rlen)
+{
+  const char *css = consent_asset(CONSENT_ASSET_STYLE, NULL);
+  const char *js = consent_asset(CONSENT_ASSET_SCRIPT, NULL);
+  char *r = malloc(len + 1), *assets = malloc(strlen(css) + strlen(js) + 64);
+  size_t o = 0, i = 0;
+
+  sprintf(assets, "<style>%s</style><script>%s</script>", css, js);
+  while (i < len) {
+    const char *p = out + i;
+    if (strncmp(p, assets, strlen(assets)) == 0) {
+      i += strlen(assets);
+      continue;
+    }
+    if (strncmp(p, "<div class=\"consent-embed", 25) == 0 ||
+        strncmp(p, "<template data-consent-provider=", 32) == 0) {
+      const char *a = strstr(p, "data-consent-original=\"");
+      const char *end;
+      int depth = 0;
+      if (p[1] == 't') {
+        end = strstr(p, "</template>") + 11;
+      } else {
+        const char *q = p;
+        for (;;) {
+          const char *od = strstr(q, "<div"), *cd = strstr(q, "</div>");
+          if (od != NULL && od < cd) {
+            depth++;
+            q = od + 4;
+          } else {
+            depth--;
+            q = cd + 6;
+            if (depth == 0)
+              break;
+          }
+        }
+        end = q;
+      }
+      if (a != NULL && a < end) {
+        a += 23;
+        while (*a != '"') {
+          if (*a == '&') {
+            static const char *const ents[][2] = {
+              { "&amp;", "&" }, { "&lt;", "<" }, { "&gt;", ">" },
+              { "&quot;", "\"" }, { "&#39;", "'" }
+            };
+            size_t k;
+            for (k = 0; k < 5; k++)
+              if (strncmp(a, ents[k][0], strlen(ents[k][0])) == 0) {
+                r[o++] = ents[k][1][0];
+                a += strlen(ents[k][0]);
+                break;
+              }
+            if (k == 5)
+              r[o++] = *a++;
+          } else {
+            r[o++] = *a++;
+          }
+        }
+      }
+      i = (size_t)(end - out);
+      continue;
+    }
+    r[o++] = out[i++];
+  }
+  r[o] = '\0';
+  free(assets);
+  *rlen = o;
+  return r;
+}
+
+static void
+test_article(void)
+{
+  static const char *const gated[] = {
+    "youtube", "x", "google-maps", "datawrapper", "instagram", "spotify",
+    "vimeo", "soundcloud", "google-fonts", "google-analytics",
+    "facebook-pixel", NULL
+  };
+  consent_gate_t *g = default_gate();
+  char *out, *again, *back;
+  size_t len, alen, blen, i;
+  static const long chunks[] = { 1, 2, 3, 7, 13, 64, 4096, -1 };
+  int bad = 0, missing = 0;
+
+  out = gate_doc(g, article, article_len, NULL, &len);
+  for (i = 0; gated[i] != NULL; i++) {
+    char want[80];
+    snprintf(want, sizeof(want), "data-consent-provider=\"%s\"", gated[i]);
+    if (strstr(out, want) == NULL) {
+      printf("# not gated: %s\n", gated[i]);
+      missing++;
+    }
+  }
+  tap_ok(missing == 0, "the sample article: all 11 providers gated");
+  tap_ok(count(out, "data-consent-provider=\"x\"") == 1 &&
+         count(out, "data-consent-provider=\"instagram\"") == 1,
+         "a tweet and an Instagram post, each with its script, are one "
+         "placeholder each");
+  tap_ok(strstr(out, "<a href=\"https://www.example.gov/flood-warnings\">")
+         != NULL && strstr(out, "document.documentElement.classList") !=
+         NULL, "a plain link and a harmless inline script stay");
+  back = restore(out, len, &blen);
+  tap_ok(blen == article_len && memcmp(back, article, blen) == 0,
+         "byte identity: the output is the input with each embed moved "
+         "into its placeholder");
+  free(back);
+  again = gate_doc(g, out, len, NULL, &alen);
+  tap_ok(alen == len && memcmp(again, out, len) == 0,
+         "idempotent: gating the output again changes nothing");
+  free(again);
+  for (i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
+    struct opts o = { 0 };
+    char *c;
+    size_t clen;
+    o.chunk = chunks[i];
+    c = gate_doc(g, article, article_len, &o, &clen);
+    if (clen != len || memcmp(c, out, len) != 0)
+      bad++;
+    free(c);
+  }
+  tap_ok(bad == 0, "the same output for chunks of 1, 2, 3, 7, 13, 64, 4096 "
+         "bytes and random sizes");
+  free(out);
+  consent_gate_free(g);
+}
+
+static void
+test_generated(void)
+{
+  static char in[300000];
+  consent_gate_t *g = default_gate();
+  struct gen gn;
+  int seed, chunky = 0, idem = 0, ident = 0;
+
+  for (seed = 1; seed <= 8; seed++) {
+    struct opts o = { 0 };
+    size_t n, len, clen, alen, blen;
+    char *out, *c, *again, *back;
+
+    gen_seed(&gn, (uint64_t)seed + 77);
+    n = seed % 2 ? gen_page(&gn, in, sizeof(in))
+                 : gen_garbage(&gn, in, 60000);
+    out = gate_doc(g, in, n, NULL, &len);
+    o.chunk = seed % 3 == 0 ? 1 : -1;
+    c = gate_doc(g, in, n, &o, &clen);
+    chunky += clen != len || memcmp(c, out, len) != 0;
+    again = gate_doc(g, out, len, NULL, &alen);
+    idem += alen != len || memcmp(again, out, len) != 0;
+    if (seed % 2) {
+      back = restore(out, len, &blen);
+      ident += blen != n || memcmp(back, in, n) != 0;
+      free(back);
+    }
+    free(out);
+    free(c);
+    free(again);
+  }
+  tap_ok(chunky == 0, "generated pages and garbage: the same output in "
+         "any chunking (%d differ)", chunky);
+  tap_ok(idem == 0, "generated pages and garbage: idempotent (%d differ)",
+         idem);
+  tap_ok(ident == 0, "generated pages: byte identity outside embeds (%d "
+         "differ)", ident);
+  consent_gate_free(g);
+}
+
+struct gcase {
+  const char *name;
+  const char *in;
+  const char *provider; /* gated as, or NULL: unchanged */
+};
+
+static const struct gcase cases[] = {
+  { "iframe", "<iframe src=\"https://player.vimeo.com/video/1\"></iframe>",
+    "vimeo" },
+  { "protocol-relative, odd case, padded",
+    "<IFRAME SRC=\"  //WWW.YouTube.COM/embed/x \"></IFRAME>", "youtube" },
+  { "entity-encoded URL",
+    "<iframe src=\"https&#58;//www.youtube&#x2e;com/embed/x\"></iframe>",
+    "youtube" },
+  { "embed", "<embed src=\"https://www.youtube.com/v/x\">", "youtube" },
+  { "object", "<object data=\"https://www.youtube.com/v/x\"></object>",
+    "youtube" },
+  { "script src", "<script src=\"https://platform.twitter.com/widgets.js\">"
+    "</script>", "x" },
+  { "img", "<img src=\"https://i.ytimg.com/vi/x/0.jpg\" alt=x>", "youtube" },
+  { "srcset", "<img src=/own.jpg srcset=\"/a.jpg 1x, "
+    "https://pbs.twimg.com/b.jpg 2x\">", "x" },
+  { "video poster", "<video poster=\"https://i.vimeocdn.com/p.jpg\" "
+    "src=/own.mp4></video>", "vimeo" },
+  { "picture source", "<picture><source srcset=\"https://i.pinimg.com/x."
+    "webp\"><img src=/own.jpg></picture>", "pinterest" },
+  { "audio", "<audio src=\"https://cdns-preview.dzcdn.net/x.mp3\"></audio>",
+    "deezer" },
+  { "input image", "<input type=image src=\"https://i.imgur.com/x.png\">",
+    "imgur" },
+  { "svg image", "<svg><image href=\"https://i.imgur.com/x.png\"/></svg>",
+    "imgur" },
+  { "link stylesheet", "<link rel=stylesheet href=\"https://fonts."
+    "googleapis.com/css2?family=Roboto\">", "google-fonts" },
+  { "link preconnect", "<link rel=\"preconnect\" href=\"https://fonts."
+    "gstatic.com\" crossorigin>", "google-fonts" },
+  { "link dns-prefetch", "<link rel=dns-prefetch href=//www.google-"
+    "analytics.com>", "google-analytics" },
+  { "inline GTM", "<script>(function(w,d,s,l,i){j.src='https://www."
+    "googletagmanager.com/gtm.js?id='+i})()</script>", "google-analytics" },
+  { "inline Meta Pixel", "<script>!function(f){}();fbq('init', '1');"
+    "</script>", "facebook-pixel" },
+  { "JSON-escaped URL in a script",
+    "<script>var u=\"https:\\/\\/www.youtube.com\\/iframe_api\";</script>",
+    "youtube" },
+  { "style @import", "<style>@import url(https://fonts.googleapis.com/css?"
+    "family=Lato);</style>", "google-fonts" },
+  { "noscript pixel", "<noscript><img height=1 width=1 src=\"https://www."
+    "facebook.com/tr?id=1&ev=PageView\"></noscript>", "facebook-pixel" },
+  { "srcdoc", "<iframe srcdoc=\"<iframe src=&quot;https://www.youtube.com/"
+    "embed/x&quot;></iframe>\"></iframe>", "youtube" },
+  { "data: URL frame", "<iframe src=\"data:text/html,%3Cimg%20src%3D%22"
+    "https://i.ytimg.com/x.jpg%22%3E\"></iframe>", "youtube" },
+  { "base href", "<base href=\"https://www.youtube.com/\"><iframe src="
+    "\"embed/x\"></iframe>", "youtube" },
+  { "widget alone", "<blockquote class=\"tiktok-embed\" cite=x><section>"
+    "</section></blockquote>", "tiktok" },
+  { "widget by attribute", "<a data-pin-do=\"embedPin\" href=\"https://www."
+    "pinterest.com/pin/1/\"></a>", "pinterest" },
+  { "widget by id", "<div id=\"disqus_thread\"></div>", "disqus" },
+  { "a plain link", "<a href=\"https://www.youtube.com/watch?v=x\">video</a>",
+    NULL },
+  { "a same-origin frame", "<iframe src=\"/embed/local\"></iframe>", NULL },
+  { "a lookalike host", "<iframe src=\"https://notyoutube.com/embed/x\">"
+    "</iframe>", NULL },
+  { "a host behind a dot", "<iframe src=\"https://youtube.com.evil.example/"
+    "x\"></iframe>", NULL },
+  { "in a comment", "<!-- <iframe src=\"https://www.youtube.com/embed/x\">"
+    "</iframe> -->", NULL },
+  { "in a textarea", "<textarea><iframe src=\"https://www.youtube.com/embed/"
+    "x\"></iframe></textarea>", NULL },
+  { "in a title", "<title><img src=\"https://i.ytimg.com/x.jpg\"></title>",
+    NULL },
+  { "JSON-LD", "<script type=\"application/ld+json\">{\"embedUrl\":\"https:"
+    "//www.youtube.com/embed/x\"}</script>", NULL },
+  { "canonical link", "<link rel=canonical href=\"https://www.youtube.com/"
+    "x\">", NULL },
+  { "an own script", "<script src=\"/app.js\"></script><script>var x = "
+    "1;</script>", NULL },
+};
+
+static void
+test_cases(void)
+{
+  consent_gate_t *g = default_gate();
+  size_t i;
+
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    char *out = gate_str(g, cases[i].in, NULL);
+    int ok;
+    if (cases[i].provider == NULL) {
+      ok = strcmp(out, cases[i].in) == 0;
+    } else {
+      char want[80];
+      snprintf(want, sizeof(want), "data-consent-provider=\"%s\"",
+               cases[i].provider);
+      ok = strstr(out, want) != NULL && count(out, "data-consent-provider")
+           == 1;
+    }
+    tap_ok(ok, "%s: %s", cases[i].name,
+           cases[i].provider ? cases[i].provider : "unchanged");
+    if (!ok)
+      printf("#   out: %.300s\n", out);
+    free(out);
+  }
+  consent_gate_free(g);
+}
+
+static void
+test_consent(void)
+{
+  static const char page[] =
+    "<iframe src=\"https://www.youtube.com/embed/a\"></iframe>"
+    "<iframe src=\"https://player.vimeo.com/video/1\"></iframe>"
+    "<script src=\"https://www.googletagmanager.com/gtag/js\"></script>";
+  consent_state_t *s;
+  consent_config_t *c;
+  consent_gate_t *g = default_gate(), *g2;
+  struct opts o = { 0 };
+  char *out;
+
+  consent_state_new(reg, &s);
+  consent_state_set_provider(s, "youtube", 1, 0);
+  consent_state_set_category(s, CONSENT_CATEGORY_ANALYTICS, 1, 0);
+  o.state = s;
+  out = gate_str(g, page, &o);
+  tap_ok(strstr(out, "<iframe src=\"https://www.youtube.com/embed/a\">"
+                "</iframe>") != NULL &&
+         strstr(out, "<script src=\"https://www.googletagmanager.com/gtag/"
+                "js\"></script>") != NULL &&
+         count(out, "data-consent-provider=\"vimeo\"") == 1,
+         "what the visitor allowed passes untouched, the rest is gated");
+  free(out);
+  consent_config_new(&c);
+  consent_config_set_registry(c, reg);
+  consent_config_set_cache_safe(c, 1);
+  g2 = gate_with(c);
+  out = gate_str(g2, page, &o);
+  tap_ok(count(out, "data-consent-provider=") == 3,
+         "cache-safe mode: the same placeholders for every visitor");
+  free(out);
+  consent_gate_free(g2);
+  consent_config_free(c);
+  consent_config_new(&c);
+  consent_config_set_registry(c, reg);
+  consent_config_allow_provider(c, "vimeo");
+  g2 = gate_with(c);
+  out = gate_str(g2, page, NULL);
+  tap_ok(strstr(out, "<iframe src=\"https://player.vimeo.com/video/1\">") &&
+         count(out, "data-consent-provider=") == 2,
+         "an always-allowed provider passes without consent");
+  free(out);
+  consent_gate_free(g2);
+  tap_ok(consent_config_allow_provider(c, "nope") == CONSENT_OK &&
+         consent_gate_new(c, &g2) == CONSENT_E_NOTFOUND,
+         "an unknown always-allowed provider: E_NOTFOUND");
+  consent_config_free(c);
+  consent_state_free(s);
+  consent_gate_free(g);
+}
+
+static void
+test_languages(void)
+{
+  static const char *const langs[][2] = {
+    { "en", "Recommended external content" },
+    { "de", "Empfohlener externer Inhalt" },
+    { "fr", "Contenu externe recommand\xC3\xA9" },
+    { "es", "Contenido externo recomendado" },
+    { "it", "Contenuto esterno consigliato" },
+    { "nl", "Aanbevolen externe inhoud" },
+    { "pl", "Polecana tre\xC5\x9B\xC4\x87 zewn\xC4\x99trzna" },
+  };
+  consent_gate_t *g = default_gate();
+  size_t i;
+  int ok = 1;
+
+  for (i = 0; i < 7; i++) {
+    struct opts o = { 0 };
+    char *out;
+    o.lang = langs[i][0];
+    out = gate_str(g, "<iframe src=\"https://player.vimeo.com/video/1\">"
+                   "</iframe>", &o);
+    if (strstr(out, langs[i][1]) == NULL)
+      ok = 0;
+    free(out);
+  }
+  tap_ok(ok, "placeholders in de, en, es, fr, it, nl, pl");
+  tap_ok(strcmp(consent_gate_negotiate_language(g, "fr-CH, fr;q=0.9, "
+                "de;q=0.8", 26), "fr") == 0 &&
+         strcmp(consent_gate_negotiate_language(g, "da, de-AT;q=0.7, "
+                "en;q=0.5", 24), "de") == 0 &&
+         strcmp(consent_gate_negotiate_language(g, "ja, zh", 6), "en") == 0 &&
+         strcmp(consent_gate_negotiate_language(g, "", 0), "en") == 0,
+         "Accept-Language negotiation with q-values and fallbacks");
+  consent_gate_free(g);
+}
+
+static void
+test_placeholder_contract(void)
+{
+  consent_config_t *c;
+  consent_gate_t *g;
+  consent_rewriter_t *rw;
+  struct buf b = { NULL, 0, 0 };
+  static const char in[] = "<iframe width=\"560\" height=\"315\" src=\"https:"
+    "//player.vimeo.com/video/1\"></iframe>";
+
+  consent_config_new(&c);
+  consent_config_set_registry(c, reg);
+  consent_config_set_endpoint(c, "/consent");
+  consent_config_set_privacy_url(c, "/privacy");
+  g = gate_with(c);
+  consent_rewriter_new(g, sink, &b, &rw);
+  consent_rewriter_set_nonce(rw, "n0nce");
+  consent_rewriter_set_return_path(rw, "/news/1?a=1&b=2");
+  consent_rewriter_write(rw, in, sizeof(in) - 1);
+  consent_rewriter_end(rw);
+  consent_rewriter_free(rw);
+  tap_ok(strstr(b.data, "data-consent-provider=\"vimeo\"") &&
+         strstr(b.data, "data-consent-allow>Load content</button>") &&
+         strstr(b.data, "data-consent-always> Always allow Vimeo</label>"),
+         "the DOM contract: provider, allow button, always checkbox");
+  tap_ok(strstr(b.data, "<form class=\"consent-embed__controls\" method="
+                "\"post\" action=\"/consent\">") &&
+         strstr(b.data, "name=\"provider\" value=\"vimeo\"") &&
+         strstr(b.data, "name=\"return\" value=\"/news/1?a=1&amp;b=2\"") &&
+         strstr(b.data, "<button class=\"consent-embed__button\" type="
+                "\"submit\""), "with an endpoint: a form that works "
+         "without JavaScript");
+  tap_ok(strstr(b.data, "style=\"aspect-ratio:560/315;max-width:560px\"") &&
+         strstr(b.data, "role=\"region\" aria-labelledby=\"consent-embed-1\"")
+         && strstr(b.data, "id=\"consent-embed-1\""),
+         "the embed's size is kept; the box is a labelled region");
+  tap_ok(strstr(b.data, "href=\"https://vimeo.com/privacy\"") &&
+         strstr(b.data, "href=\"/privacy\">Our privacy policy</a>"),
+         "the provider's and the site's privacy links");
+  tap_ok(strstr(b.data, "<style nonce=\"n0nce\">") &&
+         strstr(b.data, "<script nonce=\"n0nce\">") &&
+         count(b.data, "<script") == 1, "inline script and style once, "
+         "with the CSP nonce");
+  free(b.data);
+  consent_gate_free(g);
+  consent_config_set_script(c, CONSENT_SCRIPT_URL, "/s/consent.js",
+                            "/s/consent.css");
+  g = gate_with(c);
+  {
+    char *out = gate_str(g, "<iframe src=\"https://player.vimeo.com/1\">"
+                         "</iframe><img src=\"https://i.vimeocdn.com/x.jpg\">",
+                         NULL);
+    tap_ok(strstr(out, "<link rel=\"stylesheet\" href=\"/s/consent.css\">"
+                  "<script defer src=\"/s/consent.js\"></script>") &&
+           count(out, "<script") == 1 && count(out, "<style") == 0,
+           "script mode url: no inline script or style at all");
+    free(out);
+  }
+  consent_gate_free(g);
+  consent_config_free(c);
+  {
+    size_t n;
+    const char *js = consent_asset(CONSENT_ASSET_SCRIPT, &n);
+    tap_ok(js != NULL && n > 500 && n < 3072 && strstr(js, "data-consent-")
+           != NULL, "the activation script is %zu bytes (under 3 KB)", n);
+  }
+}
+
+static void
+test_escaping(void)
+{
+  static const char providers[] =
+    "[evil]\n"
+    "name = Evil <script>alert(1)</script> \"q\" 'a' & co\n"
+    "hosts = evil.example\n"
+    "privacy = https://evil.example/\"><script>alert(2)</script>\n";
+  consent_registry_t *r;
+  consent_config_t *c;
+  consent_gate_t *g;
+  char *out;
+  FILE *f;
+
+  consent_registry_new(&r);
+  consent_registry_load_buffer(r, providers, sizeof(providers) - 1, "p");
+  f = fopen("test-gate-texts.conf", "w");
+  fputs("[en]\nbutton = Load <b>\"it\"</b>\n[xx]\ntitle = X<y>\n", f);
+  fclose(f);
+  consent_config_new(&c);
+  consent_config_set_registry(c, r);
+  consent_config_set_privacy_url(c, "/p?a=\"><x>");
+  tap_ok(consent_config_load_texts(c, "test-gate-texts.conf") == CONSENT_OK,
+         "a texts file loads");
+  g = gate_with(c);
+  out = gate_str(g, "<iframe src=\"https://evil.example/x?a='b'&c=\"d\">"
+                 "</template></script>\"></iframe>", NULL);
+  tap_ok(strstr(out, "<script>alert") == NULL &&
+         strstr(out, "Evil &lt;script&gt;alert(1)&lt;/script&gt; &quot;q&quot;"
+                " &#39;a&#39; &amp; co") != NULL &&
+         strstr(out, "href=\"https://evil.example/&quot;&gt;&lt;script&gt;")
+         != NULL && strstr(out, "href=\"/p?a=&quot;&gt;&lt;x&gt;\"") != NULL
+         && strstr(out, "Load &lt;b&gt;&quot;it&quot;&lt;/b&gt;") != NULL,
+         "provider names, URLs and texts are HTML-escaped");
+  tap_ok(count(out, "</template>") == 0 && count(out, "<x>") == 0 &&
+         strstr(out, "&lt;/template&gt;&lt;/script&gt;&quot;") != NULL,
+         "the original markup cannot break out of its attribute");
+  free(out);
+  consent_gate_free(g);
+  f = fopen("test-gate-texts.conf", "w");
+  fputs("[en]\nbuttn = x\n", f);
+  fclose(f);
+  tap_ok(consent_config_load_texts(c, "test-gate-texts.conf") ==
+         CONSENT_E_PARSE && strstr(consent_config_errmsg(c),
+                                   "test-gate-texts.conf:2: unknown key"),
+         "a broken texts file: file, line and problem");
+  f = fopen("test-gate-texts.conf", "w");
+  fputs("<section>{{title}}</section>", f);
+  fclose(f);
+  tap_ok(consent_config_load_template(c, "test-gate-texts.conf") ==
+         CONSENT_E_PARSE && strstr(consent_config_errmsg(c), "{{controls}}"),
+         "a template without {{controls}} is refused");
+  f = fopen("test-gate-texts.conf", "w");
+  fputs("<section class=mine><h3>{{title}}</h3>{{intro}} {{controls}}"
+        "</section>", f);
+  fclose(f);
+  tap_ok(consent_config_load_template(c, "test-gate-texts.conf") ==
+         CONSENT_OK, "a template with slots loads");
+  g = gate_with(c);
+  out = gate_str(g, "<iframe src=\"https://evil.example/\"></iframe>", NULL);
+  tap_ok(strstr(out, "<section class=mine><h3>Recommended external content"
+                "</h3>") != NULL && strstr(out, "data-consent-allow") != NULL,
+         "the site's template is used, the controls kept");
+  free(out);
+  consent_gate_free(g);
+  remove("test-gate-texts.conf");
+  consent_config_free(c);
+  consent_registry_free(r);
+}
+
+static void
+test_bound(void)
+{
+  consent_config_t *c;
+  consent_gate_t *g;
+  char *in = malloc(20000), *out;
+  size_t n;
+
+  consent_config_new(&c);
+  consent_config_set_registry(c, reg);
+  consent_config_set_max_buffer(c, 4096);
+  g = gate_with(c);
+  n = (size_t)sprintf(in, "<p>a</p><iframe src=\"https://www.youtube.com/"
+                      "embed/x\" title=\"");
+  memset(in + n, 'x', 8000);
+  n += 8000;
+  n += (size_t)sprintf(in + n, "\"></iframe><p>b</p>");
+  out = gate_str(g, in, NULL);
+  tap_ok(strstr(out, "youtube.com") == NULL &&
+         strstr(out, "<p>a</p>") && strstr(out, "<p>b</p>") &&
+         count(out, "data-consent-provider=\"unknown\"") == 1,
+         "an embed tag past the bound is dropped, not let through");
+  free(out);
+  n = (size_t)sprintf(in, "<script>");
+  memset(in + n, ' ', 9000);
+  n += 9000;
+  n += (size_t)sprintf(in + n, "var a = 1;</script><p>after</p>");
+  out = gate_str(g, in, NULL);
+  tap_ok(strstr(out, "var a = 1") == NULL && strstr(out, "<p>after</p>"),
+         "an inline script past the bound cannot be checked: dropped");
+  free(out);
+  n = (size_t)sprintf(in, "<video src=\"https://i.vimeocdn.com/v.mp4\">");
+  memset(in + n, 'z', 9000);
+  n += 9000;
+  n += (size_t)sprintf(in + n, "<img src=\"https://i.ytimg.com/x.jpg\">"
+                       "</video><p>end</p>");
+  {
+    struct opts o = { 0 };
+    char *bytes;
+    out = gate_str(g, in, NULL);
+    o.chunk = 1;
+    bytes = gate_str(g, in, &o);
+    tap_ok(strstr(out, "vimeocdn") == NULL &&
+           strstr(out, "<img src=\"https://i.ytimg") == NULL &&
+           count(out, "data-consent-provider=\"youtube\"") == 1 &&
+           strstr(out, "<p>end</p>") && strcmp(out, bytes) == 0,
+           "markup past the bound: the rest is still gated, the same in "
+           "any chunking");
+    free(bytes);
+  }
+  free(out);
+  free(in);
+  consent_gate_free(g);
+  consent_config_free(c);
+}
+
+static char *
+z_compress(const char *in, size_t n, int gzip, size_t *out_len)
+{
+  z_stream z;
+  char *out = malloc(n + 1024);
+
+  memset(&z, 0, sizeof(z));
+  deflateInit2(&z, 9, Z_DEFLATED, gzip ? 31 : 15, 8, Z_DEFAULT_STRATEGY);
+  z.next_in = (Bytef *)(uintptr_t)in;
+  z.avail_in = (uInt)n;
+  z.next_out = (Bytef *)out;
+  z.avail_out = (uInt)(n + 1024);
+  deflate(&z, Z_FINISH);
+  *out_len = z.total_out;
+  deflateEnd(&z);
+  return out;
+}
+
+static char *
+z_decompress(const char *in, size_t n, size_t *out_len)
+{
+  z_stream z;
+  size_t cap = n * 20 + 65536;
+  char *out = malloc(cap);
+
+  memset(&z, 0, sizeof(z));
+  inflateInit2(&z, 15 + 32);
+  z.next_in = (Bytef *)(uintptr_t)in;
+  z.avail_in = (uInt)n;
+  z.next_out = (Bytef *)out;
+  z.avail_out = (uInt)cap;
+  inflate(&z, Z_FINISH);
+  *out_len = z.total_out;
+  inflateEnd(&z);
+  return out;
+}
+
+static void
+test_gzip(void)
+{
+  consent_gate_t *g = default_gate();
+  char *plain, *gz, *out, *un;
+  size_t plen, gzlen, olen, ulen;
+  struct opts o = { 0 };
+  int k;
+
+  plain = gate_doc(g, article, article_len, NULL, &plen);
+  for (k = 1; k <= 2; k++) {
+    gz = z_compress(article, article_len, k == 1, &gzlen);
+    memset(&o, 0, sizeof(o));
+    o.in_enc = k;
+    o.chunk = 100;
+    out = gate_doc(g, gz, gzlen, &o, &olen);
+    tap_ok(o.status == CONSENT_OK && olen == plen &&
+           memcmp(out, plain, plen) == 0, "%s input is decoded and gated",
+           k == 1 ? "gzip" : "deflate");
+    free(out);
+    memset(&o, 0, sizeof(o));
+    o.in_enc = k;
+    o.out_enc = k;
+    out = gate_doc(g, gz, gzlen, &o, &olen);
+    un = z_decompress(out, olen, &ulen);
+    tap_ok(o.status == CONSENT_OK && ulen == plen &&
+           memcmp(un, plain, plen) == 0, "%s output decodes to the gated "
+           "page", k == 1 ? "gzip" : "deflate");
+    free(un);
+    free(out);
+    memset(&o, 0, sizeof(o));
+    o.in_enc = k;
+    out = gate_doc(g, gz, gzlen / 2, &o, &olen);
+    tap_ok(o.status == CONSENT_E_ENCODING, "a truncated %s stream: "
+           "E_ENCODING", k == 1 ? "gzip" : "deflate");
+    free(out);
+    gz[gzlen / 2] ^= 0x55;
+    gz[gzlen / 2 + 1] ^= 0x55;
+    memset(&o, 0, sizeof(o));
+    o.in_enc = k;
+    out = gate_doc(g, gz, gzlen, &o, &olen);
+    tap_ok(o.status == CONSENT_E_ENCODING, "a corrupt %s stream: "
+           "E_ENCODING", k == 1 ? "gzip" : "deflate");
+    free(out);
+    free(gz);
+  }
+  free(plain);
+  consent_gate_free(g);
+}
+
+struct rep {
+  char text[4096];
+};
+
+static void
+on_report(const char *provider, const char *element, unsigned long line,
+          consent_action action, void *ud)
+{
+  struct rep *r = ud;
+  size_t n = strlen(r->text);
+
+  snprintf(r->text + n, sizeof(r->text) - n, "%s/%s/%lu/%d ", provider,
+           element, line, (int)action);
+}
+
+static void
+test_report(void)
+{
+  consent_gate_t *g = default_gate();
+  consent_rewriter_t *rw;
+  consent_state_t *s;
+  struct buf b = { NULL, 0, 0 };
+  struct rep r = { "" };
+  static const char in[] = "<p>\n<iframe src=\"https://www.youtube.com/e\">"
+    "</iframe>\n\n<img src=\"https://i.vimeocdn.com/x.jpg\">\n";
+
+  consent_state_new(reg, &s);
+  consent_state_set_provider(s, "vimeo", 1, 0);
+  consent_rewriter_new(g, sink, &b, &rw);
+  consent_rewriter_set_state(rw, s);
+  consent_rewriter_set_report(rw, on_report, &r);
+  consent_rewriter_write(rw, in, sizeof(in) - 1);
+  consent_rewriter_end(rw);
+  tap_ok(strcmp(r.text, "youtube/iframe/2/0 vimeo/img/4/1 ") == 0,
+         "the report: provider, element, line, action (%s)", r.text);
+  consent_rewriter_free(rw);
+  consent_state_free(s);
+  free(b.data);
+  consent_gate_free(g);
+}
+
+int
+main(void)
+{
+  const char *top = getenv("top_srcdir");
+  char path[4096];
+  FILE *f;
+
+  snprintf(path, sizeof(path), "%s/examples/article.html", top ? top : ".");
+  f = fopen(path, "rb");
+  if (f == NULL || consent_registry_new(&reg) != CONSENT_OK) {
+    printf("Bail out! cannot read %s\n", path);
+    return 1;
+  }
+  article = malloc(1 << 20);
+  article_len = fread(article, 1, 1 << 20, f);
+  fclose(f);
+  test_article();
+  test_generated();
+  test_cases();
+  test_consent();
+  test_languages();
+  test_placeholder_contract();
+  test_escaping();
+  test_bound();
+  test_gzip();
+  test_report();
+  free(article);
+  consent_registry_free(reg);
+  return tap_done();
+}
