@@ -609,7 +609,10 @@ consent__render_box(const struct consent__texts *t, size_t lang,
   st |= put(out, id);
   st |= put(out, "\"");
   /* Keep the embed's size so that the page does not jump. */
-  if (dimension(box->width, box->width_len, w, sizeof(w)) &&
+  if (box->absolute) {
+    st |= put(out, " style=\"position:absolute;top:0;left:0;width:100%;"
+              "height:100%;margin:0;min-height:0\"");
+  } else if (dimension(box->width, box->width_len, w, sizeof(w)) &&
       dimension(box->height, box->height_len, h, sizeof(h))) {
     st |= put(out, " style=\"aspect-ratio:");
     st |= put(out, w);

@@ -71,6 +71,7 @@ struct consent__box {
   int visible;                    /* a box, or an invisible <template> */
   const char *kind;               /* "frame", "media", ... */
   unsigned n;                     /* running number, for ids */
+  int absolute;                   /* fill the parent (position:absolute) */
   const char *width, *height;     /* the embed's size attributes */
   size_t width_len, height_len;
   const char *site_privacy;       /* URL or NULL */

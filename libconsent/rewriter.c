@@ -234,6 +234,7 @@ placeholder(struct consent__rewriter *rw, long prov,
   box.width_len = rw->width_len;
   box.height = rw->height;
   box.height_len = rw->height_len;
+  box.absolute = rw->absolute;
   box.site_privacy = rw->gate->site_privacy;
   box.endpoint = rw->gate->endpoint;
   box.return_path = rw->return_path;
@@ -254,6 +255,17 @@ placeholder(struct consent__rewriter *rw, long prov,
 /* ------------------------------------------------------------------ */
 /* Captures                                                            */
 
+static int
+strstr_n(const char *s, size_t n, const char *needle)
+{
+  size_t k = strlen(needle), i;
+
+  for (i = 0; i + k <= n; i++)
+    if (memcmp(s + i, needle, k) == 0)
+      return 1;
+  return 0;
+}
+
 static void
 set_name(struct consent__rewriter *rw, const struct consent__token *t)
 {
@@ -269,7 +281,12 @@ keep_size(struct consent__rewriter *rw, const struct consent__token *t)
 {
   const struct consent__attr *w = consent__attr_get(t, "width");
   const struct consent__attr *h = consent__attr_get(t, "height");
+  const struct consent__attr *style = consent__attr_get(t, "style");
 
+  /* An embed placed absolutely in a ratio box (Vimeo's code): the
+   * placeholder fills the box the same way. */
+  rw->absolute = style != NULL && style->value_len < 4096 &&
+                 strstr_n(style->value, style->value_len, "absolute");
   rw->width_len = w && w->value_len < sizeof(rw->width) ? w->value_len : 0;
   rw->height_len = h && h->value_len < sizeof(rw->height) ? h->value_len : 0;
   if (rw->width_len)

@@ -90,6 +90,7 @@ struct consent__rewriter {
   int cap_overflow;         /* past max_buffer: dropped */
   int cap_merged;           /* widget + its script */
   int cap_raw;              /* its content is raw text to the browser */
+  int absolute;             /* the embed is placed absolutely */
   char width[16], height[16];
   size_t width_len, height_len;
 
