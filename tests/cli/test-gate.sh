@@ -1,0 +1,86 @@
+#!/bin/sh
+# consent-gate doing the gate's job: defaults, options, a visitor's
+# cookie, reports, compressed input, static sites in place.
+. "${top_srcdir:-.}/tests/cli/tap.sh"
+
+A="$top_srcdir/examples/article.html"
+"$GATE" "$A" >"$TMP/out"
+ok $? "the sample article is gated with the defaults"
+n=$(grep -o 'data-consent-provider="[a-z-]*"' "$TMP/out" | sort -u | wc -l)
+[ "$n" -ge 11 ] && grep -q 'Recommended external content' "$TMP/out"
+ok $? "11 providers gated, English texts ($n)"
+! grep -q '<iframe src="https://www.google.com/maps' "$TMP/out"
+ok $? "no embed left in the page"
+
+"$GATE" --lang de "$A" | grep -q 'Empfohlener externer Inhalt'
+ok $? "--lang de"
+"$GATE" --accept-language 'pl-PL,pl;q=0.9,en;q=0.5' "$A" | grep -q 'Polecana'
+ok $? "--accept-language picks Polish"
+"$GATE" --lang tlh "$A" >/dev/null 2>"$TMP/err"
+[ $? -eq 2 ] && grep -q "no texts for 'tlh'" "$TMP/err"
+ok $? "an unknown language: exit 2"
+
+"$GATE" key new --key-file "$TMP/keys" >/dev/null
+V=$("$GATE" cookie issue --key-file "$TMP/keys" --allow youtube,category:maps)
+"$GATE" --key-file "$TMP/keys" --cookie "$V" "$A" >"$TMP/out"
+grep -q '<iframe width="560" height="315" src="https://www.youtube-nocookie.com' "$TMP/out" &&
+  grep -q '<iframe src="https://www.google.com/maps/embed' "$TMP/out" &&
+  grep -q 'data-consent-provider="vimeo"' "$TMP/out"
+ok $? "--cookie: what the visitor allowed passes, the rest is gated"
+"$GATE" --key-file "$TMP/keys" --cookie "forged$V" "$A" >"$TMP/out" 2>"$TMP/err"
+[ $? -eq 0 ] && grep -q 'the cookie is ignored' "$TMP/err" &&
+  grep -q 'data-consent-provider="youtube"' "$TMP/out"
+ok $? "a forged cookie is ignored (everything gated) with a warning"
+"$GATE" --allow-provider vimeo "$A" | grep -q '<iframe src="https://player.vimeo.com'
+ok $? "--allow-provider passes a provider without consent"
+
+"$GATE" --report "$TMP/report.json" "$A" >/dev/null
+grep -q '"provider": "youtube", "element": "iframe", "line": 45, "action": "gated"' "$TMP/report.json" &&
+  head -c 1 "$TMP/report.json" | grep -q '\['
+ok $? "--report writes a JSON list with provider, element, line, action"
+
+gzip -c "$A" >"$TMP/a.html.gz"
+"$GATE" --decode gzip "$TMP/a.html.gz" | cmp -s - "$TMP/out.plain" 2>/dev/null
+"$GATE" "$A" >"$TMP/out.plain"
+"$GATE" --decode gzip "$TMP/a.html.gz" | cmp -s - "$TMP/out.plain"
+ok $? "--decode gzip gives the same page"
+"$GATE" --decode gzip --encode gzip "$TMP/a.html.gz" | gzip -dc | cmp -s - "$TMP/out.plain"
+ok $? "--encode gzip"
+head -c 1000 "$TMP/a.html.gz" >"$TMP/cut.gz"
+"$GATE" --decode gzip "$TMP/cut.gz" >/dev/null 2>"$TMP/err"
+[ $? -eq 1 ] && grep -q "truncated" "$TMP/err"
+ok $? "a truncated gzip input: exit 1, 'truncated'"
+
+"$GATE" --script url --script-url /c.js --css-url /c.css "$A" >"$TMP/out"
+grep -q '<script defer src="/c.js"></script>' "$TMP/out" && ! grep -q "consent-embed{box-sizing" "$TMP/out" && grep -q '<link rel="stylesheet" href="/c.css">' "$TMP/out"
+ok $? "--script url: no inline script or style"
+"$GATE" --nonce abc123 "$A" | grep -q '<script nonce="abc123">'
+ok $? "--nonce"
+"$GATE" --script url "$A" >/dev/null 2>&1
+[ $? -eq 2 ]
+ok $? "--script url without --script-url: exit 2"
+"$GATE" assets "$TMP" >/dev/null && [ -s "$TMP/consent.js" ] && [ -s "$TMP/consent.css" ]
+ok $? "assets writes consent.js and consent.css"
+
+mkdir -p "$TMP/site/sub"
+cp "$A" "$TMP/site/index.html"
+cp "$A" "$TMP/site/sub/page.htm"
+printf '<p>no embeds</p>' >"$TMP/site/sub/plain.html"
+printf 'not html' >"$TMP/site/notes.txt"
+chmod 640 "$TMP/site/index.html"
+"$GATE" --cache-safe --in-place "$TMP/site"
+ok $? "--in-place rewrites a folder"
+grep -q 'data-consent-provider="youtube"' "$TMP/site/index.html" &&
+  grep -q 'data-consent-provider="youtube"' "$TMP/site/sub/page.htm" &&
+  [ "$(cat "$TMP/site/sub/plain.html")" = '<p>no embeds</p>' ] &&
+  [ "$(cat "$TMP/site/notes.txt")" = 'not html' ] &&
+  [ "$(stat -c %a "$TMP/site/index.html")" = 640 ]
+ok $? "every *.html and *.htm gated, other files untouched, modes kept"
+ls "$TMP/site" "$TMP/site/sub" | grep -q gate
+[ $? -ne 0 ]
+ok $? "no temporary files left"
+cp "$TMP/site/index.html" "$TMP/before"
+"$GATE" --in-place "$TMP/site" && cmp -s "$TMP/before" "$TMP/site/index.html"
+ok $? "gating a gated site again changes nothing"
+
+done_testing
