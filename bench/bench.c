@@ -3,11 +3,15 @@
  * a corpus held in memory, next to memcpy and memchr('<') over the same
  * bytes as the ceiling.  Not a test: it prints figures.
  *
- *   bench [--passes N] [--big MB] FILE...
+ *   bench [--passes N] [--big MB] [--embeds N] [--dump-embeds DIR]
+ *         [--peer-a NAME=MBS] [--peer-b NAME=MBS] FILE...
  *
  * Each measurement is the median of N passes (default 7) over all files;
  * MB/s are of input (1 MB = 10^6 bytes).  --big also builds one large
- * page by concatenating the corpus up to that size.
+ * page by concatenating the corpus up to that size; --embeds makes the
+ * embed-heavy corpus (N articles of about 100 KB with 3-8 embeds each,
+ * deterministic) and --dump-embeds writes it out (for peers that run in
+ * another process, whose figures --peer-a/--peer-b add to the tables).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,8 +19,14 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "../tests/tools/gen.h"
 #include "rewriter.h"
 #include "tokenizer.h"
+
+#ifdef HAVE_LIBXML2
+#include <libxml/HTMLparser.h>
+#include <libxml/HTMLtree.h>
+#endif
 
 struct doc {
   char *data;
@@ -130,6 +140,67 @@ work_rewriter(const struct doc *d)
   sink_bytes += n;
 }
 
+#ifdef HAVE_LIBXML2
+/* libxml2 doing the gate's job: parse, replace provider frames and
+ * images with a placeholder, drop provider scripts and links,
+ * serialize. */
+static void
+xml_gate(xmlNodePtr node)
+{
+  xmlNodePtr next;
+
+  for (; node != NULL; node = next) {
+    next = node->next;
+    if (node->type == XML_ELEMENT_NODE) {
+      const char *name = (const char *)node->name;
+      const char *attr = strcmp(name, "link") == 0 ? "href" : "src";
+      xmlChar *url = xmlGetProp(node, (const xmlChar *)attr);
+      long prov = url ? consent__registry_match_url(gate.reg,
+          (const char *)url, strlen((const char *)url)) : -1;
+      xmlFree(url);
+      if (prov >= 0 && (strcmp(name, "iframe") == 0 ||
+                        strcmp(name, "img") == 0)) {
+        xmlNodePtr box = xmlNewNode(NULL, (const xmlChar *)"div");
+        xmlNewProp(box, (const xmlChar *)"class",
+                   (const xmlChar *)"consent-embed");
+        xmlNewProp(box, (const xmlChar *)"data-consent-provider",
+                   (const xmlChar *)gate.reg->prov[prov].id);
+        xmlNewTextChild(box, NULL, (const xmlChar *)"button",
+                        (const xmlChar *)"Load content");
+        xmlReplaceNode(node, box);
+        xmlFreeNode(node);
+        continue;
+      }
+      if (prov >= 0 && (strcmp(name, "script") == 0 ||
+                        strcmp(name, "link") == 0)) {
+        xmlUnlinkNode(node);
+        xmlFreeNode(node);
+        continue;
+      }
+      xml_gate(node->children);
+    }
+  }
+}
+
+static void
+work_libxml2(const struct doc *d)
+{
+  htmlDocPtr doc = htmlReadMemory(d->data, (int)d->len, NULL, "UTF-8",
+                                  HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
+                                  HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
+  xmlChar *out = NULL;
+  int len = 0;
+
+  if (doc == NULL)
+    return;
+  xml_gate(xmlDocGetRootElement(doc));
+  htmlDocDumpMemory(doc, &out, &len);
+  sink_bytes += (size_t)len;
+  xmlFree(out);
+  xmlFreeDoc(doc);
+}
+#endif
+
 static double
 measure(work_fn fn, const struct doc *set, size_t n, size_t bytes,
         int passes)
@@ -176,36 +247,67 @@ load(const char *path)
   total += d.len;
 }
 
+struct peer {
+  char name[32];
+  double mbs;
+};
+
 static void
 table(const char *title, const struct doc *set, size_t n, size_t bytes,
-      int passes)
+      int passes, const struct peer *peer)
 {
   static const struct { const char *name; work_fn fn; } rows[] = {
     { "memcpy (ceiling)", work_memcpy },
     { "memchr '<' (ceiling)", work_memchr },
-    { "tokenizer, gate mode", work_tokenizer },
-    { "tokenizer, all recorded", work_tokenizer_full },
-    { "gate (built-in providers)", work_rewriter },
+    { "libconsent tokenizer", work_tokenizer },
+    { "libconsent tokenizer, all", work_tokenizer_full },
+    { "libconsent gate", work_rewriter },
+#ifdef HAVE_LIBXML2
+    { "libxml2 (parse+gate+dump)", work_libxml2 },
+#endif
   };
-  double base = 0;
-  size_t i;
+  double base = 0, gate_mbs = 0, r[8];
+  size_t i, nrows = sizeof(rows) / sizeof(rows[0]);
 
   printf("\n%s: %zu document%s, %.1f MB, median of %d passes\n", title, n,
          n == 1 ? "" : "s", (double)bytes / 1e6, passes);
-  printf("  %-26s %10s %10s\n", "", "MB/s", "x memcpy");
-  for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-    double mbs = measure(rows[i].fn, set, n, bytes, passes);
+  for (i = 0; i < nrows; i++) {
+    r[i] = measure(rows[i].fn, set, n, bytes, passes);
     if (i == 0)
-      base = mbs;
-    printf("  %-26s %10.0f %10.3f\n", rows[i].name, mbs, mbs / base);
+      base = r[i];
+    if (rows[i].fn == work_rewriter)
+      gate_mbs = r[i];
   }
+  printf("  %-28s %10s %10s %12s\n", "", "MB/s", "x memcpy",
+         "gate x this");
+  for (i = 0; i < nrows; i++)
+    printf("  %-28s %10.0f %10.3f %12.2f\n", rows[i].name, r[i],
+           r[i] / base, gate_mbs / r[i]);
+  if (peer != NULL && peer->mbs > 0)
+    printf("  %-28s %10.0f %10.3f %12.2f\n", peer->name, peer->mbs,
+           peer->mbs / base, gate_mbs / peer->mbs);
+}
+
+static int
+parse_peer(const char *arg, struct peer *p)
+{
+  const char *eq = strchr(arg, '=');
+
+  if (eq == NULL || (size_t)(eq - arg) >= sizeof(p->name))
+    return -1;
+  memcpy(p->name, arg, (size_t)(eq - arg));
+  p->name[eq - arg] = '\0';
+  p->mbs = atof(eq + 1);
+  return 0;
 }
 
 int
 main(int argc, char **argv)
 {
-  int passes = 7, i;
+  int passes = 7, i, nembeds = 0;
   size_t big = 0, maxlen = 0;
+  const char *dump = NULL;
+  struct peer peer_a = { "", 0 }, peer_b = { "", 0 };
   struct rusage ru;
 
   for (i = 1; i < argc; i++) {
@@ -213,6 +315,14 @@ main(int argc, char **argv)
       passes = atoi(argv[++i]);
     else if (strcmp(argv[i], "--big") == 0 && i + 1 < argc)
       big = (size_t)atol(argv[++i]) * 1000000;
+    else if (strcmp(argv[i], "--embeds") == 0 && i + 1 < argc)
+      nembeds = atoi(argv[++i]);
+    else if (strcmp(argv[i], "--dump-embeds") == 0 && i + 1 < argc)
+      dump = argv[++i];
+    else if (strcmp(argv[i], "--peer-a") == 0 && i + 1 < argc)
+      parse_peer(argv[++i], &peer_a);
+    else if (strcmp(argv[i], "--peer-b") == 0 && i + 1 < argc)
+      parse_peer(argv[++i], &peer_b);
     else
       load(argv[i]);
   }
@@ -227,15 +337,50 @@ main(int argc, char **argv)
     fprintf(stderr, "bench: the built-in providers do not load\n");
     return 1;
   }
+  if (dump != NULL) {
+    /* Writes the embed-heavy corpus for peers in other processes. */
+    struct gen g;
+    char path[4096], *buf = malloc(120000);
+    gen_seed(&g, 2026);
+    for (i = 0; i < nembeds; i++) {
+      size_t n = gen_article(&g, buf, 100000);
+      FILE *f;
+      snprintf(path, sizeof(path), "%s/article-%03d.html", dump, i);
+      f = fopen(path, "wb");
+      if (f == NULL || fwrite(buf, 1, n, f) != n || fclose(f) != 0) {
+        fprintf(stderr, "bench: cannot write %s\n", path);
+        return 1;
+      }
+    }
+    free(buf);
+    return 0;
+  }
   if (ndocs == 0 || passes < 1) {
-    fprintf(stderr, "usage: bench [--passes N] [--big MB] FILE...\n");
+    fprintf(stderr, "usage: bench [--passes N] [--big MB] [--embeds N] "
+            "FILE...\n");
     return 2;
   }
   for (i = 0; (size_t)i < ndocs; i++)
     if (docs[i].len > maxlen)
       maxlen = docs[i].len;
-  copy_buf = malloc(big > maxlen ? big : maxlen);
-  table("Corpus", docs, ndocs, total, passes);
+  copy_buf = malloc((big > maxlen ? big : maxlen) + 200000);
+  table("A. Real pages (htmlparser-benchmark)", docs, ndocs, total, passes,
+        &peer_a);
+  if (nembeds > 0) {
+    struct doc *art = calloc((size_t)nembeds, sizeof(*art));
+    size_t bytes = 0;
+    struct gen g;
+    gen_seed(&g, 2026);
+    for (i = 0; i < nembeds; i++) {
+      art[i].data = malloc(120000);
+      art[i].len = gen_article(&g, art[i].data, 100000);
+      bytes += art[i].len;
+      if (art[i].len > maxlen)
+        maxlen = art[i].len;
+    }
+    table("B. Embed-heavy articles (3-8 embeds each)", art, (size_t)nembeds,
+          bytes, passes, &peer_b);
+  }
   if (big > 0) {
     struct doc one;
     size_t k = 0;
@@ -250,8 +395,8 @@ main(int argc, char **argv)
       one.len += n;
       k++;
     }
-    table("One large page (the corpus concatenated)", &one, 1, one.len,
-          passes < 3 ? passes : 3);
+    table("C. One large page (corpus A concatenated)", &one, 1, one.len,
+          passes < 3 ? passes : 3, NULL);
     free(one.data);
   }
   getrusage(RUSAGE_SELF, &ru);

@@ -1,36 +1,73 @@
 #!/bin/sh
 # run.sh: the benchmark behind 'make bench'.  Run from the build folder.
-# Prints MB/s of the tokenizer and the passthrough rewriter over the real
-# page corpus and over one large page, memcpy and memchr as the ceiling,
-# then whole-process figures of consent-gate.
+#
+# One run, the same bytes for everyone: MB/s of input (median of several
+# passes) of libconsent's tokenizer and gate, libxml2 (C, in process) and
+# Cloudflare's lol-html (npm html-rewriter-wasm, in Node) doing the same
+# job, and memcpy / memchr('<') as the ceiling; over (A) the real pages of
+# the npm package htmlparser-benchmark, (B) 200 embed-heavy articles and
+# (C) one large page.  Then whole-process figures of consent-gate with
+# peak RSS, streaming 1 GB through it.
 set -eu
 top=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+top=$(cd "$top" && pwd)
 files=$("$top/bench/corpus.sh")
 big=${BENCH_BIG_MB:-100}
+passes=${BENCH_PASSES:-7}
+embeds=${BENCH_EMBEDS:-200}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 
 echo "== libconsent $(./tools/consent-gate --version | sed 's/.* //') benchmark"
 echo "machine: $(nproc) cores, $(sed -n 's/^model name\t*: //p' /proc/cpuinfo | head -1)"
-./bench/bench --passes "${BENCH_PASSES:-7}" --big "$big" "$files"/*
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-# One large file made of the corpus, for the command line tool.
+# lol-html in Node, on corpus A and on the embed-heavy corpus B.
+mkdir -p "$tmp/embeds"
+./bench/bench --embeds "$embeds" --dump-embeds "$tmp/embeds"
+./tools/consent-gate providers --json >"$tmp/providers.json"
+peer_a="" peer_b=""
+lol="$top/.cache/npm/node_modules/html-rewriter-wasm"
+if [ ! -d "$lol" ] && command -v npm >/dev/null 2>&1; then
+  npm install --silent --no-audit --no-fund --prefix "$top/.cache/npm" \
+    html-rewriter-wasm@0.4.1 >/dev/null 2>&1 || true
+fi
+if [ -d "$lol" ] && command -v node >/dev/null 2>&1; then
+  a=$(HTML_REWRITER_WASM="$lol" node "$top/bench/peer-lolhtml.cjs" \
+      "$tmp/providers.json" "$passes" "$files"/*)
+  b=$(HTML_REWRITER_WASM="$lol" node "$top/bench/peer-lolhtml.cjs" \
+      "$tmp/providers.json" "$passes" "$tmp/embeds"/*)
+  peer_a="--peer-a lol-html(wasm,node)=$a"
+  peer_b="--peer-b lol-html(wasm,node)=$b"
+else
+  echo "(lol-html skipped: node or npm html-rewriter-wasm missing)"
+fi
+# shellcheck disable=SC2086
+./bench/bench --passes "$passes" --big "$big" --embeds "$embeds" \
+  $peer_a $peer_b "$files"/*
+
+# Whole process: consent-gate over a large file, and streaming 1 GB.
 while [ "$(stat -c %s "$tmp/big.html" 2>/dev/null || echo 0)" -lt $((big * 1000000)) ]; do
   cat "$files"/* >>"$tmp/big.html"
 done
 size=$(stat -c %s "$tmp/big.html")
 ./tools/consent-gate "$tmp/big.html" >/dev/null   # warm the page cache
-start=$(date +%s.%N)
+t0=$(date +%s.%N)
 ./tests/tools/maxrss ./tools/consent-gate "$tmp/big.html" 2>"$tmp/rss" >/dev/null
-end=$(date +%s.%N)
-start2=$(date +%s.%N)
+t1=$(date +%s.%N)
 ./tests/tools/maxrss cat "$tmp/big.html" 2>"$tmp/rss2" >/dev/null
-end2=$(date +%s.%N)
-awk -v s="$start" -v e="$end" -v s2="$start2" -v e2="$end2" -v n="$size" \
+t2=$(date +%s.%N)
+./tests/tools/randhtml --seed 3 1G | ./tests/tools/maxrss ./tools/consent-gate \
+  2>"$tmp/rss3" | wc -c >"$tmp/gbytes"
+t3=$(date +%s.%N)
+awk -v t0="$t0" -v t1="$t1" -v t2="$t2" -v t3="$t3" -v n="$size" \
+    -v g="$(cat "$tmp/gbytes")" \
     -v rss="$(sed -n 's/^maxrss //p' "$tmp/rss")" \
-    -v rss2="$(sed -n 's/^maxrss //p' "$tmp/rss2")" 'BEGIN {
-  printf "\nWhole process, %.1f MB file to /dev/null:\n", n / 1e6
-  printf "  %-26s %10s %14s\n", "", "MB/s", "peak RSS KiB"
-  printf "  %-26s %10.0f %14d\n", "cat (ceiling)", n / (e2 - s2) / 1e6, rss2
-  printf "  %-26s %10.0f %14d\n", "consent-gate", n / (e - s) / 1e6, rss
+    -v rss2="$(sed -n 's/^maxrss //p' "$tmp/rss2")" \
+    -v rss3="$(sed -n 's/^maxrss //p' "$tmp/rss3")" 'BEGIN {
+  printf "\nWhole process (consent-gate, 64 KiB reads, output to /dev/null):\n"
+  printf "  %-34s %10s %14s\n", "", "MB/s", "peak RSS KiB"
+  printf "  %-34s %10.0f %14d\n", "cat, " int(n / 1e6) " MB file (ceiling)", n / (t2 - t1) / 1e6, rss2
+  printf "  %-34s %10.0f %14d\n", "consent-gate, " int(n / 1e6) " MB file", n / (t1 - t0) / 1e6, rss
+  printf "  %-34s %10s %14d\n", "consent-gate, 1 GB streamed (pipe)", "-", rss3
+  printf "  (the 1 GB page came out as %.0f MB)\n", g / 1e6
 }'

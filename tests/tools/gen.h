@@ -123,4 +123,86 @@ gen_page(struct gen *g, char *out, size_t n)
   return o;
 }
 
+/* An article of about n bytes with 3 to 8 embeds of real providers (the
+ * embed-heavy corpus of the benchmark). */
+static inline size_t
+gen_article(struct gen *g, char *out, size_t n)
+{
+  static const char *const embeds[] = {
+    "<figure><iframe width=\"560\" height=\"315\" src=\"https://www.youtube"
+    "-nocookie.com/embed/v%u\" title=\"YouTube video player\" frameborder="
+    "\"0\" allow=\"accelerometer; autoplay; clipboard-write; encrypted-medi"
+    "a; gyroscope; picture-in-picture\" allowfullscreen></iframe></figure>\n",
+    "<blockquote class=\"twitter-tweet\"><p lang=\"en\" dir=\"ltr\">Update "
+    "%u: the river is falling.</p>&mdash; Regional Water (@RegionalWater) "
+    "<a href=\"https://twitter.com/RegionalWater/status/1861%u\">November "
+    "28, 2026</a></blockquote> <script async src=\"https://platform.twitt"
+    "er.com/widgets.js\" charset=\"utf-8\"></script>\n",
+    "<blockquote class=\"instagram-media\" data-instgrm-permalink=\"https://"
+    "www.instagram.com/p/C%u/\" data-instgrm-version=\"14\"><a href=\"https"
+    "://www.instagram.com/p/C%u/\">View this post on Instagram</a></blockqu"
+    "ote>\n<script async src=\"//www.instagram.com/embed.js\"></script>\n",
+    "<iframe src=\"https://www.google.com/maps/embed?pb=!1m18!1m12!%u\" widt"
+    "h=\"600\" height=\"450\" style=\"border:0;\" allowfullscreen=\"\" loadi"
+    "ng=\"lazy\"></iframe>\n",
+    "<iframe style=\"border-radius:12px\" src=\"https://open.spotify.com/emb"
+    "ed/episode/%u\" width=\"100%%\" height=\"152\" frameBorder=\"0\" allow"
+    "=\"autoplay; clipboard-write; encrypted-media\" loading=\"lazy\"></ifr"
+    "ame>\n",
+    "<div style=\"padding:56.25%% 0 0 0;position:relative;\"><iframe src=\"h"
+    "ttps://player.vimeo.com/video/%u\" style=\"position:absolute;top:0;lef"
+    "t:0;width:100%%;height:100%%;\" allow=\"autoplay; fullscreen\"></ifram"
+    "e></div>\n",
+    "<iframe title=\"Chart %u\" src=\"https://datawrapper.dwcdn.net/Ab%u/1/\""
+    " scrolling=\"no\" frameborder=\"0\" height=\"400\"></iframe>\n",
+    "<iframe width=\"100%%\" height=\"166\" scrolling=\"no\" frameborder=\"n"
+    "o\" src=\"https://w.soundcloud.com/player/?url=https%%3A//api.soundclo"
+    "ud.com/tracks/%u\"></iframe>\n",
+  };
+  static const char *const para =
+    "<p>The new flood wall along the east bank held through the night as "
+    "the river rose to 5.42&nbsp;m, the highest level since records began. "
+    "Residents of the <a href=\"/local/%u\">lower town</a>, who had been "
+    "told to move valuables upstairs, woke to <em>dry</em> streets.</p>\n";
+  size_t o = 0, target_embeds = 3 + gen_below(g, 6), done = 0;
+  int k;
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+  k = snprintf(out, n, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
+               "charset=\"utf-8\"><title>Article %u</title><link rel=\"sty"
+               "lesheet\" href=\"https://fonts.googleapis.com/css2?family=Me"
+               "rriweather\"><script async src=\"https://www.googletagmanage"
+               "r.com/gtag/js?id=G-%u\"></script><link rel=\"stylesheet\" "
+               "href=\"/site.css\"></head><body><header><nav><ul><li><a hr"
+               "ef=\"/\">Home</a></li><li><a href=\"/local/\">Local</a></li>"
+               "</ul></nav></header><main><article><h1>Headline</h1>\n",
+               gen_below(g, 1000), gen_below(g, 1000));
+  o = k > 0 && (size_t)k < n ? (size_t)k : 0;
+  while (o + 1024 < n) {
+    const char *b;
+    size_t remaining = n - o;
+    if (done < target_embeds &&
+        gen_below(g, (unsigned)(remaining / 2048 + 1)) <
+        target_embeds - done) {
+      b = embeds[gen_below(g, sizeof(embeds) / sizeof(*embeds))];
+      done++;
+    } else {
+      b = para;
+    }
+    k = snprintf(out + o, n - o, b, gen_below(g, 100000),
+                 gen_below(g, 100000));
+    if (k < 0 || (size_t)k >= n - o)
+      break;
+    o += (size_t)k;
+  }
+  k = snprintf(out + o, n - o, "</article></main><footer><p>&copy; 2026 "
+               "<a href=\"/privacy\">Privacy</a></p></footer></body></html>"
+               "\n");
+#pragma GCC diagnostic pop
+  if (k > 0 && (size_t)k < n - o)
+    o += (size_t)k;
+  return o;
+}
+
 #endif /* HEADER_CONSENT_GEN_H */
