@@ -17,46 +17,62 @@
 #include "matcher.h"
 #include "url.h"
 
-static int
-name_is(const char *name, size_t len, const char *s)
-{
-  return strlen(s) == len && memcmp(name, s, len) == 0;
-}
+/* The elements the matcher looks at. */
+enum elem {
+  E_OTHER, E_IFRAME, E_FRAME, E_EMBED, E_OBJECT, E_SCRIPT, E_LINK, E_STYLE,
+  E_NOSCRIPT, E_BASE, E_IMG, E_VIDEO, E_AUDIO, E_SOURCE, E_TRACK, E_INPUT,
+  E_IMAGE, E_USE
+};
 
-static int
-name_in(const char *name, size_t len, const char *const *list)
+/* One switch on the length, then a compare: this runs for every tag. */
+static enum elem
+element(const char *n, size_t len)
 {
-  for (; *list != NULL; list++)
-    if (name_is(name, len, *list))
-      return 1;
-  return 0;
+#define IS(s, e) if (memcmp(n, s, len) == 0) return e
+  switch (len) {
+  case 3:
+    IS("img", E_IMG);
+    IS("use", E_USE);
+    break;
+  case 4:
+    IS("link", E_LINK);
+    IS("base", E_BASE);
+    break;
+  case 5:
+    IS("frame", E_FRAME);
+    IS("embed", E_EMBED);
+    IS("style", E_STYLE);
+    IS("video", E_VIDEO);
+    IS("audio", E_AUDIO);
+    IS("track", E_TRACK);
+    IS("input", E_INPUT);
+    IS("image", E_IMAGE);
+    break;
+  case 6:
+    IS("iframe", E_IFRAME);
+    IS("object", E_OBJECT);
+    IS("script", E_SCRIPT);
+    IS("source", E_SOURCE);
+    break;
+  case 8:
+    IS("noscript", E_NOSCRIPT);
+    break;
+  default:
+    break;
+  }
+#undef IS
+  return E_OTHER;
 }
-
-static const char *const frame_tags[] = {
-  "iframe", "frame", "embed", "object", NULL
-};
-static const char *const media_tags[] = {
-  "img", "video", "audio", "source", "track", "input", "image", "use", NULL
-};
-static const char *const other_tags[] = {
-  "script", "link", "style", "noscript", "base", NULL
-};
 
 static int
 is_widget_tag(const struct consent__registry *r, const char *name,
               size_t len)
 {
-  size_t i, k;
+  size_t i;
 
-  for (i = 0; i < r->nenabled; i++) {
-    const struct consent__provider *p = &r->prov[r->enabled[i]];
-    for (k = 0; k < p->widgets.n; k++) {
-      const char *w = p->widgets.v[k];
-      size_t n = strcspn(w, ".#[");
-      if (n == len && memcmp(w, name, len) == 0)
-        return 1;
-    }
-  }
+  for (i = 0; i < r->nwtags; i++)
+    if (r->wtag_len[i] == len && memcmp(r->wtags[i], name, len) == 0)
+      return 1;
   return 0;
 }
 
@@ -64,8 +80,7 @@ int
 consent__match_wants(const struct consent__registry *r, const char *name,
                      size_t len)
 {
-  return name_in(name, len, frame_tags) || name_in(name, len, media_tags) ||
-         name_in(name, len, other_tags) || is_widget_tag(r, name, len);
+  return element(name, len) != E_OTHER || is_widget_tag(r, name, len);
 }
 
 const struct consent__attr *
@@ -150,9 +165,9 @@ srcset_provider(const struct consent__registry *r,
 
 /* Case-insensitive search for a token in a space-separated list. */
 static int
-has_token(const char *v, size_t n, const char *tok)
+has_token_n(const char *v, size_t n, const char *tok, size_t tl)
 {
-  size_t i = 0, tl = strlen(tok);
+  size_t i = 0;
 
   while (i < n) {
     size_t s, k;
@@ -172,6 +187,12 @@ has_token(const char *v, size_t n, const char *tok)
       return 1;
   }
   return 0;
+}
+
+static int
+has_token(const char *v, size_t n, const char *tok)
+{
+  return has_token_n(v, n, tok, strlen(tok));
 }
 
 static int
@@ -197,35 +218,36 @@ static long
 widget_provider(const struct consent__registry *r,
                 const struct consent__token *t)
 {
-  size_t i, k;
+  const struct consent__attr *cls = NULL, *id = NULL;
+  int have_cls = 0, have_id = 0;
+  size_t i;
 
-  for (i = 0; i < r->nenabled; i++) {
-    const struct consent__provider *p = &r->prov[r->enabled[i]];
-    for (k = 0; k < p->widgets.n; k++) {
-      const char *w = p->widgets.v[k];
-      size_t n = strcspn(w, ".#[");
-      const struct consent__attr *a;
-      if (n != t->name_len || memcmp(w, t->name, n) != 0)
-        continue;
-      if (w[n] == '.') {
-        a = consent__attr_get(t, "class");
-        if (a != NULL && has_token(a->value, a->value_len, w + n + 1))
-          return (long)r->enabled[i];
-      } else if (w[n] == '#') {
-        a = consent__attr_get(t, "id");
-        if (a != NULL && a->value_len == strlen(w + n + 1) &&
-            memcmp(a->value, w + n + 1, a->value_len) == 0)
-          return (long)r->enabled[i];
-      } else {
-        char attr[128];
-        size_t an = strlen(w + n + 1);
-        if (an == 0 || an > sizeof(attr))
-          continue;
-        memcpy(attr, w + n + 1, an - 1); /* without ']' */
-        attr[an - 1] = '\0';
-        if (consent__attr_get(t, attr) != NULL)
-          return (long)r->enabled[i];
+  for (i = 0; i < r->nwidgets; i++) {
+    const struct consent__widget *w = &r->widgets[i];
+    if (w->tag_len != t->name_len || memcmp(w->tag, t->name, w->tag_len))
+      continue;
+    if (w->sel == '.') {
+      if (!have_cls) {
+        cls = consent__attr_get(t, "class");
+        have_cls = 1;
       }
+      if (cls != NULL && has_token_n(cls->value, cls->value_len, w->value,
+                                     w->value_len))
+        return (long)w->prov;
+    } else if (w->sel == '#') {
+      if (!have_id) {
+        id = consent__attr_get(t, "id");
+        have_id = 1;
+      }
+      if (id != NULL && id->value_len == w->value_len &&
+          memcmp(id->value, w->value, w->value_len) == 0)
+        return (long)w->prov;
+    } else {
+      size_t k;
+      for (k = 0; k < t->nattrs; k++)
+        if (t->attrs[k].name_len == w->value_len &&
+            memcmp(t->attrs[k].name, w->value, w->value_len) == 0)
+          return (long)w->prov;
     }
   }
   return -1;
@@ -307,70 +329,80 @@ consent__match_tag(const struct consent__registry *r,
                    const struct consent__token *t, long base_prov,
                    struct consent__match *m)
 {
-  const char *name = t->name;
-  size_t len = t->name_len;
+  enum elem el = element(t->name, t->name_len);
+  const struct consent__attr *a;
   long prov = -1;
 
   memset(m, 0, sizeof(*m));
   m->prov = -1;
-  if (name_in(name, len, frame_tags)) {
+  switch (el) {
+  case E_IFRAME:
+  case E_FRAME:
+  case E_EMBED:
+  case E_OBJECT:
     m->kind = CONSENT__EMBED_FRAME;
     m->visible = 1;
-    m->until_end = name_is(name, len, "iframe") ||
-                   name_is(name, len, "object");
-    prov = attr_provider(r, t, name_is(name, len, "object") ? "data" : "src",
-                         base_prov);
-    if (prov < 0 && !name_is(name, len, "embed"))
+    m->until_end = el == E_IFRAME || el == E_OBJECT;
+    prov = attr_provider(r, t, el == E_OBJECT ? "data" : "src", base_prov);
+    if (prov < 0 && el != E_EMBED)
       prov = inline_document(r, t);
-  } else if (name_is(name, len, "script")) {
-    const struct consent__attr *type = consent__attr_get(t, "type");
+    break;
+  case E_SCRIPT:
+    a = consent__attr_get(t, "type");
     m->kind = CONSENT__EMBED_SCRIPT;
     m->until_end = 1;
     prov = attr_provider(r, t, "src", base_prov);
-    if (prov < 0 && consent__attr_get(t, "src") == NULL &&
-        type != NULL && (has_token(type->value, type->value_len,
-                                   "application/ld+json") ||
-                         has_token(type->value, type->value_len,
-                                   "application/json"))) {
+    if (prov < 0 && consent__attr_get(t, "src") == NULL && a != NULL &&
+        (has_token(a->value, a->value_len, "application/ld+json") ||
+         has_token(a->value, a->value_len, "application/json"))) {
       m->kind = CONSENT__EMBED_NONE; /* data, never run */
       return;
     }
-  } else if (name_is(name, len, "link")) {
+    break;
+  case E_LINK:
     if (!link_fetches(t))
       return;
     m->kind = CONSENT__EMBED_LINK;
     prov = attr_provider(r, t, "href", base_prov);
-  } else if (name_is(name, len, "style")) {
+    break;
+  case E_STYLE:
+  case E_NOSCRIPT:
+    /* Their text is checked when they end (a noscript's is markup for
+     * visitors without JavaScript). */
     m->kind = CONSENT__EMBED_STYLE;
     m->until_end = 1;
-  } else if (name_is(name, len, "noscript")) {
-    /* Its content is markup for visitors without JavaScript: checked
-     * when it ends. */
-    m->kind = CONSENT__EMBED_STYLE;
-    m->until_end = 1;
-  } else if (name_in(name, len, media_tags)) {
-    if (name_is(name, len, "input")) {
-      const struct consent__attr *type = consent__attr_get(t, "type");
-      if (type == NULL || !has_token(type->value, type->value_len, "image"))
-        return;
-    }
+    break;
+  case E_INPUT:
+    a = consent__attr_get(t, "type");
+    if (a == NULL || !has_token(a->value, a->value_len, "image"))
+      break;
+    /* fall through */
+  case E_IMG:
+  case E_VIDEO:
+  case E_AUDIO:
+  case E_SOURCE:
+  case E_TRACK:
+  case E_IMAGE:
+  case E_USE:
     m->kind = CONSENT__EMBED_MEDIA;
-    m->until_end = name_is(name, len, "video") ||
-                   name_is(name, len, "audio");
+    m->until_end = el == E_VIDEO || el == E_AUDIO;
     prov = attr_provider(r, t, "src", base_prov);
     if (prov < 0)
       prov = srcset_provider(r, t, "srcset", base_prov);
     if (prov < 0)
       prov = attr_provider(r, t, "poster", base_prov);
-    if (prov < 0)
+    if (prov < 0 && (el == E_IMAGE || el == E_USE)) {
       prov = attr_provider(r, t, "href", base_prov);
-    if (prov < 0)
-      prov = attr_provider(r, t, "xlink:href", base_prov);
+      if (prov < 0)
+        prov = attr_provider(r, t, "xlink:href", base_prov);
+    }
     m->pixel = is_pixel(t);
-    m->visible = !m->pixel && !name_is(name, len, "source") &&
-                 !name_is(name, len, "track") && !name_is(name, len, "use");
+    m->visible = !m->pixel && el != E_SOURCE && el != E_TRACK && el != E_USE;
+    break;
+  default:
+    break;
   }
-  if (prov < 0 && is_widget_tag(r, name, len)) {
+  if (prov < 0 && r->nwtags > 0 && is_widget_tag(r, t->name, t->name_len)) {
     prov = widget_provider(r, t);
     if (prov >= 0) {
       m->kind = CONSENT__EMBED_WIDGET;
@@ -405,16 +437,13 @@ consent__match_text(const struct consent__registry *r, const char *text,
                     size_t len)
 {
   const char *p = text, *e = text + len;
-  size_t i, k;
+  size_t i;
 
   /* Signatures first: they name the provider more precisely than the
    * URL a snippet loads (a pixel's script comes from a social host). */
-  for (i = 0; i < r->nenabled; i++) {
-    const struct consent__provider *pv = &r->prov[r->enabled[i]];
-    for (k = 0; k < pv->inlines.n; k++)
-      if (memmem(text, len, pv->inlines.v[k], strlen(pv->inlines.v[k])))
-        return (long)r->enabled[i];
-  }
+  for (i = 0; i < r->nsigs; i++)
+    if (memmem(text, len, r->sigs[i].text, r->sigs[i].len))
+      return (long)r->sigs[i].prov;
   /* Then every "//host" (also JSON-escaped "\/\/host"). */
   while (p < e) {
     const char *s = memchr(p, '/', (size_t)(e - p));

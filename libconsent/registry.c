@@ -151,6 +151,13 @@ table_free(struct consent__registry *r)
   free(r->pat);
   free(r->slots);
   free(r->enabled);
+  free(r->widgets);
+  free(r->sigs);
+  r->widgets = NULL;
+  r->nwidgets = 0;
+  r->nwtags = 0;
+  r->sigs = NULL;
+  r->nsigs = 0;
   r->pat = NULL;
   r->npat = 0;
   r->slots = NULL;
@@ -253,6 +260,57 @@ slot_of(const struct consent__registry *r, const char *host, size_t len)
   }
 }
 
+/* The widget selectors and inline signatures of the enabled providers,
+ * flattened so that the matcher does not walk every provider per tag. */
+static int
+compile_matchers(struct consent__registry *r)
+{
+  size_t i, k, nw = 0, ns = 0, t;
+
+  for (i = 0; i < r->nenabled; i++) {
+    nw += r->prov[r->enabled[i]].widgets.n;
+    ns += r->prov[r->enabled[i]].inlines.n;
+  }
+  r->widgets = calloc(nw + 1, sizeof(*r->widgets));
+  r->sigs = calloc(ns + 1, sizeof(*r->sigs));
+  if (r->widgets == NULL || r->sigs == NULL)
+    return -1;
+  for (i = 0; i < r->nenabled; i++) {
+    const struct consent__provider *p = &r->prov[r->enabled[i]];
+    for (k = 0; k < p->widgets.n; k++) {
+      struct consent__widget *w = &r->widgets[r->nwidgets];
+      const char *s = p->widgets.v[k];
+      size_t tl = strcspn(s, ".#["), vl = strlen(s + tl + 1);
+      if (tl >= sizeof(w->tag) || vl >= sizeof(w->value))
+        continue; /* longer than any real selector: skipped */
+      memcpy(w->tag, s, tl);
+      w->tag_len = tl;
+      w->sel = s[tl];
+      if (w->sel == '[')
+        vl--; /* without ']' */
+      memcpy(w->value, s + tl + 1, vl);
+      w->value_len = vl;
+      w->prov = (unsigned)r->enabled[i];
+      r->nwidgets++;
+      for (t = 0; t < r->nwtags; t++)
+        if (r->wtag_len[t] == tl && memcmp(r->wtags[t], s, tl) == 0)
+          break;
+      if (t == r->nwtags && r->nwtags < 16) {
+        memcpy(r->wtags[t], s, tl);
+        r->wtag_len[t] = tl;
+        r->nwtags++;
+      }
+    }
+    for (k = 0; k < p->inlines.n; k++) {
+      struct consent__signature *g = &r->sigs[r->nsigs++];
+      g->text = p->inlines.v[k];
+      g->len = strlen(g->text);
+      g->prov = (unsigned)r->enabled[i];
+    }
+  }
+  return 0;
+}
+
 /* Builds the host table and the list of enabled providers. */
 static int
 compile(struct consent__registry *r)
@@ -285,7 +343,7 @@ compile(struct consent__registry *r)
     r->pat[i].next = r->slots[s];
     r->slots[s] = (long)i;
   }
-  return 0;
+  return compile_matchers(r);
 }
 
 static int

@@ -44,6 +44,23 @@ struct consent__pattern {
   long next;                  /* next pattern of the same host, or -1 */
 };
 
+/* A widget selector, compiled: tag.class, tag#id or tag[attribute]. */
+struct consent__widget {
+  char tag[16];
+  size_t tag_len;
+  char sel;                   /* '.', '#' or '[' */
+  char value[64];
+  size_t value_len;
+  unsigned prov;
+};
+
+/* An inline script signature with its provider. */
+struct consent__signature {
+  const char *text;           /* points into the provider's list */
+  size_t len;
+  unsigned prov;
+};
+
 struct consent__registry {
   struct consent__provider *prov;
   size_t count, cap;
@@ -53,6 +70,14 @@ struct consent__registry {
   size_t nslots;
   size_t *enabled;            /* indexes of the enabled providers */
   size_t nenabled;
+  /* Compiled from the enabled providers, for the matcher. */
+  struct consent__widget *widgets;
+  size_t nwidgets;
+  char wtags[16][16];         /* the distinct tag names of widgets */
+  size_t wtag_len[16];
+  size_t nwtags;
+  struct consent__signature *sigs;
+  size_t nsigs;
   char errmsg[512];
 };
 
