@@ -9,7 +9,6 @@
  * tokenizer's attribute values, entity-decoded already; relative ones go
  * to the provider of the document's <base href>, if any.
  */
-#define _GNU_SOURCE /* memmem */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -214,6 +213,33 @@ link_fetches(const struct consent__token *t)
   return 0;
 }
 
+/* Whether any class of the element may be a widget's (a hash filter:
+ * most classes are not, and then no selector is compared). */
+static int
+class_may_match(const struct consent__registry *r,
+                const struct consent__attr *cls)
+{
+  const char *v = cls->value, *e = cls->value + cls->value_len;
+
+  while (v < e) {
+    const char *s;
+    unsigned h;
+    while (v < e && (*v == ' ' || *v == '\t' || *v == '\n' || *v == '\r' ||
+                     *v == '\f'))
+      v++;
+    s = v;
+    while (v < e && *v != ' ' && *v != '\t' && *v != '\n' && *v != '\r' &&
+           *v != '\f')
+      v++;
+    if (v == s)
+      break;
+    h = consent__class_hash(s, (size_t)(v - s));
+    if (r->class_hash[h >> 3] & (1u << (h & 7)))
+      return 1;
+  }
+  return 0;
+}
+
 static long
 widget_provider(const struct consent__registry *r,
                 const struct consent__token *t)
@@ -229,6 +255,8 @@ widget_provider(const struct consent__registry *r,
     if (w->sel == '.') {
       if (!have_cls) {
         cls = consent__attr_get(t, "class");
+        if (cls != NULL && !class_may_match(r, cls))
+          cls = NULL;
         have_cls = 1;
       }
       if (cls != NULL && has_token_n(cls->value, cls->value_len, w->value,
@@ -441,9 +469,20 @@ consent__match_text(const struct consent__registry *r, const char *text,
 
   /* Signatures first: they name the provider more precisely than the
    * URL a snippet loads (a pixel's script comes from a social host). */
-  for (i = 0; i < r->nsigs; i++)
-    if (memmem(text, len, r->sigs[i].text, r->sigs[i].len))
-      return (long)r->sigs[i].prov;
+  if (r->nsigs > 0 && len >= 2) {
+    /* One pass: a bit per pair of first bytes of the signatures. */
+    const unsigned char *u = (const unsigned char *)text;
+    size_t j;
+    for (j = 0; j + 1 < len; j++) {
+      unsigned pair = (unsigned)u[j] << 8 | u[j + 1];
+      if (!(r->sig_pairs[pair >> 3] & (1u << (pair & 7))))
+        continue;
+      for (i = 0; i < r->nsigs; i++)
+        if (r->sigs[i].len <= len - j &&
+            memcmp(text + j, r->sigs[i].text, r->sigs[i].len) == 0)
+          return (long)r->sigs[i].prov;
+    }
+  }
   /* Then every "//host" (also JSON-escaped "\/\/host"). */
   while (p < e) {
     const char *s = memchr(p, '/', (size_t)(e - p));

@@ -260,6 +260,20 @@ slot_of(const struct consent__registry *r, const char *host, size_t len)
   }
 }
 
+unsigned
+consent__class_hash(const char *s, size_t n)
+{
+  unsigned h = 2166136261u;
+
+  while (n--) {
+    unsigned c = (unsigned char)*s++;
+    if (c >= 'A' && c <= 'Z')
+      c += 32; /* class tokens compare case-insensitively here */
+    h = (h ^ c) * 16777619u;
+  }
+  return (h ^ (h >> 8) ^ (h >> 16)) & 255;
+}
+
 /* The widget selectors and inline signatures of the enabled providers,
  * flattened so that the matcher does not walk every provider per tag. */
 static int
@@ -275,6 +289,8 @@ compile_matchers(struct consent__registry *r)
   r->sigs = calloc(ns + 1, sizeof(*r->sigs));
   if (r->widgets == NULL || r->sigs == NULL)
     return -1;
+  memset(r->sig_pairs, 0, sizeof(r->sig_pairs));
+  memset(r->class_hash, 0, sizeof(r->class_hash));
   for (i = 0; i < r->nenabled; i++) {
     const struct consent__provider *p = &r->prov[r->enabled[i]];
     for (k = 0; k < p->widgets.n; k++) {
@@ -291,6 +307,10 @@ compile_matchers(struct consent__registry *r)
       memcpy(w->value, s + tl + 1, vl);
       w->value_len = vl;
       w->prov = (unsigned)r->enabled[i];
+      if (w->sel == '.') {
+        unsigned h = consent__class_hash(w->value, w->value_len);
+        r->class_hash[h >> 3] |= (unsigned char)(1u << (h & 7));
+      }
       r->nwidgets++;
       for (t = 0; t < r->nwtags; t++)
         if (r->wtag_len[t] == tl && memcmp(r->wtags[t], s, tl) == 0)
@@ -306,6 +326,11 @@ compile_matchers(struct consent__registry *r)
       g->text = p->inlines.v[k];
       g->len = strlen(g->text);
       g->prov = (unsigned)r->enabled[i];
+      if (g->len >= 2) {
+        unsigned pair = (unsigned char)g->text[0] << 8 |
+                        (unsigned char)g->text[1];
+        r->sig_pairs[pair >> 3] |= (unsigned char)(1u << (pair & 7));
+      }
     }
   }
   return 0;

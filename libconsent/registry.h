@@ -78,8 +78,13 @@ struct consent__registry {
   size_t nwtags;
   struct consent__signature *sigs;
   size_t nsigs;
+  unsigned char sig_pairs[8192];  /* bit per first two bytes of a sig */
+  unsigned char class_hash[32];   /* bit per hash of a widget class */
   char errmsg[512];
 };
+
+/* The 8-bit hash of a class name for class_hash (case-insensitive). */
+unsigned consent__class_hash(const char *s, size_t n);
 
 /* Category names, indexed by consent_category. */
 extern const char *const consent__category_names[CONSENT__CATEGORIES];

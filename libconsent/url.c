@@ -191,12 +191,44 @@ label(const unsigned char *in, size_t n, char *out, size_t cap,
   return 0;
 }
 
+/* The common case: a plain ASCII host name.  Returns 1 when it applies
+ * (and the result is in out), 0 to take the general path. */
+static int
+plain_host(const char *in, size_t len, char *out, size_t *out_len)
+{
+  size_t i, n = len;
+
+  if (n > 0 && in[n - 1] == '.')
+    n--;
+  if (n == 0 || n > CONSENT__HOST_MAX || in[0] == '.')
+    return 0;
+  for (i = 0; i < n; i++) {
+    char c = in[i];
+    if (c >= 'a' && c <= 'z')
+      out[i] = c;
+    else if (c >= 'A' && c <= 'Z')
+      out[i] = (char)(c + 32);
+    else if ((c >= '0' && c <= '9') || c == '-')
+      out[i] = c;
+    else if (c == '.' && in[i - 1] != '.')
+      out[i] = c;
+    else
+      return 0; /* escapes, non-ASCII, odd characters: the long way */
+  }
+  out[n] = '\0';
+  *out_len = n;
+  return 1;
+}
+
 int
 consent__host_normalize(const char *in, size_t len, char *out,
                         size_t *out_len)
 {
   unsigned char buf[SCRATCH];
   size_t i = 0, n = 0, o = 0, start, l;
+
+  if (plain_host(in, len, out, out_len))
+    return 0;
 
   /* Percent-decode, then map characters; dots split labels. */
   while (i < len) {
@@ -319,7 +351,8 @@ set_path(struct consent__url *u, const char *p, size_t n)
 enum consent__url_kind
 consent__url_parse(const char *url, size_t len, struct consent__url *u)
 {
-  char s[SCRATCH];
+  char scratch[SCRATCH];
+  const char *s;
   size_t n = 0, i, start, end, at, colon;
 
   u->host_len = 0;
@@ -335,9 +368,16 @@ consent__url_parse(const char *url, size_t len, struct consent__url *u)
   }
   while (len > 0 && (unsigned char)url[len - 1] <= 0x20)
     len--;
-  for (i = 0; i < len && n < sizeof(s); i++)
-    if (url[i] != '\t' && url[i] != '\n' && url[i] != '\r')
-      s[n++] = url[i];
+  if (memchr(url, '\t', len) == NULL && memchr(url, '\n', len) == NULL &&
+      memchr(url, '\r', len) == NULL) {
+    s = url; /* nothing to remove: read it in place */
+    n = len < SCRATCH ? len : SCRATCH;
+  } else {
+    for (i = 0; i < len && n < sizeof(scratch); i++)
+      if (url[i] != '\t' && url[i] != '\n' && url[i] != '\r')
+        scratch[n++] = url[i];
+    s = scratch;
+  }
 
   /* Scheme. */
   i = 0;
