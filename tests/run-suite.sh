@@ -7,6 +7,7 @@
 #   2. the same suite built with AddressSanitizer + UBSan (_build-asan)
 #   3. make distcheck: the release tarball builds, installs and passes
 #   4. short libFuzzer runs of every fuzz target (tests/fuzz/run.sh)
+#   5. consent-gate under valgrind: no leak, no error (tests/leaks.sh)
 set -u
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -75,6 +76,17 @@ passed=$((passed + p))
 failed=$((failed + f))
 [ $rc -eq 0 ] || [ "$f" -gt 0 ] || failed=$((failed + 1))
 part "fuzzing" $rc
+
+echo "== 5. valgrind"
+tests/leaks.sh >_build/leaks.out 2>&1
+rc=$?
+cat _build/leaks.out
+p=$(grep -c '^ok' _build/leaks.out)
+f=$(grep -c '^not ok' _build/leaks.out)
+passed=$((passed + p))
+failed=$((failed + f))
+[ $rc -eq 0 ] || [ "$f" -gt 0 ] || failed=$((failed + 1))
+part "valgrind" $rc
 
 printf "\nParts:$parts\n\n"
 echo "$passed passed, $failed failed"
