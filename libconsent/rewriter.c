@@ -796,10 +796,10 @@ consent__rewriter_end(struct consent__rewriter *rw)
   st = consent__tok_finish(&rw->tok);
   if (st != 0 && rw->status == 0)
     fail(rw, st);
-  if (rw->cap == CAP_WIDGET_TAIL)
-    finish_widget(rw);
   if (rw->cap == CAP_ELEMENT)
     end_capture(rw, rw->fed); /* an embed cut off by the end */
+  if (rw->cap == CAP_WIDGET_TAIL)
+    finish_widget(rw); /* (end_capture may leave a widget waiting) */
   pass_to(rw, rw->fed);
   if (rw->zout_ready && rw->status == 0) {
     unsigned char outbuf[16384];

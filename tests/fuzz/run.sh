@@ -10,7 +10,7 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 secs=${1:-20}
 [ $# -gt 0 ] && shift
-targets=${*:-tokenizer gate cookie providers}
+targets=${*:-tokenizer gate gzip cookie providers}
 out=${FUZZ_OUT:-$top/_build-fuzz}
 mkdir -p "$out"
 CC=${FUZZ_CC:-clang}

@@ -362,6 +362,8 @@ static const struct gcase cases[] = {
   { "widget by attribute", "<a data-pin-do=\"embedPin\" href=\"https://www."
     "pinterest.com/pin/1/\"></a>", "pinterest" },
   { "widget by id", "<div id=\"disqus_thread\"></div>", "disqus" },
+  { "an unclosed widget at the end", "<blockquote class=\"instagram-media"
+    "\"><a href=\"https://www.instagram.com/p/x/", "instagram" },
   { "a plain link", "<a href=\"https://www.youtube.com/watch?v=x\">video</a>",
     NULL },
   { "a same-origin frame", "<iframe src=\"/embed/local\"></iframe>", NULL },
