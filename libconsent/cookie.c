@@ -236,10 +236,7 @@ static int
 key_error(char *errmsg, size_t cap, const char *name, unsigned line,
           const char *msg)
 {
-  if (line > 0)
-    snprintf(errmsg, cap, "%s:%u: %s", name, line, msg);
-  else
-    snprintf(errmsg, cap, "%s: %s", name, msg);
+  consent__file_msg(errmsg, cap, name, line, msg);
   return CONSENT_E_PARSE;
 }
 

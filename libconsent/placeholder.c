@@ -94,18 +94,6 @@ static const char *const slots[] = {
   "site_privacy_link", "controls", "provider", "provider_id", NULL
 };
 
-static char *
-dupn(const char *s, size_t n)
-{
-  char *d = malloc(n + 1);
-
-  if (d != NULL) {
-    memcpy(d, s, n);
-    d[n] = '\0';
-  }
-  return d;
-}
-
 int
 consent__texts_init(struct consent__texts *t)
 {
@@ -118,7 +106,7 @@ consent__texts_init(struct consent__texts *t)
   for (i = 0; i < n; i++) {
     snprintf(t->lang[i].tag, sizeof(t->lang[i].tag), "%s", builtin[i][0]);
     for (k = 0; k < CONSENT__T_COUNT; k++) {
-      t->lang[i].text[k] = dupn(builtin[i][1 + k], strlen(builtin[i][1 + k]));
+      t->lang[i].text[k] = consent__strndup(builtin[i][1 + k], strlen(builtin[i][1 + k]));
       if (t->lang[i].text[k] == NULL) {
         t->n = i + 1;
         consent__texts_free(t);
@@ -158,12 +146,12 @@ consent__texts_copy(struct consent__texts *dst,
     memcpy(dst->lang[i].tag, src->lang[i].tag, sizeof(dst->lang[i].tag));
     for (k = 0; k < CONSENT__T_COUNT; k++)
       if (src->lang[i].text[k] != NULL &&
-          (dst->lang[i].text[k] = dupn(src->lang[i].text[k],
+          (dst->lang[i].text[k] = consent__strndup(src->lang[i].text[k],
                                        strlen(src->lang[i].text[k]))) == NULL)
         goto fail;
   }
   if (src->template_html != NULL &&
-      (dst->template_html = dupn(src->template_html,
+      (dst->template_html = consent__strndup(src->template_html,
                                  strlen(src->template_html))) == NULL)
     goto fail;
   return 0;
@@ -270,10 +258,7 @@ file_error(char *errmsg, size_t cap, const char *name, unsigned line,
   char m[300];
 
   snprintf(m, sizeof(m), "%s%s%s", msg, arg ? ": " : "", arg ? arg : "");
-  if (line > 0)
-    snprintf(errmsg, cap, "%s:%u: %s", name, line, m);
-  else
-    snprintf(errmsg, cap, "%s: %s", name, m);
+  consent__file_msg(errmsg, cap, name, line, m);
   return CONSENT_E_PARSE;
 }
 
@@ -368,7 +353,7 @@ consent__texts_load(struct consent__texts *t, const char *buf, size_t len,
       goto fail;
     }
     free(work.lang[cur].text[k]);
-    work.lang[cur].text[k] = dupn(val, strlen(val));
+    work.lang[cur].text[k] = consent__strndup(val, strlen(val));
     if (work.lang[cur].text[k] == NULL) {
       st = CONSENT_E_NOMEM;
       goto fail;
@@ -425,7 +410,7 @@ consent__texts_set_template(struct consent__texts *t, const char *buf,
     return file_error(errmsg, cap, name, 0, "the template must hold "
                       "{{controls}} (the button and the checkbox)", NULL);
   free(t->template_html);
-  t->template_html = dupn(buf, len);
+  t->template_html = consent__strndup(buf, len);
   return t->template_html ? 0 : CONSENT_E_NOMEM;
 }
 

@@ -12,6 +12,7 @@
 
 #include "consent.h"
 #include "registry.h"
+#include "util.h"
 
 #define MAX_FILE (1u << 20)
 #define MAX_LINE 4096
@@ -26,27 +27,6 @@ const char *const consent__category_names[CONSENT__CATEGORIES] = {
   "analytics", "marketing", "comments", "other"
 };
 
-static uint32_t
-fnv1a(const char *s, size_t n)
-{
-  uint32_t h = 2166136261u;
-
-  while (n--)
-    h = (h ^ (unsigned char)*s++) * 16777619u;
-  return h;
-}
-
-static char *
-dupn(const char *s, size_t n)
-{
-  char *d = malloc(n + 1);
-
-  if (d != NULL) {
-    memcpy(d, s, n);
-    d[n] = '\0';
-  }
-  return d;
-}
 
 /* ------------------------------------------------------------------ */
 /* Providers                                                           */
@@ -71,7 +51,7 @@ strlist_add(struct consent__strlist *l, const char *s, size_t n)
 
   if (l->n >= MAX_LIST)
     return -1;
-  d = dupn(s, n);
+  d = consent__strndup(s, n);
   v = realloc(l->v, (l->n + 1) * sizeof(*v));
   if (d == NULL || v == NULL) {
     free(d);
@@ -113,7 +93,7 @@ provider_free(struct consent__provider *p)
 static char *
 dup_or_null(const char *s)
 {
-  return s != NULL ? dupn(s, strlen(s)) : NULL;
+  return s != NULL ? consent__strndup(s, strlen(s)) : NULL;
 }
 
 static int
@@ -232,9 +212,9 @@ add_pattern(struct consent__registry *r, unsigned prov, const char *pat)
     return -1;
   r->pat = np;
   p = &r->pat[r->npat];
-  p->host = dupn(host, host_len);
+  p->host = consent__strndup(host, host_len);
   p->host_len = host_len;
-  p->path = dupn(path, strlen(path));
+  p->path = consent__strndup(path, strlen(path));
   p->path_len = strlen(path);
   p->prov = prov;
   p->next = -1;
@@ -250,7 +230,7 @@ add_pattern(struct consent__registry *r, unsigned prov, const char *pat)
 static long
 slot_of(const struct consent__registry *r, const char *host, size_t len)
 {
-  size_t mask = r->nslots - 1, i = fnv1a(host, len) & mask;
+  size_t mask = r->nslots - 1, i = consent__fnv1a(host, len) & mask;
 
   for (;; i = (i + 1) & mask) {
     long head = r->slots[i];
@@ -454,18 +434,15 @@ struct parser {
 static int
 fail(struct parser *ps, const char *fmt, const char *a, const char *b)
 {
-  char msg[400];
+  char msg[1200];
 
   /* fmt is one of this file's literals, with up to two %s. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
   snprintf(msg, sizeof(msg), fmt, a ? a : "", b ? b : "");
 #pragma GCC diagnostic pop
-  if (ps->line > 0)
-    snprintf(ps->r->errmsg, sizeof(ps->r->errmsg), "%s:%u: %s", ps->name,
-             ps->line, msg);
-  else
-    snprintf(ps->r->errmsg, sizeof(ps->r->errmsg), "%s: %s", ps->name, msg);
+  consent__file_msg(ps->r->errmsg, sizeof(ps->r->errmsg), ps->name,
+                    ps->line, msg);
   return CONSENT_E_PARSE;
 }
 
@@ -517,7 +494,7 @@ valid_widget(const char *s)
 static int
 set_string(struct parser *ps, char **dst, const char *v, size_t n)
 {
-  char *d = dupn(v, n);
+  char *d = consent__strndup(v, n);
 
   if (d == NULL)
     return CONSENT_E_NOMEM;
@@ -759,7 +736,7 @@ check_codes(struct parser *ps)
   for (i = 0; i < r->count; i++)
     if (!r->prov[i].code_given)
       r->prov[i].code = CUSTOM_CODE_BASE +
-                        fnv1a(r->prov[i].id, strlen(r->prov[i].id)) %
+                        consent__fnv1a(r->prov[i].id, strlen(r->prov[i].id)) %
                         (65536u - CUSTOM_CODE_BASE);
   for (i = 0; i < r->count; i++)
     for (k = i + 1; k < r->count; k++)
@@ -780,7 +757,7 @@ finish(struct consent__registry *r)
 
   for (i = 0; i < r->count; i++) {
     struct consent__provider *p = &r->prov[i];
-    if (p->name == NULL && (p->name = dupn(p->id, strlen(p->id))) == NULL)
+    if (p->name == NULL && (p->name = consent__strndup(p->id, strlen(p->id))) == NULL)
       return -1;
     free(p->hosts_joined);
     for (n = 1, k = 0; k < p->hosts.n; k++)

@@ -441,15 +441,6 @@ attr_value_append(struct consent__tokenizer *t, const void *s, size_t n)
 #define NS_SVG 1
 #define NS_MATH 2
 
-static uint32_t
-name_hash(const char *s, size_t n)
-{
-  uint32_t h = 2166136261u;
-
-  while (n--)
-    h = (h ^ (unsigned char)*s++) * 16777619u;
-  return h;
-}
 
 /* What the tree-builder emulation needs to know of a tag name. */
 enum {
@@ -569,7 +560,7 @@ foreign_push(struct consent__tokenizer *t, int ns)
     return;
   }
   f = &t->foreign[t->nforeign++];
-  f->hash = name_hash(t->name.data, t->name.len);
+  f->hash = consent__fnv1a(t->name.data, t->name.len);
   f->ns = (uint8_t)ns;
   f->html_ip = 0;
   if (ns == NS_SVG && (t->tag_class & TC_SVG_IP))
@@ -654,7 +645,7 @@ tree_end_tag(struct consent__tokenizer *t)
   }
   if (t->nforeign == 0)
     return;
-  h = name_hash(t->name.data, t->name.len);
+  h = consent__fnv1a(t->name.data, t->name.len);
   if (!in_foreign(t)) {
     /* HTML rules: only the integration point itself can close here. */
     if (t->foreign[t->nforeign - 1].hash == h)

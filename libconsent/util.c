@@ -77,3 +77,35 @@ consent__read_file(const char *path, size_t max, struct consent__buf *b)
   }
   return 0;
 }
+
+char *
+consent__strndup(const char *s, size_t n)
+{
+  char *d = malloc(n + 1);
+
+  if (d != NULL) {
+    memcpy(d, s, n);
+    d[n] = '\0';
+  }
+  return d;
+}
+
+unsigned
+consent__fnv1a(const char *s, size_t n)
+{
+  unsigned h = 2166136261u;
+
+  while (n--)
+    h = (h ^ (unsigned char)*s++) * 16777619u;
+  return h;
+}
+
+void
+consent__file_msg(char *out, size_t cap, const char *name, unsigned line,
+                  const char *msg)
+{
+  if (line > 0)
+    snprintf(out, cap, "%s:%u: %s", name, line, msg);
+  else
+    snprintf(out, cap, "%s: %s", name, msg);
+}

@@ -24,4 +24,15 @@ void consent__buf_free(struct consent__buf *b);
  * 0, -1 on a read error (errno set), -2 when it is larger than max. */
 int consent__read_file(const char *path, size_t max, struct consent__buf *b);
 
+/* A NUL-terminated copy of n bytes, or NULL when out of memory. */
+char *consent__strndup(const char *s, size_t n);
+
+/* 32-bit FNV-1a hash. */
+unsigned consent__fnv1a(const char *s, size_t n);
+
+/* Writes "NAME:LINE: MSG" (or "NAME: MSG" when line is 0) to out, the
+ * form of every message about a file. */
+void consent__file_msg(char *out, size_t cap, const char *name,
+                       unsigned line, const char *msg);
+
 #endif /* HEADER_CONSENT_UTIL_H */
