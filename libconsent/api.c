@@ -200,8 +200,11 @@ read_config_file(consent_config_t *config, const char *path,
   return rc == -2 ? CONSENT_E_PARSE : CONSENT_E_IO;
 }
 
-consent_status
-consent_config_load_texts(consent_config_t *config, const char *path)
+/* Reads a file into the configuration's texts with load(). */
+static consent_status
+load_texts_file(consent_config_t *config, const char *path,
+                int (*load)(struct consent__texts *, const char *, size_t,
+                            const char *, char *, size_t))
 {
   struct consent__buf b = { NULL, 0, 0 };
   consent_status st;
@@ -212,33 +215,22 @@ consent_config_load_texts(consent_config_t *config, const char *path)
   st = read_config_file(config, path, &b);
   if (st != CONSENT_OK)
     return st;
-  st = (consent_status)consent__texts_load(&config->texts,
-                                           b.data ? b.data : "", b.len,
-                                           path, config->errmsg,
-                                           sizeof(config->errmsg));
+  st = (consent_status)load(&config->texts, b.data ? b.data : "", b.len,
+                            path, config->errmsg, sizeof(config->errmsg));
   consent__buf_free(&b);
   return st;
 }
 
 consent_status
+consent_config_load_texts(consent_config_t *config, const char *path)
+{
+  return load_texts_file(config, path, consent__texts_load);
+}
+
+consent_status
 consent_config_load_template(consent_config_t *config, const char *path)
 {
-  struct consent__buf b = { NULL, 0, 0 };
-  consent_status st;
-
-  if (config == NULL || path == NULL)
-    return CONSENT_E_INVAL;
-  config->errmsg[0] = '\0';
-  st = read_config_file(config, path, &b);
-  if (st != CONSENT_OK)
-    return st;
-  st = (consent_status)consent__texts_set_template(&config->texts,
-                                                   b.data ? b.data : "",
-                                                   b.len, path,
-                                                   config->errmsg,
-                                                   sizeof(config->errmsg));
-  consent__buf_free(&b);
-  return st;
+  return load_texts_file(config, path, consent__texts_set_template);
 }
 
 const char *

@@ -66,27 +66,26 @@ if [ $rc -eq 0 ]; then passed=$((passed + 1)); else
   failed=$((failed + 1)); tail -30 _build/distcheck.out; fi
 part "make distcheck" $rc
 
+# A part that prints TAP: its results count one by one.
+tap_part() { # NAME LOG COMMAND...
+  name=$1 log=$2
+  shift 2
+  "$@" >"$log" 2>&1
+  rc=$?
+  cat "$log"
+  p=$(grep -c '^ok' "$log")
+  f=$(grep -c '^not ok' "$log")
+  passed=$((passed + p))
+  failed=$((failed + f))
+  [ $rc -eq 0 ] || [ "$f" -gt 0 ] || failed=$((failed + 1))
+  part "$name" $rc
+}
+
 echo "== 4. fuzzing (${FUZZ_SECONDS:-20} s a target)"
-tests/fuzz/run.sh "${FUZZ_SECONDS:-20}" >_build/fuzz.out 2>&1
-rc=$?
-cat _build/fuzz.out
-p=$(grep -c '^ok' _build/fuzz.out)
-f=$(grep -c '^not ok' _build/fuzz.out)
-passed=$((passed + p))
-failed=$((failed + f))
-[ $rc -eq 0 ] || [ "$f" -gt 0 ] || failed=$((failed + 1))
-part "fuzzing" $rc
+tap_part fuzzing _build/fuzz.out tests/fuzz/run.sh "${FUZZ_SECONDS:-20}"
 
 echo "== 5. valgrind"
-tests/leaks.sh >_build/leaks.out 2>&1
-rc=$?
-cat _build/leaks.out
-p=$(grep -c '^ok' _build/leaks.out)
-f=$(grep -c '^not ok' _build/leaks.out)
-passed=$((passed + p))
-failed=$((failed + f))
-[ $rc -eq 0 ] || [ "$f" -gt 0 ] || failed=$((failed + 1))
-part "valgrind" $rc
+tap_part valgrind _build/leaks.out tests/leaks.sh
 
 printf "\nParts:$parts\n\n"
 echo "$passed passed, $failed failed"
