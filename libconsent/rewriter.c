@@ -414,8 +414,11 @@ on_token(void *ud, const struct consent__token *t)
 
   if (rw->cap == CAP_WIDGET_TAIL) {
     struct consent__match m;
+    /* Merged only within the buffer bound, decided on offsets alone so
+     * that any chunking decides alike (bound() follows the same rule). */
     if (t->kind == CONSENT__TOK_START && name_eq(t, "script", 6) &&
         t->attrs_recorded &&
+        t->raw_start - rw->cap_start <= rw->gate->max_buffer &&
         whitespace_only(rw, rw->widget_end, t->raw_start)) {
       consent__match_tag(rw->gate->reg, t, rw->base_prov, &m);
       if (m.prov == rw->m.prov && consent__attr_get(t, "src") != NULL) {
@@ -602,6 +605,11 @@ bound(struct consent__rewriter *rw)
   if (held <= rw->gate->max_buffer)
     return;
   if (rw->cap == CAP_WIDGET_TAIL) {
+    /* The script can only be merged if the next token starts within the
+     * bound (see on_token); until that is known, keep holding. */
+    if (consent__tok_token_start(&rw->tok) - rw->cap_start <=
+        rw->gate->max_buffer)
+      return;
     finish_widget(rw);
     held = rw->fed - rw->emitted;
     if (held <= rw->gate->max_buffer)
