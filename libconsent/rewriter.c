@@ -477,6 +477,21 @@ on_start(struct consent__rewriter *rw, const struct consent__token *t)
 
   if (!t->attrs_recorded)
     return;
+  consent__match_tag(reg, t, rw->base_prov, &m);
+  if (t->raw_end - t->raw_start > rw->gate->max_buffer) {
+    /* A candidate tag too large to hold back (in small chunks it could
+     * not be, see bound()): nothing of it can be checked, so, whatever
+     * the chunking, it is dropped. */
+    m.prov = -1;
+    m.visible = 0;
+    if (m.kind == CONSENT__EMBED_NONE)
+      m.kind = CONSENT__EMBED_FRAME;
+    begin_capture(rw, t, &m, 0);
+    rw->cap_overflow = 1;
+    if (!m.until_end || t->self_closing)
+      end_capture(rw, t->raw_end);
+    return;
+  }
   if (!rw->base_seen && name_eq(t, "base", 4)) {
     if (consent__attr_get(t, "href") != NULL) {
       rw->base_seen = 1;
@@ -484,19 +499,8 @@ on_start(struct consent__rewriter *rw, const struct consent__token *t)
     }
     return;
   }
-  consent__match_tag(reg, t, rw->base_prov, &m);
   if (m.kind == CONSENT__EMBED_NONE)
     return;
-  if (t->raw_end - t->raw_start > rw->gate->max_buffer) {
-    /* A tag too large to hold back: nothing of it can be checked. */
-    m.prov = -1;
-    m.visible = 0;
-    begin_capture(rw, t, &m, 0);
-    rw->cap_overflow = 1;
-    if (!m.until_end || t->self_closing)
-      end_capture(rw, t->raw_end);
-    return;
-  }
   if (m.prov < 0) {
     /* Inline scripts, styles and noscript: decided on their text.
      * A script with a src of the site's own runs no inline text. */
