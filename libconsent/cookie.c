@@ -245,8 +245,9 @@ consent__keyring_parse(struct consent__keyring *ring, const char *buf,
                        size_t len, const char *name, char *errmsg,
                        size_t cap)
 {
-  size_t i = 0, start, n;
+  size_t pos = 0, start, n;
   unsigned line = 0;
+  const char *l;
   char text[512];
 
   ring->keys = NULL;
@@ -255,7 +256,7 @@ consent__keyring_parse(struct consent__keyring *ring, const char *buf,
     return key_error(errmsg, cap, name, 0, "larger than 64 KiB");
   if (memchr(buf, '\0', len) != NULL)
     return key_error(errmsg, cap, name, 0, "holds a NUL byte");
-  while (i < len) {
+  while (consent__next_line(buf, len, &pos, &l, &n)) {
     char id_s[16], created_s[64], secret_s[128], extra[8];
     struct consent__key k, *nk;
     unsigned long id;
@@ -263,17 +264,11 @@ consent__keyring_parse(struct consent__keyring *ring, const char *buf,
     char *end;
 
     line++;
-    start = i;
-    while (i < len && buf[i] != '\n')
-      i++;
-    n = i - start;
-    if (i < len)
-      i++;
     if (n >= sizeof(text)) {
       consent__keyring_free(ring);
       return key_error(errmsg, cap, name, line, "line too long");
     }
-    memcpy(text, buf + start, n);
+    memcpy(text, l, n);
     text[n] = '\0';
     start = strspn(text, " \t\r");
     if (text[start] == '\0' || text[start] == '#')

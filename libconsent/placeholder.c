@@ -267,7 +267,8 @@ consent__texts_load(struct consent__texts *t, const char *buf, size_t len,
                     const char *name, char *errmsg, size_t cap)
 {
   struct consent__texts work;
-  size_t i = 0, n, start;
+  size_t pos = 0, n;
+  const char *l;
   unsigned line = 0;
   long cur = -1;
   char text[2048];
@@ -279,23 +280,17 @@ consent__texts_load(struct consent__texts *t, const char *buf, size_t len,
     return file_error(errmsg, cap, name, 0, "holds a NUL byte", NULL);
   if ((st = consent__texts_copy(&work, t)) != 0)
     return st;
-  while (i < len) {
+  while (consent__next_line(buf, len, &pos, &l, &n)) {
     char *eq, *key, *val;
     size_t k;
 
     line++;
-    start = i;
-    while (i < len && buf[i] != '\n')
-      i++;
-    n = i - start;
-    if (i < len)
-      i++;
     if (n >= sizeof(text)) {
       st = file_error(errmsg, cap, name, line, "line longer than 2047 bytes",
                       NULL);
       goto fail;
     }
-    memcpy(text, buf + start, n);
+    memcpy(text, l, n);
     while (n > 0 && (text[n - 1] == '\r' || text[n - 1] == ' ' ||
                      text[n - 1] == '\t'))
       n--;

@@ -779,24 +779,19 @@ static int
 parse(struct parser *ps, const char *buf, size_t len)
 {
   char line[MAX_LINE + 1];
-  size_t i = 0, start, n;
+  size_t pos = 0, start, n;
+  const char *l;
   int st;
 
   if (len > MAX_FILE)
     return fail(ps, "larger than 1 MiB", NULL, NULL);
   if (memchr(buf, '\0', len) != NULL)
     return fail(ps, "holds a NUL byte: not a text file", NULL, NULL);
-  while (i < len) {
+  while (consent__next_line(buf, len, &pos, &l, &n)) {
     ps->line++;
-    start = i;
-    while (i < len && buf[i] != '\n')
-      i++;
-    n = i - start;
-    if (i < len)
-      i++;
     if (n > MAX_LINE)
       return fail(ps, "line longer than 4096 bytes", NULL, NULL);
-    memcpy(line, buf + start, n);
+    memcpy(line, l, n);
     while (n > 0 && (line[n - 1] == '\r' || line[n - 1] == ' ' ||
                      line[n - 1] == '\t'))
       n--;

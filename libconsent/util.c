@@ -109,3 +109,18 @@ consent__file_msg(char *out, size_t cap, const char *name, unsigned line,
   else
     snprintf(out, cap, "%s: %s", name, msg);
 }
+
+int
+consent__next_line(const char *buf, size_t len, size_t *pos,
+                   const char **line, size_t *n)
+{
+  const char *nl;
+
+  if (*pos >= len)
+    return 0;
+  *line = buf + *pos;
+  nl = memchr(*line, '\n', len - *pos);
+  *n = nl ? (size_t)(nl - *line) : len - *pos;
+  *pos += *n + (nl != NULL);
+  return 1;
+}

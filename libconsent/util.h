@@ -35,4 +35,9 @@ unsigned consent__fnv1a(const char *s, size_t n);
 void consent__file_msg(char *out, size_t cap, const char *name,
                        unsigned line, const char *msg);
 
+/* The next line of buf from *pos on (without its '\n'): sets *line and
+ * *n, moves *pos past it.  Returns 0 at the end of buf. */
+int consent__next_line(const char *buf, size_t len, size_t *pos,
+                       const char **line, size_t *n);
+
 #endif /* HEADER_CONSENT_UTIL_H */

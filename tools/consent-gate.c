@@ -158,6 +158,16 @@ parse_ll(const char *s, long long *out)
   return errno != 0 || end == s || *end != '\0' ? -1 : 0;
 }
 
+/* --policy-version N: 0 to 2^32-1.  Returns 0, or -1 after a message. */
+static int
+parse_policy(const char *s, long long *out)
+{
+  if (parse_ll(s, out) == 0 && *out >= 0 && *out <= 0xFFFFFFFFLL)
+    return 0;
+  usage_error("--policy-version: '%s' is not a number", s);
+  return -1;
+}
+
 /* Loads what the options name: the registry always, the key ring when
  * want_ring.  Returns 0, or an exit status. */
 static int
@@ -338,10 +348,8 @@ cmd_cookie_issue(int argc, char **argv)
       deny = optarg;
       break;
     case 'v':
-      if (parse_ll(optarg, &policy) != 0 || policy < 0 ||
-          policy > 0xFFFFFFFFLL)
-        return usage_error("--policy-version: '%s' is not a number",
-                           optarg);
+      if (parse_policy(optarg, &policy) != 0)
+        return EXIT_USAGE;
       break;
     case 'm':
       if (parse_ll(optarg, &max_age) != 0)
@@ -438,10 +446,8 @@ cmd_cookie_verify(int argc, char **argv)
     case -3:
       return EXIT_USAGE;
     case 'v':
-      if (parse_ll(optarg, &policy) != 0 || policy < 0 ||
-          policy > 0xFFFFFFFFLL)
-        return usage_error("--policy-version: '%s' is not a number",
-                           optarg);
+      if (parse_policy(optarg, &policy) != 0)
+        return EXIT_USAGE;
       break;
     case 'H':
       header = 1;
@@ -964,9 +970,8 @@ cmd_gate(int argc, char **argv)
       o.allow[o.nallow++] = optarg;
       break;
     case 'v':
-      if (parse_ll(optarg, &o.policy) != 0 || o.policy < 0)
-        return usage_error("--policy-version: '%s' is not a number",
-                           optarg);
+      if (parse_policy(optarg, &o.policy) != 0)
+        return EXIT_USAGE;
       break;
     case 'd':
     case 'E':
