@@ -76,6 +76,12 @@ is_widget_tag(const struct consent__registry *r, const char *name,
 }
 
 int
+consent__match_fetches(const char *name, size_t len)
+{
+  return element(name, len) != E_OTHER;
+}
+
+int
 consent__match_wants(const struct consent__registry *r, const char *name,
                      size_t len)
 {

@@ -32,6 +32,11 @@ struct consent__match {
 int consent__match_wants(const struct consent__registry *r,
                          const char *name, size_t len);
 
+/* Whether an element can make the browser fetch by itself (frames,
+ * scripts, media, links, styles); widget elements (a blockquote, a div)
+ * cannot: only the script that comes with them does. */
+int consent__match_fetches(const char *name, size_t len);
+
 /* Decides for a start tag (attributes recorded).  base_prov is the
  * provider of the document's <base href>, or -1: relative URLs then go
  * to it. */

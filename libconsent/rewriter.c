@@ -477,6 +477,10 @@ on_start(struct consent__rewriter *rw, const struct consent__token *t)
 
   if (!t->attrs_recorded)
     return;
+  if (t->raw_end - t->raw_start > rw->gate->max_buffer &&
+      !consent__match_fetches(t->name, t->name_len))
+    return; /* a widget element too large to check: it loads nothing by
+               itself (its script is gated), and bound() lets it pass too */
   consent__match_tag(reg, t, rw->base_prov, &m);
   if (t->raw_end - t->raw_start > rw->gate->max_buffer) {
     /* A candidate tag too large to hold back (in small chunks it could
@@ -633,6 +637,15 @@ bound(struct consent__rewriter *rw)
     rw->pend.len = (size_t)(rw->fed - cut);
     rw->pend_start = cut;
     rw->emitted = cut;
+    return;
+  }
+  if (rw->cap == CAP_NONE && rw->tok.rec_attrs &&
+      !consent__match_fetches(rw->tok.name.data, rw->tok.name.len)) {
+    /* A widget element (a div, a blockquote): it loads nothing by itself,
+     * so past the bound it passes (as on_start decides for it). */
+    pass_to(rw, rw->fed);
+    rw->pend.len = 0;
+    rw->pend_start = rw->fed;
     return;
   }
   if (rw->cap == CAP_NONE) {
