@@ -9,6 +9,7 @@
  * markup) is written instead.  After each chunk, every byte up to the
  * tokenizer's settled point is written, unless a capture holds it.
  */
+#define _GNU_SOURCE /* memmem */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -301,7 +302,9 @@ begin_capture(struct consent__rewriter *rw, const struct consent__token *t,
 {
   pass_to(rw, t->raw_start);
   rw->cap = CAP_ELEMENT;
-  rw->cap_start = t->raw_start;
+  /* (Never before what is written already: that would be a bug in the
+   * holding rules, not a reason to read outside the buffer.) */
+  rw->cap_start = t->raw_start > rw->emitted ? t->raw_start : rw->emitted;
   rw->m = *m;
   rw->cap_depth = 1;
   rw->cap_inline = inline_check;
@@ -469,18 +472,77 @@ on_token(void *ud, const struct consent__token *t)
   return rw->status != 0;
 }
 
+/* Elements without content (no end tag to wait for). */
+static int
+is_void(const struct consent__token *t)
+{
+  static const char *const names[] = {
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link",
+    "meta", "source", "track", "wbr", NULL
+  };
+  size_t i;
+
+  for (i = 0; names[i] != NULL; i++)
+    if (name_eq(t, names[i], strlen(names[i])))
+      return 1;
+  return 0;
+}
+
+/* An element whose style attribute loads from a provider (a background
+ * image such as a video's thumbnail): gated like a media embed. */
+static void
+style_gate(struct consent__rewriter *rw, const struct consent__token *t,
+           const char *style, size_t len)
+{
+  struct consent__match m;
+
+  /* The tokenizer holds a tag back while its name is short (see
+   * consent__tok_settled); a longer name is no element that fetches and
+   * may already be written, so its style is left alone in any chunking. */
+  if (t->name_len >= 64)
+    return;
+  if (len < 5 || (memmem(style, len, "url(", 4) == NULL &&
+                  memmem(style, len, "URL(", 4) == NULL &&
+                  memmem(style, len, "image-set(", 10) == NULL))
+    return;
+  memset(&m, 0, sizeof(m));
+  m.prov = consent__match_text(rw->gate->reg, style, len);
+  if (m.prov < 0)
+    return;
+  if (allowed(rw, m.prov)) {
+    set_name(rw, t);
+    if (rw->report != NULL)
+      pass_to(rw, t->raw_start);
+    report(rw, m.prov, 1);
+    return;
+  }
+  m.kind = CONSENT__EMBED_MEDIA;
+  m.visible = 1;
+  /* Raw text (a textarea, a frame's fallback) would read as markup once
+   * its start tag is gone, so it goes with the tag, self-closing or not. */
+  m.until_end = !is_void(t) && (t->raw_text || !t->self_closing);
+  begin_capture(rw, t, &m, 0);
+  if (!m.until_end)
+    end_capture(rw, t->raw_end);
+}
+
 static void
 on_start(struct consent__rewriter *rw, const struct consent__token *t)
 {
   const struct consent__registry *reg = rw->gate->reg;
   struct consent__match m;
+  const struct consent__attr *style;
 
-  if (!t->attrs_recorded)
-    return;
   if (t->raw_end - t->raw_start > rw->gate->max_buffer &&
       !consent__match_fetches(t->name, t->name_len))
-    return; /* a widget element too large to check: it loads nothing by
-               itself (its script is gated), and bound() lets it pass too */
+    return; /* an element too large to check that loads nothing by itself
+               (a widget's box; its script is gated): it passes, as
+               bound() lets it pass in small chunks */
+  if (!t->attrs_recorded) {
+    if (t->has_style)
+      style_gate(rw, t, t->style, t->style_len);
+    return;
+  }
   consent__match_tag(reg, t, rw->base_prov, &m);
   if (t->raw_end - t->raw_start > rw->gate->max_buffer) {
     /* A candidate tag too large to hold back (in small chunks it could
@@ -503,8 +565,12 @@ on_start(struct consent__rewriter *rw, const struct consent__token *t)
     }
     return;
   }
-  if (m.kind == CONSENT__EMBED_NONE)
+  if (m.kind == CONSENT__EMBED_NONE) {
+    style = consent__attr_get(t, "style");
+    if (style != NULL)
+      style_gate(rw, t, style->value, style->value_len);
     return;
+  }
   if (m.prov < 0) {
     /* Inline scripts, styles and noscript: decided on their text.
      * A script with a src of the site's own runs no inline text. */
@@ -547,8 +613,8 @@ consent__rewriter_init(struct consent__rewriter *rw,
                        void *ud)
 {
   memset(rw, 0, sizeof(*rw));
-  consent__tok_init(&rw->tok, CONSENT__TOKF_TREE | CONSENT__TOKF_SCRIPTING,
-                    g->max_buffer);
+  consent__tok_init(&rw->tok, CONSENT__TOKF_TREE | CONSENT__TOKF_SCRIPTING |
+                    CONSENT__TOKF_STYLE, g->max_buffer);
   rw->tok.on_token = on_token;
   rw->tok.want_attrs = want_attrs;
   rw->tok.ud = rw;
@@ -639,7 +705,7 @@ bound(struct consent__rewriter *rw)
     rw->emitted = cut;
     return;
   }
-  if (rw->cap == CAP_NONE && rw->tok.rec_attrs &&
+  if (rw->cap == CAP_NONE && consent__tok_in_start_tag(&rw->tok) &&
       !consent__match_fetches(rw->tok.name.data, rw->tok.name.len)) {
     /* A widget element (a div, a blockquote): it loads nothing by itself,
      * so past the bound it passes (as on_start decides for it). */

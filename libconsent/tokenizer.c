@@ -276,6 +276,9 @@ begin_tag(struct consent__tokenizer *t, enum consent__tok_kind kind)
 {
   begin_token(t);
   t->name_truncated = 0;
+  t->has_style = 0;
+  t->sk_is_style = 0;
+  t->style.len = 0;
   t->tag_kind = kind;
   t->self_closing = 0;
   t->rec_attrs = 0;
@@ -703,6 +706,11 @@ emit_tag(struct consent__tokenizer *t, const unsigned char *end)
   tok.truncated = t->truncated || t->name_truncated;
   tok.raw_start = t->tok_start;
   tok.raw_end = OFF(end);
+  if (t->has_style && !t->rec_attrs) {
+    tok.has_style = 1;
+    tok.style = t->style.data ? t->style.data : "";
+    tok.style_len = t->style.len;
+  }
   if (t->tag_kind == CONSENT__TOK_END) {
     if (t->nattrs > 0)
       error(t, CONSENT__ERR_END_TAG_WITH_ATTRIBUTES, end - 1);
@@ -1701,6 +1709,26 @@ enum {
   SK_UNQUOTED, SK_AFTER_QUOTED, SK_SOLIDUS
 };
 
+/* Tracks the name of the attribute being skipped, to find "style". */
+static inline void
+skip_name_char(struct consent__tokenizer *t, unsigned c)
+{
+  if (t->sk_name_len < sizeof(t->sk_name))
+    t->sk_name[t->sk_name_len++] = (unsigned char)LOWER(c);
+  else
+    t->sk_name_len = sizeof(t->sk_name) + 1;
+}
+
+static void
+skip_name_done(struct consent__tokenizer *t)
+{
+  if ((t->flags & CONSENT__TOKF_STYLE) && !t->has_style &&
+      t->sk_name_len == 5 && memcmp(t->sk_name, "style", 5) == 0) {
+    t->has_style = 1; /* the first one counts, as with any attribute */
+    t->sk_is_style = 1;
+  }
+}
+
 STATE(st_skip_attrs)
 {
   unsigned k = t->skip, c;
@@ -1722,13 +1750,16 @@ STATE(st_skip_attrs)
         k = SK_AFTER_NAME;
       } else {
         k = SK_NAME;
+        t->sk_name_len = 0;
+        skip_name_char(t, c);
         p++; /* the first character, '=' included, is part of the name */
       }
       break;
     case SK_NAME:
       while (p < e && !(cls[*p] & S_TAGEND) && *p != '=')
-        p++;
+        skip_name_char(t, *p++);
       if (p < e) {
+        skip_name_done(t);
         if (*p == '=') {
           k = SK_BEFORE_VALUE;
           p++;
@@ -1751,6 +1782,7 @@ STATE(st_skip_attrs)
         return p + 1;
       } else {
         k = SK_NAME;
+        t->sk_name_len = 0;
       }
       break;
     case SK_BEFORE_VALUE:
@@ -1770,16 +1802,27 @@ STATE(st_skip_attrs)
       }
       break;
     case SK_DQ:
-    case SK_SQ:
-      p = find(p, e, k == SK_DQ ? '"' : '\'');
+    case SK_SQ: {
+      const unsigned char *q = find(p, e, k == SK_DQ ? '"' : '\'');
+      if (t->sk_is_style)
+        rec(t, &t->style, p, (size_t)(q - p));
+      p = q;
       if (p < e) {
         k = SK_AFTER_QUOTED;
+        t->sk_is_style = 0;
         p++;
       }
       break;
-    case SK_UNQUOTED:
-      while (p < e && !IS_WS(*p) && *p != '>')
-        p++;
+    }
+    case SK_UNQUOTED: {
+      const unsigned char *q = p;
+      while (q < e && !IS_WS(*q) && *q != '>')
+        q++;
+      if (t->sk_is_style)
+        rec(t, &t->style, p, (size_t)(q - p));
+      p = q;
+      if (p < e)
+        t->sk_is_style = 0;
       if (p < e) {
         if (*p == '>') {
           t->state = emit_tag(t, p + 1);
@@ -1789,6 +1832,7 @@ STATE(st_skip_attrs)
         p++;
       }
       break;
+    }
     case SK_AFTER_QUOTED:
       if (c == '/') {
         k = SK_SOLIDUS;
@@ -2911,6 +2955,7 @@ consent__tok_free(struct consent__tokenizer *t)
   consent__buf_free(&t->comment);
   consent__buf_free(&t->pub);
   consent__buf_free(&t->sys);
+  consent__buf_free(&t->style);
   free(t->aoff);
   free(t->attrs);
   t->aoff = NULL;
@@ -3043,8 +3088,8 @@ consent__tok_settled(const struct consent__tokenizer *t)
    * this tag a candidate: no need to hold it back. */
   if (before_name(st) && t->base - t->tok_start <= 64)
     return t->tok_start;
-  if (in_tag(st) && t->rec_attrs &&
-      t->tag_kind == CONSENT__TOK_START)
+  if (in_tag(st) && t->tag_kind == CONSENT__TOK_START &&
+      (t->rec_attrs || (t->flags & CONSENT__TOKF_STYLE)))
     return t->tok_start;
   /* Text, comments, DOCTYPEs, end tags and tags nobody records attributes
    * of cannot start an embed: their bytes are settled. */
@@ -3059,4 +3104,14 @@ consent__tok_token_start(const struct consent__tokenizer *t)
   if (char_ref(st))
     st = t->ret;
   return text_state_fn(st) ? t->base : t->tok_start;
+}
+
+int
+consent__tok_in_start_tag(const struct consent__tokenizer *t)
+{
+  consent__tok_state st = t->state;
+
+  if (char_ref(st))
+    st = t->ret;
+  return in_tag(st) && t->tag_kind == CONSENT__TOK_START;
 }

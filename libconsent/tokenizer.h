@@ -124,6 +124,9 @@ enum consent__tok_initial {
 #define CONSENT__TOKF_TREE      0x08u /* switch content states by tag name
                                         as a tree builder would */
 #define CONSENT__TOKF_SCRIPTING 0x10u /* with TREE: noscript is raw text */
+#define CONSENT__TOKF_STYLE    0x20u /* record the style attribute of every
+                                        start tag, and hold every start tag
+                                        back until it is complete */
 
 struct consent__attr {
   const char *name;
@@ -159,6 +162,10 @@ struct consent__token {
   unsigned force_quirks : 1;
   unsigned raw_text : 1;    /* start tags: the tokenizer reads what follows
                                as text (script, style, iframe, ...) */
+  unsigned has_style : 1;   /* with CONSENT__TOKF_STYLE and no attributes
+                               recorded: the style attribute's value */
+  const char *style;
+  size_t style_len;
 };
 
 struct consent__tokenizer;
@@ -237,6 +244,11 @@ struct consent__tokenizer {
   uint32_t code;
   unsigned char kw_len;
   uint8_t skip;                 /* where st_skip_attrs stopped */
+  unsigned char sk_name[6];     /* the attribute name being skipped */
+  uint8_t sk_name_len;          /* (7: longer than "style") */
+  unsigned sk_is_style : 1;     /* its value is the style attribute */
+  unsigned has_style : 1;
+  struct consent__buf style;
   const char *kw;
   unsigned char last_start[32];
   size_t last_start_len;
@@ -276,6 +288,10 @@ int consent__tok_finish(struct consent__tokenizer *t);
  * unfinished tag whose name is not known yet or that records attributes;
  * otherwise the end of the input fed.  Bytes before it are settled. */
 uint64_t consent__tok_settled(const struct consent__tokenizer *t);
+
+/* Whether the tokenizer is inside a start tag, after its name (the
+ * name is in t->name). */
+int consent__tok_in_start_tag(const struct consent__tokenizer *t);
 
 /* Stream offset of the '<' of the token in progress (a tag, comment,
  * DOCTYPE or end tag attempt), or the end of the input fed when the

@@ -43,6 +43,10 @@ on_token(void *ud, const struct consent__token *t)
   put(s, span, sizeof(span));
   put(s, t->name ? t->name : "", t->name ? t->name_len : 0);
   put(s, t->data ? t->data : "", t->data ? t->data_len : 0);
+  if (t->has_style) {
+    put(s, "style=", 6);
+    put(s, t->style, t->style_len);
+  }
   for (i = 0; i < t->nattrs; i++) {
     put(s, t->attrs[i].name, t->attrs[i].name_len);
     put(s, "=", 1);
@@ -89,7 +93,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     CONSENT__TOKF_TREE | CONSENT__TOKF_SCRIPTING | CONSENT__TOKF_TEXT |
       CONSENT__TOKF_COMMENTS | CONSENT__TOKF_ATTRS,
     CONSENT__TOKF_TEXT | CONSENT__TOKF_COMMENTS | CONSENT__TOKF_ATTRS,
-    CONSENT__TOKF_TREE | CONSENT__TOKF_TEXT,
+    CONSENT__TOKF_TREE | CONSENT__TOKF_TEXT | CONSENT__TOKF_STYLE,
   };
   struct consent__buf a, b;
   unsigned flags;

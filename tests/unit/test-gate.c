@@ -364,6 +364,20 @@ static const struct gcase cases[] = {
   { "widget by id", "<div id=\"disqus_thread\"></div>", "disqus" },
   { "an unclosed widget at the end", "<blockquote class=\"instagram-media"
     "\"><a href=\"https://www.instagram.com/p/x/", "instagram" },
+  { "a thumbnail as a background (lite-youtube)", "<lite-youtube videoid=x "
+    "style=\"background-image: url(&quot;https://i.ytimg.com/vi/x/hq.jpg"
+    "&quot;);\"><button>Play</button></lite-youtube>", "youtube" },
+  { "a background image of a div", "<div class=\"thumb\" style=\"background:"
+    "url('https://i.vimeocdn.com/video/1.jpg')\"><p>Watch</p></div>",
+    "vimeo" },
+  { "a background of a void element", "<hr style=\"background:url(//i.ytimg"
+    ".com/x.jpg)\">", "youtube" },
+  { "a background of raw text, self-closed", "<textarea style=\"background:"
+    "url(https://i.ytimg.com/x.jpg)\"/><iframe src=\"https://www.youtube.com/"
+    "embed/x\"></iframe></textarea>", "youtube" },
+  { "an own background", "<div style=\"background:url(/own.png)\">x</div>",
+    NULL },
+  { "a style without URLs", "<span style=\"color:red\">x</span>", NULL },
   { "a plain link", "<a href=\"https://www.youtube.com/watch?v=x\">video</a>",
     NULL },
   { "a same-origin frame", "<iframe src=\"/embed/local\"></iframe>", NULL },
@@ -392,7 +406,8 @@ test_cases(void)
   size_t i;
 
   for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-    char *out = gate_str(g, cases[i].in, NULL);
+    char *out = gate_str(g, cases[i].in, NULL), *bytes;
+    struct opts o = { 0 };
     int ok;
     if (cases[i].provider == NULL) {
       ok = strcmp(out, cases[i].in) == 0;
@@ -403,10 +418,14 @@ test_cases(void)
       ok = strstr(out, want) != NULL && count(out, "data-consent-provider")
            == 1;
     }
-    tap_ok(ok, "%s: %s", cases[i].name,
+    o.chunk = 1;
+    bytes = gate_str(g, cases[i].in, &o);
+    ok = ok && strcmp(out, bytes) == 0;
+    tap_ok(ok, "%s: %s (the same fed byte by byte)", cases[i].name,
            cases[i].provider ? cases[i].provider : "unchanged");
     if (!ok)
       printf("#   out: %.300s\n", out);
+    free(bytes);
     free(out);
   }
   consent_gate_free(g);
