@@ -472,6 +472,17 @@ on_token(void *ud, const struct consent__token *t)
   return rw->status != 0;
 }
 
+/* An embed the visitor allowed: it passes as it came, and is reported. */
+static void
+pass_allowed(struct consent__rewriter *rw, const struct consent__token *t,
+             long prov)
+{
+  set_name(rw, t);
+  if (rw->report != NULL)
+    pass_to(rw, t->raw_start); /* counts the lines before it */
+  report(rw, prov, 1);
+}
+
 /* Elements without content (no end tag to wait for). */
 static int
 is_void(const struct consent__token *t)
@@ -510,10 +521,7 @@ style_gate(struct consent__rewriter *rw, const struct consent__token *t,
   if (m.prov < 0)
     return;
   if (allowed(rw, m.prov)) {
-    set_name(rw, t);
-    if (rw->report != NULL)
-      pass_to(rw, t->raw_start);
-    report(rw, m.prov, 1);
+    pass_allowed(rw, t, m.prov);
     return;
   }
   m.kind = CONSENT__EMBED_MEDIA;
@@ -593,10 +601,7 @@ on_start(struct consent__rewriter *rw, const struct consent__token *t)
     return;
   }
   if (allowed(rw, m.prov)) {
-    set_name(rw, t);
-    if (rw->report != NULL)
-      pass_to(rw, t->raw_start); /* counts the lines before it */
-    report(rw, m.prov, 1);
+    pass_allowed(rw, t, m.prov);
     return;
   }
   begin_capture(rw, t, &m, 0);
