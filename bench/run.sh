@@ -26,12 +26,8 @@ mkdir -p "$tmp/embeds"
 ./bench/bench --embeds "$embeds" --dump-embeds "$tmp/embeds"
 ./tools/consent-gate providers --json >"$tmp/providers.json"
 peer_a="" peer_b=""
-lol="$top/.cache/npm/node_modules/html-rewriter-wasm"
-if [ ! -d "$lol" ] && command -v npm >/dev/null 2>&1; then
-  npm install --silent --no-audit --no-fund --prefix "$top/.cache/npm" \
-    html-rewriter-wasm@0.4.1 >/dev/null 2>&1 || true
-fi
-if [ -d "$lol" ] && command -v node >/dev/null 2>&1; then
+lol=$("$top/tools/npm-fetch.sh" html-rewriter-wasm@0.4.1 2>/dev/null) || lol=""
+if [ -n "$lol" ] && command -v node >/dev/null 2>&1; then
   a=$(HTML_REWRITER_WASM="$lol" node "$top/bench/peer-lolhtml.cjs" \
       "$tmp/providers.json" "$passes" "$files"/*)
   b=$(HTML_REWRITER_WASM="$lol" node "$top/bench/peer-lolhtml.cjs" \

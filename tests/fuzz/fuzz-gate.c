@@ -11,36 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "consent.h"
-#include "rewriter.h"
-
-static struct consent__gate gate;
-static struct consent__registry reg;
-
-static int
-collect(const char *buf, size_t len, void *ud)
-{
-  return consent__buf_append(ud, buf, len) != 0;
-}
-
-static void
-rewrite(const struct consent__state *st, const uint8_t *d, size_t n,
-        size_t chunk, struct consent__buf *out)
-{
-  struct consent__rewriter rw;
-  size_t off = 0, step;
-
-  consent__rewriter_init(&rw, &gate, collect, out);
-  rw.state = st;
-  rw.now = 1764374400;
-  while (off < n) {
-    step = chunk == 0 || chunk > n - off ? n - off : chunk;
-    consent__rewriter_write(&rw, (const char *)d + off, step);
-    off += step;
-  }
-  consent__rewriter_end(&rw);
-  consent__rewriter_free(&rw);
-}
+#include "gate-run.h"
 
 struct leak_check {
   const struct consent__state *st;
@@ -64,7 +35,7 @@ check_token(void *ud, const struct consent__token *t)
     return 0;
   consent__match_tag(&reg, t, -1, &m);
   if (m.prov >= 0 && !consent__state_allows(c->st, (size_t)m.prov,
-                                            1764374400))
+                                            FUZZ_NOW))
     c->leaked = 1;
   return 0;
 }
@@ -93,22 +64,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-  static int ready;
   struct consent__buf a = { NULL, 0, 0 }, b = { NULL, 0, 0 };
   struct consent__buf c = { NULL, 0, 0 };
   struct consent__state st;
   unsigned mask, i;
   size_t chunk;
 
-  if (!ready) {
-    consent__registry_init(&reg);
-    if (consent__gate_init(&gate) != 0 ||
-        consent__registry_builtin(&reg) != 0)
-      abort();
-    gate.reg = &reg;
-    gate.max_buffer = 4096; /* small, to reach the limits */
-    ready = 1;
-  }
+  gate_setup(4096);
   if (size < 2)
     return 0;
   mask = data[0];
@@ -118,14 +80,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   consent__state_init(&st, &reg);
   for (i = 0; i < 8; i++)
     if (mask & (1u << i))
-      consent__state_set_category(&st, (int)i, 1, 1764374400);
-  rewrite(&st, data, size, 0, &a);
-  rewrite(&st, data, size, chunk, &b);
+      consent__state_set_category(&st, (int)i, 1, FUZZ_NOW);
+  gate_run(&st, 0, data, size, 0, &a);
+  gate_run(&st, 0, data, size, chunk, &b);
   if (a.len != b.len || (a.len && memcmp(a.data, b.data, a.len) != 0))
     abort(); /* the output depends on the chunking */
   if (leaks(&st, a.data ? a.data : "", a.len))
     abort(); /* an embed the visitor did not allow is in the output */
-  rewrite(&st, (const uint8_t *)a.data, a.len, 0, &c);
+  gate_run(&st, 0, (const uint8_t *)a.data, a.len, 0, &c);
   if (a.len != c.len || (a.len && memcmp(a.data, c.data, a.len) != 0))
     abort(); /* gating twice differs from gating once */
   consent__state_free(&st);
