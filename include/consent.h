@@ -658,6 +658,132 @@ consent_rewrite(const consent_gate_t *gate, const char *in, size_t len,
                 char **out, size_t *out_len);
 
 /* ------------------------------------------------------------------ */
+/* Site and request: a visitor's consent, and the consent endpoint     */
+
+/* How a site keeps consent: the providers, the key ring, the cookie's
+ * name and attributes, the policy version and how long consent holds.
+ * Hosts (server modules, bindings) build one per configuration; it is
+ * immutable once requests use it and may be shared by all threads.  The
+ * registry and key ring must outlive it. */
+typedef struct consent_site consent_site_t;
+
+/* A site with the cookie "consent" (Path=/, Secure, HttpOnly,
+ * SameSite=Lax), policy version 0 and a max age of 365 days.  On success
+ * *site is owned by the caller (consent_site_free).  Returns CONSENT_OK,
+ * CONSENT_E_INVAL or CONSENT_E_NOMEM.  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_site_new(const consent_registry_t *registry,
+                 const consent_keyring_t *ring, consent_site_t **site);
+
+/* Since: 0.1.0 */
+CONSENT_EXTERN void
+consent_site_free(consent_site_t *site);
+
+/* The consent cookie's name, Domain (NULL: none), Path (NULL: "/") and
+ * CONSENT_COOKIE_* flags (copied).  Returns CONSENT_OK, CONSENT_E_INVAL
+ * (a name or attribute a cookie cannot hold) or CONSENT_E_NOMEM.
+ * Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_site_set_cookie(consent_site_t *site, const char *name,
+                        const char *domain, const char *path,
+                        unsigned int flags);
+
+/* The site's policy version: cookies given under a lower one are void,
+ * new ones carry it.  Since: 0.1.0 */
+CONSENT_EXTERN void
+consent_site_set_policy_version(consent_site_t *site, unsigned int version);
+
+/* How long consent given with "always" holds, in seconds (60 to 5
+ * years).  Returns CONSENT_OK or CONSENT_E_INVAL.  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_site_set_max_age(consent_site_t *site, long long seconds);
+
+/* The largest request body the consent endpoint accepts; hosts read at
+ * most one byte more and pass what they read. */
+#define CONSENT_ENDPOINT_MAX_BODY 4096
+
+/* One HTTP request to a site: the visitor's consent for the page it
+ * asks for, or the answer of the consent endpoint.  One per request, not
+ * shared between threads; the site must outlive it. */
+typedef struct consent_request consent_request_t;
+
+/* On success *req is owned by the caller (consent_request_free).
+ * https != 0 when the request came over TLS (for the same-origin check).
+ * Returns CONSENT_OK, CONSENT_E_INVAL or CONSENT_E_NOMEM.
+ * Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_request_new(const consent_site_t *site, int https,
+                    consent_request_t **req);
+
+/* Since: 0.1.0 */
+CONSENT_EXTERN void
+consent_request_free(consent_request_t *req);
+
+/* Gives a request header (name case-insensitive, value len bytes).  The
+ * request keeps Cookie (several are joined), Host, Origin,
+ * Sec-Fetch-Site and Content-Type and ignores the others, so hosts may
+ * pass every header.  Returns CONSENT_OK, CONSENT_E_INVAL, CONSENT_E_LIMIT
+ * (a header over 16 KB) or CONSENT_E_NOMEM.  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_request_set_header(consent_request_t *req, const char *name,
+                           const char *value, size_t len);
+
+/* The visitor's consent: the state of the site's cookie when it
+ * verifies, otherwise an empty state (nothing allowed).  The state is
+ * owned by the request and lives as long as it; give it to
+ * consent_rewriter_set_state().  *why (may be NULL) gets CONSENT_OK or
+ * why the cookie was not used (CONSENT_E_NOCOOKIE, CONSENT_E_COOKIE_*).
+ * NULL only when out of memory.  Since: 0.1.0 */
+CONSENT_EXTERN const consent_state_t *
+consent_request_state(consent_request_t *req, long long now,
+                      consent_status *why);
+
+/* Answers a request to the consent endpoint (docs/endpoint.md): a
+ * same-origin POST of the form fields provider (one or more), always,
+ * return and revoke, or a GET with "revoke" in the query, gives 303 See
+ * Other to the return path with a fresh signed cookie (or its deletion);
+ * everything else a 4xx refusal: cross-site (403), a return path that is
+ * not a relative path of this site (400), an unknown provider (400), a
+ * body over CONSENT_ENDPOINT_MAX_BODY (413), another content type (415),
+ * another method (405).  method is "GET", "POST", ...; query (without
+ * '?') and body may be NULL.  The answer is read with the
+ * consent_response_* calls.  Returns CONSENT_OK when an answer is ready
+ * (whatever its HTTP status), or CONSENT_E_INVAL, CONSENT_E_CRYPTO or
+ * CONSENT_E_NOMEM.  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_request_endpoint(consent_request_t *req, const char *method,
+                         const char *query, size_t query_len,
+                         const char *body, size_t body_len, long long now);
+
+/* The HTTP status of the endpoint's answer (303, 400, 403, 405, 413,
+ * 415); 0 before consent_request_endpoint().  Since: 0.1.0 */
+CONSENT_EXTERN int
+consent_response_status(const consent_request_t *req);
+
+/* The i-th response header of the answer (Location, Set-Cookie (two),
+ * Cache-Control, Content-Type, Allow): 1 and *name, *value (owned by the
+ * request) while there is one, 0 after the last.  Since: 0.1.0 */
+CONSENT_EXTERN int
+consent_response_header(const consent_request_t *req, size_t i,
+                        const char **name, const char **value);
+
+/* The answer's body (a short HTML page); *len (may be NULL) gets its
+ * length.  Owned by the request.  Since: 0.1.0 */
+CONSENT_EXTERN const char *
+consent_response_body(const consent_request_t *req, size_t *len);
+
+/* The consent receipt of a grant or withdrawal, one JSON line for the
+ * host's log (docs/cookie.md); NULL for a refusal.  Owned by the
+ * request.  Since: 0.1.0 */
+CONSENT_EXTERN const char *
+consent_response_receipt(const consent_request_t *req, size_t *len);
+
+/* Why the endpoint refused (one English sentence for the log), or "".
+ * Owned by the request.  Since: 0.1.0 */
+CONSENT_EXTERN const char *
+consent_response_reason(const consent_request_t *req);
+
+/* ------------------------------------------------------------------ */
 /* Assets                                                              */
 
 /* Append only. */

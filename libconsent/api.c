@@ -15,6 +15,7 @@
 
 #include "consent.h"
 #include "cookie.h"
+#include "endpoint.h"
 #include "registry.h"
 #include "rewriter.h"
 #include "state.h"
@@ -52,6 +53,16 @@ struct consent_keyring {
 
 struct consent_state {
   struct consent__state s;
+};
+
+struct consent_site {
+  struct consent__site s;
+};
+
+/* The request's state is handed out as a consent_state_t, so its first
+ * member is one. */
+struct consent_request {
+  struct consent__request r;
 };
 
 #define MAX_PROVIDER_FILE (1u << 20)
@@ -1169,84 +1180,187 @@ consent_cookie_from_header(const consent_registry_t *registry,
   return first;
 }
 
-/* RFC 6265 token and cookie-octet. */
-static int
-cookie_token(const char *s)
-{
-  if (*s == '\0')
-    return 0;
-  for (; *s; s++)
-    if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7F ||
-        strchr("()<>@,;:\\\"/[]?={}", *s) != NULL)
-      return 0;
-  return 1;
-}
-
-static int
-cookie_octets(const char *s, size_t n)
-{
-  size_t i;
-
-  for (i = 0; i < n; i++) {
-    unsigned c = (unsigned char)s[i];
-    if (c <= 0x20 || c >= 0x7F || c == '"' || c == ',' || c == ';' ||
-        c == '\\')
-      return 0;
-  }
-  return 1;
-}
-
-static int
-attr_value_ok(const char *s)
-{
-  for (; *s; s++)
-    if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7F || *s == ';')
-      return 0;
-  return 1;
-}
-
 consent_status
 consent_set_cookie(const char *name, const char *value, size_t value_len,
                    long long max_age, const char *domain, const char *path,
                    unsigned int flags, char **out)
 {
   struct consent__buf b = { NULL, 0, 0 };
-  char num[48];
-  int st = 0;
+  int st;
 
   if (out == NULL)
     return CONSENT_E_INVAL;
   *out = NULL;
-  if (name == NULL || !cookie_token(name) || (value == NULL && value_len) ||
-      (value != NULL && !cookie_octets(value, value_len)) || max_age < 0 ||
-      (domain != NULL && (!attr_value_ok(domain) || *domain == '\0')) ||
-      (path != NULL && (!attr_value_ok(path) || path[0] != '/')) ||
-      ((flags & CONSENT_COOKIE_SAMESITE_LAX) &&
-       (flags & CONSENT_COOKIE_SAMESITE_STRICT)))
+  if (max_age < 0)
     return CONSENT_E_INVAL;
-  st |= consent__buf_append(&b, name, strlen(name));
-  st |= consent__buf_append(&b, "=", 1);
-  if (value_len > 0)
-    st |= consent__buf_append(&b, value, value_len);
-  snprintf(num, sizeof(num), "; Max-Age=%lld; Path=", max_age);
-  st |= consent__buf_append(&b, num, strlen(num));
-  path = path != NULL ? path : "/";
-  st |= consent__buf_append(&b, path, strlen(path));
-  if (domain != NULL) {
-    st |= consent__buf_append(&b, "; Domain=", 9);
-    st |= consent__buf_append(&b, domain, strlen(domain));
-  }
-  if (flags & CONSENT_COOKIE_SECURE)
-    st |= consent__buf_append(&b, "; Secure", 8);
-  if (flags & CONSENT_COOKIE_HTTPONLY)
-    st |= consent__buf_append(&b, "; HttpOnly", 10);
-  if (flags & CONSENT_COOKIE_SAMESITE_LAX)
-    st |= consent__buf_append(&b, "; SameSite=Lax", 14);
-  if (flags & CONSENT_COOKIE_SAMESITE_STRICT)
-    st |= consent__buf_append(&b, "; SameSite=Strict", 17);
-  if (st != 0) {
+  st = consent__set_cookie(&b, name, value, value_len, max_age, domain, path,
+                           flags);
+  if (st != CONSENT_OK) {
     consent__buf_free(&b);
-    return CONSENT_E_NOMEM;
+    return (consent_status)st;
   }
   return give_buffer(&b, out, NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Site and request                                                    */
+
+consent_status
+consent_site_new(const consent_registry_t *registry,
+                 const consent_keyring_t *ring, consent_site_t **site)
+{
+  if (site == NULL)
+    return CONSENT_E_INVAL;
+  *site = NULL;
+  if (registry == NULL || ring == NULL)
+    return CONSENT_E_INVAL;
+  *site = malloc(sizeof(**site));
+  if (*site == NULL)
+    return CONSENT_E_NOMEM;
+  consent__site_init(&(*site)->s, &registry->r, &ring->k);
+  return CONSENT_OK;
+}
+
+void
+consent_site_free(consent_site_t *site)
+{
+  if (site == NULL)
+    return;
+  consent__site_free(&site->s);
+  free(site);
+}
+
+consent_status
+consent_site_set_cookie(consent_site_t *site, const char *name,
+                        const char *domain, const char *path,
+                        unsigned int flags)
+{
+  if (site == NULL || name == NULL)
+    return CONSENT_E_INVAL;
+  return (consent_status)consent__site_set_cookie(&site->s, name, domain,
+                                                  path, flags);
+}
+
+void
+consent_site_set_policy_version(consent_site_t *site, unsigned int version)
+{
+  if (site != NULL)
+    site->s.policy = version;
+}
+
+consent_status
+consent_site_set_max_age(consent_site_t *site, long long seconds)
+{
+  if (site == NULL || seconds < 60 || seconds > 5LL * 366 * 24 * 3600)
+    return CONSENT_E_INVAL;
+  site->s.max_age = seconds;
+  return CONSENT_OK;
+}
+
+consent_status
+consent_request_new(const consent_site_t *site, int https,
+                    consent_request_t **req)
+{
+  if (req == NULL)
+    return CONSENT_E_INVAL;
+  *req = NULL;
+  if (site == NULL)
+    return CONSENT_E_INVAL;
+  *req = malloc(sizeof(**req));
+  if (*req == NULL)
+    return CONSENT_E_NOMEM;
+  consent__request_init(&(*req)->r, &site->s, https);
+  return CONSENT_OK;
+}
+
+void
+consent_request_free(consent_request_t *req)
+{
+  if (req == NULL)
+    return;
+  consent__request_free(&req->r);
+  free(req);
+}
+
+consent_status
+consent_request_set_header(consent_request_t *req, const char *name,
+                           const char *value, size_t len)
+{
+  if (req == NULL || name == NULL || (value == NULL && len > 0))
+    return CONSENT_E_INVAL;
+  return (consent_status)consent__request_header(&req->r, name,
+                                                 value ? value : "", len);
+}
+
+const consent_state_t *
+consent_request_state(consent_request_t *req, long long now,
+                      consent_status *why)
+{
+  if (why != NULL)
+    *why = CONSENT_E_INVAL;
+  if (req == NULL)
+    return NULL;
+  if (consent__request_state(&req->r, now_or(now)) != 0) {
+    if (why != NULL)
+      *why = CONSENT_E_NOMEM;
+    return NULL;
+  }
+  if (why != NULL)
+    *why = (consent_status)req->r.cookie_status;
+  /* consent_state_t wraps a consent__state and nothing else. */
+  return (const consent_state_t *)(const void *)&req->r.state;
+}
+
+consent_status
+consent_request_endpoint(consent_request_t *req, const char *method,
+                         const char *query, size_t query_len,
+                         const char *body, size_t body_len, long long now)
+{
+  if (req == NULL || method == NULL || (query == NULL && query_len > 0) ||
+      (body == NULL && body_len > 0))
+    return CONSENT_E_INVAL;
+  return (consent_status)consent__request_endpoint(&req->r, method, query,
+                                                   query_len, body,
+                                                   body_len, now_or(now));
+}
+
+int
+consent_response_status(const consent_request_t *req)
+{
+  return req != NULL ? req->r.status : 0;
+}
+
+int
+consent_response_header(const consent_request_t *req, size_t i,
+                        const char **name, const char **value)
+{
+  if (req == NULL || i >= req->r.nhdr)
+    return 0;
+  if (name != NULL)
+    *name = req->r.hdr[i].name;
+  if (value != NULL)
+    *value = req->r.hdr[i].value;
+  return 1;
+}
+
+const char *
+consent_response_body(const consent_request_t *req, size_t *len)
+{
+  if (len != NULL)
+    *len = req != NULL ? req->r.body.len : 0;
+  return req != NULL && req->r.body.data ? req->r.body.data : "";
+}
+
+const char *
+consent_response_receipt(const consent_request_t *req, size_t *len)
+{
+  if (len != NULL)
+    *len = req != NULL ? req->r.receipt.len : 0;
+  return req != NULL ? req->r.receipt.data : NULL;
+}
+
+const char *
+consent_response_reason(const consent_request_t *req)
+{
+  return req != NULL ? req->r.reason : "";
 }

@@ -404,8 +404,8 @@ age_of(int64_t issued, int64_t given)
                                     0x7FFFFFFF : issued - given);
 }
 
-static int
-receipt_json(const struct consent__state *s, struct consent__buf *out)
+int
+consent__receipt_json(const struct consent__state *s, struct consent__buf *out)
 {
   static const char *const kinds[2] = { "denied", "allowed" };
   char tmp[128];
@@ -514,7 +514,7 @@ consent__cookie_issue(struct consent__state *s,
   if (b64_encode(b, o, value) != 0)
     return CONSENT_E_NOMEM;
   if (receipt != NULL)
-    return receipt_json(s, receipt);
+    return consent__receipt_json(s, receipt);
   return 0;
 }
 
@@ -655,4 +655,84 @@ consent__cookie_find(const char *h, size_t len, const char *name, size_t nth,
     }
   }
   return 0;
+}
+
+/* RFC 6265 token and cookie-octet. */
+static int
+cookie_token(const char *s)
+{
+  if (*s == '\0')
+    return 0;
+  for (; *s; s++)
+    if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7F ||
+        strchr("()<>@,;:\\\"/[]?={}", *s) != NULL)
+      return 0;
+  return 1;
+}
+
+static int
+cookie_octets(const char *s, size_t n)
+{
+  size_t i;
+
+  for (i = 0; i < n; i++) {
+    unsigned c = (unsigned char)s[i];
+    if (c <= 0x20 || c >= 0x7F || c == '"' || c == ',' || c == ';' ||
+        c == '\\')
+      return 0;
+  }
+  return 1;
+}
+
+static int
+attr_value_ok(const char *s)
+{
+  for (; *s; s++)
+    if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7F || *s == ';')
+      return 0;
+  return 1;
+}
+
+
+/* Builds a Set-Cookie value into out (appending).  max_age -1 makes a
+ * session cookie (no Max-Age).  Returns a consent_status. */
+int
+consent__set_cookie(struct consent__buf *out, const char *name,
+                    const char *value, size_t value_len, int64_t max_age,
+                    const char *domain, const char *path, unsigned flags)
+{
+  char num[48];
+  int st = 0;
+
+  if (name == NULL || !cookie_token(name) || (value == NULL && value_len) ||
+      (value != NULL && !cookie_octets(value, value_len)) || max_age < -1 ||
+      (domain != NULL && (!attr_value_ok(domain) || *domain == '\0')) ||
+      (path != NULL && (!attr_value_ok(path) || path[0] != '/')) ||
+      ((flags & CONSENT_COOKIE_SAMESITE_LAX) &&
+       (flags & CONSENT_COOKIE_SAMESITE_STRICT)))
+    return CONSENT_E_INVAL;
+  st |= consent__buf_append(out, name, strlen(name));
+  st |= consent__buf_append(out, "=", 1);
+  if (value_len > 0)
+    st |= consent__buf_append(out, value, value_len);
+  if (max_age >= 0) {
+    snprintf(num, sizeof(num), "; Max-Age=%lld", (long long)max_age);
+    st |= consent__buf_append(out, num, strlen(num));
+  }
+  path = path != NULL ? path : "/";
+  st |= consent__buf_append(out, "; Path=", 7);
+  st |= consent__buf_append(out, path, strlen(path));
+  if (domain != NULL) {
+    st |= consent__buf_append(out, "; Domain=", 9);
+    st |= consent__buf_append(out, domain, strlen(domain));
+  }
+  if (flags & CONSENT_COOKIE_SECURE)
+    st |= consent__buf_append(out, "; Secure", 8);
+  if (flags & CONSENT_COOKIE_HTTPONLY)
+    st |= consent__buf_append(out, "; HttpOnly", 10);
+  if (flags & CONSENT_COOKIE_SAMESITE_LAX)
+    st |= consent__buf_append(out, "; SameSite=Lax", 14);
+  if (flags & CONSENT_COOKIE_SAMESITE_STRICT)
+    st |= consent__buf_append(out, "; SameSite=Strict", 17);
+  return st ? CONSENT_E_NOMEM : CONSENT_OK;
 }

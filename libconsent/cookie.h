@@ -68,4 +68,18 @@ int consent__cookie_verify(struct consent__state *s,
 int consent__cookie_find(const char *header, size_t len, const char *name,
                          size_t i, const char **value, size_t *vlen);
 
+/* The consent receipt of a state (docs/cookie.md) as JSON, appended to
+ * out: receipt id, issue time, policy version, key id, decisions. */
+int consent__receipt_json(const struct consent__state *s,
+                          struct consent__buf *out);
+
+/* Builds a Set-Cookie header value into out (appending): name=value,
+ * Max-Age (none when max_age is -1: a session cookie), Path (NULL: "/"),
+ * Domain (NULL: none) and the CONSENT_COOKIE_* flags.  Names and values a
+ * cookie cannot hold give CONSENT_E_INVAL.  Returns a consent_status. */
+int consent__set_cookie(struct consent__buf *out, const char *name,
+                        const char *value, size_t value_len, int64_t max_age,
+                        const char *domain, const char *path,
+                        unsigned flags);
+
 #endif /* HEADER_CONSENT_COOKIE_H */

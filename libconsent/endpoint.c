@@ -1,0 +1,625 @@
+/*
+ * endpoint.c: a site's consent settings, one request's consent, and the
+ * consent endpoint (docs/endpoint.md).
+ *
+ * The endpoint turns a click on a placeholder into a signed cookie: a
+ * same-origin POST with provider ids and a return path answers 303 to that
+ * path with the new cookie; "revoke" deletes it.  Refusals are plain 4xx
+ * answers with a reason for the host's log.
+ */
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "consent.h"
+#include "endpoint.h"
+#include "placeholder.h"
+
+void
+consent__site_init(struct consent__site *s,
+                   const struct consent__registry *reg,
+                   const struct consent__keyring *ring)
+{
+  memset(s, 0, sizeof(*s));
+  s->reg = reg;
+  s->ring = ring;
+  s->flags = CONSENT_COOKIE_DEFAULTS;
+  s->max_age = CONSENT__DEFAULT_MAX_AGE;
+}
+
+void
+consent__site_free(struct consent__site *s)
+{
+  free(s->cookie_name);
+  free(s->domain);
+  free(s->path);
+  memset(s, 0, sizeof(*s));
+}
+
+int
+consent__site_set_cookie(struct consent__site *s, const char *name,
+                         const char *domain, const char *path,
+                         unsigned flags)
+{
+  struct consent__buf probe = { NULL, 0, 0 };
+  char *n, *d = NULL, *p = NULL;
+  int st;
+
+  /* The builder checks the name and attributes. */
+  st = consent__set_cookie(&probe, name, NULL, 0, 0, domain, path, flags);
+  consent__buf_free(&probe);
+  if (st != CONSENT_OK)
+    return st;
+  n = consent__strndup(name, strlen(name));
+  if (domain != NULL)
+    d = consent__strndup(domain, strlen(domain));
+  if (path != NULL)
+    p = consent__strndup(path, strlen(path));
+  if (n == NULL || (domain != NULL && d == NULL) ||
+      (path != NULL && p == NULL)) {
+    free(n);
+    free(d);
+    free(p);
+    return CONSENT_E_NOMEM;
+  }
+  free(s->cookie_name);
+  free(s->domain);
+  free(s->path);
+  s->cookie_name = n;
+  s->domain = d;
+  s->path = p;
+  s->flags = flags;
+  return CONSENT_OK;
+}
+
+static const char *
+cookie_name(const struct consent__site *s)
+{
+  return s->cookie_name != NULL ? s->cookie_name : "consent";
+}
+
+void
+consent__request_init(struct consent__request *r,
+                      const struct consent__site *site, int https)
+{
+  memset(r, 0, sizeof(*r));
+  r->site = site;
+  r->https = https != 0;
+  r->cookie_status = CONSENT_E_NOCOOKIE;
+}
+
+static void
+clear_answer(struct consent__request *r)
+{
+  size_t i;
+
+  for (i = 0; i < r->nhdr; i++)
+    free(r->hdr[i].value);
+  r->nhdr = 0;
+  r->status = 0;
+  r->reason[0] = '\0';
+  consent__buf_free(&r->body);
+  consent__buf_free(&r->receipt);
+}
+
+void
+consent__request_free(struct consent__request *r)
+{
+  clear_answer(r);
+  consent__buf_free(&r->cookie);
+  consent__buf_free(&r->host);
+  consent__buf_free(&r->origin);
+  consent__buf_free(&r->fetch_site);
+  consent__buf_free(&r->ctype);
+  if (r->state_ready)
+    consent__state_free(&r->state);
+  memset(r, 0, sizeof(*r));
+}
+
+/* Sets b to the value, trimmed of blanks; a second one (which only Cookie
+ * may have) is joined with "; ". */
+static int
+keep(struct consent__buf *b, const char *v, size_t n, int join)
+{
+  while (n > 0 && (*v == ' ' || *v == '\t'))
+    v++, n--;
+  while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+    n--;
+  if (!join)
+    b->len = 0;
+  else if (b->len > 0 && consent__buf_append(b, "; ", 2) != 0)
+    return CONSENT_E_NOMEM;
+  if (b->len + n > CONSENT__HEADER_MAX)
+    return CONSENT_E_LIMIT;
+  return consent__buf_append(b, v, n) != 0 || consent__buf_append(b, "", 1)
+         ? CONSENT_E_NOMEM : (b->len--, CONSENT_OK);
+}
+
+int
+consent__request_header(struct consent__request *r, const char *name,
+                        const char *value, size_t len)
+{
+  if (strcasecmp(name, "Cookie") == 0)
+    return keep(&r->cookie, value, len, 1);
+  if (strcasecmp(name, "Host") == 0)
+    return keep(&r->host, value, len, 0);
+  if (strcasecmp(name, "Origin") == 0)
+    return keep(&r->origin, value, len, 0);
+  if (strcasecmp(name, "Sec-Fetch-Site") == 0)
+    return keep(&r->fetch_site, value, len, 0);
+  if (strcasecmp(name, "Content-Type") == 0)
+    return keep(&r->ctype, value, len, 0);
+  return CONSENT_OK;
+}
+
+int
+consent__request_state(struct consent__request *r, int64_t now)
+{
+  const struct consent__site *site = r->site;
+  const char *v;
+  size_t vlen, i;
+  int st;
+
+  if (r->state_ready)
+    return 0;
+  consent__state_init(&r->state, site->reg);
+  r->state_ready = 1;
+  for (i = 0; i < 16 && consent__cookie_find(r->cookie.data ? r->cookie.data
+                                             : "", r->cookie.len,
+                                             cookie_name(site), i, &v,
+                                             &vlen); i++) {
+    st = consent__cookie_verify(&r->state, site->ring, v, vlen,
+                                site->policy, now);
+    if (st == CONSENT_OK) {
+      r->cookie_status = CONSENT_OK;
+      break;
+    }
+    consent__state_clear(&r->state);
+    if (st == CONSENT_E_NOMEM)
+      return -1;
+    if (r->cookie_status == CONSENT_E_NOCOOKIE)
+      r->cookie_status = st;
+  }
+  /* New decisions are given under the site's terms. */
+  r->state.policy = site->policy;
+  r->state.max_age = site->max_age;
+  return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The answer                                                          */
+
+static int
+add_header(struct consent__request *r, const char *name, const char *value,
+           size_t n)
+{
+  char *v;
+
+  if (r->nhdr == sizeof(r->hdr) / sizeof(r->hdr[0]))
+    return CONSENT_E_NOMEM;
+  v = consent__strndup(value, n);
+  if (v == NULL)
+    return CONSENT_E_NOMEM;
+  r->hdr[r->nhdr].name = name;
+  r->hdr[r->nhdr++].value = v;
+  return CONSENT_OK;
+}
+
+static int
+put(struct consent__buf *b, const char *s)
+{
+  return consent__buf_append(b, s, strlen(s));
+}
+
+static int
+page(struct consent__request *r, const char *title, const char *text,
+     const char *href)
+{
+  int st = 0;
+
+  st |= put(&r->body, "<!doctype html>\n<html><head>"
+            "<meta charset=\"utf-8\"><title>");
+  st |= put(&r->body, title);
+  st |= put(&r->body, "</title></head><body><p>");
+  st |= consent__escape(&r->body, text, strlen(text));
+  if (href != NULL) {
+    st |= put(&r->body, " <a href=\"");
+    st |= consent__escape(&r->body, href, strlen(href));
+    st |= put(&r->body, "\">Continue</a>");
+  }
+  st |= put(&r->body, "</p></body></html>\n");
+  st |= consent__buf_append(&r->body, "", 1);
+  if (st != 0)
+    return CONSENT_E_NOMEM;
+  r->body.len--;
+  st = add_header(r, "Content-Type", "text/html; charset=utf-8", 24);
+  return st != CONSENT_OK ? st
+         : add_header(r, "Cache-Control", "no-store", 8);
+}
+
+/* A refusal: status, a title and the reason for the log. */
+static int
+refuse(struct consent__request *r, int status, const char *title,
+       const char *reason)
+{
+  int st;
+
+  clear_answer(r);
+  r->status = status;
+  snprintf(r->reason, sizeof(r->reason), "%s", reason);
+  st = page(r, title, reason, NULL);
+  if (st == CONSENT_OK && status == 405)
+    st = add_header(r, "Allow", "GET, POST", 9);
+  return st;
+}
+
+/* ------------------------------------------------------------------ */
+/* Checks                                                              */
+
+/* The origin this request was made to, from its Host header, without a
+ * default port: "https://example.org". */
+static int
+own_origin(const struct consent__request *r, char *out, size_t cap)
+{
+  const char *h = r->host.data;
+  size_t n = r->host.len, i;
+  const char *dflt = r->https ? ":443" : ":80";
+  size_t dn = strlen(dflt);
+
+  if (h == NULL || n == 0)
+    return -1;
+  for (i = 0; i < n; i++)
+    if ((unsigned char)h[i] <= 0x20 || h[i] == '/' || h[i] == '\\' ||
+        h[i] == '@' || (unsigned char)h[i] >= 0x7F)
+      return -1;
+  if (n > dn && memcmp(h + n - dn, dflt, dn) == 0)
+    n -= dn;
+  if (snprintf(out, cap, "%s://%.*s", r->https ? "https" : "http", (int)n,
+               h) >= (int)cap)
+    return -1;
+  return 0;
+}
+
+/* NULL when the request may change consent, else why not. */
+static const char *
+cross_site(const struct consent__request *r, int navigation)
+{
+  char own[300], given[300];
+  size_t n;
+
+  if (r->fetch_site.data != NULL) {
+    const char *f = r->fetch_site.data;
+    if (strcasecmp(f, "same-origin") != 0 &&
+        !(navigation && strcasecmp(f, "none") == 0))
+      return "cross-site request refused (Sec-Fetch-Site is not "
+             "same-origin)";
+  }
+  if (r->origin.data == NULL)
+    return NULL;
+  if (own_origin(r, own, sizeof(own)) != 0)
+    return "request refused: Origin given but no valid Host to compare";
+  n = r->origin.len;
+  if (n >= sizeof(given))
+    return "cross-site request refused (Origin does not match)";
+  memcpy(given, r->origin.data, n);
+  given[n] = '\0';
+  {
+    const char *dflt = r->https ? ":443" : ":80";
+    size_t dn = strlen(dflt);
+    if (n > dn && strcmp(given + n - dn, dflt) == 0)
+      given[n - dn] = '\0';
+  }
+  if (strcasecmp(given, own) != 0)
+    return "cross-site request refused (Origin does not match)";
+  return NULL;
+}
+
+/* A relative path of this site: "/" then no "/" or "\" right after, no
+ * backslash, blank or control character anywhere. */
+static int
+return_path_ok(const char *p, size_t n)
+{
+  size_t i;
+
+  if (n == 0 || n > CONSENT__RETURN_MAX || p[0] != '/')
+    return 0;
+  if (n > 1 && (p[1] == '/' || p[1] == '\\'))
+    return 0;
+  for (i = 0; i < n; i++)
+    if ((unsigned char)p[i] <= 0x20 || p[i] == 0x7F || p[i] == '\\')
+      return 0;
+  return 1;
+}
+
+static int
+hexval(int c)
+{
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+/* Decodes one application/x-www-form-urlencoded name or value into out
+ * (NUL-terminated).  Returns its length, or -1 when it is malformed or
+ * does not fit. */
+static long
+form_decode(const char *s, size_t n, char *out, size_t cap)
+{
+  size_t i, o = 0;
+
+  for (i = 0; i < n; i++) {
+    int c = (unsigned char)s[i];
+    if (c == '+') {
+      c = ' ';
+    } else if (c == '%') {
+      int hi, lo;
+      if (i + 2 >= n)
+        return -1;
+      hi = hexval((unsigned char)s[i + 1]);
+      lo = hexval((unsigned char)s[i + 2]);
+      if (hi < 0 || lo < 0)
+        return -1;
+      c = hi * 16 + lo;
+      i += 2;
+    }
+    if (c == 0 || o + 1 >= cap)
+      return -1;
+    out[o++] = (char)c;
+  }
+  out[o] = '\0';
+  return (long)o;
+}
+
+struct form {
+  size_t prov[64];                  /* registry indexes */
+  size_t nprov;
+  int always, revoke, has_return;
+  char ret[CONSENT__RETURN_MAX + 1];
+  const char *bad;                  /* why the form is refused */
+};
+
+/* Reads the fields the endpoint knows; ignores the others. */
+static void
+form_read(const struct consent__registry *reg, const char *s, size_t n,
+          struct form *f)
+{
+  size_t pos = 0;
+
+  while (pos < n && f->bad == NULL) {
+    const char *field = s + pos, *eq;
+    size_t flen = 0, i;
+    char name[32], value[CONSENT__RETURN_MAX + 1];
+    long nl, vl;
+
+    while (pos + flen < n && s[pos + flen] != '&')
+      flen++;
+    pos += flen + 1;
+    if (flen == 0)
+      continue;
+    eq = memchr(field, '=', flen);
+    nl = form_decode(field, eq ? (size_t)(eq - field) : flen, name,
+                     sizeof(name));
+    if (nl < 0)
+      continue;                     /* not one of ours */
+    vl = eq ? form_decode(eq + 1, flen - (size_t)(eq + 1 - field), value,
+                          sizeof(value)) : (value[0] = '\0', 0);
+    if (strcmp(name, "provider") == 0) {
+      long p;
+      if (vl <= 0) {
+        f->bad = "no provider given";
+        return;
+      }
+      p = consent__registry_find(reg, value, (size_t)vl);
+      if (p < 0 || !reg->prov[p].enabled) {
+        f->bad = "unknown provider";
+        return;
+      }
+      for (i = 0; i < f->nprov && f->prov[i] != (size_t)p; i++)
+        ;
+      if (i == f->nprov) {
+        if (f->nprov == sizeof(f->prov) / sizeof(f->prov[0])) {
+          f->bad = "too many providers";
+          return;
+        }
+        f->prov[f->nprov++] = (size_t)p;
+      }
+    } else if (strcmp(name, "return") == 0) {
+      if (vl < 0 || !return_path_ok(value, (size_t)vl)) {
+        f->bad = "return path refused: not a relative path of this site";
+        return;
+      }
+      memcpy(f->ret, value, (size_t)vl + 1);
+      f->has_return = 1;
+    } else if (strcmp(name, "always") == 0) {
+      f->always = vl > 0 && strcmp(value, "0") != 0;
+    } else if (strcmp(name, "revoke") == 0) {
+      f->revoke = vl != 0 ? strcmp(value, "0") != 0 : 1;
+    }
+  }
+}
+
+/* The media type of a Content-Type value equals want. */
+static int
+media_type_is(const struct consent__buf *ct, const char *want)
+{
+  size_t n = strlen(want), len = ct->len;
+  const char *v = ct->data;
+
+  if (v == NULL || len < n || strncasecmp(v, want, n) != 0)
+    return 0;
+  return len == n || v[n] == ';' || v[n] == ' ' || v[n] == '\t';
+}
+
+/* ------------------------------------------------------------------ */
+/* Grant and withdrawal                                                */
+
+/* The Set-Cookie headers: the signed cookie (value NULL: deleted) and the
+ * companion cookie listing the allowed providers for the script. */
+static int
+set_cookies(struct consent__request *r, const char *value, size_t vlen,
+            int64_t max_age, int64_t now)
+{
+  const struct consent__site *site = r->site;
+  struct consent__buf b = { NULL, 0, 0 }, list = { NULL, 0, 0 };
+  size_t i;
+  int st;
+
+  st = consent__set_cookie(&b, cookie_name(site), value, vlen,
+                           value ? max_age : 0, site->domain, site->path,
+                           site->flags);
+  if (st == CONSENT_OK)
+    st = add_header(r, "Set-Cookie", b.data, b.len);
+  b.len = 0;
+  for (i = 0; value != NULL && st == CONSENT_OK && i < site->reg->count;
+       i++) {
+    if (!site->reg->prov[i].enabled ||
+        !consent__state_allows(&r->state, i, now))
+      continue;
+    if ((list.len > 0 && consent__buf_append(&list, ".", 1) != 0) ||
+        consent__buf_append(&list, site->reg->prov[i].id,
+                            strlen(site->reg->prov[i].id)) != 0)
+      st = CONSENT_E_NOMEM;
+  }
+  if (st == CONSENT_OK)
+    st = consent__set_cookie(&b, CONSENT__COMPANION, list.data, list.len,
+                             value && list.len ? max_age : 0, site->domain,
+                             site->path,
+                             site->flags & ~CONSENT_COOKIE_HTTPONLY);
+  if (st == CONSENT_OK)
+    st = add_header(r, "Set-Cookie", b.data, b.len);
+  consent__buf_free(&b);
+  consent__buf_free(&list);
+  return st;
+}
+
+/* The receipt with the action first: {"action":"grant",...}. */
+static int
+receipt(struct consent__request *r, const char *action,
+        const struct consent__buf *json)
+{
+  int st = 0;
+
+  st |= put(&r->receipt, "{\"action\":\"");
+  st |= put(&r->receipt, action);
+  st |= put(&r->receipt, "\",");
+  st |= consent__buf_append(&r->receipt, json->data + 1, json->len - 1);
+  st |= consent__buf_append(&r->receipt, "", 1);
+  if (st != 0)
+    return CONSENT_E_NOMEM;
+  r->receipt.len--;
+  return CONSENT_OK;
+}
+
+static int
+see_other(struct consent__request *r, const char *ret)
+{
+  int st;
+
+  r->status = 303;
+  st = add_header(r, "Location", ret, strlen(ret));
+  return st != CONSENT_OK ? st : page(r, "See Other",
+                                      "Your choice is saved.", ret);
+}
+
+static int
+grant(struct consent__request *r, const struct form *f, int64_t now)
+{
+  struct consent__buf value = { NULL, 0, 0 }, json = { NULL, 0, 0 };
+  size_t i;
+  int st = CONSENT_OK;
+
+  for (i = 0; i < f->nprov && st == CONSENT_OK; i++)
+    st = consent__state_set(&r->state, f->prov[i], 1, now);
+  if (st == CONSENT_OK)
+    st = consent__cookie_issue(&r->state, r->site->ring, now, &value,
+                               &json);
+  /* "always" keeps the choice for the site's max age; otherwise it
+   * holds until the browser closes. */
+  if (st == CONSENT_OK)
+    st = set_cookies(r, value.data, value.len,
+                     f->always ? r->site->max_age : -1, now);
+  if (st == CONSENT_OK)
+    st = receipt(r, "grant", &json);
+  if (st == CONSENT_OK)
+    st = see_other(r, f->has_return ? f->ret : "/");
+  consent__buf_free(&value);
+  consent__buf_free(&json);
+  return st;
+}
+
+static int
+revoke(struct consent__request *r, const struct form *f, int64_t now)
+{
+  struct consent__buf json = { NULL, 0, 0 };
+  int st;
+
+  consent__state_clear(&r->state);
+  r->state.issued = now;
+  r->state.key_id = 0;
+  if (RAND_bytes(r->state.receipt, sizeof(r->state.receipt)) != 1)
+    return CONSENT_E_CRYPTO;
+  st = set_cookies(r, NULL, 0, 0, now);
+  if (st == CONSENT_OK)
+    st = consent__receipt_json(&r->state, &json);
+  if (st == CONSENT_OK)
+    st = receipt(r, "revoke", &json);
+  if (st == CONSENT_OK)
+    st = see_other(r, f->has_return ? f->ret : "/");
+  consent__buf_free(&json);
+  return st;
+}
+
+int
+consent__request_endpoint(struct consent__request *r, const char *method,
+                          const char *query, size_t qlen, const char *body,
+                          size_t blen, int64_t now)
+{
+  struct form f;
+  const char *why;
+  int post = strcmp(method, "POST") == 0;
+  int get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+
+  clear_answer(r);
+  if (consent__request_state(r, now) != 0)
+    return CONSENT_E_NOMEM;
+  memset(&f, 0, sizeof(f));
+  if (!post && !get)
+    return refuse(r, 405, "Method Not Allowed",
+                  "method not allowed: the consent endpoint takes POST");
+  why = cross_site(r, get);
+  if (why != NULL)
+    return refuse(r, 403, "Forbidden", why);
+  if (qlen > CONSENT_ENDPOINT_MAX_BODY)
+    return refuse(r, 414, "URI Too Long", "query too long");
+  if (query != NULL)
+    form_read(r->site->reg, query, qlen, &f);
+  if (get) {
+    if (f.bad == NULL && !f.revoke)
+      return refuse(r, 405, "Method Not Allowed",
+                    "method not allowed: GET only withdraws consent "
+                    "(?revoke)");
+  } else if (f.bad == NULL) {
+    if (blen > CONSENT_ENDPOINT_MAX_BODY)
+      return refuse(r, 413, "Content Too Large",
+                    "request body over 4096 bytes refused");
+    if (!media_type_is(&r->ctype, "application/x-www-form-urlencoded"))
+      return refuse(r, 415, "Unsupported Media Type",
+                    "content type refused: the endpoint takes "
+                    "application/x-www-form-urlencoded");
+    if (body != NULL)
+      form_read(r->site->reg, body, blen, &f);
+  }
+  if (f.bad != NULL)
+    return refuse(r, 400, "Bad Request", f.bad);
+  if (f.revoke)
+    return revoke(r, &f, now);
+  if (f.nprov == 0)
+    return refuse(r, 400, "Bad Request", "no provider given");
+  return grant(r, &f, now);
+}

@@ -1,0 +1,73 @@
+/*
+ * endpoint.h: a site's consent settings, one request's consent, and the
+ * consent endpoint every host serves (docs/endpoint.md).  The rules live
+ * here so that httpd, nginx, the bindings and the CLI behave alike.
+ */
+#ifndef HEADER_CONSENT_ENDPOINT_H
+#define HEADER_CONSENT_ENDPOINT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cookie.h"
+#include "registry.h"
+#include "state.h"
+#include "util.h"
+
+#define CONSENT__HEADER_MAX 16384   /* longest request header kept */
+#define CONSENT__RETURN_MAX 2048    /* longest return path */
+#define CONSENT__COMPANION "consent_allowed"  /* read by consent.js */
+
+struct consent__site {
+  const struct consent__registry *reg;
+  const struct consent__keyring *ring;
+  char *cookie_name, *domain, *path;
+  unsigned flags;                   /* CONSENT_COOKIE_* */
+  unsigned policy;
+  int64_t max_age;
+};
+
+struct consent__header {
+  const char *name;                 /* static */
+  char *value;
+};
+
+struct consent__request {
+  const struct consent__site *site;
+  int https;
+  struct consent__buf cookie, host, origin, fetch_site, ctype;
+  struct consent__state state;
+  int state_ready, cookie_status;
+  /* The endpoint's answer. */
+  int status;
+  struct consent__header hdr[8];
+  size_t nhdr;
+  struct consent__buf body, receipt;
+  char reason[200];
+};
+
+void consent__site_init(struct consent__site *s,
+                        const struct consent__registry *reg,
+                        const struct consent__keyring *ring);
+void consent__site_free(struct consent__site *s);
+/* Returns a consent_status. */
+int consent__site_set_cookie(struct consent__site *s, const char *name,
+                             const char *domain, const char *path,
+                             unsigned flags);
+
+void consent__request_init(struct consent__request *r,
+                           const struct consent__site *site, int https);
+void consent__request_free(struct consent__request *r);
+/* Returns a consent_status. */
+int consent__request_header(struct consent__request *r, const char *name,
+                            const char *value, size_t len);
+/* Verifies the cookie once; returns -1 when out of memory, else 0 with
+ * r->state ready and r->cookie_status set. */
+int consent__request_state(struct consent__request *r, int64_t now);
+/* Returns a consent_status; the answer is in r. */
+int consent__request_endpoint(struct consent__request *r,
+                              const char *method, const char *query,
+                              size_t qlen, const char *body, size_t blen,
+                              int64_t now);
+
+#endif /* HEADER_CONSENT_ENDPOINT_H */
