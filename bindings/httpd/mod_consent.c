@@ -1,0 +1,1115 @@
+/*
+ * mod_consent.c: libconsent for Apache httpd 2.4.
+ *
+ *   - the output filter CONSENT gates text/html (and XHTML) responses
+ *     while they stream: every embed the visitor has not allowed becomes a
+ *     placeholder;
+ *   - a handler answers the consent endpoint (ConsentEndpoint) and serves
+ *     the script and style when they go by URL (ConsentScript url).
+ *
+ * Everything else (the rules of the endpoint, cookies, placeholders) is in
+ * the library, so httpd behaves as every other host.  Build with apxs
+ * (bindings/httpd/Makefile); directives in bindings/httpd/README.md.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "httpd.h"
+#include "apr_base64.h"
+#include "apr_hash.h"
+#include "apr_strings.h"
+#include "apr_thread_mutex.h"
+#include "ap_config.h"
+#include "http_config.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "util_filter.h"
+
+#include <consent.h>
+
+module AP_MODULE_DECLARE_DATA consent_module;
+
+#define UNSET (-1)
+#define FILTER_NAME "CONSENT"
+
+/* ------------------------------------------------------------------ */
+/* Configuration                                                       */
+
+/* Per directory (server and virtual host settings are the defaults of
+ * their directories, so every directive works at every level). */
+typedef struct {
+  int enabled;
+  const char *providers;            /* file, for messages and the key */
+  consent_registry_t *registry;     /* loaded when the directive is read */
+  const char *key_file;
+  consent_keyring_t *ring;
+  const char *cookie_name, *cookie_domain, *cookie_path;
+  int cookie_flags;
+  int policy;
+  long long max_age;
+  const char *endpoint;
+  const char *language;
+  const char *template_file, *texts_file;
+  int script_mode;
+  const char *js_url, *css_url;
+  long long buffer;
+  apr_array_header_t *allow;        /* provider ids */
+  const char *privacy_url;
+  const char *receipt_log;
+  int cache_safe;
+} consent_conf;
+
+/* Built once per child for each distinct merged configuration. */
+typedef struct {
+  consent_gate_t *gate;
+  consent_site_t *site;
+} consent_built;
+
+static consent_registry_t *builtin_registry;
+static consent_keyring_t *temporary_ring;
+static apr_hash_t *built;           /* key: the settings, value: built */
+static apr_thread_mutex_t *built_lock;
+
+static void *
+create_dir_conf(apr_pool_t *p, char *dir)
+{
+  consent_conf *c = apr_pcalloc(p, sizeof(*c));
+
+  (void)dir;
+  c->enabled = UNSET;
+  c->cookie_flags = UNSET;
+  c->policy = UNSET;
+  c->max_age = UNSET;
+  c->script_mode = UNSET;
+  c->buffer = UNSET;
+  c->cache_safe = UNSET;
+  return c;
+}
+
+#define MERGE(f, unset) (add->f != (unset) ? add->f : base->f)
+
+static void *
+merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
+{
+  consent_conf *base = basev, *add = addv, *c = apr_pcalloc(p, sizeof(*c));
+
+  c->enabled = MERGE(enabled, UNSET);
+  if (add->registry != NULL) {
+    c->providers = add->providers;
+    c->registry = add->registry;
+  } else {
+    c->providers = base->providers;
+    c->registry = base->registry;
+  }
+  if (add->ring != NULL) {
+    c->key_file = add->key_file;
+    c->ring = add->ring;
+  } else {
+    c->key_file = base->key_file;
+    c->ring = base->ring;
+  }
+  if (add->cookie_name != NULL) {
+    c->cookie_name = add->cookie_name;
+    c->cookie_domain = add->cookie_domain;
+    c->cookie_path = add->cookie_path;
+    c->cookie_flags = add->cookie_flags;
+  } else {
+    c->cookie_name = base->cookie_name;
+    c->cookie_domain = base->cookie_domain;
+    c->cookie_path = base->cookie_path;
+    c->cookie_flags = base->cookie_flags;
+  }
+  c->policy = MERGE(policy, UNSET);
+  c->max_age = MERGE(max_age, UNSET);
+  c->endpoint = MERGE(endpoint, NULL);
+  c->language = MERGE(language, NULL);
+  c->template_file = MERGE(template_file, NULL);
+  c->texts_file = MERGE(texts_file, NULL);
+  if (add->script_mode != UNSET) {
+    c->script_mode = add->script_mode;
+    c->js_url = add->js_url;
+    c->css_url = add->css_url;
+  } else {
+    c->script_mode = base->script_mode;
+    c->js_url = base->js_url;
+    c->css_url = base->css_url;
+  }
+  c->buffer = MERGE(buffer, UNSET);
+  c->allow = MERGE(allow, NULL);
+  c->privacy_url = MERGE(privacy_url, NULL);
+  c->receipt_log = MERGE(receipt_log, NULL);
+  c->cache_safe = MERGE(cache_safe, UNSET);
+  return c;
+}
+
+static apr_status_t
+free_registry(void *r)
+{
+  consent_registry_free(r);
+  return APR_SUCCESS;
+}
+
+static apr_status_t
+free_ring(void *r)
+{
+  consent_keyring_free(r);
+  return APR_SUCCESS;
+}
+
+static const char *
+set_enabled(cmd_parms *cmd, void *cv, int on)
+{
+  ((consent_conf *)cv)->enabled = on;
+  (void)cmd;
+  return NULL;
+}
+
+static const char *
+set_providers(cmd_parms *cmd, void *cv, const char *arg)
+{
+  consent_conf *c = cv;
+  const char *path = ap_server_root_relative(cmd->pool, arg);
+  consent_registry_t *r;
+  consent_status st;
+  const char *err;
+
+  if (path == NULL)
+    return apr_psprintf(cmd->pool, "ConsentProviders: bad path %s", arg);
+  st = consent_registry_new(&r);
+  if (st != CONSENT_OK)
+    return "ConsentProviders: out of memory";
+  st = consent_registry_load_file(r, path);
+  if (st != CONSENT_OK) {
+    err = apr_psprintf(cmd->pool, "ConsentProviders: %s",
+                       *consent_registry_errmsg(r) ?
+                       consent_registry_errmsg(r) : consent_strerror(st));
+    consent_registry_free(r);
+    return err;
+  }
+  apr_pool_cleanup_register(cmd->pool, r, free_registry,
+                            apr_pool_cleanup_null);
+  c->providers = path;
+  c->registry = r;
+  return NULL;
+}
+
+static const char *
+set_key_file(cmd_parms *cmd, void *cv, const char *arg)
+{
+  consent_conf *c = cv;
+  const char *path = ap_server_root_relative(cmd->pool, arg);
+  consent_keyring_t *ring;
+  consent_status st;
+  char *msg = NULL;
+  const char *err;
+
+  if (path == NULL)
+    return apr_psprintf(cmd->pool, "ConsentKeyFile: bad path %s", arg);
+  st = consent_keyring_load_file(path, &ring, &msg);
+  if (st != CONSENT_OK) {
+    err = apr_psprintf(cmd->pool, "ConsentKeyFile: %s",
+                       msg ? msg : consent_strerror(st));
+    consent_free(msg);
+    return err;
+  }
+  apr_pool_cleanup_register(cmd->pool, ring, free_ring,
+                            apr_pool_cleanup_null);
+  c->key_file = path;
+  c->ring = ring;
+  return NULL;
+}
+
+/* ConsentCookie NAME [domain=D] [path=/P] [insecure] [samesite=lax|strict|none]
+ *               [httponly=off] */
+static const char *
+set_cookie(cmd_parms *cmd, void *cv, int argc, char *const argv[])
+{
+  consent_conf *c = cv;
+  unsigned flags = CONSENT_COOKIE_DEFAULTS;
+  char *probe = NULL;
+  int i;
+
+  if (argc < 1)
+    return "ConsentCookie: a cookie name is required";
+  c->cookie_domain = NULL;
+  c->cookie_path = NULL;
+  for (i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (strncasecmp(a, "domain=", 7) == 0) {
+      c->cookie_domain = a + 7;
+    } else if (strncasecmp(a, "path=", 5) == 0) {
+      c->cookie_path = a + 5;
+    } else if (strcasecmp(a, "insecure") == 0) {
+      flags &= ~CONSENT_COOKIE_SECURE;
+    } else if (strcasecmp(a, "httponly=off") == 0) {
+      flags &= ~CONSENT_COOKIE_HTTPONLY;
+    } else if (strncasecmp(a, "samesite=", 9) == 0) {
+      flags &= ~(CONSENT_COOKIE_SAMESITE_LAX |
+                 CONSENT_COOKIE_SAMESITE_STRICT);
+      if (strcasecmp(a + 9, "lax") == 0)
+        flags |= CONSENT_COOKIE_SAMESITE_LAX;
+      else if (strcasecmp(a + 9, "strict") == 0)
+        flags |= CONSENT_COOKIE_SAMESITE_STRICT;
+      else if (strcasecmp(a + 9, "none") != 0)
+        return apr_psprintf(cmd->pool, "ConsentCookie: samesite must be "
+                            "lax, strict or none, not %s", a + 9);
+    } else {
+      return apr_psprintf(cmd->pool, "ConsentCookie: unknown attribute %s "
+                          "(domain=, path=, insecure, httponly=off, "
+                          "samesite=)", a);
+    }
+  }
+  if (consent_set_cookie(argv[0], "", 0, 1, c->cookie_domain,
+                         c->cookie_path, flags, &probe) != CONSENT_OK)
+    return apr_psprintf(cmd->pool, "ConsentCookie: a cookie cannot have "
+                        "the name or attributes given (%s)", argv[0]);
+  consent_free(probe);
+  c->cookie_name = argv[0];
+  c->cookie_flags = (int)flags;
+  return NULL;
+}
+
+static const char *
+number(cmd_parms *cmd, const char *arg, long long min, long long max,
+       long long *out)
+{
+  char *end;
+  long long v = strtoll(arg, &end, 10);
+
+  /* A size may end in K or M. */
+  if (end != arg && (*end == 'K' || *end == 'k') && end[1] == '\0')
+    v *= 1024, end++;
+  else if (end != arg && (*end == 'M' || *end == 'm') && end[1] == '\0')
+    v *= 1024 * 1024, end++;
+  if (end == arg || *end != '\0' || v < min || v > max)
+    return apr_psprintf(cmd->pool, "%s: %s is not a number from %"
+                        APR_INT64_T_FMT " to %" APR_INT64_T_FMT,
+                        cmd->cmd->name, arg, (apr_int64_t)min,
+                        (apr_int64_t)max);
+  *out = v;
+  return NULL;
+}
+
+static const char *
+set_policy(cmd_parms *cmd, void *cv, const char *arg)
+{
+  long long v;
+  const char *err = number(cmd, arg, 0, 0xFFFF, &v);
+
+  if (err == NULL)
+    ((consent_conf *)cv)->policy = (int)v;
+  return err;
+}
+
+static const char *
+set_max_age(cmd_parms *cmd, void *cv, const char *arg)
+{
+  return number(cmd, arg, 60, 5LL * 366 * 24 * 3600,
+                &((consent_conf *)cv)->max_age);
+}
+
+static const char *
+set_buffer(cmd_parms *cmd, void *cv, const char *arg)
+{
+  return number(cmd, arg, 4096, 1LL << 30, &((consent_conf *)cv)->buffer);
+}
+
+static const char *
+set_path(cmd_parms *cmd, void *cv, const char *arg)
+{
+  consent_conf *c = cv;
+
+  if (arg[0] != '/' || arg[1] == '/')
+    return apr_psprintf(cmd->pool, "ConsentEndpoint: %s is not a path "
+                        "(it starts with one '/')", arg);
+  c->endpoint = arg;
+  return NULL;
+}
+
+static const char *
+set_language(cmd_parms *cmd, void *cv, const char *arg)
+{
+  consent_config_t *probe;
+  consent_status st;
+
+  if (consent_config_new(&probe) != CONSENT_OK)
+    return "ConsentLanguage: out of memory";
+  st = consent_config_set_language(probe, arg);
+  consent_config_free(probe);
+  /* A texts file may add the language: checked again when built. */
+  if (st == CONSENT_E_INVAL)
+    return apr_psprintf(cmd->pool, "ConsentLanguage: %s is not a "
+                        "language tag", arg);
+  ((consent_conf *)cv)->language = arg;
+  return NULL;
+}
+
+/* The template and texts files are read here once to report mistakes at
+ * startup, and again when a child builds its gate. */
+static const char *
+check_file(cmd_parms *cmd, const char *path, int texts)
+{
+  consent_config_t *probe;
+  consent_status st;
+  const char *err = NULL;
+
+  if (consent_config_new(&probe) != CONSENT_OK)
+    return "out of memory";
+  st = texts ? consent_config_load_texts(probe, path)
+       : consent_config_load_template(probe, path);
+  if (st != CONSENT_OK)
+    err = apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name,
+                       *consent_config_errmsg(probe) ?
+                       consent_config_errmsg(probe) : consent_strerror(st));
+  consent_config_free(probe);
+  return err;
+}
+
+static const char *
+set_template(cmd_parms *cmd, void *cv, const char *arg)
+{
+  const char *path = ap_server_root_relative(cmd->pool, arg);
+  const char *err = path ? check_file(cmd, path, 0) : "bad path";
+
+  if (err == NULL)
+    ((consent_conf *)cv)->template_file = path;
+  return err;
+}
+
+static const char *
+set_texts(cmd_parms *cmd, void *cv, const char *arg)
+{
+  const char *path = ap_server_root_relative(cmd->pool, arg);
+  const char *err = path ? check_file(cmd, path, 1) : "bad path";
+
+  if (err == NULL)
+    ((consent_conf *)cv)->texts_file = path;
+  return err;
+}
+
+/* ConsentScript inline | none | url JS_URL [CSS_URL] */
+static const char *
+set_script(cmd_parms *cmd, void *cv, const char *mode, const char *js,
+           const char *css)
+{
+  consent_conf *c = cv;
+
+  if (strcasecmp(mode, "inline") == 0 || strcasecmp(mode, "none") == 0) {
+    if (js != NULL)
+      return "ConsentScript: only 'url' takes URLs";
+    c->script_mode = strcasecmp(mode, "inline") == 0 ? CONSENT_SCRIPT_INLINE
+                     : CONSENT_SCRIPT_NONE;
+    c->js_url = c->css_url = NULL;
+    return NULL;
+  }
+  if (strcasecmp(mode, "url") != 0)
+    return apr_psprintf(cmd->pool, "ConsentScript: %s is not inline, url "
+                        "or none", mode);
+  if (js == NULL || js[0] != '/' || (css != NULL && css[0] != '/'))
+    return "ConsentScript url: give the script's path (and the style's), "
+           "e.g. /consent/consent.js /consent/consent.css";
+  c->script_mode = CONSENT_SCRIPT_URL;
+  c->js_url = js;
+  c->css_url = css;
+  return NULL;
+}
+
+static const char *
+set_allow(cmd_parms *cmd, void *cv, const char *arg)
+{
+  consent_conf *c = cv;
+
+  if (c->allow == NULL)
+    c->allow = apr_array_make(cmd->pool, 4, sizeof(const char *));
+  *(const char **)apr_array_push(c->allow) = arg;
+  return NULL;
+}
+
+static const char *
+set_string(cmd_parms *cmd, void *cv, const char *arg)
+{
+  int off = (int)(long)cmd->info;
+
+  *(const char **)((char *)cv + off) = arg;
+  return NULL;
+}
+
+static const char *
+set_receipt_log(cmd_parms *cmd, void *cv, const char *arg)
+{
+  const char *path = ap_server_root_relative(cmd->pool, arg);
+
+  if (path == NULL)
+    return "ConsentReceiptLog: bad path";
+  ((consent_conf *)cv)->receipt_log = path;
+  return NULL;
+}
+
+static const char *
+set_cache_safe(cmd_parms *cmd, void *cv, int on)
+{
+  (void)cmd;
+  ((consent_conf *)cv)->cache_safe = on;
+  return NULL;
+}
+
+#define WHERE (RSRC_CONF | ACCESS_CONF)
+
+static const command_rec consent_cmds[] = {
+  AP_INIT_FLAG("ConsentGate", set_enabled, NULL, WHERE | OR_OPTIONS,
+               "On to gate the embeds of HTML responses"),
+  AP_INIT_TAKE1("ConsentProviders", set_providers, NULL, WHERE,
+                "a provider file (docs/providers.md)"),
+  AP_INIT_TAKE1("ConsentKeyFile", set_key_file, NULL, WHERE,
+                "the key ring that signs consent cookies (docs/cookie.md)"),
+  AP_INIT_TAKE_ARGV("ConsentCookie", set_cookie, NULL, WHERE,
+                    "NAME [domain=D] [path=/P] [insecure] [httponly=off] "
+                    "[samesite=lax|strict|none]"),
+  AP_INIT_TAKE1("ConsentPolicyVersion", set_policy, NULL, WHERE,
+                "the site's privacy policy version (0-65535)"),
+  AP_INIT_TAKE1("ConsentMaxAge", set_max_age, NULL, WHERE,
+                "seconds an 'always' consent holds (default 365 days)"),
+  AP_INIT_TAKE1("ConsentEndpoint", set_path, NULL, WHERE,
+                "the consent endpoint's path, e.g. /consent"),
+  AP_INIT_TAKE1("ConsentLanguage", set_language, NULL, WHERE,
+                "the placeholders' default language (default en)"),
+  AP_INIT_TAKE1("ConsentTemplate", set_template, NULL, WHERE,
+                "a placeholder template file (docs/placeholder.md)"),
+  AP_INIT_TAKE1("ConsentTexts", set_texts, NULL, WHERE,
+                "a placeholder texts file (docs/placeholder.md)"),
+  AP_INIT_TAKE123("ConsentScript", set_script, NULL, WHERE,
+                 "inline | none | url JS_PATH [CSS_PATH]"),
+  AP_INIT_TAKE1("ConsentBuffer", set_buffer, NULL, WHERE,
+                "the most bytes held for one embed (default 1M)"),
+  AP_INIT_ITERATE("ConsentAllow", set_allow, NULL, WHERE,
+                  "providers allowed without consent (the site's own)"),
+  AP_INIT_TAKE1("ConsentPrivacyURL", set_string,
+                (void *)APR_OFFSETOF(consent_conf, privacy_url), WHERE,
+                "the site's privacy policy, linked from placeholders"),
+  AP_INIT_TAKE1("ConsentReceiptLog", set_receipt_log, NULL, WHERE,
+                "a file for consent receipts (default: the error log)"),
+  AP_INIT_FLAG("ConsentCacheSafe", set_cache_safe, NULL, WHERE,
+               "On: the same page for every visitor, the script restores"),
+  { NULL }
+};
+
+/* ------------------------------------------------------------------ */
+/* Building gates and sites                                            */
+
+static consent_registry_t *
+registry_of(const consent_conf *c)
+{
+  return c->registry != NULL ? c->registry : builtin_registry;
+}
+
+static consent_keyring_t *
+ring_of(const consent_conf *c)
+{
+  return c->ring != NULL ? c->ring : temporary_ring;
+}
+
+/* What a built gate and site depend on. */
+static const char *
+settings_key(apr_pool_t *p, const consent_conf *c)
+{
+  const char *allow = "";
+  int i;
+
+  for (i = 0; c->allow != NULL && i < c->allow->nelts; i++)
+    allow = apr_pstrcat(p, allow, APR_ARRAY_IDX(c->allow, i, const char *),
+                        " ", NULL);
+  return apr_psprintf(p, "%pp|%pp|%s|%s|%s|%d|%d|%" APR_INT64_T_FMT
+                      "|%s|%s|%s|%s|%d|%s|%s|%" APR_INT64_T_FMT "|%s|%s|%d",
+                      (void *)registry_of(c), (void *)ring_of(c),
+                      c->cookie_name ? c->cookie_name : "",
+                      c->cookie_domain ? c->cookie_domain : "",
+                      c->cookie_path ? c->cookie_path : "", c->cookie_flags,
+                      c->policy, (apr_int64_t)c->max_age,
+                      c->endpoint ? c->endpoint : "",
+                      c->language ? c->language : "",
+                      c->template_file ? c->template_file : "",
+                      c->texts_file ? c->texts_file : "", c->script_mode,
+                      c->js_url ? c->js_url : "",
+                      c->css_url ? c->css_url : "", (apr_int64_t)c->buffer,
+                      allow,
+                      c->privacy_url ? c->privacy_url : "", c->cache_safe);
+}
+
+static consent_status
+build(const consent_conf *c, consent_built *b, const char **what)
+{
+  consent_config_t *cfg = NULL;
+  consent_status st;
+  int i;
+
+  st = consent_config_new(&cfg);
+  *what = "the configuration";
+  if (st == CONSENT_OK)
+    st = consent_config_set_registry(cfg, registry_of(c));
+  if (st == CONSENT_OK && c->texts_file != NULL &&
+      (st = consent_config_load_texts(cfg, c->texts_file)) != CONSENT_OK)
+    *what = c->texts_file;
+  if (st == CONSENT_OK && c->template_file != NULL &&
+      (st = consent_config_load_template(cfg, c->template_file)) !=
+      CONSENT_OK)
+    *what = c->template_file;
+  if (st == CONSENT_OK && c->language != NULL &&
+      (st = consent_config_set_language(cfg, c->language)) != CONSENT_OK)
+    *what = "ConsentLanguage";
+  if (st == CONSENT_OK && c->buffer != UNSET)
+    st = consent_config_set_max_buffer(cfg, (size_t)c->buffer);
+  if (st == CONSENT_OK && c->endpoint != NULL)
+    st = consent_config_set_endpoint(cfg, c->endpoint);
+  if (st == CONSENT_OK && c->privacy_url != NULL)
+    st = consent_config_set_privacy_url(cfg, c->privacy_url);
+  if (st == CONSENT_OK && c->script_mode != UNSET)
+    st = consent_config_set_script(cfg, (consent_script_mode)c->script_mode,
+                                   c->js_url, c->css_url);
+  if (st == CONSENT_OK && c->cache_safe != UNSET)
+    st = consent_config_set_cache_safe(cfg, c->cache_safe);
+  for (i = 0; st == CONSENT_OK && c->allow != NULL && i < c->allow->nelts;
+       i++)
+    st = consent_config_allow_provider(cfg, APR_ARRAY_IDX(c->allow, i,
+                                                          const char *));
+  if (st == CONSENT_OK && (st = consent_gate_new(cfg, &b->gate)) !=
+      CONSENT_OK)
+    *what = "ConsentAllow (an unknown provider?)";
+  consent_config_free(cfg);
+  if (st != CONSENT_OK)
+    return st;
+  *what = "ConsentCookie";
+  st = consent_site_new(registry_of(c), ring_of(c), &b->site);
+  if (st == CONSENT_OK && c->cookie_name != NULL)
+    st = consent_site_set_cookie(b->site, c->cookie_name, c->cookie_domain,
+                                 c->cookie_path, (unsigned)c->cookie_flags);
+  if (st == CONSENT_OK && c->max_age != UNSET)
+    st = consent_site_set_max_age(b->site, c->max_age);
+  if (st == CONSENT_OK && c->policy != UNSET)
+    consent_site_set_policy_version(b->site, (unsigned)c->policy);
+  if (st != CONSENT_OK) {
+    consent_site_free(b->site);
+    consent_gate_free(b->gate);
+  }
+  return st;
+}
+
+/* The gate and site of a merged configuration, built on first use in
+ * this child and kept for its life.  NULL (logged) when it cannot be
+ * built. */
+static const consent_built *
+built_for(request_rec *r, const consent_conf *c)
+{
+  const char *key = settings_key(r->pool, c), *what = "";
+  consent_built *b;
+  consent_status st;
+
+  apr_thread_mutex_lock(built_lock);
+  b = apr_hash_get(built, key, APR_HASH_KEY_STRING);
+  if (b == NULL) {
+    apr_pool_t *hp = apr_hash_pool_get(built);
+    b = apr_pcalloc(hp, sizeof(*b));
+    st = build(c, b, &what);
+    if (st == CONSENT_OK) {
+      apr_hash_set(built, apr_pstrdup(hp, key), APR_HASH_KEY_STRING, b);
+    } else {
+      ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "mod_consent: cannot "
+                    "build the gate: %s: %s", what, consent_strerror(st));
+      b = NULL;
+    }
+  }
+  apr_thread_mutex_unlock(built_lock);
+  return b;
+}
+
+static apr_status_t
+free_built(void *unused)
+{
+  apr_hash_index_t *hi;
+
+  (void)unused;
+  for (hi = apr_hash_first(NULL, built); hi; hi = apr_hash_next(hi)) {
+    consent_built *b = apr_hash_this_val(hi);
+    consent_site_free(b->site);
+    consent_gate_free(b->gate);
+  }
+  return APR_SUCCESS;
+}
+
+static void
+child_init(apr_pool_t *p, server_rec *s)
+{
+  (void)s;
+  built = apr_hash_make(p);
+  apr_thread_mutex_create(&built_lock, APR_THREAD_MUTEX_DEFAULT, p);
+  apr_pool_cleanup_register(p, NULL, free_built, apr_pool_cleanup_null);
+}
+
+/* A random key that lives as long as the configuration, for servers
+ * without ConsentKeyFile: consent works, but ends at a restart and is not
+ * shared with other servers (a warning says so). */
+static consent_status
+make_temporary_ring(apr_pool_t *p)
+{
+  unsigned char secret[32];
+  char b64[64], line[128];
+  int i, n;
+
+  if (apr_generate_random_bytes(secret, sizeof(secret)) != APR_SUCCESS)
+    return CONSENT_E_CRYPTO;
+  n = apr_base64_encode(b64, (const char *)secret, sizeof(secret));
+  for (i = 0; i < n; i++) {       /* URL-safe, no padding */
+    if (b64[i] == '+')
+      b64[i] = '-';
+    else if (b64[i] == '/')
+      b64[i] = '_';
+    else if (b64[i] == '=' || b64[i] == '\0')
+      b64[i] = '\0';
+  }
+  apr_snprintf(line, sizeof(line), "1 2000-01-01T00:00:00Z %s\n", b64);
+  if (consent_keyring_load_buffer(line, strlen(line), "temporary key",
+                                  &temporary_ring, NULL) != CONSENT_OK)
+    return CONSENT_E_CRYPTO;
+  apr_pool_cleanup_register(p, temporary_ring, free_ring,
+                            apr_pool_cleanup_null);
+  return CONSENT_OK;
+}
+
+static int
+post_config(apr_pool_t *p, apr_pool_t *plog, apr_pool_t *ptemp,
+            server_rec *s)
+{
+  consent_conf *c;
+  server_rec *v;
+
+  (void)plog;
+  (void)ptemp;
+  if (consent_version_num() < CONSENT_VERSION_NUM) {
+    ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "mod_consent: built for "
+                 "libconsent %s, running with %s", CONSENT_VERSION_STRING,
+                 consent_version());
+    return HTTP_INTERNAL_SERVER_ERROR;
+  }
+  if (consent_registry_new(&builtin_registry) != CONSENT_OK ||
+      make_temporary_ring(p) != CONSENT_OK)
+    return HTTP_INTERNAL_SERVER_ERROR;
+  apr_pool_cleanup_register(p, builtin_registry, free_registry,
+                            apr_pool_cleanup_null);
+  for (v = s; v != NULL; v = v->next) {
+    c = ap_get_module_config(v->lookup_defaults, &consent_module);
+    if (c != NULL && c->enabled == 1) {
+      consent_built b;
+      const char *what = "";
+      consent_status st = build(c, &b, &what);
+      if (st != CONSENT_OK) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, v, "mod_consent: %s: %s",
+                     what, consent_strerror(st));
+        return HTTP_INTERNAL_SERVER_ERROR;
+      }
+      consent_site_free(b.site);
+      consent_gate_free(b.gate);
+    }
+    if (c != NULL && c->endpoint != NULL && c->ring == NULL)
+      ap_log_error(APLOG_MARK, APLOG_WARNING, 0, v, "mod_consent: no "
+                   "ConsentKeyFile: consent cookies are signed with a "
+                   "temporary key and end when httpd restarts");
+  }
+  ap_add_version_component(p, "libconsent/" CONSENT_VERSION_STRING);
+  return OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* One request's consent                                               */
+
+static int
+copy_header(void *req, const char *name, const char *value)
+{
+  consent_request_set_header(req, name, value, strlen(value));
+  return 1;
+}
+
+static apr_status_t
+free_request(void *req)
+{
+  consent_request_free(req);
+  return APR_SUCCESS;
+}
+
+static consent_request_t *
+request_of(request_rec *r, const consent_built *b)
+{
+  consent_request_t *req;
+
+  if (consent_request_new(b->site, strcmp(ap_http_scheme(r), "https") == 0,
+                          &req) != CONSENT_OK)
+    return NULL;
+  apr_pool_cleanup_register(r->pool, req, free_request,
+                            apr_pool_cleanup_null);
+  apr_table_do(copy_header, req, r->headers_in, NULL);
+  return req;
+}
+
+static int
+is_html(const char *type)
+{
+  if (type == NULL)
+    return 0;
+  return strncasecmp(type, "text/html", 9) == 0 ? (type[9] == '\0' ||
+                                                   type[9] == ';' ||
+                                                   type[9] == ' ')
+         : strncasecmp(type, "application/xhtml+xml", 21) == 0 &&
+           (type[21] == '\0' || type[21] == ';' || type[21] == ' ');
+}
+
+/* ------------------------------------------------------------------ */
+/* The filter                                                          */
+
+typedef struct {
+  consent_rewriter_t *rw;
+  apr_bucket_brigade *out;
+  ap_filter_t *f;
+} filter_ctx;
+
+static int
+sink(const char *buf, size_t len, void *ud)
+{
+  filter_ctx *ctx = ud;
+
+  return apr_brigade_write(ctx->out, NULL, NULL, buf, len) == APR_SUCCESS
+         ? 0 : 1;
+}
+
+static apr_status_t
+free_rewriter(void *rw)
+{
+  consent_rewriter_free(rw);
+  return APR_SUCCESS;
+}
+
+/* The page's own path for the placeholders' return field. */
+static const char *
+return_path(request_rec *r)
+{
+  const char *u = r->unparsed_uri;
+
+  if (u == NULL || u[0] != '/' || u[1] == '/' || u[1] == '\\' ||
+      strchr(u, '\\') != NULL)
+    return "/";
+  return u;
+}
+
+/* Sets up the rewriter on the first brigade; 0 when the response is not
+ * to be gated (the filter is removed). */
+static int
+start(ap_filter_t *f, filter_ctx *ctx)
+{
+  request_rec *r = f->r;
+  consent_conf *c = ap_get_module_config(r->per_dir_config, &consent_module);
+  const char *enc = apr_table_get(r->headers_out, "Content-Encoding");
+  consent_encoding coding = CONSENT_ENCODING_IDENTITY;
+  const consent_built *b;
+  consent_request_t *req;
+  const consent_state_t *state;
+  const char *al;
+  consent_status why;
+
+  if (!is_html(r->content_type) || r->main != NULL)
+    return 0;
+  if (enc == NULL)
+    enc = apr_table_get(r->err_headers_out, "Content-Encoding");
+  if (enc != NULL && *enc && strcasecmp(enc, "identity") != 0) {
+    if (strcasecmp(enc, "gzip") == 0 || strcasecmp(enc, "x-gzip") == 0)
+      coding = CONSENT_ENCODING_GZIP;
+    else if (strcasecmp(enc, "deflate") == 0)
+      coding = CONSENT_ENCODING_DEFLATE;
+    else {
+      ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "mod_consent: not "
+                    "gated: Content-Encoding %s is not one the gate reads "
+                    "(gzip, deflate)", enc);
+      return 0;
+    }
+  }
+  /* This response now depends on the visitor's cookie. */
+  apr_table_mergen(r->headers_out, "Vary", "Cookie");
+  apr_table_unset(r->headers_out, "Content-Length");
+  apr_table_unset(r->headers_out, "Content-MD5");
+  apr_table_unset(r->headers_out, "ETag");
+  apr_table_unset(r->headers_out, "Last-Modified");
+  apr_table_setn(r->headers_out, "Accept-Ranges", "none");
+  if (r->header_only || r->status == HTTP_NO_CONTENT ||
+      r->status == HTTP_NOT_MODIFIED)
+    return 0;
+  b = built_for(r, c);
+  if (b == NULL || (req = request_of(r, b)) == NULL ||
+      (state = consent_request_state(req, 0, &why)) == NULL)
+    return -1;
+  if (why != CONSENT_OK && why != CONSENT_E_NOCOOKIE)
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "mod_consent: consent "
+                  "cookie ignored: %s", consent_strerror(why));
+  if (consent_rewriter_new(b->gate, sink, ctx, &ctx->rw) != CONSENT_OK)
+    return -1;
+  apr_pool_cleanup_register(r->pool, ctx->rw, free_rewriter,
+                            apr_pool_cleanup_null);
+  consent_rewriter_set_state(ctx->rw, state);
+  al = apr_table_get(r->headers_in, "Accept-Language");
+  if (al != NULL)
+    consent_rewriter_set_language(ctx->rw, consent_gate_negotiate_language(
+                                    b->gate, al, strlen(al)));
+  consent_rewriter_set_return_path(ctx->rw, return_path(r));
+  if (coding != CONSENT_ENCODING_IDENTITY &&
+      consent_rewriter_set_encoding(ctx->rw, coding, coding) != CONSENT_OK)
+    return -1;
+  ctx->out = apr_brigade_create(r->pool, f->c->bucket_alloc);
+  ctx->f = f;
+  return 1;
+}
+
+static apr_status_t
+fail(ap_filter_t *f, filter_ctx *ctx, const char *what)
+{
+  ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, f->r, "mod_consent: %s: %s", what,
+                ctx->rw ? consent_rewriter_errmsg(ctx->rw) : "");
+  /* Nothing more of this response goes out: an embed is never let
+   * through. */
+  return APR_EGENERAL;
+}
+
+static apr_status_t
+consent_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+  filter_ctx *ctx = f->ctx;
+  apr_bucket *e;
+  apr_status_t rv;
+
+  if (ctx == NULL) {
+    int go;
+    f->ctx = ctx = apr_pcalloc(f->r->pool, sizeof(*ctx));
+    go = start(f, ctx);
+    if (go == 0) {
+      ap_remove_output_filter(f);
+      return ap_pass_brigade(f->next, bb);
+    }
+    if (go < 0) {
+      apr_brigade_cleanup(bb);
+      return fail(f, ctx, "cannot set up the gate");
+    }
+  }
+  if (ctx->rw == NULL) {            /* failed earlier */
+    apr_brigade_cleanup(bb);
+    return APR_EGENERAL;
+  }
+  while (!APR_BRIGADE_EMPTY(bb)) {
+    e = APR_BRIGADE_FIRST(bb);
+    if (APR_BUCKET_IS_EOS(e)) {
+      if (consent_rewriter_end(ctx->rw) != CONSENT_OK)
+        return fail(f, ctx, "cannot end the page");
+      APR_BUCKET_REMOVE(e);
+      APR_BRIGADE_INSERT_TAIL(ctx->out, e);
+      ap_remove_output_filter(f);
+      rv = ap_pass_brigade(f->next, ctx->out);
+      apr_brigade_cleanup(ctx->out);
+      return rv;
+    }
+    if (APR_BUCKET_IS_FLUSH(e)) {
+      APR_BUCKET_REMOVE(e);
+      APR_BRIGADE_INSERT_TAIL(ctx->out, e);
+      rv = ap_pass_brigade(f->next, ctx->out);
+      apr_brigade_cleanup(ctx->out);
+      if (rv != APR_SUCCESS)
+        return rv;
+      continue;
+    }
+    if (APR_BUCKET_IS_METADATA(e)) {
+      APR_BUCKET_REMOVE(e);
+      APR_BRIGADE_INSERT_TAIL(ctx->out, e);
+      continue;
+    }
+    {
+      const char *data;
+      apr_size_t len;
+      rv = apr_bucket_read(e, &data, &len, APR_BLOCK_READ);
+      if (rv != APR_SUCCESS)
+        return rv;
+      if (consent_rewriter_write(ctx->rw, data, len) != CONSENT_OK) {
+        apr_brigade_cleanup(bb);
+        return fail(f, ctx, "cannot gate the page");
+      }
+    }
+    apr_bucket_delete(e);
+  }
+  if (APR_BRIGADE_EMPTY(ctx->out))
+    return APR_SUCCESS;
+  rv = ap_pass_brigade(f->next, ctx->out);
+  apr_brigade_cleanup(ctx->out);
+  return rv;
+}
+
+static void
+insert_filter(request_rec *r)
+{
+  consent_conf *c = ap_get_module_config(r->per_dir_config, &consent_module);
+
+  if (c == NULL || c->enabled != 1 || r->main != NULL)
+    return;
+  if (c->endpoint != NULL && strcmp(r->uri, c->endpoint) == 0)
+    return;
+  /* A static page is known to be HTML already: its cached copy and its
+   * byte ranges belong to another visitor's version, so the gated page is
+   * always sent whole. */
+  if (is_html(r->content_type)) {
+    apr_table_unset(r->headers_in, "Range");
+    apr_table_unset(r->headers_in, "If-Range");
+    apr_table_unset(r->headers_in, "If-None-Match");
+    apr_table_unset(r->headers_in, "If-Modified-Since");
+  }
+  ap_add_output_filter(FILTER_NAME, NULL, r, r->connection);
+}
+
+/* ------------------------------------------------------------------ */
+/* The consent endpoint and the assets                                 */
+
+static void
+log_receipt(request_rec *r, const consent_conf *c, const char *json,
+            size_t len)
+{
+  apr_file_t *fh;
+  apr_size_t n = len;
+
+  if (c->receipt_log == NULL) {
+    ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, "consent receipt: %.*s",
+                  (int)len, json);
+    return;
+  }
+  if (apr_file_open(&fh, c->receipt_log, APR_FOPEN_WRITE | APR_FOPEN_CREATE
+                    | APR_FOPEN_APPEND, APR_FPROT_UREAD | APR_FPROT_UWRITE,
+                    r->pool) != APR_SUCCESS) {
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "mod_consent: cannot open "
+                  "%s; consent receipt: %.*s", c->receipt_log, (int)len,
+                  json);
+    return;
+  }
+  /* One write of the whole line: lines of several children never mix. */
+  n = len + 1;
+  apr_file_write(fh, apr_pstrcat(r->pool, apr_pstrndup(r->pool, json, len),
+                                 "\n", NULL), &n);
+  apr_file_close(fh);
+}
+
+/* Reads at most CONSENT_ENDPOINT_MAX_BODY + 1 bytes of the body. */
+static int
+read_body(request_rec *r, char *buf, size_t *len)
+{
+  long n;
+  int rc = ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK);
+
+  *len = 0;
+  if (rc != OK)
+    return rc;
+  if (ap_should_client_block(r)) {
+    while (*len <= CONSENT_ENDPOINT_MAX_BODY &&
+           (n = ap_get_client_block(r, buf + *len,
+                                    CONSENT_ENDPOINT_MAX_BODY + 1 - *len)) > 0)
+      *len += (size_t)n;
+    if (n < 0)
+      return HTTP_BAD_REQUEST;
+  }
+  return OK;
+}
+
+static int
+endpoint(request_rec *r, consent_conf *c)
+{
+  const consent_built *b = built_for(r, c);
+  consent_request_t *req;
+  char body[CONSENT_ENDPOINT_MAX_BODY + 1];
+  size_t blen = 0, i, len;
+  const char *name, *value, *text;
+  int rc;
+
+  if (b == NULL || (req = request_of(r, b)) == NULL)
+    return HTTP_INTERNAL_SERVER_ERROR;
+  if (r->method_number == M_POST && (rc = read_body(r, body, &blen)) != OK)
+    return rc;
+  if (consent_request_endpoint(req, r->method, r->args,
+                               r->args ? strlen(r->args) : 0, body, blen,
+                               0) != CONSENT_OK)
+    return HTTP_INTERNAL_SERVER_ERROR;
+  ap_discard_request_body(r);
+  r->status = consent_response_status(req);
+  for (i = 0; consent_response_header(req, i, &name, &value); i++) {
+    if (strcmp(name, "Content-Type") == 0)
+      ap_set_content_type(r, apr_pstrdup(r->pool, value));
+    else
+      apr_table_add(r->err_headers_out, name, value);
+  }
+  text = consent_response_receipt(req, &len);
+  if (text != NULL)
+    log_receipt(r, c, text, len);
+  else
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "mod_consent: endpoint: %s",
+                  consent_response_reason(req));
+  text = consent_response_body(req, &len);
+  if (!r->header_only)
+    ap_rwrite(text, (int)len, r);
+  return OK;
+}
+
+static int
+asset(request_rec *r, consent_asset_id which)
+{
+  size_t len;
+  const char *text = consent_asset(which, &len);
+
+  if (r->method_number != M_GET)
+    return HTTP_METHOD_NOT_ALLOWED;
+  ap_set_content_type(r, which == CONSENT_ASSET_SCRIPT
+                      ? "text/javascript; charset=utf-8"
+                      : "text/css; charset=utf-8");
+  apr_table_setn(r->headers_out, "Cache-Control", "public, max-age=86400");
+  ap_set_content_length(r, (apr_off_t)len);
+  if (!r->header_only)
+    ap_rwrite(text, (int)len, r);
+  return OK;
+}
+
+static int
+handler(request_rec *r)
+{
+  consent_conf *c = ap_get_module_config(r->per_dir_config, &consent_module);
+
+  if (c == NULL || r->main != NULL)
+    return DECLINED;
+  if (c->endpoint != NULL && strcmp(r->uri, c->endpoint) == 0)
+    return endpoint(r, c);
+  if (c->script_mode == CONSENT_SCRIPT_URL) {
+    if (c->js_url != NULL && strcmp(r->uri, c->js_url) == 0)
+      return asset(r, CONSENT_ASSET_SCRIPT);
+    if (c->css_url != NULL && strcmp(r->uri, c->css_url) == 0)
+      return asset(r, CONSENT_ASSET_STYLE);
+  }
+  return DECLINED;
+}
+
+static void
+register_hooks(apr_pool_t *p)
+{
+  (void)p;
+  ap_register_output_filter(FILTER_NAME, consent_filter, NULL,
+                            AP_FTYPE_RESOURCE);
+  ap_hook_post_config(post_config, NULL, NULL, APR_HOOK_MIDDLE);
+  ap_hook_child_init(child_init, NULL, NULL, APR_HOOK_MIDDLE);
+  ap_hook_insert_filter(insert_filter, NULL, NULL, APR_HOOK_MIDDLE);
+  ap_hook_handler(handler, NULL, NULL, APR_HOOK_FIRST);
+}
+
+AP_DECLARE_MODULE(consent) = {
+  STANDARD20_MODULE_STUFF,
+  create_dir_conf,
+  merge_dir_conf,
+  NULL,
+  NULL,
+  consent_cmds,
+  register_hooks,
+  0
+};

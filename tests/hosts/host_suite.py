@@ -1,0 +1,348 @@
+#!/usr/bin/python3
+"""The host suite: one set of HTTP checks for every host of libconsent
+(httpd module, nginx module, WSGI middleware), run against a server
+already listening on 127.0.0.1.  Prints TAP.
+
+The host serves (see tests/hosts/site and the runners test-*.sh):
+  /page.html, /plain.html, /data.txt   the files of tests/hosts/site, gated
+  /own/page.html    the same page where youtube is the site's own
+                    (allowed without consent)
+  /off/page.html    the gate switched off
+  /proxy/...        proxied to tests/hosts/backend.py (gzip bodies,
+                    /proxy/slow.html streams)          [--no-proxy: skipped]
+  /consent          the consent endpoint; cookie "consent"
+
+Usage: host_suite.py --base http://127.0.0.1:PORT --site DIR --gate
+consent-gate --key KEYFILE [--receipts FILE] [--no-proxy] [--name NAME]
+"""
+import argparse
+import gzip
+import http.client
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.parse
+
+ARGS = None
+COUNT = 0
+FAILED = 0
+
+
+def ok(cond, what):
+    global COUNT, FAILED
+    COUNT += 1
+    print("%s %d - %s%s" % ("ok" if cond else "not ok", COUNT,
+                            ARGS.name + ": " if ARGS.name else "", what),
+          flush=True)
+    if not cond:
+        FAILED += 1
+    return cond
+
+
+def diag(text):
+    for line in str(text).splitlines():
+        print("# " + line)
+
+
+class Resp:
+    def __init__(self, r, body):
+        self.status = r.status
+        self.headers = r.getheaders()
+        self.body = body
+
+    def header(self, name):
+        vals = [v for k, v in self.headers if k.lower() == name.lower()]
+        return ", ".join(vals) if vals else None
+
+    def all(self, name):
+        return [v for k, v in self.headers if k.lower() == name.lower()]
+
+    def text(self):
+        return self.body.decode("utf-8", "replace")
+
+
+def request(method, path, headers=None, body=None):
+    u = urllib.parse.urlsplit(ARGS.base)
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=20)
+    h = {"Host": u.netloc}
+    h.update(headers or {})
+    c.request(method, path, body=body, headers=h)
+    r = c.getresponse()
+    data = r.read()
+    c.close()
+    return Resp(r, data)
+
+
+def same_origin():
+    return {"Origin": ARGS.base.rstrip("/"), "Sec-Fetch-Site": "same-origin",
+            "Content-Type": "application/x-www-form-urlencoded"}
+
+
+YT_RAW = '<iframe width="560" height="315" src="https://www.youtube.com/embed/'
+VIMEO_RAW = '<iframe src="https://player.vimeo.com/video/76979871"'
+TWEET_SCRIPT = '<script async src="https://platform.twitter.com/widgets.js"'
+
+
+def gated(text, provider):
+    return 'data-consent-provider="%s"' % provider in text
+
+
+def check_static():
+    r = request("GET", "/page.html")
+    t = r.text()
+    ok(r.status == 200 and gated(t, "youtube") and gated(t, "vimeo")
+       and gated(t, "x") and YT_RAW not in t and VIMEO_RAW not in t
+       and TWEET_SCRIPT not in t,
+       "static page: youtube, vimeo and the tweet are placeholders")
+    ok('href="https://www.youtube.com/watch?v=M7lc1UVf-VE"' in t,
+       "a plain link to YouTube is left alone")
+    vary = (r.header("Vary") or "").lower()
+    ok("cookie" in vary, "Vary: Cookie (%s)" % r.header("Vary"))
+    ok(r.header("Content-Length") is None or
+       int(r.header("Content-Length")) == len(r.body),
+       "no stale Content-Length")
+    ok(r.header("ETag") is None and r.header("Last-Modified") is None,
+       "no ETag/Last-Modified of the file on a gated page")
+    ok((r.header("Content-Type") or "").startswith("text/html"),
+       "Content-Type stays text/html")
+    with open(os.path.join(ARGS.site, "page.html"), "rb") as f:
+        original = f.read()
+    ok(r.body.startswith(original[:original.index(b"<iframe")]),
+       "bytes before the first embed are the file's")
+
+    r = request("GET", "/plain.html")
+    with open(os.path.join(ARGS.site, "plain.html"), "rb") as f:
+        ok(r.status == 200 and r.body == f.read(),
+           "a page without embeds is byte-identical")
+    r = request("GET", "/data.txt")
+    with open(os.path.join(ARGS.site, "data.txt"), "rb") as f:
+        ok(r.status == 200 and r.body == f.read(),
+           "text/plain is not touched")
+
+    r = request("HEAD", "/page.html")
+    ok(r.status == 200 and r.body == b"" and
+       "cookie" in (r.header("Vary") or "").lower(),
+       "HEAD: no body, Vary: Cookie")
+
+    r = request("GET", "/page.html", {"Range": "bytes=0-99"})
+    ok(r.status == 200 and gated(r.text(), "youtube") and
+       YT_RAW not in r.text(),
+       "a Range request gets the whole gated page (status %d)" % r.status)
+
+    r = request("GET", "/page.html", {"If-Modified-Since":
+                                      "Sun, 01 Jan 2090 00:00:00 GMT",
+                                      "If-None-Match": "*"})
+    ok(r.status == 200 and gated(r.text(), "youtube"),
+       "conditional request: the gated page, not a 304 of another "
+       "visitor's version (status %d)" % r.status)
+
+    r = request("GET", "/page.html", {"Accept-Language": "fr;q=0.5, de-AT"})
+    ok("Empfohlener externer Inhalt" in r.text(),
+       "Accept-Language de-AT: German placeholders")
+
+    r = request("GET", "/own/page.html")
+    t = r.text()
+    ok(YT_RAW in t and gated(t, "vimeo"),
+       "the site's own provider (youtube) passes without consent")
+    r = request("GET", "/off/page.html")
+    with open(os.path.join(ARGS.site, "off", "page.html"), "rb") as f:
+        ok(r.body == f.read(), "gate off: the page as it is")
+
+
+def check_proxy():
+    r = request("GET", "/proxy/page.html", {"Accept-Encoding": "gzip"})
+    enc = r.header("Content-Encoding")
+    try:
+        t = gzip.decompress(r.body).decode() if enc == "gzip" else r.text()
+        good = True
+    except (OSError, EOFError) as e:
+        diag("gzip: %s" % e)
+        t, good = "", False
+    ok(r.status == 200 and enc == "gzip" and good,
+       "proxied gzip body: still gzip, and whole (%s, %d bytes)" %
+       (enc, len(r.body)))
+    ok(gated(t, "youtube") and YT_RAW not in t and gated(t, "vimeo"),
+       "proxied gzip body: embeds are placeholders")
+    ok("cookie" in (r.header("Vary") or "").lower() and
+       r.header("ETag") is None,
+       "proxied: Vary has Cookie (%s), backend ETag dropped" %
+       r.header("Vary"))
+
+    r = request("GET", "/proxy/page.html")
+    ok(r.status == 200 and r.header("Content-Encoding") is None and
+       gated(r.text(), "youtube"), "proxied identity body gated")
+
+    # Streaming: the first part arrives while the backend still waits.
+    u = urllib.parse.urlsplit(ARGS.base)
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=20)
+    t0 = time.time()
+    c.request("GET", "/proxy/slow.html", headers={"Host": u.netloc})
+    resp = c.getresponse()
+    first = b""
+    while b"first part" not in first:
+        chunk = resp.read1(65536)
+        if not chunk:
+            break
+        first += chunk
+    t1 = time.time() - t0
+    rest = resp.read()
+    t2 = time.time() - t0
+    c.close()
+    whole = (first + rest).decode()
+    ok(b"first part" in first and t1 < 1.2 and t2 >= 1.4,
+       "streams: the first part after %.2f s, the end after %.2f s" %
+       (t1, t2))
+    ok(gated(whole, "youtube") and gated(whole, "vimeo") and
+       "https://player.vimeo.com/video/1\"></iframe>" not in whole,
+       "streamed page gated in both parts")
+
+
+def cookie_of(resp, name="consent"):
+    for v in resp.all("Set-Cookie"):
+        if v.startswith(name + "="):
+            return v.split(";", 1)[0]
+    return None
+
+
+def check_endpoint():
+    h = same_origin()
+    r = request("POST", "/consent", h,
+                "provider=youtube&return=%2Fpage.html&always=1")
+    c = cookie_of(r)
+    ok(r.status == 303 and r.header("Location") == "/page.html" and c,
+       "endpoint: POST -> 303 to the page with a cookie (%d %s)" %
+       (r.status, r.header("Location")))
+    sc = r.all("Set-Cookie")
+    ok(any("HttpOnly" in v and "SameSite=Lax" in v and "Max-Age=" in v
+           for v in sc if v.startswith("consent=")) and
+       any(v.startswith("consent_allowed=youtube") for v in sc),
+       "endpoint: signed cookie HttpOnly with Max-Age, companion cookie")
+    ok("no-store" in (r.header("Cache-Control") or ""),
+       "endpoint: Cache-Control no-store")
+    if not c:
+        return
+    r = request("GET", "/page.html", {"Cookie": "other=1; " + c})
+    t = r.text()
+    ok(YT_RAW in t and gated(t, "vimeo") and VIMEO_RAW not in t,
+       "with the cookie: youtube passes, vimeo stays gated")
+    if not ARGS.no_proxy:
+        r = request("GET", "/proxy/page.html", {"Cookie": c,
+                                                 "Accept-Encoding": "gzip"})
+        t = gzip.decompress(r.body).decode()
+        ok(YT_RAW in t and gated(t, "vimeo"),
+           "with the cookie, proxied gzip: youtube passes")
+
+    # A second grant keeps the first.
+    r = request("POST", "/consent", dict(h, Cookie=c),
+                "provider=vimeo&return=/page.html")
+    c2 = cookie_of(r)
+    r = request("GET", "/page.html", {"Cookie": c2 or ""})
+    ok(YT_RAW in r.text() and VIMEO_RAW in r.text(),
+       "a second grant (vimeo, once) keeps youtube")
+
+    # Forged and expired cookies are ignored.
+    name, value = c.split("=", 1)
+    mid = len(value) // 2
+    forged = name + "=" + value[:mid] + ("A" if value[mid] != "A" else "B") \
+        + value[mid + 1:]
+    r = request("GET", "/page.html", {"Cookie": forged})
+    ok(gated(r.text(), "youtube") and YT_RAW not in r.text(),
+       "a forged cookie is ignored")
+    old = subprocess.run([ARGS.gate, "cookie", "issue", "--key-file",
+                          ARGS.key, "--allow", "youtube", "--now",
+                          str(int(time.time()) - 400 * 86400)],
+                         capture_output=True, text=True).stdout.strip()
+    r = request("GET", "/page.html", {"Cookie": "consent=" + old})
+    ok(old and gated(r.text(), "youtube") and YT_RAW not in r.text(),
+       "an expired cookie is ignored")
+    fresh = subprocess.run([ARGS.gate, "cookie", "issue", "--key-file",
+                            ARGS.key, "--allow", "vimeo"],
+                           capture_output=True, text=True).stdout.strip()
+    r = request("GET", "/page.html", {"Cookie": "consent=" + fresh})
+    ok(fresh and VIMEO_RAW in r.text() and YT_RAW not in r.text(),
+       "a cookie signed with the site's key file (consent-gate) is honoured")
+
+    # Withdrawal.
+    r = request("GET", "/consent?revoke&return=/page.html",
+                {"Sec-Fetch-Site": "same-origin", "Cookie": c})
+    ok(r.status == 303 and r.header("Location") == "/page.html" and
+       any(v.startswith("consent=;") and "Max-Age=0" in v
+           for v in r.all("Set-Cookie")),
+       "GET ?revoke: 303 and the cookie deleted")
+    r = request("POST", "/consent", h, "revoke=1")
+    ok(r.status == 303 and r.header("Location") == "/",
+       "POST revoke=1: 303 to /")
+
+    if ARGS.receipts:
+        time.sleep(0.2)
+        try:
+            with open(ARGS.receipts) as f:
+                lines = [json.loads(x) for x in f if x.strip()]
+        except (OSError, ValueError) as e:
+            diag(e)
+            lines = []
+        acts = [x.get("action") for x in lines]
+        ok("grant" in acts and "revoke" in acts and
+           any(x.get("allowed") == ["youtube"] for x in lines),
+           "receipts logged as JSON lines (%s)" % ", ".join(acts))
+
+
+def check_refusals():
+    good = same_origin()
+    cases = [
+        ("another Origin", dict(good, Origin="https://evil.example"),
+         "provider=youtube", 403),
+        ("Sec-Fetch-Site: cross-site", dict(good, **{
+            "Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"}),
+         "provider=youtube", 403),
+        ("Origin: null", dict(good, Origin="null"), "provider=youtube", 403),
+        ("absolute return URL", good,
+         "provider=youtube&return=https%3A%2F%2Fevil.example%2F", 400),
+        ("protocol-relative return", good,
+         "provider=youtube&return=%2F%2Fevil.example%2F", 400),
+        ("backslash return", good,
+         "provider=youtube&return=%2F%5Cevil.example", 400),
+        ("unknown provider", good, "provider=nosuch", 400),
+        ("no provider", good, "return=/", 400),
+        ("text/plain body", dict(good, **{"Content-Type": "text/plain"}),
+         "provider=youtube", 415),
+        ("body over 4 KB", good, "provider=youtube&pad=" + "a" * 5000, 413),
+    ]
+    for what, headers, body, status in cases:
+        r = request("POST", "/consent", headers, body)
+        ok(r.status == status and cookie_of(r) is None,
+           "endpoint refuses %s: %d (want %d)" % (what, r.status, status))
+    r = request("PUT", "/consent", good, "provider=youtube")
+    ok(r.status == 405, "endpoint refuses PUT: %d" % r.status)
+    r = request("GET", "/consent?provider=youtube")
+    ok(r.status == 405 and cookie_of(r) is None,
+       "a GET cannot grant: %d" % r.status)
+    r = request("GET", "/consent?revoke", {"Sec-Fetch-Site": "cross-site"})
+    ok(r.status == 403, "a cross-site GET ?revoke is refused: %d" % r.status)
+
+
+def main():
+    global ARGS
+    p = argparse.ArgumentParser()
+    p.add_argument("--base", required=True)
+    p.add_argument("--site", required=True)
+    p.add_argument("--gate", required=True)
+    p.add_argument("--key", required=True)
+    p.add_argument("--receipts")
+    p.add_argument("--no-proxy", action="store_true")
+    p.add_argument("--name", default="")
+    ARGS = p.parse_args()
+    check_static()
+    if not ARGS.no_proxy:
+        check_proxy()
+    check_endpoint()
+    check_refusals()
+    print("1..%d" % COUNT)
+    return 1 if FAILED else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

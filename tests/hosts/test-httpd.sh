@@ -1,0 +1,61 @@
+#!/bin/sh
+# mod_consent on a real apache2 (127.0.0.1, its own ServerRoot): the host
+# suite over HTTP, and startup refusing bad configuration.
+. "${top_srcdir:-.}/tests/cli/tap.sh"
+. "$top_srcdir/tests/hosts/httpd.sh"
+trap 'httpd_stop; rm -rf "$TMP"' EXIT
+
+if sanitized; then
+  # apache2 would have to load the ASan runtime first; the library's own
+  # paths are covered by the unit tests in that build.
+  skip "mod_consent on apache2" "sanitizer build"
+  done_testing; exit
+fi
+if ! httpd_start; then
+  ok 1 "apache2 with mod_consent starts ($(cat "$TMP/httpd.why"))"
+  done_testing; exit
+fi
+ok 0 "apache2 with mod_consent starts on port $HTTPD_PORT"
+/usr/bin/python3 "$top_srcdir/tests/hosts/host_suite.py" --name httpd \
+  --base "http://127.0.0.1:$HTTPD_PORT" --site "$HTTPD_SITE" --gate "$GATE" \
+  --key "$HTTPD_KEY" --receipts "$HTTPD_RECEIPTS" >"$TMP/suite.tap"
+suite_rc=$?
+# Renumber the suite's results into this test's plan.
+while IFS= read -r line; do
+  case $line in
+    "ok "*) ok 0 "$(echo "$line" | sed 's/^ok [0-9]* - //')" ;;
+    "not ok "*) ok 1 "$(echo "$line" | sed 's/^not ok [0-9]* - //')" ;;
+    "#"*) echo "$line" ;;
+  esac
+done <"$TMP/suite.tap"
+[ $suite_rc -eq 0 ] || diag "error log: $(tail -20 "$TMP/httpd/logs/error.log")"
+! grep -q "exit signal" "$TMP/httpd/logs/error.log"
+ok $? "no httpd child crashed"
+httpd_stop
+
+# Startup refuses bad files with a clear message.
+conf="$TMP/httpd/httpd.conf"
+printf 'provider broken\n  hosts =\n' >"$TMP/bad.conf"
+printf 'not a key\n' >"$TMP/bad.keys"
+for case in "ConsentProviders $TMP/bad.conf|bad.conf:" \
+            "ConsentKeyFile $TMP/bad.keys|bad.keys:1:" \
+            "ConsentKeyFile $TMP/missing.keys|missing.keys" \
+            "ConsentAllow nosuchprovider|ConsentAllow" \
+            "ConsentCookie 'bad name'|ConsentCookie" \
+            "ConsentBuffer 12|ConsentBuffer" \
+            "ConsentScript url relative.js|ConsentScript"; do
+  line=${case%%|*} want=${case#*|}
+  sed '/^# test line/d' "$conf" >"$conf.t" && echo "# test line
+$line" >>"$conf.t"
+  # Some mistakes show at the syntax check, the rest when it starts.
+  if "$APACHE2" -f "$conf.t" -t >"$TMP/t.out" 2>&1; then
+    timeout 10 "$APACHE2" -f "$conf.t" -DFOREGROUND >"$TMP/t.out" 2>&1
+    rc=$?
+    cat "$TMP/httpd/logs/error.log" >>"$TMP/t.out"
+    [ $rc -ne 124 ] && [ $rc -ne 0 ] && grep -q "$want" "$TMP/t.out"
+  else
+    grep -q "$want" "$TMP/t.out"
+  fi
+  ok $? "startup refuses '$line': $(grep -m1 "$want" "$TMP/t.out" | cut -c1-150)"
+done
+done_testing
