@@ -13,7 +13,8 @@ cd "$(dirname "$0")"
 # Debian packages: building, and (for check) the test suite's tools.
 BUILD_PKGS="autoconf automake libtool make gcc pkg-config libssl-dev
   libcurl4-openssl-dev zlib1g-dev libjansson-dev"
-CHECK_PKGS="abigail-tools clang llvm libclang-rt-14-dev valgrind npm chromium libxml2-dev"
+CHECK_PKGS="abigail-tools clang llvm libclang-rt-14-dev valgrind npm chromium libxml2-dev
+  apache2 apache2-dev wrk"
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

@@ -6,24 +6,9 @@
 #
 #   httpd_start [EXTRA_CONFIG_LINES]   returns non-zero (and says why in
 #                                      $TMP/httpd.why) when it cannot
+. "$top_srcdir/tests/hosts/common.sh"
 : "${APXS:=apxs}" "${APACHE2:=/usr/sbin/apache2}"
 APACHE_MODULES=${APACHE_MODULES:-/usr/lib/apache2/modules}
-
-free_port() {
-  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-wait_port() {
-  i=0
-  while [ $i -lt 100 ]; do
-    /usr/bin/python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1",int(sys.argv[1])),0.2)' "$1" 2>/dev/null && return 0
-    sleep 0.1
-    i=$((i + 1))
-  done
-  return 1
-}
-
-abs() { (cd "$1" && pwd); }
 
 # Builds mod_consent.so with apxs into $TMP/mod.
 httpd_build_module() {

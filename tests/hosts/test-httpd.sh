@@ -16,19 +16,7 @@ if ! httpd_start; then
   done_testing; exit
 fi
 ok 0 "apache2 with mod_consent starts on port $HTTPD_PORT"
-/usr/bin/python3 "$top_srcdir/tests/hosts/host_suite.py" --name httpd \
-  --base "http://127.0.0.1:$HTTPD_PORT" --site "$HTTPD_SITE" --gate "$GATE" \
-  --key "$HTTPD_KEY" --receipts "$HTTPD_RECEIPTS" >"$TMP/suite.tap"
-suite_rc=$?
-# Renumber the suite's results into this test's plan.
-while IFS= read -r line; do
-  case $line in
-    "ok "*) ok 0 "$(echo "$line" | sed 's/^ok [0-9]* - //')" ;;
-    "not ok "*) ok 1 "$(echo "$line" | sed 's/^not ok [0-9]* - //')" ;;
-    "#"*) echo "$line" ;;
-  esac
-done <"$TMP/suite.tap"
-[ $suite_rc -eq 0 ] || diag "error log: $(tail -20 "$TMP/httpd/logs/error.log")"
+host_checks httpd "$HTTPD_PORT" "$HTTPD_SITE" "$HTTPD_KEY" "$HTTPD_RECEIPTS"
 ! grep -q "exit signal" "$TMP/httpd/logs/error.log"
 ok $? "no httpd child crashed"
 httpd_stop

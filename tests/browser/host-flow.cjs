@@ -1,0 +1,125 @@
+/*
+ * host-flow.cjs: the consent flow in a real browser (Debian's chromium
+ * driven by playwright-core) through a running host (httpd, nginx, ...)
+ * that serves tests/hosts/site with its consent endpoint at /consent.
+ * Requests to the host go through; every other request is a third party:
+ * recorded and answered locally, nothing reaches the network.
+ *
+ *   node host-flow.cjs BASE_URL NAME
+ *
+ * Prints TAP.
+ */
+"use strict";
+const { chromium } = require(process.env.PLAYWRIGHT_CORE || "playwright-core");
+
+const [base, name] = process.argv.slice(2);
+const origin = new URL(base).origin;
+let n = 0, failed = 0;
+function ok(cond, what, diag) {
+  n++;
+  console.log(`${cond ? "ok" : "not ok"} ${n} - ${name}: ${what}`);
+  if (!cond) {
+    failed++;
+    if (diag) console.log("# " + String(diag).replace(/\n/g, "\n# "));
+  }
+}
+
+const VIMEO_RAW = '<iframe src="https://player.vimeo.com/video/76979871"';
+
+async function context(browser, js, thirdParty) {
+  const ctx = await browser.newContext({ javaScriptEnabled: js,
+                                        viewport: { width: 1100, height: 1400 } });
+  await ctx.route("**/*", route => {
+    const req = route.request();
+    if (new URL(req.url()).origin === origin) return route.continue();
+    thirdParty.push(new URL(req.url()).hostname);
+    const type = req.resourceType();
+    return route.fulfill({
+      status: 200,
+      contentType: type === "script" ? "application/javascript" : "text/html",
+      body: type === "script" ? "" : "<p>third party stand-in</p>",
+    });
+  });
+  return ctx;
+}
+
+const hostsOf = (list, re) => list.filter(h => re.test(h));
+
+async function noScript(browser) {
+  const third = [];
+  const ctx = await context(browser, false, third);
+  const page = await ctx.newPage();
+  await page.goto(base + "/page.html");
+  ok(third.length === 0, "JavaScript off: zero third-party requests before consent",
+     third.join(" "));
+  const box = page.locator('[data-consent-provider="youtube"]');
+  ok(await box.count() === 1 && await box.locator("form button[data-consent-allow]").count() === 1,
+     "JavaScript off: the placeholder is a form with a button");
+  const back = page.waitForResponse(r => r.url() === base + "/page.html" &&
+                                         r.request().method() === "GET");
+  await box.locator("button[data-consent-allow]").click();
+  const resp = await back;
+  await page.waitForLoadState("load");
+  const chain = resp.request().redirectedFrom();
+  ok(chain && chain.method() === "POST" && (await chain.response()).status() === 303,
+     "submit -> POST to the endpoint -> 303 -> the same page");
+  ok(await page.locator('iframe[src^="https://www.youtube.com/embed/"]').count() === 1,
+     "the page now holds the real YouTube embed");
+  ok(hostsOf(third, /youtube/).length > 0 && hostsOf(third, /vimeo|twitter|twimg/).length === 0,
+     "only YouTube was contacted", third.join(" "));
+  ok(await page.locator('[data-consent-provider="vimeo"]').count() === 1,
+     "Vimeo is still a placeholder");
+  await ctx.close();
+}
+
+async function scripted(browser) {
+  const third = [];
+  const ctx = await context(browser, true, third);
+  const page = await ctx.newPage();
+  const posts = [];
+  page.on("request", r => { if (r.method() === "POST") posts.push(r.url()); });
+  await page.goto(base + "/page.html");
+  await page.waitForTimeout(300);
+  ok(third.length === 0, "scripted: zero third-party requests before consent", third.join(" "));
+  await page.locator('[data-consent-provider="youtube"] [data-consent-allow]').click();
+  await page.waitForTimeout(500);
+  ok(await page.locator('iframe[src^="https://www.youtube.com/embed/"]').count() === 1 &&
+     page.url() === base + "/page.html" && posts.length === 0,
+     "scripted: one click loads YouTube in place (no reload, no POST)");
+  ok(hostsOf(third, /youtube/).length > 0 && hostsOf(third, /vimeo/).length === 0,
+     "scripted: only YouTube was contacted", third.join(" "));
+  const vimeo = page.locator('[data-consent-provider="vimeo"]');
+  await vimeo.locator("[data-consent-always]").check();
+  const posted = page.waitForResponse(r => r.request().method() === "POST");
+  await vimeo.locator("[data-consent-allow]").click();
+  const post = await posted;
+  ok(post.url() === base + "/consent" && [200, 303].includes(post.status()) ||
+     (await post.request().redirectedTo()) !== null,
+     `scripted: "always" asks the endpoint for a cookie (${post.status()})`);
+  await page.waitForTimeout(300);
+  ok(hostsOf(third, /vimeo/).length > 0, "scripted: Vimeo loaded after the click");
+  const cookies = await ctx.cookies();
+  ok(cookies.some(c => c.name === "consent" && c.httpOnly),
+     "scripted: the signed cookie is set (HttpOnly)");
+  const again = await page.reload();
+  const html = await again.text();
+  ok(html.includes(VIMEO_RAW) && html.includes('data-consent-provider="youtube"'),
+     "scripted: after a reload the server sends Vimeo as it is, YouTube (once) still gated");
+  await ctx.close();
+}
+
+(async () => {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox"],
+  });
+  try {
+    await noScript(browser);
+    await scripted(browser);
+  } catch (e) {
+    ok(false, "browser flow ran", e && e.stack);
+  }
+  await browser.close();
+  console.log(`1..${n}`);
+  process.exit(failed ? 1 : 0);
+})();

@@ -1,0 +1,53 @@
+# common.sh: what every host's test needs: free ports, waiting for a
+# server, the stand-in backend, and running the host suite and the browser
+# flow against a running host with their results renumbered into the
+# caller's TAP plan.  Source it after tests/cli/tap.sh.
+
+free_port() {
+  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+wait_port() {
+  i=0
+  while [ $i -lt 100 ]; do
+    /usr/bin/python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1",int(sys.argv[1])),0.2)' "$1" 2>/dev/null && return 0
+    sleep 0.1
+    i=$((i + 1))
+  done
+  return 1
+}
+
+abs() { (cd "$1" && pwd); }
+
+# Feeds TAP lines of a sub-test into this test's plan.
+renumber() {
+  while IFS= read -r line; do
+    case $line in
+      "ok "*) ok 0 "$(echo "$line" | sed 's/^ok [0-9]* - //')" ;;
+      "not ok "*) ok 1 "$(echo "$line" | sed 's/^not ok [0-9]* - //')" ;;
+      "#"*) echo "$line" ;;
+    esac
+  done <"$1"
+}
+
+# host_checks NAME PORT SITE_DIR KEY_FILE [RECEIPTS_FILE]: the host suite
+# over HTTP, then the consent flow in chromium.
+host_checks() {
+  /usr/bin/python3 "$top_srcdir/tests/hosts/host_suite.py" --name "$1" \
+    --base "http://127.0.0.1:$2" --site "$3" --gate "$GATE" --key "$4" \
+    ${5:+--receipts "$5"} >"$TMP/suite.tap" 2>&1
+  rc=$?
+  renumber "$TMP/suite.tap"
+  [ $rc -eq 0 ] || grep -v "^ok \|^not ok \|^1\.\." "$TMP/suite.tap" | sed 's/^/# /' | tail -20
+  pw=${PLAYWRIGHT_CORE:-$("$top_srcdir/tests/browser/setup.sh" 2>"$TMP/setup.err")}
+  if [ -z "$pw" ] || [ ! -d "$pw" ]; then
+    ok 1 "$1: playwright-core is available ($(cat "$TMP/setup.err"))"
+    return
+  fi
+  PLAYWRIGHT_CORE="$pw" CHROMIUM="${CHROMIUM:-/usr/bin/chromium}" \
+    node "$top_srcdir/tests/browser/host-flow.cjs" "http://127.0.0.1:$2" "$1" \
+    >"$TMP/browser.tap" 2>&1
+  renumber "$TMP/browser.tap"
+  grep -q "^1\.\.[1-9]" "$TMP/browser.tap" || {
+    ok 1 "$1: the browser flow ran"; sed 's/^/# /' "$TMP/browser.tap" | tail -20; }
+}
