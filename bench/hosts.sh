@@ -1,0 +1,98 @@
+#!/bin/sh
+# hosts.sh: the load benchmark behind 'make bench-hosts'.  Run from the
+# build folder.
+#
+# Starts apache2 with mod_consent on 127.0.0.1 (as the host tests do) and
+# serves one ~100 KB article with 6 embeds twice: gated (/article.html) and
+# with the gate off (/off/article.html).  wrk measures requests/s of both
+# in the same run; the RSS of the httpd children is read before and after
+# the load, to show that memory stays flat.
+#
+#   BENCH_SECONDS (default 10)   BENCH_CONNECTIONS (default 32)
+set -eu
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+top_srcdir=$(cd "$top_srcdir" && pwd)
+top_builddir=$(pwd)
+GATE="$top_builddir/tools/consent-gate"
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/consent-bench.XXXXXX")
+seconds=${BENCH_SECONDS:-10}
+conns=${BENCH_CONNECTIONS:-32}
+export top_srcdir top_builddir GATE TMP
+. "$top_srcdir/tests/hosts/httpd.sh"
+trap 'httpd_stop; rm -rf "$TMP"' EXIT
+
+command -v wrk >/dev/null || { echo "wrk is not installed (Debian wrk)"; exit 1; }
+httpd_start || { cat "$TMP/httpd.why"; exit 1; }
+
+# The article: the sample article's text repeated to ~100 KB, with six
+# embeds spread through it.
+/usr/bin/python3 - "$top_srcdir/examples/article.html" "$HTTPD_SITE" <<'EOF'
+import re, sys
+src = open(sys.argv[1], encoding="utf-8").read()
+paras = re.findall(r"<p>[^<]*(?:<(?!/p>)[^<]*)*</p>", src)
+embeds = [
+    '<iframe width="560" height="315" src="https://www.youtube.com/embed/M7lc1UVf-VE" allowfullscreen></iframe>',
+    '<iframe src="https://player.vimeo.com/video/76979871" width="640" height="360"></iframe>',
+    '<blockquote class="twitter-tweet"><p>Post</p><a href="https://twitter.com/a/status/1">1 Nov</a></blockquote>\n<script async src="https://platform.twitter.com/widgets.js"></script>',
+    '<iframe src="https://open.spotify.com/embed/episode/7makk4oTQel546B0PZlDM5" width="100%" height="232"></iframe>',
+    '<iframe src="https://www.google.com/maps/embed?pb=!1m18" width="600" height="450" loading="lazy"></iframe>',
+    '<blockquote class="instagram-media" data-instgrm-permalink="https://www.instagram.com/p/C1/"></blockquote>\n<script async src="//www.instagram.com/embed.js"></script>',
+]
+head = ('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<title>Benchmark article</title>\n<link rel="stylesheet" href="/site.css">\n'
+        '</head>\n<body>\n<main>\n<article>\n<h1>Benchmark article</h1>\n')
+body, i = [], 0
+while sum(len(x) for x in body) < 100_000 - 2000:
+    body.append(paras[i % len(paras)] + "\n")
+    i += 1
+step = len(body) // (len(embeds) + 1)
+for k, e in enumerate(embeds):
+    body.insert((k + 1) * step + k, "<figure>\n" + e + "\n</figure>\n")
+page = head + "".join(body) + "</article>\n</main>\n</body>\n</html>\n"
+for path in (sys.argv[2] + "/article.html", sys.argv[2] + "/off/article.html"):
+    open(path, "w", encoding="utf-8").write(page)
+EOF
+
+base="http://127.0.0.1:$HTTPD_PORT"
+size=$(wc -c <"$HTTPD_SITE/article.html")
+gated=$(curl -s "$base/article.html" | grep -o 'data-consent-provider="[a-z-]*"' | sort -u | wc -l)
+
+children_rss() {
+  ppid=$(cat "$TMP/httpd/httpd.pid")
+  kb=0
+  for p in $(pgrep -P "$ppid"); do
+    r=$(awk '/^VmRSS/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0)
+    kb=$((kb + ${r:-0}))
+  done
+  echo "$kb"
+}
+
+rps() {
+  wrk -t2 -c"$conns" -d"${2}s" --latency "$1" >"$TMP/wrk.out" 2>&1
+  sed -n 's/^Requests\/sec: *//p' "$TMP/wrk.out"
+}
+
+echo "== mod_consent load benchmark (apache2 event MPM, 127.0.0.1)"
+echo "machine: $(nproc) cores; wrk -t2 -c$conns -d${seconds}s each"
+echo "page: ${size} bytes, $gated providers gated (6 embeds)"
+rps "$base/article.html" 2 >/dev/null            # warm up both
+rps "$base/off/article.html" 2 >/dev/null
+rss0=$(children_rss)
+off=$(rps "$base/off/article.html" "$seconds")
+off_lat=$(sed -n 's/^ *50% *//p' "$TMP/wrk.out")
+on=$(rps "$base/article.html" "$seconds")
+on_lat=$(sed -n 's/^ *50% *//p' "$TMP/wrk.out")
+rss1=$(children_rss)
+on2=$(rps "$base/article.html" "$seconds")
+rss2=$(children_rss)
+on3=$(rps "$base/article.html" "$seconds")
+rss3=$(children_rss)
+off2=$(rps "$base/off/article.html" "$seconds")
+printf '%-28s %12s %12s\n' "" "requests/s" "median"
+printf '%-28s %12s %12s\n' "filter off" "$off" "$off_lat"
+printf '%-28s %12s %12s\n' "filter on (gated)" "$on" "$on_lat"
+printf '%-28s %12s\n' "filter on, 2nd round" "$on2"
+printf '%-28s %12s\n' "filter on, 3rd round" "$on3"
+printf '%-28s %12s\n' "filter off (again)" "$off2"
+/usr/bin/python3 -c "import sys; a,b,c=map(float,sys.argv[1:]); print('ratio on/off: %.2f (gated HTML through httpd: %.0f MB/s)' % (b/((a+c)/2), b*$size/1e6))" "$off" "$on" "$off2"
+echo "httpd children RSS (KB): after warm-up $rss0; after gated rounds 1, 2, 3: $rss1, $rss2, $rss3"
