@@ -557,7 +557,8 @@ build(const consent_conf *c, consent_built *b, const char **what)
     *what = c->template_file;
   if (st == CONSENT_OK && c->language != NULL &&
       (st = consent_config_set_language(cfg, c->language)) != CONSENT_OK)
-    *what = "ConsentLanguage";
+    *what = "ConsentLanguage (de, en, es, fr, it, nl, pl or one a texts "
+            "file adds)";
   if (st == CONSENT_OK && c->buffer != UNSET)
     st = consent_config_set_max_buffer(cfg, (size_t)c->buffer);
   if (st == CONSENT_OK && c->endpoint != NULL)

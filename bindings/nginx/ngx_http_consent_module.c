@@ -1,0 +1,1218 @@
+/*
+ * ngx_http_consent_module.c: libconsent for nginx, as a dynamic module.
+ *
+ *   - a header and body filter that gate text/html (and XHTML) responses
+ *     while they stream: every embed the visitor has not allowed becomes a
+ *     placeholder;
+ *   - `consent_endpoint;` makes a location the consent endpoint, and
+ *     `consent_asset script|style;` serves the script and style for
+ *     `consent_script url`.
+ *
+ * The rules (endpoint, cookies, placeholders) are in the library, so nginx
+ * behaves as every other host.  Gates are built when the configuration is
+ * read, once for each distinct set of settings, and shared read-only by
+ * the workers.  Directives: bindings/nginx/README.md.
+ */
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <consent.h>
+
+#define CONSENT_UNSET_PTR ((void *)-1)
+
+typedef struct {
+  ngx_flag_t enable;
+  ngx_str_t providers;
+  consent_registry_t *registry;
+  ngx_str_t key_file;
+  consent_keyring_t *ring;
+  ngx_str_t cookie_name, cookie_domain, cookie_path;
+  ngx_int_t cookie_flags;
+  ngx_int_t policy;
+  ngx_int_t max_age;
+  ngx_str_t language, template_file, texts_file, privacy_url, receipt_log;
+  ngx_int_t script_mode;
+  ngx_str_t js_url, css_url;
+  size_t buffer;
+  ngx_array_t *allow;               /* of ngx_str_t */
+  ngx_flag_t cache_safe;
+  ngx_flag_t is_endpoint;
+  ngx_int_t asset;                  /* consent_asset_id, or -1 */
+  /* Built when merged. */
+  consent_gate_t *gate;
+  consent_site_t *site;
+} ngx_http_consent_loc_conf_t;
+
+typedef struct {
+  ngx_str_t endpoint;               /* path of the consent_endpoint location */
+} ngx_http_consent_srv_conf_t;
+
+/* One built gate and site per distinct settings, for the whole
+ * configuration. */
+typedef struct ngx_http_consent_built_s ngx_http_consent_built_t;
+struct ngx_http_consent_built_s {
+  ngx_str_t key;
+  consent_gate_t *gate;
+  consent_site_t *site;
+  ngx_http_consent_built_t *next;
+};
+
+typedef struct {
+  consent_rewriter_t *rw;
+  consent_request_t *req;
+  ngx_http_request_t *r;
+  ngx_chain_t *out, **last_out, *free, *busy;
+  ngx_buf_t *cur;
+  unsigned done : 1;
+  unsigned failed : 1;
+} ngx_http_consent_ctx_t;
+
+static ngx_int_t ngx_http_consent_init(ngx_conf_t *cf);
+static void *ngx_http_consent_create_srv_conf(ngx_conf_t *cf);
+static void *ngx_http_consent_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_consent_merge_loc_conf(ngx_conf_t *cf, void *parent,
+                                             void *child);
+static char *ngx_http_consent_providers(ngx_conf_t *cf, ngx_command_t *cmd,
+                                        void *conf);
+static char *ngx_http_consent_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
+                                       void *conf);
+static char *ngx_http_consent_cookie(ngx_conf_t *cf, ngx_command_t *cmd,
+                                     void *conf);
+static char *ngx_http_consent_script(ngx_conf_t *cf, ngx_command_t *cmd,
+                                     void *conf);
+static char *ngx_http_consent_checked_file(ngx_conf_t *cf,
+                                           ngx_command_t *cmd, void *conf);
+static char *ngx_http_consent_endpoint(ngx_conf_t *cf, ngx_command_t *cmd,
+                                       void *conf);
+static char *ngx_http_consent_asset(ngx_conf_t *cf, ngx_command_t *cmd,
+                                    void *conf);
+
+static ngx_http_output_header_filter_pt ngx_http_next_header_filter;
+static ngx_http_output_body_filter_pt ngx_http_next_body_filter;
+
+static consent_registry_t *builtin_registry;
+static consent_keyring_t *temporary_ring;
+static ngx_http_consent_built_t *built;
+
+#define LOC NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
+#define OFF(f) offsetof(ngx_http_consent_loc_conf_t, f)
+
+static ngx_command_t ngx_http_consent_commands[] = {
+  { ngx_string("consent"), LOC | NGX_CONF_FLAG, ngx_conf_set_flag_slot,
+    NGX_HTTP_LOC_CONF_OFFSET, OFF(enable), NULL },
+  { ngx_string("consent_providers"), LOC | NGX_CONF_TAKE1,
+    ngx_http_consent_providers, NGX_HTTP_LOC_CONF_OFFSET, 0, NULL },
+  { ngx_string("consent_key_file"), LOC | NGX_CONF_TAKE1,
+    ngx_http_consent_key_file, NGX_HTTP_LOC_CONF_OFFSET, 0, NULL },
+  { ngx_string("consent_cookie"), LOC | NGX_CONF_1MORE,
+    ngx_http_consent_cookie, NGX_HTTP_LOC_CONF_OFFSET, 0, NULL },
+  { ngx_string("consent_policy_version"), LOC | NGX_CONF_TAKE1,
+    ngx_conf_set_num_slot, NGX_HTTP_LOC_CONF_OFFSET, OFF(policy), NULL },
+  { ngx_string("consent_max_age"), LOC | NGX_CONF_TAKE1,
+    ngx_conf_set_sec_slot, NGX_HTTP_LOC_CONF_OFFSET, OFF(max_age), NULL },
+  { ngx_string("consent_language"), LOC | NGX_CONF_TAKE1,
+    ngx_conf_set_str_slot, NGX_HTTP_LOC_CONF_OFFSET, OFF(language), NULL },
+  { ngx_string("consent_template"), LOC | NGX_CONF_TAKE1,
+    ngx_http_consent_checked_file, NGX_HTTP_LOC_CONF_OFFSET,
+    OFF(template_file), NULL },
+  { ngx_string("consent_texts"), LOC | NGX_CONF_TAKE1,
+    ngx_http_consent_checked_file, NGX_HTTP_LOC_CONF_OFFSET,
+    OFF(texts_file), NULL },
+  { ngx_string("consent_script"), LOC | NGX_CONF_TAKE123,
+    ngx_http_consent_script, NGX_HTTP_LOC_CONF_OFFSET, 0, NULL },
+  { ngx_string("consent_buffer"), LOC | NGX_CONF_TAKE1,
+    ngx_conf_set_size_slot, NGX_HTTP_LOC_CONF_OFFSET, OFF(buffer), NULL },
+  { ngx_string("consent_allow"), LOC | NGX_CONF_1MORE,
+    ngx_conf_set_str_array_slot, NGX_HTTP_LOC_CONF_OFFSET, OFF(allow),
+    NULL },
+  { ngx_string("consent_privacy_url"), LOC | NGX_CONF_TAKE1,
+    ngx_conf_set_str_slot, NGX_HTTP_LOC_CONF_OFFSET, OFF(privacy_url),
+    NULL },
+  { ngx_string("consent_receipt_log"), LOC | NGX_CONF_TAKE1,
+    ngx_conf_set_str_slot, NGX_HTTP_LOC_CONF_OFFSET, OFF(receipt_log),
+    NULL },
+  { ngx_string("consent_cache_safe"), LOC | NGX_CONF_FLAG,
+    ngx_conf_set_flag_slot, NGX_HTTP_LOC_CONF_OFFSET, OFF(cache_safe),
+    NULL },
+  { ngx_string("consent_endpoint"), NGX_HTTP_LOC_CONF | NGX_CONF_NOARGS,
+    ngx_http_consent_endpoint, NGX_HTTP_LOC_CONF_OFFSET, 0, NULL },
+  { ngx_string("consent_asset"), NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
+    ngx_http_consent_asset, NGX_HTTP_LOC_CONF_OFFSET, 0, NULL },
+  ngx_null_command
+};
+
+static ngx_int_t ngx_http_consent_preconfiguration(ngx_conf_t *cf);
+
+static ngx_http_module_t ngx_http_consent_module_ctx = {
+  ngx_http_consent_preconfiguration,     /* preconfiguration */
+  ngx_http_consent_init,                 /* postconfiguration */
+  NULL,                                  /* create main configuration */
+  NULL,                                  /* init main configuration */
+  ngx_http_consent_create_srv_conf,      /* create server configuration */
+  NULL,                                  /* merge server configuration */
+  ngx_http_consent_create_loc_conf,      /* create location configuration */
+  ngx_http_consent_merge_loc_conf        /* merge location configuration */
+};
+
+ngx_module_t ngx_http_consent_module = {
+  NGX_MODULE_V1,
+  &ngx_http_consent_module_ctx,
+  ngx_http_consent_commands,
+  NGX_HTTP_MODULE,
+  NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+  NGX_MODULE_V1_PADDING
+};
+
+/* ------------------------------------------------------------------ */
+/* Configuration                                                       */
+
+static void
+consent_cleanup_registry(void *data)
+{
+  consent_registry_free(data);
+}
+
+static void
+consent_cleanup_ring(void *data)
+{
+  consent_keyring_free(data);
+}
+
+static void
+consent_cleanup_built(void *data)
+{
+  ngx_http_consent_built_t *b = data;
+
+  consent_site_free(b->site);
+  consent_gate_free(b->gate);
+}
+
+static ngx_int_t
+consent_on_cleanup(ngx_conf_t *cf, void (*fn)(void *), void *data)
+{
+  ngx_pool_cleanup_t *cln = ngx_pool_cleanup_add(cf->pool, 0);
+
+  if (cln == NULL)
+    return NGX_ERROR;
+  cln->handler = fn;
+  cln->data = data;
+  return NGX_OK;
+}
+
+static void *
+ngx_http_consent_create_srv_conf(ngx_conf_t *cf)
+{
+  return ngx_pcalloc(cf->pool, sizeof(ngx_http_consent_srv_conf_t));
+}
+
+static void *
+ngx_http_consent_create_loc_conf(ngx_conf_t *cf)
+{
+  ngx_http_consent_loc_conf_t *c = ngx_pcalloc(cf->pool, sizeof(*c));
+
+  if (c == NULL)
+    return NULL;
+  c->enable = NGX_CONF_UNSET;
+  c->registry = CONSENT_UNSET_PTR;
+  c->ring = CONSENT_UNSET_PTR;
+  c->cookie_flags = NGX_CONF_UNSET;
+  c->policy = NGX_CONF_UNSET;
+  c->max_age = NGX_CONF_UNSET;
+  c->script_mode = NGX_CONF_UNSET;
+  c->buffer = NGX_CONF_UNSET_SIZE;
+  c->allow = NGX_CONF_UNSET_PTR;
+  c->cache_safe = NGX_CONF_UNSET;
+  c->asset = NGX_CONF_UNSET;
+  return c;
+}
+
+/* A random key for servers without consent_key_file: consent works, but
+ * ends when nginx restarts (a warning says so). */
+static ngx_int_t
+consent_temporary_ring(ngx_conf_t *cf)
+{
+  u_char secret[32], b64[64], line[128];
+  ngx_str_t src = { sizeof(secret), secret }, dst = { 0, b64 };
+  ngx_fd_t fd;
+
+  if (temporary_ring != NULL)
+    return NGX_OK;
+  fd = ngx_open_file("/dev/urandom", NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+  if (fd == NGX_INVALID_FILE)
+    return NGX_ERROR;
+  if (read(fd, secret, sizeof(secret)) != (ssize_t)sizeof(secret)) {
+    ngx_close_file(fd);
+    return NGX_ERROR;
+  }
+  ngx_close_file(fd);
+  ngx_encode_base64url(&dst, &src);
+  ngx_snprintf(line, sizeof(line), "1 2000-01-01T00:00:00Z %V\n%Z", &dst);
+  if (consent_keyring_load_buffer((char *)line, ngx_strlen(line),
+                                  "temporary key", &temporary_ring, NULL) !=
+      CONSENT_OK)
+    return NGX_ERROR;
+  return consent_on_cleanup(cf, consent_cleanup_ring, temporary_ring);
+}
+
+static char *
+ngx_http_consent_providers(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+  ngx_http_consent_loc_conf_t *c = conf;
+  ngx_str_t *value = cf->args->elts, path = value[1];
+  consent_registry_t *r;
+
+  (void)cmd;
+  if (c->registry != CONSENT_UNSET_PTR)
+    return "is duplicate";
+  if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK)
+    return NGX_CONF_ERROR;
+  if (consent_registry_new(&r) != CONSENT_OK)
+    return NGX_CONF_ERROR;
+  if (consent_registry_load_file(r, (char *)path.data) != CONSENT_OK) {
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "consent_providers: %s",
+                       consent_registry_errmsg(r));
+    consent_registry_free(r);
+    return NGX_CONF_ERROR;
+  }
+  if (consent_on_cleanup(cf, consent_cleanup_registry, r) != NGX_OK) {
+    consent_registry_free(r);
+    return NGX_CONF_ERROR;
+  }
+  c->providers = path;
+  c->registry = r;
+  return NGX_CONF_OK;
+}
+
+static char *
+ngx_http_consent_key_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+  ngx_http_consent_loc_conf_t *c = conf;
+  ngx_str_t *value = cf->args->elts, path = value[1];
+  consent_keyring_t *ring;
+  char *msg = NULL;
+  consent_status st;
+
+  (void)cmd;
+  if (c->ring != CONSENT_UNSET_PTR)
+    return "is duplicate";
+  if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK)
+    return NGX_CONF_ERROR;
+  st = consent_keyring_load_file((char *)path.data, &ring, &msg);
+  if (st != CONSENT_OK) {
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "consent_key_file: %s",
+                       msg ? msg : consent_strerror(st));
+    consent_free(msg);
+    return NGX_CONF_ERROR;
+  }
+  if (consent_on_cleanup(cf, consent_cleanup_ring, ring) != NGX_OK) {
+    consent_keyring_free(ring);
+    return NGX_CONF_ERROR;
+  }
+  c->key_file = path;
+  c->ring = ring;
+  return NGX_CONF_OK;
+}
+
+/* consent_cookie NAME [domain=D] [path=/P] [insecure] [httponly=off]
+ *                [samesite=lax|strict|none]; */
+static char *
+ngx_http_consent_cookie(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+  ngx_http_consent_loc_conf_t *c = conf;
+  ngx_str_t *value = cf->args->elts;
+  unsigned flags = CONSENT_COOKIE_DEFAULTS;
+  char *probe = NULL;
+  ngx_uint_t i;
+
+  (void)cmd;
+  if (c->cookie_flags != NGX_CONF_UNSET)
+    return "is duplicate";
+  for (i = 2; i < cf->args->nelts; i++) {
+    u_char *a = value[i].data;
+    if (ngx_strncasecmp(a, (u_char *)"domain=", 7) == 0) {
+      c->cookie_domain.data = a + 7;
+      c->cookie_domain.len = value[i].len - 7;
+    } else if (ngx_strncasecmp(a, (u_char *)"path=", 5) == 0) {
+      c->cookie_path.data = a + 5;
+      c->cookie_path.len = value[i].len - 5;
+    } else if (ngx_strcasecmp(a, (u_char *)"insecure") == 0) {
+      flags &= ~CONSENT_COOKIE_SECURE;
+    } else if (ngx_strcasecmp(a, (u_char *)"httponly=off") == 0) {
+      flags &= ~CONSENT_COOKIE_HTTPONLY;
+    } else if (ngx_strcasecmp(a, (u_char *)"samesite=lax") == 0) {
+      flags = (flags & ~CONSENT_COOKIE_SAMESITE_STRICT) |
+              CONSENT_COOKIE_SAMESITE_LAX;
+    } else if (ngx_strcasecmp(a, (u_char *)"samesite=strict") == 0) {
+      flags = (flags & ~CONSENT_COOKIE_SAMESITE_LAX) |
+              CONSENT_COOKIE_SAMESITE_STRICT;
+    } else if (ngx_strcasecmp(a, (u_char *)"samesite=none") == 0) {
+      flags &= ~(CONSENT_COOKIE_SAMESITE_LAX |
+                 CONSENT_COOKIE_SAMESITE_STRICT);
+    } else {
+      ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "consent_cookie: unknown "
+                         "attribute \"%V\" (domain=, path=, insecure, "
+                         "httponly=off, samesite=)", &value[i]);
+      return NGX_CONF_ERROR;
+    }
+  }
+  if (consent_set_cookie((char *)value[1].data, "", 0, 1,
+                         c->cookie_domain.len ? (char *)c->cookie_domain.data
+                         : NULL, c->cookie_path.len ?
+                         (char *)c->cookie_path.data : NULL, flags,
+                         &probe) != CONSENT_OK) {
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "consent_cookie: a cookie "
+                       "cannot have the name or attributes given (\"%V\")",
+                       &value[1]);
+    return NGX_CONF_ERROR;
+  }
+  consent_free(probe);
+  c->cookie_name = value[1];
+  c->cookie_flags = (ngx_int_t)flags;
+  return NGX_CONF_OK;
+}
+
+/* consent_script inline | none | url JS_PATH [CSS_PATH]; */
+static char *
+ngx_http_consent_script(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+  ngx_http_consent_loc_conf_t *c = conf;
+  ngx_str_t *value = cf->args->elts;
+  ngx_uint_t n = cf->args->nelts;
+
+  (void)cmd;
+  if (c->script_mode != NGX_CONF_UNSET)
+    return "is duplicate";
+  if (ngx_strcmp(value[1].data, "inline") == 0 && n == 2)
+    c->script_mode = CONSENT_SCRIPT_INLINE;
+  else if (ngx_strcmp(value[1].data, "none") == 0 && n == 2)
+    c->script_mode = CONSENT_SCRIPT_NONE;
+  else if (ngx_strcmp(value[1].data, "url") == 0 && n >= 3 &&
+           value[2].data[0] == '/' && (n < 4 || value[3].data[0] == '/')) {
+    c->script_mode = CONSENT_SCRIPT_URL;
+    c->js_url = value[2];
+    if (n == 4)
+      c->css_url = value[3];
+  } else {
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "consent_script: inline, none "
+                       "or url /SCRIPT_PATH [/STYLE_PATH]");
+    return NGX_CONF_ERROR;
+  }
+  return NGX_CONF_OK;
+}
+
+/* A template or texts file, read once here to report mistakes when the
+ * configuration is loaded. */
+static char *
+ngx_http_consent_checked_file(ngx_conf_t *cf, ngx_command_t *cmd,
+                              void *conf)
+{
+  ngx_str_t *value = cf->args->elts, path = value[1];
+  ngx_str_t *field = (ngx_str_t *)((char *)conf + cmd->offset);
+  consent_config_t *probe;
+  consent_status st;
+  int texts = cmd->offset == OFF(texts_file);
+
+  if (field->data != NULL)
+    return "is duplicate";
+  if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK ||
+      consent_config_new(&probe) != CONSENT_OK)
+    return NGX_CONF_ERROR;
+  st = texts ? consent_config_load_texts(probe, (char *)path.data)
+       : consent_config_load_template(probe, (char *)path.data);
+  if (st != CONSENT_OK) {
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%V: %s", &cmd->name,
+                       *consent_config_errmsg(probe) ?
+                       consent_config_errmsg(probe) : consent_strerror(st));
+    consent_config_free(probe);
+    return NGX_CONF_ERROR;
+  }
+  consent_config_free(probe);
+  *field = path;
+  return NGX_CONF_OK;
+}
+
+static ngx_int_t ngx_http_consent_endpoint_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_consent_asset_handler(ngx_http_request_t *r);
+
+static char *
+ngx_http_consent_endpoint(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+  ngx_http_consent_loc_conf_t *c = conf;
+  ngx_http_core_loc_conf_t *clcf;
+  ngx_http_consent_srv_conf_t *scf;
+
+  (void)cmd;
+  clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+  scf = ngx_http_conf_get_module_srv_conf(cf, ngx_http_consent_module);
+  if (clcf->name.len == 0 || clcf->name.data[0] != '/' ||
+      (clcf->name.len > 1 && clcf->name.data[1] == '/')) {
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "consent_endpoint: put it in a "
+                       "location with a path, e.g. location = /consent");
+    return NGX_CONF_ERROR;
+  }
+  clcf->handler = ngx_http_consent_endpoint_handler;
+  c->is_endpoint = 1;
+  scf->endpoint = clcf->name;
+  return NGX_CONF_OK;
+}
+
+static char *
+ngx_http_consent_asset(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+  ngx_http_consent_loc_conf_t *c = conf;
+  ngx_str_t *value = cf->args->elts;
+  ngx_http_core_loc_conf_t *clcf;
+
+  (void)cmd;
+  if (ngx_strcmp(value[1].data, "script") == 0)
+    c->asset = CONSENT_ASSET_SCRIPT;
+  else if (ngx_strcmp(value[1].data, "style") == 0)
+    c->asset = CONSENT_ASSET_STYLE;
+  else
+    return "takes script or style";
+  clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+  clcf->handler = ngx_http_consent_asset_handler;
+  return NGX_CONF_OK;
+}
+
+static char *
+cstr(ngx_conf_t *cf, ngx_str_t *s)
+{
+  char *p;
+
+  if (s->data == NULL || s->len == 0)
+    return NULL;
+  p = ngx_pnalloc(cf->pool, s->len + 1);
+  if (p != NULL) {
+    ngx_memcpy(p, s->data, s->len);
+    p[s->len] = '\0';
+  }
+  return p;
+}
+
+/* Builds (or finds) the gate and site of merged settings. */
+static char *
+consent_build(ngx_conf_t *cf, ngx_http_consent_loc_conf_t *c,
+              ngx_str_t *endpoint)
+{
+  consent_registry_t *reg = c->registry ? c->registry : builtin_registry;
+  consent_keyring_t *ring = c->ring ? c->ring : temporary_ring;
+  consent_config_t *cfg = NULL;
+  ngx_http_consent_built_t *b;
+  consent_status st;
+  const char *what = "configuration";
+  u_char key[4096], *p, *end = key + sizeof(key);
+  ngx_str_t *allow = c->allow ? c->allow->elts : NULL;
+  ngx_uint_t i, nallow = c->allow ? c->allow->nelts : 0;
+
+  p = ngx_snprintf(key, sizeof(key), "%p|%p|%V|%V|%V|%i|%i|%i|%V|%V|%V|%V|"
+                   "%V|%i|%V|%V|%uz|%i|%V|",
+                   reg, ring, &c->cookie_name, &c->cookie_domain,
+                   &c->cookie_path, c->cookie_flags, c->policy, c->max_age,
+                   &c->language, &c->template_file, &c->texts_file,
+                   &c->privacy_url, endpoint, c->script_mode, &c->js_url,
+                   &c->css_url, c->buffer, c->cache_safe, &c->receipt_log);
+  for (i = 0; i < nallow && p < end; i++)
+    p = ngx_snprintf(p, end - p, "%V ", &allow[i]);
+  for (b = built; b != NULL; b = b->next)
+    if (b->key.len == (size_t)(p - key) &&
+        ngx_memcmp(b->key.data, key, b->key.len) == 0) {
+      c->gate = b->gate;
+      c->site = b->site;
+      return NGX_CONF_OK;
+    }
+  b = ngx_pcalloc(cf->pool, sizeof(*b));
+  if (b == NULL || (b->key.data = ngx_pnalloc(cf->pool, p - key)) == NULL)
+    return NGX_CONF_ERROR;
+  b->key.len = p - key;
+  ngx_memcpy(b->key.data, key, b->key.len);
+
+  st = consent_config_new(&cfg);
+  if (st == CONSENT_OK)
+    st = consent_config_set_registry(cfg, reg);
+  if (st == CONSENT_OK && c->texts_file.len)
+    st = consent_config_load_texts(cfg, cstr(cf, &c->texts_file));
+  if (st == CONSENT_OK && c->template_file.len)
+    st = consent_config_load_template(cfg, cstr(cf, &c->template_file));
+  if (st == CONSENT_OK && c->language.len &&
+      (st = consent_config_set_language(cfg, cstr(cf, &c->language))) !=
+      CONSENT_OK)
+    what = "consent_language (de, en, es, fr, it, nl, pl or one a texts "
+           "file adds)";
+  if (st == CONSENT_OK && c->buffer != NGX_CONF_UNSET_SIZE &&
+      (st = consent_config_set_max_buffer(cfg, c->buffer)) != CONSENT_OK)
+    what = "consent_buffer (at least 4k)";
+  if (st == CONSENT_OK && endpoint->len)
+    st = consent_config_set_endpoint(cfg, cstr(cf, endpoint));
+  if (st == CONSENT_OK && c->privacy_url.len)
+    st = consent_config_set_privacy_url(cfg, cstr(cf, &c->privacy_url));
+  if (st == CONSENT_OK && c->script_mode != NGX_CONF_UNSET)
+    st = consent_config_set_script(cfg, (consent_script_mode)c->script_mode,
+                                   cstr(cf, &c->js_url),
+                                   cstr(cf, &c->css_url));
+  if (st == CONSENT_OK && c->cache_safe != NGX_CONF_UNSET)
+    st = consent_config_set_cache_safe(cfg, (int)c->cache_safe);
+  for (i = 0; st == CONSENT_OK && i < nallow; i++)
+    st = consent_config_allow_provider(cfg, cstr(cf, &allow[i]));
+  if (st == CONSENT_OK && (st = consent_gate_new(cfg, &b->gate)) !=
+      CONSENT_OK)
+    what = "consent_allow (an unknown provider?)";
+  consent_config_free(cfg);
+  if (st == CONSENT_OK) {
+    what = "consent_cookie";
+    st = consent_site_new(reg, ring, &b->site);
+    if (st == CONSENT_OK && c->cookie_name.len)
+      st = consent_site_set_cookie(b->site, cstr(cf, &c->cookie_name),
+                                   cstr(cf, &c->cookie_domain),
+                                   cstr(cf, &c->cookie_path),
+                                   (unsigned)c->cookie_flags);
+    if (st == CONSENT_OK && c->max_age != NGX_CONF_UNSET &&
+        (st = consent_site_set_max_age(b->site, c->max_age)) != CONSENT_OK)
+      what = "consent_max_age (60s to 5 years)";
+    if (st == CONSENT_OK && c->policy != NGX_CONF_UNSET)
+      consent_site_set_policy_version(b->site, (unsigned)c->policy);
+  }
+  if (st != CONSENT_OK) {
+    consent_site_free(b->site);
+    consent_gate_free(b->gate);
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "consent: %s: %s", what,
+                       consent_strerror(st));
+    return NGX_CONF_ERROR;
+  }
+  if (consent_on_cleanup(cf, consent_cleanup_built, b) != NGX_OK)
+    return NGX_CONF_ERROR;
+  if (ring == temporary_ring && endpoint->len)
+    ngx_conf_log_error(NGX_LOG_WARN, cf, 0, "consent: no consent_key_file: "
+                       "consent cookies are signed with a temporary key and "
+                       "end when nginx restarts");
+  b->next = built;
+  built = b;
+  c->gate = b->gate;
+  c->site = b->site;
+  return NGX_CONF_OK;
+}
+
+static char *
+ngx_http_consent_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+  ngx_http_consent_loc_conf_t *prev = parent, *c = child;
+  ngx_http_consent_srv_conf_t *scf;
+
+  ngx_conf_merge_value(c->enable, prev->enable, 0);
+  if (c->registry == CONSENT_UNSET_PTR) {
+    c->registry = prev->registry == CONSENT_UNSET_PTR ? NULL
+                  : prev->registry;
+    c->providers = prev->providers;
+  }
+  if (c->ring == CONSENT_UNSET_PTR) {
+    c->ring = prev->ring == CONSENT_UNSET_PTR ? NULL : prev->ring;
+    c->key_file = prev->key_file;
+  }
+  if (c->cookie_flags == NGX_CONF_UNSET) {
+    c->cookie_flags = prev->cookie_flags;
+    c->cookie_name = prev->cookie_name;
+    c->cookie_domain = prev->cookie_domain;
+    c->cookie_path = prev->cookie_path;
+  }
+  ngx_conf_merge_value(c->policy, prev->policy, NGX_CONF_UNSET);
+  ngx_conf_merge_value(c->max_age, prev->max_age, NGX_CONF_UNSET);
+  ngx_conf_merge_str_value(c->language, prev->language, "");
+  ngx_conf_merge_str_value(c->template_file, prev->template_file, "");
+  ngx_conf_merge_str_value(c->texts_file, prev->texts_file, "");
+  ngx_conf_merge_str_value(c->privacy_url, prev->privacy_url, "");
+  ngx_conf_merge_str_value(c->receipt_log, prev->receipt_log, "");
+  if (c->script_mode == NGX_CONF_UNSET) {
+    c->script_mode = prev->script_mode;
+    c->js_url = prev->js_url;
+    c->css_url = prev->css_url;
+  }
+  ngx_conf_merge_size_value(c->buffer, prev->buffer, NGX_CONF_UNSET_SIZE);
+  ngx_conf_merge_ptr_value(c->allow, prev->allow, NULL);
+  ngx_conf_merge_value(c->cache_safe, prev->cache_safe, NGX_CONF_UNSET);
+  ngx_conf_merge_value(c->asset, prev->asset, NGX_CONF_UNSET);
+  if (!c->enable && !c->is_endpoint)
+    return NGX_CONF_OK;
+  if (builtin_registry == NULL) {
+    if (consent_registry_new(&builtin_registry) != CONSENT_OK ||
+        consent_on_cleanup(cf, consent_cleanup_registry, builtin_registry)
+        != NGX_OK)
+      return NGX_CONF_ERROR;
+  }
+  if (consent_temporary_ring(cf) != NGX_OK)
+    return NGX_CONF_ERROR;
+  scf = ngx_http_conf_get_module_srv_conf(cf, ngx_http_consent_module);
+  return consent_build(cf, c, &scf->endpoint);
+}
+
+/* ------------------------------------------------------------------ */
+/* One request's consent                                               */
+
+static void
+consent_cleanup_request(void *data)
+{
+  consent_request_free(data);
+}
+
+static void
+consent_cleanup_rewriter(void *data)
+{
+  consent_rewriter_free(data);
+}
+
+/* A consent request with every request header; freed with the request.
+ * *lang gets Accept-Language (or an empty string). */
+static consent_request_t *
+consent_request_of(ngx_http_request_t *r, ngx_http_consent_loc_conf_t *c,
+                   ngx_str_t *lang)
+{
+  consent_request_t *req;
+  ngx_pool_cleanup_t *cln;
+  ngx_list_part_t *part;
+  ngx_table_elt_t *h;
+  ngx_uint_t i;
+  int https = 0;
+  char name[64];
+
+#if (NGX_HTTP_SSL)
+  https = r->connection->ssl != NULL;
+#endif
+  cln = ngx_pool_cleanup_add(r->pool, 0);
+  if (cln == NULL || consent_request_new(c->site, https, &req) != CONSENT_OK)
+    return NULL;
+  cln->handler = consent_cleanup_request;
+  cln->data = req;
+  if (lang != NULL) {
+    ngx_str_null(lang);
+  }
+  for (part = &r->headers_in.headers.part; part; part = part->next) {
+    h = part->elts;
+    for (i = 0; i < part->nelts; i++) {
+      if (h[i].key.len >= sizeof(name))
+        continue;
+      ngx_memcpy(name, h[i].key.data, h[i].key.len);
+      name[h[i].key.len] = '\0';
+      consent_request_set_header(req, name, (char *)h[i].value.data,
+                                 h[i].value.len);
+      if (lang != NULL && h[i].key.len == 15 &&
+          ngx_strncasecmp(h[i].key.data, (u_char *)"Accept-Language", 15)
+          == 0)
+        *lang = h[i].value;
+    }
+  }
+  return req;
+}
+
+static int
+consent_is_html(ngx_str_t *t)
+{
+  static const char *const types[] = { "text/html", "application/xhtml+xml" };
+  size_t i, n;
+
+  for (i = 0; i < 2; i++) {
+    n = ngx_strlen(types[i]);
+    if (t->len >= n && ngx_strncasecmp(t->data, (u_char *)types[i], n) == 0
+        && (t->len == n || t->data[n] == ';' || t->data[n] == ' '))
+      return 1;
+  }
+  return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The filter                                                          */
+
+static int
+consent_sink(const char *buf, size_t len, void *ud)
+{
+  ngx_http_consent_ctx_t *ctx = ud;
+  ngx_chain_t *cl;
+  ngx_buf_t *b;
+  size_t n;
+
+  while (len > 0) {
+    b = ctx->cur;
+    if (b == NULL || b->last == b->end) {
+      cl = ngx_chain_get_free_buf(ctx->r->pool, &ctx->free);
+      if (cl == NULL)
+        return 1;
+      b = cl->buf;
+      if (b->start == NULL) {
+        b->start = ngx_palloc(ctx->r->pool, 16384);
+        if (b->start == NULL)
+          return 1;
+        b->end = b->start + 16384;
+      }
+      b->pos = b->last = b->start;
+      b->tag = (ngx_buf_tag_t)&ngx_http_consent_module;
+      b->temporary = 1;
+      b->recycled = 1;
+      b->flush = b->last_buf = b->last_in_chain = b->sync = 0;
+      cl->next = NULL;
+      *ctx->last_out = cl;
+      ctx->last_out = &cl->next;
+      ctx->cur = b;
+    }
+    n = (size_t)(b->end - b->last) < len ? (size_t)(b->end - b->last) : len;
+    b->last = ngx_cpymem(b->last, buf, n);
+    buf += n;
+    len -= n;
+  }
+  return 0;
+}
+
+static ngx_int_t
+ngx_http_consent_header_filter(ngx_http_request_t *r)
+{
+  ngx_http_consent_loc_conf_t *c;
+  ngx_http_consent_ctx_t *ctx;
+  ngx_table_elt_t *h;
+  consent_encoding coding = CONSENT_ENCODING_IDENTITY;
+  const consent_state_t *state;
+  consent_status why;
+  ngx_str_t lang;
+  u_char *ret;
+
+  c = ngx_http_get_module_loc_conf(r, ngx_http_consent_module);
+  if (!c->enable || c->gate == NULL || c->is_endpoint ||
+      !consent_is_html(&r->headers_out.content_type))
+    return ngx_http_next_header_filter(r);
+  if (r->headers_out.content_encoding &&
+      r->headers_out.content_encoding->value.len) {
+    ngx_str_t *e = &r->headers_out.content_encoding->value;
+    if ((e->len == 4 && ngx_strncasecmp(e->data, (u_char *)"gzip", 4) == 0)
+        || (e->len == 6 &&
+            ngx_strncasecmp(e->data, (u_char *)"x-gzip", 6) == 0))
+      coding = CONSENT_ENCODING_GZIP;
+    else if (e->len == 7 &&
+             ngx_strncasecmp(e->data, (u_char *)"deflate", 7) == 0)
+      coding = CONSENT_ENCODING_DEFLATE;
+    else if (!(e->len == 8 &&
+               ngx_strncasecmp(e->data, (u_char *)"identity", 8) == 0)) {
+      ngx_log_error(NGX_LOG_WARN, r->connection->log, 0, "consent: not "
+                    "gated: Content-Encoding \"%V\" is not one the gate "
+                    "reads (gzip, deflate)", e);
+      return ngx_http_next_header_filter(r);
+    }
+  }
+  if (r == r->main) {
+    /* This response now depends on the visitor's cookie. */
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL)
+      return NGX_ERROR;
+    h->hash = 1;
+    ngx_str_set(&h->key, "Vary");
+    ngx_str_set(&h->value, "Cookie");
+    ngx_http_clear_content_length(r);
+    ngx_http_clear_accept_ranges(r);
+    ngx_http_clear_etag(r);
+    ngx_http_clear_last_modified(r);
+    r->allow_ranges = 0;
+  }
+  if (r->header_only || r->headers_out.status == NGX_HTTP_NO_CONTENT ||
+      r->headers_out.status == NGX_HTTP_NOT_MODIFIED)
+    return ngx_http_next_header_filter(r);
+
+  ctx = ngx_pcalloc(r->pool, sizeof(*ctx));
+  if (ctx == NULL)
+    return NGX_ERROR;
+  ctx->r = r;
+  ctx->last_out = &ctx->out;
+  ctx->req = consent_request_of(r, c, &lang);
+  if (ctx->req == NULL ||
+      (state = consent_request_state(ctx->req, 0, &why)) == NULL)
+    return NGX_ERROR;
+  if (why != CONSENT_OK && why != CONSENT_E_NOCOOKIE)
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0, "consent: cookie "
+                  "ignored: %s", consent_strerror(why));
+  {
+    ngx_pool_cleanup_t *cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL ||
+        consent_rewriter_new(c->gate, consent_sink, ctx, &ctx->rw) !=
+        CONSENT_OK)
+      return NGX_ERROR;
+    cln->handler = consent_cleanup_rewriter;
+    cln->data = ctx->rw;
+  }
+  consent_rewriter_set_state(ctx->rw, state);
+  if (lang.len)
+    consent_rewriter_set_language(ctx->rw, consent_gate_negotiate_language(
+                                    c->gate, (char *)lang.data, lang.len));
+  /* The page's own path for the placeholders' return field. */
+  ret = ngx_pnalloc(r->pool, r->unparsed_uri.len + 1);
+  if (ret == NULL)
+    return NGX_ERROR;
+  ngx_memcpy(ret, r->unparsed_uri.data, r->unparsed_uri.len);
+  ret[r->unparsed_uri.len] = '\0';
+  if (ret[0] != '/' || ret[1] == '/' || ret[1] == '\\' ||
+      ngx_strchr(ret, '\\') != NULL)
+    consent_rewriter_set_return_path(ctx->rw, "/");
+  else
+    consent_rewriter_set_return_path(ctx->rw, (char *)ret);
+  if (coding != CONSENT_ENCODING_IDENTITY &&
+      consent_rewriter_set_encoding(ctx->rw, coding, coding) != CONSENT_OK)
+    return NGX_ERROR;
+  ngx_http_set_ctx(r, ctx, ngx_http_consent_module);
+  r->filter_need_in_memory = 1;
+  if (r == r->main)
+    r->main_filter_need_in_memory = 1;
+  return ngx_http_next_header_filter(r);
+}
+
+/* A buffer that only carries flush / last_buf. */
+static ngx_int_t
+consent_mark(ngx_http_consent_ctx_t *ctx, int flush, int last)
+{
+  ngx_chain_t *cl;
+  ngx_buf_t *b;
+
+  if (ctx->out != NULL && ctx->cur != NULL) {
+    b = ctx->cur;
+  } else {
+    cl = ngx_alloc_chain_link(ctx->r->pool);
+    b = ngx_calloc_buf(ctx->r->pool);
+    if (cl == NULL || b == NULL)
+      return NGX_ERROR;
+    cl->buf = b;
+    cl->next = NULL;
+    *ctx->last_out = cl;
+    ctx->last_out = &cl->next;
+  }
+  if (flush)
+    b->flush = 1;
+  if (last) {
+    if (ctx->r == ctx->r->main)
+      b->last_buf = 1;
+    b->last_in_chain = 1;
+    b->sync = b->sync || !ngx_buf_in_memory(b);
+  }
+  return NGX_OK;
+}
+
+static ngx_int_t
+ngx_http_consent_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
+{
+  ngx_http_consent_ctx_t *ctx;
+  ngx_chain_t *cl;
+  ngx_int_t rc;
+  int flush = 0, last = 0;
+
+  ctx = ngx_http_get_module_ctx(r, ngx_http_consent_module);
+  if (ctx == NULL || (ctx->done && in == NULL && ctx->busy == NULL))
+    return ngx_http_next_body_filter(r, in);
+  if (ctx->failed)
+    return NGX_ERROR;
+  for (cl = in; cl != NULL; cl = cl->next) {
+    ngx_buf_t *b = cl->buf;
+    if (ctx->done) {
+      b->pos = b->last;
+      continue;
+    }
+    if (ngx_buf_in_memory(b)) {
+      if (b->last > b->pos &&
+          consent_rewriter_write(ctx->rw, (char *)b->pos,
+                                 (size_t)(b->last - b->pos)) != CONSENT_OK)
+        goto failed;
+      b->pos = b->last;
+    } else if (b->in_file && b->file_last > b->file_pos) {
+      ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0, "consent: a file "
+                    "buffer reached the filter");
+      goto failed;
+    }
+    if (b->flush)
+      flush = 1;
+    if (b->last_buf || (b->last_in_chain && r != r->main))
+      last = 1;
+  }
+  if (last && !ctx->done) {
+    if (consent_rewriter_end(ctx->rw) != CONSENT_OK)
+      goto failed;
+    ctx->done = 1;
+  }
+  if ((flush || last) && consent_mark(ctx, flush, last) != NGX_OK)
+    return NGX_ERROR;
+  rc = ngx_http_next_body_filter(r, ctx->out);
+  ngx_chain_update_chains(r->pool, &ctx->free, &ctx->busy, &ctx->out,
+                          (ngx_buf_tag_t)&ngx_http_consent_module);
+  ctx->out = NULL;
+  ctx->last_out = &ctx->out;
+  ctx->cur = NULL;
+  return rc;
+
+failed:
+  /* Nothing more of this response goes out: an embed is never let
+   * through. */
+  ctx->failed = 1;
+  ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "consent: cannot gate "
+                "the page: %s", consent_rewriter_errmsg(ctx->rw));
+  return NGX_ERROR;
+}
+
+/* Static pages in a gated location: their cached copies and byte ranges
+ * belong to another visitor's version, so the gated page is always sent
+ * whole (the validators are dropped from gated responses too). */
+static ngx_int_t
+ngx_http_consent_access(ngx_http_request_t *r)
+{
+  ngx_http_consent_loc_conf_t *c;
+
+  if (r != r->main)
+    return NGX_DECLINED;
+  c = ngx_http_get_module_loc_conf(r, ngx_http_consent_module);
+  if (c->enable && !c->is_endpoint) {
+    r->headers_in.if_modified_since = NULL;
+    r->headers_in.if_none_match = NULL;
+    r->headers_in.if_match = NULL;
+    r->headers_in.if_unmodified_since = NULL;
+    r->headers_in.range = NULL;
+    r->headers_in.if_range = NULL;
+  }
+  return NGX_DECLINED;
+}
+
+/* ------------------------------------------------------------------ */
+/* The consent endpoint and the assets                                 */
+
+static void
+consent_log_receipt(ngx_http_request_t *r, ngx_http_consent_loc_conf_t *c,
+                    const char *json, size_t len)
+{
+  ngx_fd_t fd;
+  u_char *line;
+
+  if (c->receipt_log.len == 0) {
+    ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0, "consent receipt: "
+                  "%*s", len, json);
+    return;
+  }
+  line = ngx_pnalloc(r->pool, c->receipt_log.len + len + 2);
+  if (line == NULL)
+    return;
+  ngx_memcpy(line, c->receipt_log.data, c->receipt_log.len);
+  line[c->receipt_log.len] = '\0';
+  fd = ngx_open_file(line, NGX_FILE_APPEND, NGX_FILE_CREATE_OR_OPEN,
+                     NGX_FILE_DEFAULT_ACCESS);
+  if (fd == NGX_INVALID_FILE) {
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, ngx_errno, "consent: "
+                  "cannot open \"%V\"; consent receipt: %*s",
+                  &c->receipt_log, len, json);
+    return;
+  }
+  /* One write of the whole line: lines of several workers never mix. */
+  ngx_memcpy(line, json, len);
+  line[len] = '\n';
+  if (ngx_write_fd(fd, line, len + 1) != (ssize_t)(len + 1))
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, ngx_errno, "consent: "
+                  "cannot write \"%V\"", &c->receipt_log);
+  ngx_close_file(fd);
+}
+
+static ngx_int_t
+consent_respond(ngx_http_request_t *r, const char *body, size_t blen)
+{
+  ngx_http_consent_loc_conf_t *c;
+  consent_request_t *req;
+  const char *name, *value, *text;
+  ngx_table_elt_t *h;
+  ngx_buf_t *b;
+  ngx_chain_t out;
+  size_t i, len;
+  ngx_int_t rc;
+
+  c = ngx_http_get_module_loc_conf(r, ngx_http_consent_module);
+  if (c->site == NULL)
+    return NGX_HTTP_INTERNAL_SERVER_ERROR;
+  req = consent_request_of(r, c, NULL);
+  if (req == NULL)
+    return NGX_HTTP_INTERNAL_SERVER_ERROR;
+  {
+    /* The method and query as C strings. */
+    char method[16];
+    size_t n = r->method_name.len < sizeof(method) - 1 ?
+               r->method_name.len : sizeof(method) - 1;
+    ngx_memcpy(method, r->method_name.data, n);
+    method[n] = '\0';
+    if (consent_request_endpoint(req, method, (char *)r->args.data,
+                                 r->args.len, body, blen, 0) != CONSENT_OK)
+      return NGX_HTTP_INTERNAL_SERVER_ERROR;
+  }
+  r->headers_out.status = consent_response_status(req);
+  for (i = 0; consent_response_header(req, i, &name, &value); i++) {
+    if (ngx_strcmp(name, "Content-Type") == 0) {
+      r->headers_out.content_type.data = (u_char *)value;
+      r->headers_out.content_type.len = ngx_strlen(value);
+      r->headers_out.content_type_len = r->headers_out.content_type.len;
+      continue;
+    }
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL)
+      return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    h->hash = 1;
+    h->key.data = (u_char *)name;
+    h->key.len = ngx_strlen(name);
+    h->value.data = (u_char *)value;
+    h->value.len = ngx_strlen(value);
+  }
+  text = consent_response_receipt(req, &len);
+  if (text != NULL)
+    consent_log_receipt(r, c, text, len);
+  else
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0, "consent endpoint: "
+                  "%s", consent_response_reason(req));
+  text = consent_response_body(req, &len);
+  r->headers_out.content_length_n = (off_t)len;
+  rc = ngx_http_send_header(r);
+  if (rc == NGX_ERROR || rc > NGX_OK || r->header_only)
+    return rc;
+  b = ngx_calloc_buf(r->pool);
+  if (b == NULL)
+    return NGX_ERROR;
+  b->pos = (u_char *)text;
+  b->last = (u_char *)text + len;
+  b->memory = 1;
+  b->last_buf = 1;
+  b->last_in_chain = 1;
+  out.buf = b;
+  out.next = NULL;
+  return ngx_http_output_filter(r, &out);
+}
+
+static void
+consent_body_read(ngx_http_request_t *r)
+{
+  char body[CONSENT_ENDPOINT_MAX_BODY + 1];
+  size_t len = 0, n;
+  ngx_chain_t *cl;
+
+  if (r->request_body != NULL) {
+    for (cl = r->request_body->bufs; cl && len < sizeof(body);
+         cl = cl->next) {
+      ngx_buf_t *b = cl->buf;
+      if (ngx_buf_in_memory(b)) {
+        n = (size_t)(b->last - b->pos);
+        n = n < sizeof(body) - len ? n : sizeof(body) - len;
+        ngx_memcpy(body + len, b->pos, n);
+        len += n;
+      } else if (b->in_file) {
+        ssize_t got;
+        n = (size_t)(b->file_last - b->file_pos);
+        n = n < sizeof(body) - len ? n : sizeof(body) - len;
+        got = ngx_read_file(b->file, (u_char *)body + len, n, b->file_pos);
+        if (got < 0) {
+          ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+          return;
+        }
+        len += (size_t)got;
+      }
+    }
+  }
+  ngx_http_finalize_request(r, consent_respond(r, body, len));
+}
+
+static ngx_int_t
+ngx_http_consent_endpoint_handler(ngx_http_request_t *r)
+{
+  static char oversize[CONSENT_ENDPOINT_MAX_BODY + 1];
+  ngx_int_t rc;
+
+  if (r->method != NGX_HTTP_POST ||
+      r->headers_in.content_length_n > CONSENT_ENDPOINT_MAX_BODY) {
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK)
+      return rc;
+    /* The library answers 413 to a body it does not need to see. */
+    return consent_respond(r, r->method == NGX_HTTP_POST ? oversize : NULL,
+                           r->method == NGX_HTTP_POST ? sizeof(oversize)
+                           : 0);
+  }
+  r->request_body_in_single_buf = 1;
+  rc = ngx_http_read_client_request_body(r, consent_body_read);
+  if (rc >= NGX_HTTP_SPECIAL_RESPONSE)
+    return rc;
+  return NGX_DONE;
+}
+
+static ngx_int_t
+ngx_http_consent_asset_handler(ngx_http_request_t *r)
+{
+  ngx_http_consent_loc_conf_t *c;
+  ngx_table_elt_t *h;
+  ngx_buf_t *b;
+  ngx_chain_t out;
+  const char *text;
+  size_t len;
+  ngx_int_t rc;
+
+  if (!(r->method & (NGX_HTTP_GET | NGX_HTTP_HEAD)))
+    return NGX_HTTP_NOT_ALLOWED;
+  rc = ngx_http_discard_request_body(r);
+  if (rc != NGX_OK)
+    return rc;
+  c = ngx_http_get_module_loc_conf(r, ngx_http_consent_module);
+  text = consent_asset((consent_asset_id)c->asset, &len);
+  if (text == NULL)
+    return NGX_HTTP_NOT_FOUND;
+  if (c->asset == CONSENT_ASSET_SCRIPT) {
+    ngx_str_set(&r->headers_out.content_type,
+                "text/javascript; charset=utf-8");
+  } else {
+    ngx_str_set(&r->headers_out.content_type, "text/css; charset=utf-8");
+  }
+  r->headers_out.content_type_len = r->headers_out.content_type.len;
+  h = ngx_list_push(&r->headers_out.headers);
+  if (h == NULL)
+    return NGX_HTTP_INTERNAL_SERVER_ERROR;
+  h->hash = 1;
+  ngx_str_set(&h->key, "Cache-Control");
+  ngx_str_set(&h->value, "public, max-age=86400");
+  r->headers_out.status = NGX_HTTP_OK;
+  r->headers_out.content_length_n = (off_t)len;
+  rc = ngx_http_send_header(r);
+  if (rc == NGX_ERROR || rc > NGX_OK || r->header_only)
+    return rc;
+  b = ngx_calloc_buf(r->pool);
+  if (b == NULL)
+    return NGX_HTTP_INTERNAL_SERVER_ERROR;
+  b->pos = (u_char *)text;
+  b->last = (u_char *)text + len;
+  b->memory = 1;
+  b->last_buf = 1;
+  out.buf = b;
+  out.next = NULL;
+  return ngx_http_output_filter(r, &out);
+}
+
+/* A new configuration (start or reload) builds its own; the previous
+ * one's are freed with its pool. */
+static ngx_int_t
+ngx_http_consent_preconfiguration(ngx_conf_t *cf)
+{
+  (void)cf;
+  builtin_registry = NULL;
+  temporary_ring = NULL;
+  built = NULL;
+  return NGX_OK;
+}
+
+static ngx_int_t
+ngx_http_consent_init(ngx_conf_t *cf)
+{
+  ngx_http_core_main_conf_t *cmcf;
+  ngx_http_handler_pt *h;
+
+  if (consent_version_num() < CONSENT_VERSION_NUM) {
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "consent: built for libconsent "
+                       "%s, running with %s", CONSENT_VERSION_STRING,
+                       consent_version());
+    return NGX_ERROR;
+  }
+  cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+  h = ngx_array_push(&cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers);
+  if (h == NULL)
+    return NGX_ERROR;
+  *h = ngx_http_consent_access;
+  ngx_http_next_header_filter = ngx_http_top_header_filter;
+  ngx_http_top_header_filter = ngx_http_consent_header_filter;
+  ngx_http_next_body_filter = ngx_http_top_body_filter;
+  ngx_http_top_body_filter = ngx_http_consent_body_filter;
+  return NGX_OK;
+}

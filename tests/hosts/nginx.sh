@@ -1,0 +1,100 @@
+# nginx.sh: builds the nginx module against the build tree and starts the
+# distribution's nginx on 127.0.0.1 with its own prefix in $TMP, serving
+# the host suite's site and proxying /proxy/ to the stand-in backend.
+# Source it after tests/cli/tap.sh; it sets NGINX_PORT, NGINX_KEY,
+# NGINX_RECEIPTS, NGINX_SITE, and nginx_stop.
+#
+#   nginx_start [EXTRA_SERVER_LINES]   returns non-zero (and says why in
+#                                      $TMP/nginx.why) when it cannot
+. "$top_srcdir/tests/hosts/common.sh"
+: "${NGINX:=/usr/sbin/nginx}"
+
+nginx_build_module() {
+  libdir=$(abs "$top_builddir/libconsent/.libs")
+  incdir=$(abs "$top_srcdir/include")
+  "$top_srcdir/bindings/nginx/build-module.sh" "$TMP/ngxmod" "-I$incdir" \
+    "-L$libdir -Wl,-rpath,$libdir -lconsent" >"$TMP/ngxmod.log" 2>&1
+}
+
+nginx_start() {
+  [ -x "$NGINX" ] && [ -f /usr/share/nginx/src/configure ] || {
+    echo "nginx and nginx-dev are not installed" >"$TMP/nginx.why"
+    return 1
+  }
+  nginx_build_module || {
+    echo "the module did not build: $(tail -5 "$TMP/ngxmod.log")" >"$TMP/nginx.why"
+    return 1
+  }
+  chmod 755 "$TMP"
+  NGINX_SITE="$TMP/site"
+  [ -d "$NGINX_SITE" ] || cp -R "$top_srcdir/tests/hosts/site" "$NGINX_SITE"
+  chmod -R a+rX "$NGINX_SITE"
+  mkdir -p "$TMP/nginx/logs" "$TMP/nginx/tmp"
+  NGINX_KEY="$TMP/nginx/keys"
+  "$GATE" key new --key-file "$NGINX_KEY" >/dev/null || return 1
+  NGINX_RECEIPTS="$TMP/nginx/receipts.log"
+  : >"$NGINX_RECEIPTS" && chmod 666 "$NGINX_RECEIPTS"
+  NGINX_PORT=$(free_port)
+  backend_port=$(free_port)
+  /usr/bin/python3 "$top_srcdir/tests/hosts/backend.py" "$backend_port" \
+    "$NGINX_SITE" >"$TMP/backend.log" 2>&1 &
+  BACKEND_PID=$!
+  user=""
+  [ "$(id -u)" -eq 0 ] && user="user www-data;"
+  t="$TMP/nginx/tmp"
+  cat >"$TMP/nginx/nginx.conf" <<EOF
+load_module $TMP/ngxmod/ngx_http_consent_module.so;
+$user
+worker_processes 2;
+pid $TMP/nginx/nginx.pid;
+error_log $TMP/nginx/logs/error.log info;
+events { worker_connections 512; }
+http {
+  include /etc/nginx/mime.types;
+  default_type application/octet-stream;
+  access_log off;
+  client_body_temp_path $t/body;
+  proxy_temp_path $t/proxy;
+  fastcgi_temp_path $t/fastcgi;
+  uwsgi_temp_path $t/uwsgi;
+  scgi_temp_path $t/scgi;
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    server_name 127.0.0.1;
+    root $NGINX_SITE;
+    consent on;
+    consent_key_file $NGINX_KEY;
+    consent_cookie consent insecure;
+    consent_receipt_log $NGINX_RECEIPTS;
+    consent_privacy_url /privacy.html;
+    location = /consent { consent_endpoint; }
+    location /own/ { consent_allow youtube; }
+    location /off/ { consent off; }
+    location /proxy/ {
+      proxy_pass http://127.0.0.1:$backend_port/;
+      proxy_http_version 1.1;
+    }
+    ${1:-}
+  }
+}
+EOF
+  "$NGINX" -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -t >"$TMP/nginx/configtest.log" 2>&1 || {
+    echo "nginx -t: $(cat "$TMP/nginx/configtest.log")" >"$TMP/nginx.why"
+    return 1
+  }
+  "$NGINX" -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" >"$TMP/nginx/start.log" 2>&1
+  wait_port "$NGINX_PORT" && wait_port "$backend_port" || {
+    echo "nginx did not start: $(cat "$TMP/nginx/start.log" "$TMP/nginx/logs/error.log")" >"$TMP/nginx.why"
+    return 1
+  }
+}
+
+nginx_stop() {
+  if [ -f "$TMP/nginx/nginx.pid" ]; then
+    kill -QUIT "$(cat "$TMP/nginx/nginx.pid")" 2>/dev/null
+    i=0
+    while [ -f "$TMP/nginx/nginx.pid" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+  fi
+  [ -n "${BACKEND_PID:-}" ] && kill "$BACKEND_PID" 2>/dev/null
+  BACKEND_PID=""
+}

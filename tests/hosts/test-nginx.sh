@@ -1,0 +1,40 @@
+#!/bin/sh
+# The nginx module on the distribution's nginx (127.0.0.1, its own
+# prefix): the host suite over HTTP, the browser flow, and configuration
+# mistakes refused when it loads.
+. "${top_srcdir:-.}/tests/cli/tap.sh"
+. "$top_srcdir/tests/hosts/nginx.sh"
+trap 'nginx_stop; rm -rf "$TMP"' EXIT
+
+if sanitized; then
+  skip "the nginx module" "sanitizer build"
+  done_testing; exit
+fi
+if ! nginx_start; then
+  ok 1 "nginx with the consent module starts ($(cat "$TMP/nginx.why"))"
+  done_testing; exit
+fi
+ok 0 "nginx with the consent module starts on port $NGINX_PORT"
+host_checks nginx "$NGINX_PORT" "$NGINX_SITE" "$NGINX_KEY" "$NGINX_RECEIPTS"
+! grep -q "exited on signal\|\[alert\]" "$TMP/nginx/logs/error.log"
+ok $? "no worker crashed, no alert ($(grep -m1 "exited on signal\|\[alert\]" "$TMP/nginx/logs/error.log"))"
+nginx_stop
+
+conf="$TMP/nginx/nginx.conf"
+printf 'provider broken\n  hosts =\n' >"$TMP/bad.conf"
+printf 'not a key\n' >"$TMP/bad.keys"
+for case in "consent_providers $TMP/bad.conf;|bad.conf:" \
+            "consent_key_file $TMP/bad.keys;|bad.keys:1:" \
+            "consent_allow nosuchprovider;|consent_allow" \
+            "consent_cookie 'bad name';|consent_cookie" \
+            "consent_buffer 12;|consent_buffer" \
+            "consent_language 'x y';|consent_language" \
+            "consent_script url relative.js;|consent_script"; do
+  line=${case%%|*} want=${case#*|}
+  sed "s|^    root |    $line\n    root |" "$conf" >"$conf.t"
+  "$NGINX" -p "$TMP/nginx" -c "$conf.t" -t >"$TMP/t.out" 2>&1
+  rc=$?
+  [ $rc -ne 0 ] && grep -q "$want" "$TMP/t.out"
+  ok $? "nginx -t refuses '$line': $(grep -m1 "emerg" "$TMP/t.out" | cut -c1-160)"
+done
+done_testing
