@@ -2,11 +2,12 @@
 # hosts.sh: the load benchmark behind 'make bench-hosts'.  Run from the
 # build folder.
 #
-# Starts apache2 with mod_consent on 127.0.0.1 (as the host tests do) and
-# serves one ~100 KB article with 6 embeds twice: gated (/article.html) and
-# with the gate off (/off/article.html).  wrk measures requests/s of both
-# in the same run; the RSS of the httpd children is read before and after
-# the load, to show that memory stays flat.
+# Starts apache2 with mod_consent and nginx with its module on 127.0.0.1
+# (as the host tests do), each serving one ~100 KB article with 6 embeds
+# twice: gated (/article.html) and with the gate off (/off/article.html).
+# wrk measures requests/s of both in the same run; the RSS of the server's
+# children (httpd children, nginx workers) is read after a warm-up and
+# after each gated round, to show that memory stays flat.
 #
 #   BENCH_SECONDS (default 10)   BENCH_CONNECTIONS (default 32)
 set -eu
@@ -19,7 +20,8 @@ seconds=${BENCH_SECONDS:-10}
 conns=${BENCH_CONNECTIONS:-32}
 export top_srcdir top_builddir GATE TMP
 . "$top_srcdir/tests/hosts/httpd.sh"
-trap 'httpd_stop; rm -rf "$TMP"' EXIT
+. "$top_srcdir/tests/hosts/nginx.sh"
+trap 'httpd_stop; nginx_stop; rm -rf "$TMP"' EXIT
 
 command -v wrk >/dev/null || { echo "wrk is not installed (Debian wrk)"; exit 1; }
 httpd_start || { cat "$TMP/httpd.why"; exit 1; }
@@ -53,18 +55,16 @@ for path in (sys.argv[2] + "/article.html", sys.argv[2] + "/off/article.html"):
     open(path, "w", encoding="utf-8").write(page)
 EOF
 
-base="http://127.0.0.1:$HTTPD_PORT"
 size=$(wc -c <"$HTTPD_SITE/article.html")
-gated=$(curl -s "$base/article.html" | grep -o 'data-consent-provider="[a-z-]*"' | sort -u | wc -l)
 
 children_rss() {
-  ppid=$(cat "$TMP/httpd/httpd.pid")
-  kb=0
+  ppid=$(cat "$pidfile")
+  kb=0 np=0
   for p in $(pgrep -P "$ppid"); do
     r=$(awk '/^VmRSS/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0)
-    kb=$((kb + ${r:-0}))
+    kb=$((kb + ${r:-0})) np=$((np + 1))
   done
-  echo "$kb"
+  echo "$kb ($np processes)"
 }
 
 rps() {
@@ -72,27 +72,42 @@ rps() {
   sed -n 's/^Requests\/sec: *//p' "$TMP/wrk.out"
 }
 
-echo "== mod_consent load benchmark (apache2 event MPM, 127.0.0.1)"
-echo "machine: $(nproc) cores; wrk -t2 -c$conns -d${seconds}s each"
-echo "page: ${size} bytes, $gated providers gated (6 embeds)"
-rps "$base/article.html" 2 >/dev/null            # warm up both
-rps "$base/off/article.html" 2 >/dev/null
-rss0=$(children_rss)
-off=$(rps "$base/off/article.html" "$seconds")
-off_lat=$(sed -n 's/^ *50% *//p' "$TMP/wrk.out")
-on=$(rps "$base/article.html" "$seconds")
-on_lat=$(sed -n 's/^ *50% *//p' "$TMP/wrk.out")
-rss1=$(children_rss)
-on2=$(rps "$base/article.html" "$seconds")
-rss2=$(children_rss)
-on3=$(rps "$base/article.html" "$seconds")
-rss3=$(children_rss)
-off2=$(rps "$base/off/article.html" "$seconds")
-printf '%-28s %12s %12s\n' "" "requests/s" "median"
-printf '%-28s %12s %12s\n' "filter off" "$off" "$off_lat"
-printf '%-28s %12s %12s\n' "filter on (gated)" "$on" "$on_lat"
-printf '%-28s %12s\n' "filter on, 2nd round" "$on2"
-printf '%-28s %12s\n' "filter on, 3rd round" "$on3"
-printf '%-28s %12s\n' "filter off (again)" "$off2"
-/usr/bin/python3 -c "import sys; a,b,c=map(float,sys.argv[1:]); print('ratio on/off: %.2f (gated HTML through httpd: %.0f MB/s)' % (b/((a+c)/2), b*$size/1e6))" "$off" "$on" "$off2"
-echo "httpd children RSS (KB): after warm-up $rss0; after gated rounds 1, 2, 3: $rss1, $rss2, $rss3"
+run() {
+  base="http://127.0.0.1:$1"
+  gated=$(curl -s "$base/article.html" | grep -o 'data-consent-provider="[a-z-]*"' | sort -u | wc -l)
+  echo
+  echo "== $2, 127.0.0.1: wrk -t2 -c$conns -d${seconds}s each"
+  echo "page: ${size} bytes, $gated providers gated (6 embeds)"
+  rps "$base/article.html" 2 >/dev/null            # warm up both
+  rps "$base/off/article.html" 2 >/dev/null
+  rss0=$(children_rss)
+  off=$(rps "$base/off/article.html" "$seconds")
+  off_lat=$(sed -n 's/^ *50% *//p' "$TMP/wrk.out")
+  on=$(rps "$base/article.html" "$seconds")
+  on_lat=$(sed -n 's/^ *50% *//p' "$TMP/wrk.out")
+  rss1=$(children_rss)
+  on2=$(rps "$base/article.html" "$seconds")
+  rss2=$(children_rss)
+  on3=$(rps "$base/article.html" "$seconds")
+  rss3=$(children_rss)
+  off2=$(rps "$base/off/article.html" "$seconds")
+  printf '%-28s %12s %12s\n' "" "requests/s" "median"
+  printf '%-28s %12s %12s\n' "filter off" "$off" "$off_lat"
+  printf '%-28s %12s %12s\n' "filter on (gated)" "$on" "$on_lat"
+  printf '%-28s %12s\n' "filter on, 2nd round" "$on2"
+  printf '%-28s %12s\n' "filter on, 3rd round" "$on3"
+  printf '%-28s %12s\n' "filter off (again)" "$off2"
+  /usr/bin/python3 -c "import sys; a,b,c=map(float,sys.argv[1:]); print('ratio on/off: %.2f (gated HTML through the server: %.0f MB/s)' % (b/((a+c)/2), b*$size/1e6))" "$off" "$on" "$off2"
+  echo "children RSS (KB): after warm-up $rss0; after gated rounds 1, 2, 3: $rss1, $rss2, $rss3"
+}
+
+echo "== libconsent server modules, load benchmark; machine: $(nproc) cores"
+pidfile="$TMP/httpd/httpd.pid"
+run "$HTTPD_PORT" "apache2 $(/usr/sbin/apache2 -v | sed -n 's/^Server version: //p') + mod_consent (event MPM)"
+httpd_stop
+if nginx_start; then
+  pidfile="$TMP/nginx/nginx.pid"
+  run "$NGINX_PORT" "$($NGINX -v 2>&1 | sed 's/.*: //') + ngx_http_consent_module (2 workers)"
+else
+  echo "(nginx skipped: $(cat "$TMP/nginx.why"))"
+fi

@@ -33,7 +33,8 @@ httpd_start() {
   }
   chmod 755 "$TMP"
   HTTPD_SITE="$TMP/site"
-  mkdir -p "$TMP/httpd/logs" && cp -R "$top_srcdir/tests/hosts/site" "$HTTPD_SITE"
+  mkdir -p "$TMP/httpd/logs"
+  [ -d "$HTTPD_SITE" ] || cp -R "$top_srcdir/tests/hosts/site" "$HTTPD_SITE"
   chmod -R a+rX "$HTTPD_SITE"
   HTTPD_KEY="$TMP/keys"
   "$GATE" key new --key-file "$HTTPD_KEY" >/dev/null || return 1
