@@ -566,6 +566,22 @@ CONSENT_EXTERN consent_status
 consent_rewriter_new(const consent_gate_t *gate, consent_sink_fn sink,
                      void *user_data, consent_rewriter_t **rw);
 
+/* A rewriter that keeps its output for the caller to take with
+ * consent_rewriter_take() instead of calling a sink: for bindings where a
+ * callback into the host language is costly (it would take the
+ * interpreter's lock for every piece of output).  Otherwise as
+ * consent_rewriter_new().  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_rewriter_new_buffered(const consent_gate_t *gate,
+                              consent_rewriter_t **rw);
+
+/* The output of a buffered rewriter produced since the last take (*len
+ * bytes, not NUL-terminated; "" when there is none).  Owned by the
+ * rewriter and valid until its next call.  NULL for a rewriter with a
+ * sink.  Since: 0.1.0 */
+CONSENT_EXTERN const char *
+consent_rewriter_take(consent_rewriter_t *rw, size_t *len);
+
 /* The visitor's consent for this response (may be NULL: nothing allowed
  * but the configuration's always-allowed providers).  The state must
  * outlive the rewriter.  Call before the first write.  Returns CONSENT_OK

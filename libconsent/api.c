@@ -41,6 +41,9 @@ struct consent_gate {
 
 struct consent_rewriter {
   struct consent__rewriter rw;
+  /* For a buffered rewriter: the output not yet taken. */
+  struct consent__buf out;
+  int buffered, taken;
 };
 
 struct consent_registry {
@@ -428,12 +431,65 @@ consent_rewriter_new(const consent_gate_t *gate, consent_sink_fn sink,
   *rw = NULL;
   if (gate == NULL || sink == NULL)
     return CONSENT_E_INVAL;
-  r = malloc(sizeof(*r));
+  r = calloc(1, sizeof(*r));
   if (r == NULL)
     return CONSENT_E_NOMEM;
   consent__rewriter_init(&r->rw, &gate->g, sink, user_data);
   *rw = r;
   return CONSENT_OK;
+}
+
+static int
+buffer_sink(const char *buf, size_t len, void *user_data)
+{
+  consent_rewriter_t *r = user_data;
+
+  return consent__buf_append(&r->out, buf, len);
+}
+
+consent_status
+consent_rewriter_new_buffered(const consent_gate_t *gate,
+                              consent_rewriter_t **rw)
+{
+  consent_rewriter_t *r;
+
+  if (rw == NULL)
+    return CONSENT_E_INVAL;
+  *rw = NULL;
+  if (gate == NULL)
+    return CONSENT_E_INVAL;
+  r = calloc(1, sizeof(*r));
+  if (r == NULL)
+    return CONSENT_E_NOMEM;
+  consent__rewriter_init(&r->rw, &gate->g, buffer_sink, r);
+  r->buffered = 1;
+  *rw = r;
+  return CONSENT_OK;
+}
+
+/* Output handed out by consent_rewriter_take() is dropped at the next
+ * call. */
+static void
+drop_taken(consent_rewriter_t *rw)
+{
+  if (rw->taken) {
+    rw->out.len = 0;
+    rw->taken = 0;
+  }
+}
+
+const char *
+consent_rewriter_take(consent_rewriter_t *rw, size_t *len)
+{
+  if (len != NULL)
+    *len = 0;
+  if (rw == NULL || !rw->buffered)
+    return NULL;
+  drop_taken(rw);
+  rw->taken = 1;
+  if (len != NULL)
+    *len = rw->out.len;
+  return rw->out.data != NULL ? rw->out.data : "";
 }
 
 consent_status
@@ -503,6 +559,7 @@ consent_rewriter_write(consent_rewriter_t *rw, const char *buf, size_t len)
 {
   if (rw == NULL || (buf == NULL && len > 0))
     return CONSENT_E_INVAL;
+  drop_taken(rw);
   return (consent_status)consent__rewriter_write(&rw->rw, buf, len);
 }
 
@@ -511,6 +568,7 @@ consent_rewriter_end(consent_rewriter_t *rw)
 {
   if (rw == NULL)
     return CONSENT_E_INVAL;
+  drop_taken(rw);
   return (consent_status)consent__rewriter_end(&rw->rw);
 }
 
@@ -528,6 +586,7 @@ consent_rewriter_free(consent_rewriter_t *rw)
   if (rw == NULL)
     return;
   consent__rewriter_free(&rw->rw);
+  consent__buf_free(&rw->out);
   free(rw);
 }
 

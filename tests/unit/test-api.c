@@ -234,6 +234,56 @@ test_one_shot(void)
   consent_gate_free(g);
 }
 
+/* A buffered rewriter gives, in any chunking, what the one-shot call
+ * gives; take() hands out each piece once. */
+static void
+test_buffered(void)
+{
+  static const char page[] =
+    "<p>before</p><iframe src=\"https://www.youtube.com/embed/x\"></iframe>"
+    "<p>after</p>";
+  consent_gate_t *g = NULL;
+  consent_rewriter_t *rw = NULL, *plain = NULL;
+  char *want = NULL, got[8192];
+  size_t wlen = 0, glen = 0, n, i, pieces = 0;
+  const char *p;
+  struct sink s = { NULL, 0, 0, 0, 0 };
+
+  consent_gate_new(NULL, &g);
+  consent_rewrite(g, page, sizeof(page) - 1, &want, &wlen);
+  tap_ok(consent_rewriter_new_buffered(g, &rw) == CONSENT_OK,
+         "buffered rewriter created");
+  for (i = 0; i < sizeof(page) - 1; i += 7) {
+    n = sizeof(page) - 1 - i < 7 ? sizeof(page) - 1 - i : 7;
+    consent_rewriter_write(rw, page + i, n);
+    p = consent_rewriter_take(rw, &n);
+    if (n > 0 && glen + n < sizeof(got)) {
+      memcpy(got + glen, p, n);
+      glen += n;
+      pieces++;
+    }
+  }
+  consent_rewriter_end(rw);
+  p = consent_rewriter_take(rw, &n);
+  memcpy(got + glen, p, n);
+  glen += n;
+  tap_ok(want && glen == wlen && memcmp(got, want, wlen) == 0 && pieces > 1,
+         "buffered rewriter in 7-byte writes equals the one-shot output "
+         "(%zu bytes in %zu pieces)", glen, pieces + 1);
+  p = consent_rewriter_take(rw, &n);
+  tap_ok(p != NULL && n == 0, "a second take gives nothing");
+  consent_rewriter_free(rw);
+  consent_rewriter_new(g, sink, &s, &plain);
+  tap_ok(consent_rewriter_take(plain, &n) == NULL && n == 0 &&
+         consent_rewriter_take(NULL, NULL) == NULL &&
+         consent_rewriter_new_buffered(NULL, &rw) == CONSENT_E_INVAL,
+         "take() on a rewriter with a sink, NULL handles");
+  consent_rewriter_free(plain);
+  consent_free(want);
+  free(s.data);
+  consent_gate_free(g);
+}
+
 int
 main(void)
 {
@@ -243,5 +293,6 @@ main(void)
   test_sink_failure();
   test_passthrough();
   test_one_shot();
+  test_buffered();
   return tap_done();
 }
