@@ -1,0 +1,247 @@
+"""A WSGI middleware (standard library only) that gates the HTML an
+application sends while it streams, and answers the consent endpoint with
+the same rules as the server modules (docs/endpoint.md).
+
+    from consent import Registry, KeyRing
+    from consent.wsgi import ConsentMiddleware
+
+    app = ConsentMiddleware(app, key_file="/etc/consent.keys",
+                            endpoint="/consent", privacy_url="/privacy/")
+
+Per path prefix, the gate can differ or be off:
+
+    ConsentMiddleware(app, ..., paths={"/intranet/": None,
+                                       "/shop/": {"allow": ["paypal"]}})
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import (Any, Callable, Dict, Iterable, Iterator, List, Optional,
+                    Tuple)
+
+from . import (CONSENT_ENDPOINT_MAX_BODY, ConsentError, Gate, KeyRing,
+               Registry, Rewriter, Site)
+
+StartResponse = Callable[..., Any]
+
+_HTML = ("text/html", "application/xhtml+xml")
+# Static pages: their validators and byte ranges belong to another
+# visitor's version.
+_PAGE_SUFFIXES = ("/", ".html", ".htm", ".xhtml", ".shtml", ".php")
+
+
+def _media_type(value: Optional[str]) -> str:
+    return (value or "").split(";", 1)[0].strip().lower()
+
+
+class ConsentMiddleware:
+    """Wraps a WSGI application.
+
+    registry / providers: a Registry, or a provider file to read;
+    ring / key_file: the KeyRing that signs cookies (one is required for
+    the endpoint: consent cookies cannot be issued without a key);
+    endpoint: the consent endpoint's path (placeholders post to it);
+    cookie_name, secure, policy_version, max_age: the consent cookie;
+    receipt_log: a file for receipts (one JSON line each) or a callable
+    taking the receipt dict (default: wsgi.errors);
+    paths: {prefix: None (gate off) or dict of Gate options};
+    other keyword arguments are Gate options (language=, privacy_url=,
+    allow=, script=, texts=, template=, max_buffer=, cache_safe=).
+    """
+
+    def __init__(self, app: Callable, *, registry: Optional[Registry] = None,
+                 providers: Optional[str] = None,
+                 ring: Optional[KeyRing] = None,
+                 key_file: Optional[str] = None,
+                 endpoint: Optional[str] = "/consent",
+                 cookie_name: str = "consent", secure: bool = True,
+                 policy_version: int = 0, max_age: Optional[int] = None,
+                 receipt_log: Any = None,
+                 paths: Optional[Dict[str, Optional[Dict[str, Any]]]] = None,
+                 **gate_options: Any):
+        self.app = app
+        self.registry = registry or Registry(providers)
+        if ring is None and key_file is not None:
+            ring = KeyRing(key_file)
+        self.ring = ring
+        self.endpoint = endpoint
+        self.receipt_log = receipt_log
+        self.site = (Site(self.registry, ring, cookie_name=cookie_name,
+                          secure=secure, policy_version=policy_version,
+                          max_age=max_age) if ring is not None else None)
+        base = dict(gate_options)
+        base.setdefault("endpoint", endpoint if ring is not None else None)
+        self.gate = Gate(registry=self.registry, **base)
+        # Longest prefix first.
+        self.paths: List[Tuple[str, Optional[Gate]]] = []
+        for prefix, opts in sorted((paths or {}).items(),
+                                   key=lambda kv: -len(kv[0])):
+            self.paths.append((prefix, None if opts is None else
+                               Gate(registry=self.registry,
+                                    **dict(base, **opts))))
+
+    # ------------------------------------------------------------------
+
+    def _gate_for(self, path: str) -> Optional[Gate]:
+        for prefix, gate in self.paths:
+            if path.startswith(prefix):
+                return gate
+        return self.gate
+
+    @staticmethod
+    def _headers(environ: Dict[str, Any]) -> List[Tuple[str, str]]:
+        out = []
+        for k, v in environ.items():
+            if k.startswith("HTTP_"):
+                out.append((k[5:].replace("_", "-").title(), v))
+        if environ.get("CONTENT_TYPE"):
+            out.append(("Content-Type", environ["CONTENT_TYPE"]))
+        return out
+
+    def _log(self, environ: Dict[str, Any], receipt: Dict[str, Any]) -> None:
+        line = json.dumps(receipt, separators=(",", ":"))
+        if callable(self.receipt_log):
+            self.receipt_log(receipt)
+        elif self.receipt_log:
+            # One write of the whole line (O_APPEND): lines never mix.
+            fd = os.open(self.receipt_log,
+                         os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, (line + "\n").encode())
+            finally:
+                os.close(fd)
+        else:
+            environ.get("wsgi.errors", sys.stderr).write(
+                "consent receipt: %s\n" % line)
+
+    def _endpoint(self, environ: Dict[str, Any],
+                  start_response: StartResponse) -> Iterable[bytes]:
+        if self.site is None:
+            start_response("500 Internal Server Error",
+                           [("Content-Type", "text/plain")])
+            return [b"consent endpoint: no key ring configured\n"]
+        method = environ.get("REQUEST_METHOD", "GET")
+        body = b""
+        if method == "POST":
+            try:
+                n = int(environ.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                n = 0
+            if n > CONSENT_ENDPOINT_MAX_BODY:
+                body = b"\0" * (CONSENT_ENDPOINT_MAX_BODY + 1)
+            elif n > 0:
+                body = environ["wsgi.input"].read(n)
+        with self.site.request(self._headers(environ),
+                               https=environ.get("wsgi.url_scheme") ==
+                               "https") as req:
+            resp = req.endpoint(method, environ.get("QUERY_STRING", ""), body)
+        if resp.receipt is not None:
+            self._log(environ, resp.receipt)
+        elif resp.status >= 400:
+            environ.get("wsgi.errors", sys.stderr).write(
+                "consent endpoint: %s\n" % resp.reason)
+        headers = list(resp.headers)
+        headers.append(("Content-Length", str(len(resp.body))))
+        start_response(resp.status_line, headers)
+        return [] if method == "HEAD" else [resp.body]
+
+    def __call__(self, environ: Dict[str, Any],
+                 start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+        if self.endpoint is not None and path == self.endpoint:
+            return self._endpoint(environ, start_response)
+        gate = self._gate_for(path)
+        if gate is None:
+            return self.app(environ, start_response)
+        if path.endswith(_PAGE_SUFFIXES) or "." not in path.rsplit("/", 1)[-1]:
+            for k in ("HTTP_RANGE", "HTTP_IF_RANGE", "HTTP_IF_NONE_MATCH",
+                      "HTTP_IF_MODIFIED_SINCE"):
+                environ.pop(k, None)
+        return _Gated(self, gate, environ, start_response)
+
+
+class _Gated:
+    """The application's response, gated while it streams when it is HTML."""
+
+    def __init__(self, mw: ConsentMiddleware, gate: Gate,
+                 environ: Dict[str, Any], start_response: StartResponse):
+        self.mw, self.gate, self.environ = mw, gate, environ
+        self.start_response = start_response
+        self.rewriter: Optional[Rewriter] = None
+        self.request = None
+        self.head = environ.get("REQUEST_METHOD") == "HEAD"
+        self.result = mw.app(environ, self._start)
+
+    def _start(self, status: str, headers: List[Tuple[str, str]],
+               exc_info: Any = None) -> Callable[[bytes], Any]:
+        code = int(status.split(None, 1)[0])
+        get = {k.lower(): v for k, v in headers}
+        enc = get.get("content-encoding", "identity").strip().lower()
+        if (_media_type(get.get("content-type")) in _HTML and
+                enc in ("identity", "gzip", "x-gzip", "deflate")):
+            drop = {"content-length", "etag", "last-modified", "content-md5",
+                    "accept-ranges"}
+            headers = [(k, v) for k, v in headers if k.lower() not in drop]
+            headers.append(("Vary", "Cookie"))
+            if code not in (204, 304) and not self.head:
+                self._open(None if enc == "identity" else enc)
+        writer = self.start_response(status, headers, exc_info)
+
+        def write(data: bytes) -> None:
+            # The old write() API: gate what goes through it too.
+            writer(self.rewriter.write(data) if self.rewriter else data)
+        return write
+
+    def _open(self, encoding: Optional[str]) -> None:
+        env = self.environ
+        mw = self.mw
+        state = None
+        if mw.site is not None:
+            self.request = mw.site.request(mw._headers(env),
+                                           https=env.get("wsgi.url_scheme")
+                                           == "https")
+            state = self.request.state()
+        path = (env.get("SCRIPT_NAME", "") + env.get("PATH_INFO", "")) or "/"
+        if env.get("QUERY_STRING"):
+            path += "?" + env["QUERY_STRING"]
+        if not path.startswith("/") or path.startswith("//") or "\\" in path:
+            path = "/"
+        self.rewriter = Rewriter(self.gate, state=state,
+                                 accept_language=env.get(
+                                     "HTTP_ACCEPT_LANGUAGE"),
+                                 return_path=path, encoding=encoding)
+
+    def __iter__(self) -> Iterator[bytes]:
+        try:
+            for chunk in self.result:
+                if self.head:
+                    continue
+                if self.rewriter is None:
+                    yield chunk
+                    continue
+                out = self.rewriter.write(chunk)
+                if out:
+                    yield out
+            if self.rewriter is not None:
+                out = self.rewriter.close()
+                if out:
+                    yield out
+        except ConsentError as e:
+            # Nothing more of this response goes out: an embed is never
+            # let through.
+            self.environ.get("wsgi.errors", sys.stderr).write(
+                "consent: cannot gate the page: %s\n" % e)
+            raise
+
+    def close(self) -> None:
+        try:
+            close = getattr(self.result, "close", None)
+            if close is not None:
+                close()
+        finally:
+            if self.rewriter is not None and not self.rewriter.closed:
+                self.rewriter.__exit__(None, None, None)   # discard
+            if self.request is not None:
+                self.request.close()
