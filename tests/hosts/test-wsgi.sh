@@ -12,7 +12,8 @@ if sanitized; then
 fi
 PYTHONPATH="$(abs "$top_srcdir/bindings/python")"
 CONSENT_LIBRARY="$(abs "$top_builddir/libconsent/.libs")/libconsent.so.0"
-export PYTHONPATH CONSENT_LIBRARY
+PYTHONDONTWRITEBYTECODE=1
+export PYTHONPATH CONSENT_LIBRARY PYTHONDONTWRITEBYTECODE
 cp -R "$top_srcdir/tests/hosts/site" "$TMP/site" && chmod -R u+w "$TMP/site"
 "$GATE" key new --key-file "$TMP/keys" >/dev/null
 port=$(free_port) backend_port=$(free_port)

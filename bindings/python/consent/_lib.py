@@ -142,7 +142,7 @@ def _candidates():
         yield found
     yield "libconsent.so.0"
     # A source checkout: bindings/python/consent -> _build/libconsent/.libs
-    here = os.path.dirname(os.path.abspath(__file__))
+    here = os.path.dirname(os.path.realpath(__file__))
     top = os.path.normpath(os.path.join(here, "..", "..", ".."))
     yield os.path.join(top, "_build", "libconsent", ".libs", "libconsent.so.0")
 
