@@ -1,0 +1,438 @@
+<?php
+/**
+ * libconsent for PHP 8.2 through FFI: gate the embeds of HTML until the
+ * visitor consents, read and issue consent cookies, answer the consent
+ * endpoint (docs/endpoint.md).
+ *
+ *   $gate = new Consent\Gate(['privacy_url' => '/privacy/']);
+ *   echo $gate->rewrite($html);
+ *
+ * The library is found at getenv('CONSENT_LIBRARY'), then as
+ * libconsent.so.0 through the system's loader, then in the build tree of
+ * a source checkout.  FFI must be allowed (php-cli: ffi.enable=preload is
+ * the default; for php-fpm set ffi.enable=1 or preload this file).
+ */
+declare(strict_types=1);
+
+namespace Consent;
+
+final class ConsentException extends \RuntimeException
+{
+    public function __construct(public readonly int $status, string $message)
+    {
+        parent::__construct($message, $status);
+    }
+}
+
+/** The loaded library (one FFI instance per process). */
+final class Lib
+{
+    /** The largest body the consent endpoint accepts. */
+    public const MAX_BODY = 4096;
+
+    private static ?\FFI $ffi = null;
+
+    private const CDEF = <<<'C'
+typedef int consent_status;
+typedef struct consent_registry consent_registry_t;
+typedef struct consent_keyring consent_keyring_t;
+typedef struct consent_state consent_state_t;
+typedef struct consent_config consent_config_t;
+typedef struct consent_gate consent_gate_t;
+typedef struct consent_rewriter consent_rewriter_t;
+typedef struct consent_site consent_site_t;
+typedef struct consent_request consent_request_t;
+const char *consent_version(void);
+unsigned int consent_version_num(void);
+const char *consent_strerror(consent_status status);
+void consent_free(void *ptr);
+consent_status consent_registry_new(consent_registry_t **registry);
+consent_status consent_registry_load_file(consent_registry_t *registry, const char *path);
+const char *consent_registry_errmsg(const consent_registry_t *registry);
+void consent_registry_free(consent_registry_t *registry);
+size_t consent_registry_count(const consent_registry_t *registry);
+consent_status consent_keyring_load_file(const char *path, consent_keyring_t **ring, char **errmsg);
+void consent_keyring_free(consent_keyring_t *ring);
+int consent_state_allows(const consent_state_t *state, const char *id, long long now);
+consent_status consent_config_new(consent_config_t **config);
+void consent_config_free(consent_config_t *config);
+consent_status consent_config_set_max_buffer(consent_config_t *config, size_t bytes);
+consent_status consent_config_set_registry(consent_config_t *config, const consent_registry_t *registry);
+consent_status consent_config_set_language(consent_config_t *config, const char *tag);
+consent_status consent_config_load_texts(consent_config_t *config, const char *path);
+consent_status consent_config_load_template(consent_config_t *config, const char *path);
+const char *consent_config_errmsg(const consent_config_t *config);
+consent_status consent_config_set_privacy_url(consent_config_t *config, const char *url);
+consent_status consent_config_set_endpoint(consent_config_t *config, const char *url);
+consent_status consent_config_set_script(consent_config_t *config, int mode, const char *js_url, const char *css_url);
+consent_status consent_config_set_cache_safe(consent_config_t *config, int on);
+consent_status consent_config_allow_provider(consent_config_t *config, const char *id);
+consent_status consent_gate_new(const consent_config_t *config, consent_gate_t **gate);
+void consent_gate_free(consent_gate_t *gate);
+const char *consent_gate_negotiate_language(const consent_gate_t *gate, const char *accept_language, size_t len);
+consent_status consent_rewriter_new_buffered(const consent_gate_t *gate, consent_rewriter_t **rw);
+const void *consent_rewriter_take(consent_rewriter_t *rw, size_t *len);
+consent_status consent_rewriter_set_state(consent_rewriter_t *rw, const consent_state_t *state);
+consent_status consent_rewriter_set_language(consent_rewriter_t *rw, const char *tag);
+consent_status consent_rewriter_set_nonce(consent_rewriter_t *rw, const char *nonce);
+consent_status consent_rewriter_set_return_path(consent_rewriter_t *rw, const char *path);
+consent_status consent_rewriter_write(consent_rewriter_t *rw, const char *buf, size_t len);
+consent_status consent_rewriter_end(consent_rewriter_t *rw);
+const char *consent_rewriter_errmsg(const consent_rewriter_t *rw);
+void consent_rewriter_free(consent_rewriter_t *rw);
+consent_status consent_site_new(const consent_registry_t *registry, const consent_keyring_t *ring, consent_site_t **site);
+void consent_site_free(consent_site_t *site);
+consent_status consent_site_set_cookie(consent_site_t *site, const char *name, const char *domain, const char *path, unsigned int flags);
+void consent_site_set_policy_version(consent_site_t *site, unsigned int version);
+consent_status consent_request_new(const consent_site_t *site, int https, consent_request_t **req);
+void consent_request_free(consent_request_t *req);
+consent_status consent_request_set_header(consent_request_t *req, const char *name, const char *value, size_t len);
+const consent_state_t *consent_request_state(consent_request_t *req, long long now, consent_status *why);
+consent_status consent_request_endpoint(consent_request_t *req, const char *method, const char *query, size_t query_len, const char *body, size_t body_len, long long now);
+int consent_response_status(const consent_request_t *req);
+int consent_response_header(const consent_request_t *req, size_t i, const char **name, const char **value);
+const void *consent_response_body(const consent_request_t *req, size_t *len);
+const void *consent_response_receipt(const consent_request_t *req, size_t *len);
+const char *consent_response_reason(const consent_request_t *req);
+C;
+
+    public static function ffi(): \FFI
+    {
+        if (self::$ffi !== null) {
+            return self::$ffi;
+        }
+        $tried = [];
+        $env = getenv('CONSENT_LIBRARY');
+        $candidates = $env ? [$env] : [
+            'libconsent.so.0',
+            dirname(__DIR__, 3) . '/_build/libconsent/.libs/libconsent.so.0',
+        ];
+        foreach ($candidates as $lib) {
+            try {
+                self::$ffi = \FFI::cdef(self::CDEF, $lib);
+                break;
+            } catch (\FFI\Exception $e) {
+                $tried[] = "$lib: " . $e->getMessage();
+            }
+        }
+        if (self::$ffi === null) {
+            throw new \RuntimeException('libconsent not found (set CONSENT_LIBRARY): '
+                                        . implode('; ', $tried));
+        }
+        if (self::$ffi->consent_version_num() < 0x000100) {
+            throw new \RuntimeException('libconsent ' . self::$ffi->consent_version()
+                                        . ' is too old for this binding');
+        }
+        return self::$ffi;
+    }
+
+    /** Throws a ConsentException for a status other than 0. */
+    public static function check(int $status, ?string $detail = null): void
+    {
+        if ($status !== 0) {
+            $msg = self::ffi()->consent_strerror($status);
+            throw new ConsentException($status, $detail ? "$msg: $detail" : $msg);
+        }
+    }
+
+    /** A new pointer-to-pointer out-parameter. */
+    public static function out(string $type): \FFI\CData
+    {
+        return self::ffi()->new($type . '*');
+    }
+}
+
+/** The providers a site gates: built-in, extended by a provider file. */
+final class Registry
+{
+    public \FFI\CData $ptr;
+
+    public function __construct(?string $providerFile = null)
+    {
+        $f = Lib::ffi();
+        $out = Lib::out('consent_registry_t');
+        Lib::check($f->consent_registry_new(\FFI::addr($out)));
+        $this->ptr = $out;
+        if ($providerFile !== null && $providerFile !== '') {
+            $st = $f->consent_registry_load_file($this->ptr, $providerFile);
+            Lib::check($st, $f->consent_registry_errmsg($this->ptr));
+        }
+    }
+
+    public function count(): int
+    {
+        return (int)Lib::ffi()->consent_registry_count($this->ptr);
+    }
+
+    public function __destruct()
+    {
+        Lib::ffi()->consent_registry_free($this->ptr);
+    }
+}
+
+/** The key ring that signs consent cookies (docs/cookie.md). */
+final class KeyRing
+{
+    public \FFI\CData $ptr;
+
+    public function __construct(string $keyFile)
+    {
+        $f = Lib::ffi();
+        $out = Lib::out('consent_keyring_t');
+        $msg = $f->new('char*');
+        $st = $f->consent_keyring_load_file($keyFile, \FFI::addr($out), \FFI::addr($msg));
+        if ($st !== 0) {
+            $detail = \FFI::isNull($msg) ? null : \FFI::string($msg);
+            if (!\FFI::isNull($msg)) {
+                $f->consent_free($msg);
+            }
+            Lib::check($st, $detail);
+        }
+        $this->ptr = $out;
+    }
+
+    public function __destruct()
+    {
+        Lib::ffi()->consent_keyring_free($this->ptr);
+    }
+}
+
+/**
+ * What to gate and how placeholders look.  Options: registry (Registry),
+ * language, texts, template, privacy_url, endpoint, script ('inline',
+ * 'url', 'none'), script_url, style_url, cache_safe, allow (list of ids),
+ * max_buffer.
+ */
+final class Gate
+{
+    public \FFI\CData $ptr;
+    private ?Registry $registry;
+
+    public function __construct(array $options = [])
+    {
+        $f = Lib::ffi();
+        $cfgOut = Lib::out('consent_config_t');
+        Lib::check($f->consent_config_new(\FFI::addr($cfgOut)));
+        $cfg = $cfgOut;
+        $this->registry = $options['registry'] ?? null;
+        try {
+            $conf = function (int $st, string $what) use ($f, $cfg): void {
+                if ($st !== 0) {
+                    $m = $f->consent_config_errmsg($cfg);
+                    Lib::check($st, $m !== '' ? $m : $what);
+                }
+            };
+            if ($this->registry) {
+                $conf($f->consent_config_set_registry($cfg, $this->registry->ptr), 'registry');
+            }
+            if (!empty($options['texts'])) {
+                $conf($f->consent_config_load_texts($cfg, $options['texts']), 'texts');
+            }
+            if (!empty($options['template'])) {
+                $conf($f->consent_config_load_template($cfg, $options['template']), 'template');
+            }
+            if (!empty($options['language'])) {
+                $conf($f->consent_config_set_language($cfg, $options['language']),
+                      'language ' . $options['language']);
+            }
+            if (!empty($options['max_buffer'])) {
+                $conf($f->consent_config_set_max_buffer($cfg, (int)$options['max_buffer']), 'max_buffer');
+            }
+            if (!empty($options['privacy_url'])) {
+                $conf($f->consent_config_set_privacy_url($cfg, $options['privacy_url']), 'privacy_url');
+            }
+            if (!empty($options['endpoint'])) {
+                $conf($f->consent_config_set_endpoint($cfg, $options['endpoint']), 'endpoint');
+            }
+            $modes = ['inline' => 0, 'url' => 1, 'none' => 2];
+            $mode = $options['script'] ?? 'inline';
+            if (!isset($modes[$mode])) {
+                throw new ConsentException(2, 'invalid argument: script is inline, url or none');
+            }
+            $conf($f->consent_config_set_script($cfg, $modes[$mode], $options['script_url'] ?? null,
+                                                $options['style_url'] ?? null), 'script');
+            $conf($f->consent_config_set_cache_safe($cfg, empty($options['cache_safe']) ? 0 : 1),
+                  'cache_safe');
+            foreach ($options['allow'] ?? [] as $id) {
+                $conf($f->consent_config_allow_provider($cfg, $id), $id);
+            }
+            $out = Lib::out('consent_gate_t');
+            $conf($f->consent_gate_new($cfg, \FFI::addr($out)), 'allow (unknown provider?)');
+            $this->ptr = $out;
+        } finally {
+            $f->consent_config_free($cfg);
+        }
+    }
+
+    public function negotiateLanguage(string $acceptLanguage): string
+    {
+        return Lib::ffi()->consent_gate_negotiate_language($this->ptr, $acceptLanguage,
+                                                            strlen($acceptLanguage));
+    }
+
+    /**
+     * Gates a whole document.  $state: the visitor's consent (from
+     * Request::state(), which must stay alive meanwhile); $acceptLanguage
+     * picks the placeholders' language; $returnPath is the page's path
+     * for the endpoint.
+     */
+    public function rewrite(string $html, ?\FFI\CData $state = null, ?string $acceptLanguage = null,
+                            ?string $returnPath = null, ?string $nonce = null): string
+    {
+        $f = Lib::ffi();
+        $out = Lib::out('consent_rewriter_t');
+        Lib::check($f->consent_rewriter_new_buffered($this->ptr, \FFI::addr($out)));
+        $rw = $out;
+        try {
+            if ($state !== null) {
+                Lib::check($f->consent_rewriter_set_state($rw, $state));
+            }
+            if ($acceptLanguage !== null && $acceptLanguage !== '') {
+                Lib::check($f->consent_rewriter_set_language($rw, $this->negotiateLanguage($acceptLanguage)));
+            }
+            if ($returnPath !== null) {
+                Lib::check($f->consent_rewriter_set_return_path($rw, $returnPath));
+            }
+            if ($nonce !== null) {
+                Lib::check($f->consent_rewriter_set_nonce($rw, $nonce));
+            }
+            $st = $f->consent_rewriter_write($rw, $html, strlen($html));
+            if ($st === 0) {
+                $st = $f->consent_rewriter_end($rw);
+            }
+            Lib::check($st, $f->consent_rewriter_errmsg($rw));
+            $len = $f->new('size_t');
+            $p = $f->consent_rewriter_take($rw, \FFI::addr($len));
+            return $len->cdata > 0 ? \FFI::string($p, $len->cdata) : '';
+        } finally {
+            $f->consent_rewriter_free($rw);
+        }
+    }
+
+    public function __destruct()
+    {
+        Lib::ffi()->consent_gate_free($this->ptr);
+    }
+}
+
+/**
+ * How the site keeps consent.  Options: cookie_name, domain, path, secure,
+ * httponly, samesite ('lax', 'strict', 'none'), policy_version.
+ */
+final class Site
+{
+    public \FFI\CData $ptr;
+
+    public function __construct(public readonly Registry $registry, public readonly KeyRing $ring,
+                                array $options = [])
+    {
+        $f = Lib::ffi();
+        $out = Lib::out('consent_site_t');
+        Lib::check($f->consent_site_new($registry->ptr, $ring->ptr, \FFI::addr($out)));
+        $this->ptr = $out;
+        $flags = (($options['secure'] ?? true) ? 1 : 0) | (($options['httponly'] ?? true) ? 2 : 0)
+               | ['lax' => 4, 'strict' => 8, 'none' => 0][$options['samesite'] ?? 'lax'];
+        Lib::check($f->consent_site_set_cookie($this->ptr, $options['cookie_name'] ?? 'consent',
+                                               $options['domain'] ?? null, $options['path'] ?? null,
+                                               $flags), 'cookie');
+        $f->consent_site_set_policy_version($this->ptr, (int)($options['policy_version'] ?? 0));
+    }
+
+    /** One request, with its headers as name => value. */
+    public function request(array $headers, bool $https = false): Request
+    {
+        return new Request($this, $headers, $https);
+    }
+
+    /** The request headers of PHP's $_SERVER. */
+    public static function headersFromServer(array $server): array
+    {
+        $h = [];
+        foreach ($server as $k => $v) {
+            if (is_string($v) && str_starts_with($k, 'HTTP_')) {
+                $h[str_replace('_', '-', substr($k, 5))] = $v;
+            }
+        }
+        if (!empty($server['CONTENT_TYPE'])) {
+            $h['Content-Type'] = $server['CONTENT_TYPE'];
+        }
+        return $h;
+    }
+
+    public function __destruct()
+    {
+        Lib::ffi()->consent_site_free($this->ptr);
+    }
+}
+
+/** One HTTP request: the visitor's consent, or the endpoint's answer. */
+final class Request
+{
+    public \FFI\CData $ptr;
+    public int $cookieStatus = -1;
+
+    public function __construct(public readonly Site $site, array $headers, bool $https)
+    {
+        $f = Lib::ffi();
+        $out = Lib::out('consent_request_t');
+        Lib::check($f->consent_request_new($site->ptr, $https ? 1 : 0, \FFI::addr($out)));
+        $this->ptr = $out;
+        foreach ($headers as $name => $value) {
+            Lib::check($f->consent_request_set_header($this->ptr, (string)$name, (string)$value,
+                                                      strlen((string)$value)), (string)$name);
+        }
+    }
+
+    /** The visitor's consent state (owned by this request). */
+    public function state(): \FFI\CData
+    {
+        $f = Lib::ffi();
+        $why = $f->new('consent_status');
+        $st = $f->consent_request_state($this->ptr, 0, \FFI::addr($why));
+        if ($st === null || \FFI::isNull($st)) {
+            throw new ConsentException(1, 'out of memory');
+        }
+        $this->cookieStatus = $why->cdata;
+        return $st;
+    }
+
+    public function allows(string $provider): bool
+    {
+        return Lib::ffi()->consent_state_allows($this->state(), $provider, 0) !== 0;
+    }
+
+    /**
+     * The consent endpoint's answer: ['status' => 303, 'headers' =>
+     * [[name, value], ...], 'body' => string, 'receipt' => ?array,
+     * 'reason' => string].
+     */
+    public function endpoint(string $method, string $query = '', string $body = ''): array
+    {
+        $f = Lib::ffi();
+        Lib::check($f->consent_request_endpoint($this->ptr, $method, $query, strlen($query), $body,
+                                                strlen($body), 0));
+        $headers = [];
+        $name = $f->new('const char*');
+        $value = $f->new('const char*');
+        for ($i = 0; $f->consent_response_header($this->ptr, $i, \FFI::addr($name), \FFI::addr($value)); $i++) {
+            $headers[] = [\FFI::string($name), \FFI::string($value)];
+        }
+        $len = $f->new('size_t');
+        $p = $f->consent_response_body($this->ptr, \FFI::addr($len));
+        $bodyOut = $len->cdata > 0 ? \FFI::string($p, $len->cdata) : '';
+        $p = $f->consent_response_receipt($this->ptr, \FFI::addr($len));
+        $receipt = ($p === null || \FFI::isNull($p)) ? null : json_decode(\FFI::string($p, $len->cdata), true);
+        return [
+            'status' => $f->consent_response_status($this->ptr),
+            'headers' => $headers,
+            'body' => $bodyOut,
+            'receipt' => $receipt,
+            'reason' => $f->consent_response_reason($this->ptr),
+        ];
+    }
+
+    public function __destruct()
+    {
+        Lib::ffi()->consent_request_free($this->ptr);
+    }
+}
