@@ -1006,6 +1006,32 @@ consent_log_receipt(ngx_http_request_t *r, ngx_http_consent_loc_conf_t *c,
   ngx_close_file(fd);
 }
 
+/* Sends the headers set so far and a body the library owns (static, or
+ * living as long as the request). */
+static ngx_int_t
+consent_send(ngx_http_request_t *r, const char *text, size_t len)
+{
+  ngx_chain_t out;
+  ngx_buf_t *b;
+  ngx_int_t rc;
+
+  r->headers_out.content_length_n = (off_t)len;
+  rc = ngx_http_send_header(r);
+  if (rc == NGX_ERROR || rc > NGX_OK || r->header_only)
+    return rc;
+  b = ngx_calloc_buf(r->pool);
+  if (b == NULL)
+    return NGX_ERROR;
+  b->pos = (u_char *)text;
+  b->last = (u_char *)text + len;
+  b->memory = 1;
+  b->last_buf = 1;
+  b->last_in_chain = 1;
+  out.buf = b;
+  out.next = NULL;
+  return ngx_http_output_filter(r, &out);
+}
+
 static ngx_int_t
 consent_respond(ngx_http_request_t *r, const char *body, size_t blen)
 {
@@ -1013,10 +1039,7 @@ consent_respond(ngx_http_request_t *r, const char *body, size_t blen)
   consent_request_t *req;
   const char *name, *value, *text;
   ngx_table_elt_t *h;
-  ngx_buf_t *b;
-  ngx_chain_t out;
   size_t i, len;
-  ngx_int_t rc;
 
   c = ngx_http_get_module_loc_conf(r, ngx_http_consent_module);
   if (c->site == NULL)
@@ -1059,21 +1082,7 @@ consent_respond(ngx_http_request_t *r, const char *body, size_t blen)
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0, "consent endpoint: "
                   "%s", consent_response_reason(req));
   text = consent_response_body(req, &len);
-  r->headers_out.content_length_n = (off_t)len;
-  rc = ngx_http_send_header(r);
-  if (rc == NGX_ERROR || rc > NGX_OK || r->header_only)
-    return rc;
-  b = ngx_calloc_buf(r->pool);
-  if (b == NULL)
-    return NGX_ERROR;
-  b->pos = (u_char *)text;
-  b->last = (u_char *)text + len;
-  b->memory = 1;
-  b->last_buf = 1;
-  b->last_in_chain = 1;
-  out.buf = b;
-  out.next = NULL;
-  return ngx_http_output_filter(r, &out);
+  return consent_send(r, text, len);
 }
 
 static void
@@ -1136,8 +1145,6 @@ ngx_http_consent_asset_handler(ngx_http_request_t *r)
 {
   ngx_http_consent_loc_conf_t *c;
   ngx_table_elt_t *h;
-  ngx_buf_t *b;
-  ngx_chain_t out;
   const char *text;
   size_t len;
   ngx_int_t rc;
@@ -1165,20 +1172,7 @@ ngx_http_consent_asset_handler(ngx_http_request_t *r)
   ngx_str_set(&h->key, "Cache-Control");
   ngx_str_set(&h->value, "public, max-age=86400");
   r->headers_out.status = NGX_HTTP_OK;
-  r->headers_out.content_length_n = (off_t)len;
-  rc = ngx_http_send_header(r);
-  if (rc == NGX_ERROR || rc > NGX_OK || r->header_only)
-    return rc;
-  b = ngx_calloc_buf(r->pool);
-  if (b == NULL)
-    return NGX_HTTP_INTERNAL_SERVER_ERROR;
-  b->pos = (u_char *)text;
-  b->last = (u_char *)text + len;
-  b->memory = 1;
-  b->last_buf = 1;
-  out.buf = b;
-  out.next = NULL;
-  return ngx_http_output_filter(r, &out);
+  return consent_send(r, text, len);
 }
 
 /* A new configuration (start or reload) builds its own; the previous

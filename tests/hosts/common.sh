@@ -19,6 +19,27 @@ wait_port() {
 
 abs() { (cd "$1" && pwd); }
 
+# host_site DIR: the host suite's site in DIR (once): the files of
+# tests/hosts/site, and the same page under /own/ and /off/, where hosts
+# configure the gate differently.
+host_site() {
+  if [ ! -d "$1" ]; then
+    cp -R "$top_srcdir/tests/hosts/site" "$1" && chmod -R u+w "$1"
+    mkdir -p "$1/own" "$1/off"
+    cp "$1/page.html" "$1/own/page.html" && cp "$1/page.html" "$1/off/page.html"
+  fi
+  chmod -R a+rX "$1"
+}
+
+# start_backend DIR: the stand-in application server on a free port
+# (BACKEND_PORT, BACKEND_PID).
+start_backend() {
+  BACKEND_PORT=$(free_port)
+  /usr/bin/python3 "$top_srcdir/tests/hosts/backend.py" "$BACKEND_PORT" \
+    "$1" >"$TMP/backend.log" 2>&1 &
+  BACKEND_PID=$!
+}
+
 # Feeds TAP lines of a sub-test into this test's plan.
 renumber() {
   while IFS= read -r line; do

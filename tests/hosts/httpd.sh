@@ -34,17 +34,14 @@ httpd_start() {
   chmod 755 "$TMP"
   HTTPD_SITE="$TMP/site"
   mkdir -p "$TMP/httpd/logs"
-  [ -d "$HTTPD_SITE" ] || cp -R "$top_srcdir/tests/hosts/site" "$HTTPD_SITE"
-  chmod -R a+rX "$HTTPD_SITE"
+  host_site "$HTTPD_SITE"
   HTTPD_KEY="$TMP/keys"
   "$GATE" key new --key-file "$HTTPD_KEY" >/dev/null || return 1
   HTTPD_RECEIPTS="$TMP/httpd/receipts.log"
   : >"$HTTPD_RECEIPTS" && chmod 666 "$HTTPD_RECEIPTS"
   HTTPD_PORT=$(free_port)
-  backend_port=$(free_port)
-  /usr/bin/python3 "$top_srcdir/tests/hosts/backend.py" "$backend_port" \
-    "$HTTPD_SITE" >"$TMP/backend.log" 2>&1 &
-  BACKEND_PID=$!
+  start_backend "$HTTPD_SITE"
+  backend_port=$BACKEND_PORT
   user=""
   [ "$(id -u)" -eq 0 ] && user="User www-data
 Group www-data"

@@ -27,18 +27,15 @@ nginx_start() {
   }
   chmod 755 "$TMP"
   NGINX_SITE="$TMP/site"
-  [ -d "$NGINX_SITE" ] || cp -R "$top_srcdir/tests/hosts/site" "$NGINX_SITE"
-  chmod -R a+rX "$NGINX_SITE"
+  host_site "$NGINX_SITE"
   mkdir -p "$TMP/nginx/logs" "$TMP/nginx/tmp"
   NGINX_KEY="$TMP/nginx/keys"
   "$GATE" key new --key-file "$NGINX_KEY" >/dev/null || return 1
   NGINX_RECEIPTS="$TMP/nginx/receipts.log"
   : >"$NGINX_RECEIPTS" && chmod 666 "$NGINX_RECEIPTS"
   NGINX_PORT=$(free_port)
-  backend_port=$(free_port)
-  /usr/bin/python3 "$top_srcdir/tests/hosts/backend.py" "$backend_port" \
-    "$NGINX_SITE" >"$TMP/backend.log" 2>&1 &
-  BACKEND_PID=$!
+  start_backend "$NGINX_SITE"
+  backend_port=$BACKEND_PORT
   user=""
   [ "$(id -u)" -eq 0 ] && user="user www-data;"
   t="$TMP/nginx/tmp"

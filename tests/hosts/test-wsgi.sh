@@ -14,11 +14,11 @@ PYTHONPATH="$(abs "$top_srcdir/bindings/python")"
 CONSENT_LIBRARY="$(abs "$top_builddir/libconsent/.libs")/libconsent.so.0"
 PYTHONDONTWRITEBYTECODE=1
 export PYTHONPATH CONSENT_LIBRARY PYTHONDONTWRITEBYTECODE
-cp -R "$top_srcdir/tests/hosts/site" "$TMP/site" && chmod -R u+w "$TMP/site"
+host_site "$TMP/site"
 "$GATE" key new --key-file "$TMP/keys" >/dev/null
-port=$(free_port) backend_port=$(free_port)
-/usr/bin/python3 "$top_srcdir/tests/hosts/backend.py" "$backend_port" "$TMP/site" >"$TMP/backend.log" 2>&1 &
-BACKEND_PID=$!
+port=$(free_port)
+start_backend "$TMP/site"
+backend_port=$BACKEND_PORT
 /usr/bin/python3 "$top_srcdir/tests/hosts/wsgi_host.py" "$port" "$TMP/site" \
   "$TMP/keys" "$TMP/receipts.log" "$backend_port" >"$TMP/wsgi.log" 2>&1 &
 WSGI_PID=$!
