@@ -714,6 +714,39 @@ consent_site_set_policy_version(consent_site_t *site, unsigned int version);
 CONSENT_EXTERN consent_status
 consent_site_set_max_age(consent_site_t *site, long long seconds);
 
+/* Where a site's consent comes from (consent_site_set_sources).  A
+ * refusal from any source wins; otherwise an allowance from any source
+ * counts (docs/banners.md). */
+#define CONSENT_SOURCE_COOKIE    0x01u  /* the site's signed cookie */
+#define CONSENT_SOURCE_TCF       0x02u  /* IAB TCF v2.2 "euconsent-v2" */
+#define CONSENT_SOURCE_KLARO     0x04u  /* Klaro "klaro" */
+#define CONSENT_SOURCE_COOKIEBOT 0x08u  /* Cookiebot "CookieConsent" */
+#define CONSENT_SOURCE_ONETRUST  0x10u  /* OneTrust "OptanonConsent" */
+#define CONSENT_SOURCE_CC_COOKIE 0x20u  /* orestbida cookieconsent */
+#define CONSENT_SOURCE_BORLABS   0x40u  /* Borlabs Cookie 2 */
+#define CONSENT_SOURCE_GPC       0x80u  /* Global Privacy Control (Sec-GPC) */
+#define CONSENT_SOURCES_DEFAULT  (CONSENT_SOURCE_COOKIE | CONSENT_SOURCE_GPC)
+
+/* The consent sources a site honours (default CONSENT_SOURCES_DEFAULT).
+ * Returns CONSENT_OK or CONSENT_E_INVAL.  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_site_set_sources(consent_site_t *site, unsigned int sources);
+
+/* Reads a list of source names ("cookie tcf klaro cookiebot onetrust
+ * cc_cookie borlabs gpc", spaces or commas) into CONSENT_SOURCE_* bits,
+ * for configuration files.  Returns CONSENT_OK, CONSENT_E_PARSE (an
+ * unknown name) or CONSENT_E_INVAL.  Thread-safe.  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_sources_from_names(const char *list, unsigned int *sources);
+
+/* The categories Global Privacy Control refuses, as names ("marketing
+ * analytics"; default "marketing"), besides the providers a provider file
+ * marks sale_sharing.  Their placeholders offer no "always allow".
+ * Returns CONSENT_OK, CONSENT_E_NOTFOUND or CONSENT_E_INVAL.
+ * Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_site_set_gpc_categories(consent_site_t *site, const char *list);
+
 /* The largest request body the consent endpoint accepts; hosts read at
  * most one byte more and pass what they read. */
 #define CONSENT_ENDPOINT_MAX_BODY 4096
@@ -737,15 +770,17 @@ consent_request_free(consent_request_t *req);
 
 /* Gives a request header (name case-insensitive, value len bytes).  The
  * request keeps Cookie (several are joined), Host, Origin,
- * Sec-Fetch-Site and Content-Type and ignores the others, so hosts may
- * pass every header.  Returns CONSENT_OK, CONSENT_E_INVAL, CONSENT_E_LIMIT
+ * Sec-Fetch-Site, Sec-GPC and Content-Type and ignores the others, so
+ * hosts may pass every header.  Returns CONSENT_OK, CONSENT_E_INVAL, CONSENT_E_LIMIT
  * (a header over 16 KB) or CONSENT_E_NOMEM.  Since: 0.1.0 */
 CONSENT_EXTERN consent_status
 consent_request_set_header(consent_request_t *req, const char *name,
                            const char *value, size_t len);
 
 /* The visitor's consent: the state of the site's cookie when it
- * verifies, otherwise an empty state (nothing allowed).  The state is
+ * verifies (otherwise an empty state), combined with the site's other
+ * consent sources: banner cookies and Global Privacy Control, where a
+ * refusal anywhere wins.  The state is
  * owned by the request and lives as long as it; give it to
  * consent_rewriter_set_state().  *why (may be NULL) gets CONSENT_OK or
  * why the cookie was not used (CONSENT_E_NOCOOKIE, CONSENT_E_COOKIE_*).
@@ -798,6 +833,33 @@ consent_response_receipt(const consent_request_t *req, size_t *len);
  * Owned by the request.  Since: 0.1.0 */
 CONSENT_EXTERN const char *
 consent_response_reason(const consent_request_t *req);
+
+/* ------------------------------------------------------------------ */
+/* Consent banners                                                     */
+
+/* Reads the cookie value one consent banner wrote (source: one
+ * CONSENT_SOURCE_* other than COOKIE and GPC; URL-encoded and quoted
+ * forms accepted) and records, in state, each provider the banner allows
+ * or refuses under the registry's mapping rules (docs/banners.md), at
+ * time now (0: the current time).  Providers it says nothing about are
+ * left alone.  On CONSENT_E_PARSE (malformed), CONSENT_E_LIMIT (over 16
+ * KB) and the like, state is unchanged and *errmsg (may be NULL; free
+ * with consent_free) says why.  Returns CONSENT_OK, CONSENT_E_PARSE,
+ * CONSENT_E_LIMIT, CONSENT_E_INVAL or CONSENT_E_NOMEM.  Thread-safe for
+ * distinct states.  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_banner_read(const consent_registry_t *registry, unsigned int source,
+                    const char *value, size_t len, consent_state_t *state,
+                    long long now, char **errmsg);
+
+/* Decodes the core segment of an IAB TCF v2.2 TC string into JSON
+ * (docs/banners.md: version, times, CMP, purposes, vendors in either
+ * encoding, publisher restrictions); other segments are skipped.  *json
+ * is the caller's (consent_free).  Returns CONSENT_OK, CONSENT_E_PARSE
+ * (malformed or truncated; *errmsg says where), CONSENT_E_LIMIT (over 16
+ * KB), CONSENT_E_INVAL or CONSENT_E_NOMEM.  Thread-safe.  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_tcf_decode(const char *tc, size_t len, char **json, char **errmsg);
 
 /* ------------------------------------------------------------------ */
 /* Assets                                                              */

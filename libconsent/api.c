@@ -14,11 +14,13 @@
 #include <openssl/crypto.h>
 
 #include "consent.h"
+#include "banners.h"
 #include "cookie.h"
 #include "endpoint.h"
 #include "registry.h"
 #include "rewriter.h"
 #include "state.h"
+#include "tcf.h"
 
 #define DEFAULT_MAX_BUFFER ((size_t)1 << 20)
 #define MIN_MAX_BUFFER ((size_t)4096)
@@ -1367,7 +1369,7 @@ consent_request_state(consent_request_t *req, long long now,
   if (why != NULL)
     *why = (consent_status)req->r.cookie_status;
   /* consent_state_t wraps a consent__state and nothing else. */
-  return (const consent_state_t *)(const void *)&req->r.state;
+  return (const consent_state_t *)(const void *)req->r.effective;
 }
 
 consent_status
@@ -1422,4 +1424,121 @@ const char *
 consent_response_reason(const consent_request_t *req)
 {
   return req != NULL ? req->r.reason : "";
+}
+
+consent_status
+consent_site_set_sources(consent_site_t *site, unsigned int sources)
+{
+  if (site == NULL || sources > 0xFFu)
+    return CONSENT_E_INVAL;
+  site->s.sources = sources;
+  return CONSENT_OK;
+}
+
+consent_status
+consent_sources_from_names(const char *list, unsigned int *sources)
+{
+  char msg[160];
+
+  if (list == NULL || sources == NULL)
+    return CONSENT_E_INVAL;
+  return (consent_status)consent__sources_parse(list, sources, msg,
+                                                sizeof(msg));
+}
+
+consent_status
+consent_site_set_gpc_categories(consent_site_t *site, const char *list)
+{
+  uint32_t mask = 0;
+  const char *p = list;
+  int i;
+
+  if (site == NULL || list == NULL)
+    return CONSENT_E_INVAL;
+  while (*p) {
+    size_t n;
+    while (*p == ' ' || *p == ',' || *p == '\t')
+      p++;
+    n = strcspn(p, " ,\t");
+    if (n == 0)
+      break;
+    for (i = 0; i < CONSENT__CATEGORIES; i++)
+      if (strlen(consent__category_names[i]) == n &&
+          strncmp(p, consent__category_names[i], n) == 0)
+        break;
+    if (i == CONSENT__CATEGORIES)
+      return CONSENT_E_NOTFOUND;
+    mask |= 1u << i;
+    p += n;
+  }
+  site->s.gpc_categories = mask;
+  return CONSENT_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Consent banners                                                     */
+
+consent_status
+consent_banner_read(const consent_registry_t *registry, unsigned int source,
+                    const char *value, size_t len, consent_state_t *state,
+                    long long now, char **errmsg)
+{
+  const struct consent__registry *reg;
+  signed char *dec;
+  char msg[200] = "";
+  size_t i;
+  int st;
+
+  if (errmsg != NULL)
+    *errmsg = NULL;
+  if (registry == NULL || state == NULL || (value == NULL && len > 0) ||
+      consent__source_cookie(source) == NULL ||
+      state->s.reg != &registry->r)
+    return CONSENT_E_INVAL;
+  reg = &registry->r;
+  dec = malloc(reg->count + 1);
+  if (dec == NULL)
+    return CONSENT_E_NOMEM;
+  memset(dec, -1, reg->count + 1);
+  st = consent__banner_read(reg, source, value ? value : "", len, dec, msg,
+                            sizeof(msg));
+  for (i = 0; st == 0 && i < reg->count; i++)
+    if (dec[i] >= 0)
+      st = consent__state_set(&state->s, i, dec[i], now_or(now));
+  free(dec);
+  if (st != 0 && msg[0] != '\0')
+    give_message(errmsg, msg);
+  return (consent_status)st;
+}
+
+consent_status
+consent_tcf_decode(const char *tc, size_t len, char **json, char **errmsg)
+{
+  struct consent__tcf *t;
+  struct consent__buf b = { NULL, 0, 0 };
+  char msg[200] = "";
+  int st;
+
+  if (errmsg != NULL)
+    *errmsg = NULL;
+  if (json == NULL)
+    return CONSENT_E_INVAL;
+  *json = NULL;
+  if (tc == NULL && len > 0)
+    return CONSENT_E_INVAL;
+  t = calloc(1, sizeof(*t));
+  if (t == NULL)
+    return CONSENT_E_NOMEM;
+  st = consent__tcf_decode(t, tc ? tc : "", len, msg, sizeof(msg));
+  if (st == 0)
+    st = consent__tcf_json(t, &b);
+  consent__tcf_free(t);
+  free(t);
+  if (st != 0) {
+    consent__buf_free(&b);
+    if (msg[0] != '\0')
+      give_message(errmsg, msg);
+    return (consent_status)st;
+  }
+  return give_buffer(&b, json, NULL);
 }

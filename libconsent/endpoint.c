@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "consent.h"
+#include "banners.h"
 #include "endpoint.h"
 #include "placeholder.h"
 
@@ -27,6 +28,8 @@ consent__site_init(struct consent__site *s,
   s->ring = ring;
   s->flags = CONSENT_COOKIE_DEFAULTS;
   s->max_age = CONSENT__DEFAULT_MAX_AGE;
+  s->sources = CONSENT_SOURCES_DEFAULT;
+  s->gpc_categories = 1u << CONSENT_CATEGORY_MARKETING;
 }
 
 void
@@ -115,6 +118,8 @@ consent__request_free(struct consent__request *r)
   consent__buf_free(&r->ctype);
   if (r->state_ready)
     consent__state_free(&r->state);
+  if (r->combined_ready)
+    consent__state_free(&r->combined);
   memset(r, 0, sizeof(*r));
 }
 
@@ -151,7 +156,96 @@ consent__request_header(struct consent__request *r, const char *name,
     return keep(&r->fetch_site, value, len, 0);
   if (strcasecmp(name, "Content-Type") == 0)
     return keep(&r->ctype, value, len, 0);
+  if (strcasecmp(name, "Sec-GPC") == 0) {
+    while (len > 0 && (*value == ' ' || *value == '\t'))
+      value++, len--;
+    r->gpc = len >= 1 && value[0] == '1' &&
+             (len == 1 || value[1] == ' ' || value[1] == '\t');
+  }
   return CONSENT_OK;
+}
+
+/* Combines the cookie's state with the banners' signals and GPC into
+ * r->combined: a provider refused anywhere is refused, else one allowed
+ * anywhere is allowed. */
+static int
+combine(struct consent__request *r, int64_t now)
+{
+  const struct consent__site *site = r->site;
+  const struct consent__registry *reg = site->reg;
+  unsigned banners = site->sources & ~(unsigned)(CONSENT_SOURCE_COOKIE |
+                                                 CONSENT_SOURCE_GPC);
+  int gpc = (site->sources & CONSENT_SOURCE_GPC) && r->gpc;
+  signed char *dec = NULL;
+  uint8_t *allow = NULL, *deny = NULL;
+  unsigned bit;
+  size_t i;
+  int st = 0;
+
+  if (banners == 0 && !gpc)
+    return 0;
+  dec = malloc(reg->count + 1);
+  allow = calloc(reg->count + 1, 1);
+  deny = calloc(reg->count + 1, 1);
+  if (dec == NULL || allow == NULL || deny == NULL) {
+    st = -1;
+    goto out;
+  }
+  for (bit = 1; bit < CONSENT_SOURCE_GPC; bit <<= 1) {
+    const char *v;
+    size_t vlen;
+    char msg[160];
+    int rc;
+    if (!(banners & bit) ||
+        !consent__cookie_find(r->cookie.data ? r->cookie.data : "",
+                              r->cookie.len, consent__source_cookie(bit), 0,
+                              &v, &vlen))
+      continue;
+    memset(dec, -1, reg->count + 1);
+    rc = consent__banner_read(reg, bit, v, vlen, dec, msg, sizeof(msg));
+    if (rc == CONSENT_E_NOMEM) {
+      st = -1;
+      goto out;
+    }
+    if (rc != 0) {
+      /* A banner cookie that cannot be read says nothing. */
+      snprintf(r->banner_msg, sizeof(r->banner_msg), "%s", msg);
+      continue;
+    }
+    for (i = 0; i < reg->count; i++) {
+      deny[i] |= dec[i] == 0;
+      allow[i] |= dec[i] == 1;
+    }
+  }
+  if (gpc) {
+    memset(dec, -1, reg->count + 1);
+    consent__gpc_apply(reg, site->gpc_categories, dec);
+    for (i = 0; i < reg->count; i++)
+      deny[i] |= dec[i] == 0;
+  }
+  consent__state_init(&r->combined, reg);
+  r->combined_ready = 1;
+  r->combined.policy = r->state.policy;
+  r->combined.max_age = r->state.max_age;
+  r->combined.gpc = gpc;
+  r->combined.gpc_categories = site->gpc_categories;
+  for (i = 0; i < reg->count && st == 0; i++) {
+    if (!reg->prov[i].enabled)
+      continue;
+    if (deny[i] || consent__state_refuses(&r->state, i, now))
+      st = consent__state_set(&r->combined, i, 0, now);
+    else if (allow[i] || consent__state_allows(&r->state, i, now))
+      st = consent__state_set(&r->combined, i, 1, now);
+  }
+  if (st != 0)
+    st = -1;
+  else
+    r->effective = &r->combined;
+out:
+  free(dec);
+  free(allow);
+  free(deny);
+  return st;
 }
 
 int
@@ -166,10 +260,11 @@ consent__request_state(struct consent__request *r, int64_t now)
     return 0;
   consent__state_init(&r->state, site->reg);
   r->state_ready = 1;
-  for (i = 0; i < 16 && consent__cookie_find(r->cookie.data ? r->cookie.data
-                                             : "", r->cookie.len,
-                                             cookie_name(site), i, &v,
-                                             &vlen); i++) {
+  r->effective = &r->state;
+  for (i = 0; (site->sources & CONSENT_SOURCE_COOKIE) && i < 16 &&
+       consent__cookie_find(r->cookie.data ? r->cookie.data : "",
+                            r->cookie.len, cookie_name(site), i, &v,
+                            &vlen); i++) {
     st = consent__cookie_verify(&r->state, site->ring, v, vlen,
                                 site->policy, now);
     if (st == CONSENT_OK) {
@@ -185,7 +280,7 @@ consent__request_state(struct consent__request *r, int64_t now)
   /* New decisions are given under the site's terms. */
   r->state.policy = site->policy;
   r->state.max_age = site->max_age;
-  return 0;
+  return combine(r, now);
 }
 
 /* ------------------------------------------------------------------ */
@@ -532,7 +627,7 @@ grant(struct consent__request *r, const struct form *f, int64_t now)
 {
   struct consent__buf value = { NULL, 0, 0 }, json = { NULL, 0, 0 };
   size_t i;
-  int st = CONSENT_OK;
+  int st = CONSENT_OK, always = f->always;
 
   for (i = 0; i < f->nprov && st == CONSENT_OK; i++)
     st = consent__state_set(&r->state, f->prov[i], 1, now);
@@ -540,10 +635,16 @@ grant(struct consent__request *r, const struct form *f, int64_t now)
     st = consent__cookie_issue(&r->state, r->site->ring, now, &value,
                                &json);
   /* "always" keeps the choice for the site's max age; otherwise it
-   * holds until the browser closes. */
+   * holds until the browser closes.  Under Global Privacy Control it is
+   * not given for the providers GPC covers. */
+  for (i = 0; i < f->nprov && always; i++)
+    if (r->effective->gpc &&
+        consent__gpc_locks(&r->site->reg->prov[f->prov[i]],
+                           r->site->gpc_categories))
+      always = 0;
   if (st == CONSENT_OK)
     st = set_cookies(r, value.data, value.len,
-                     f->always ? r->site->max_age : -1, now);
+                     always ? r->site->max_age : -1, now);
   if (st == CONSENT_OK)
     st = receipt(r, "grant", &json);
   if (st == CONSENT_OK)

@@ -25,6 +25,8 @@ struct consent__site {
   unsigned flags;                   /* CONSENT_COOKIE_* */
   unsigned policy;
   int64_t max_age;
+  unsigned sources;                 /* CONSENT_SOURCE_* */
+  uint32_t gpc_categories;          /* bit per consent_category */
 };
 
 struct consent__header {
@@ -36,8 +38,12 @@ struct consent__request {
   const struct consent__site *site;
   int https;
   struct consent__buf cookie, host, origin, fetch_site, ctype;
-  struct consent__state state;
-  int state_ready, cookie_status;
+  int gpc;                          /* Sec-GPC: 1 */
+  struct consent__state state;      /* the site's cookie alone */
+  struct consent__state combined;   /* with the banners and GPC */
+  const struct consent__state *effective;
+  int state_ready, combined_ready, cookie_status;
+  char banner_msg[200];             /* why a banner cookie was ignored */
   /* The endpoint's answer. */
   int status;
   struct consent__header hdr[8];
@@ -61,8 +67,9 @@ void consent__request_free(struct consent__request *r);
 /* Returns a consent_status. */
 int consent__request_header(struct consent__request *r, const char *name,
                             const char *value, size_t len);
-/* Verifies the cookie once; returns -1 when out of memory, else 0 with
- * r->state ready and r->cookie_status set. */
+/* Verifies the cookie once and combines it with the site's other consent
+ * sources (a refusal anywhere wins); returns -1 when out of memory, else 0
+ * with r->effective ready and r->cookie_status set. */
 int consent__request_state(struct consent__request *r, int64_t now);
 /* Returns a consent_status; the answer is in r. */
 int consent__request_endpoint(struct consent__request *r,

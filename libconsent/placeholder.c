@@ -550,11 +550,14 @@ put_slot(struct consent__buf *b, const char *slot,
   st |= put(b, box->endpoint ? "submit" : "button");
   st |= put(b, "\" data-consent-allow>");
   st |= put_text(b, t, lang, CONSENT__T_BUTTON, name);
-  st |= put(b, "</button><label class=\"consent-embed__always\">"
-            "<input type=\"checkbox\" name=\"always\" value=\"1\" "
-            "data-consent-always> ");
-  st |= put_text(b, t, lang, CONSENT__T_ALWAYS, name);
-  st |= put(b, "</label>");
+  st |= put(b, "</button>");
+  if (!box->no_always) {
+    st |= put(b, "<label class=\"consent-embed__always\">"
+              "<input type=\"checkbox\" name=\"always\" value=\"1\" "
+              "data-consent-always> ");
+    st |= put_text(b, t, lang, CONSENT__T_ALWAYS, name);
+    st |= put(b, "</label>");
+  }
   return st | put(b, box->endpoint ? "</form>" : "</div>");
 }
 

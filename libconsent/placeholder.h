@@ -77,6 +77,7 @@ struct consent__box {
   const char *site_privacy;       /* URL or NULL */
   const char *endpoint;           /* URL or NULL: no form */
   const char *return_path;        /* for the no-JS form */
+  int no_always;                  /* no "always allow" (GPC applies) */
 };
 
 int consent__render_box(const struct consent__texts *t, size_t lang,

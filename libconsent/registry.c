@@ -87,6 +87,7 @@ provider_free(struct consent__provider *p)
   strlist_free(&p->hosts);
   strlist_free(&p->widgets);
   strlist_free(&p->inlines);
+  strlist_free(&p->banners);
   memset(p, 0, sizeof(*p));
 }
 
@@ -107,6 +108,7 @@ provider_copy(struct consent__provider *d, const struct consent__provider *s)
   if (strlist_copy(&d->hosts, &s->hosts) != 0 ||
       strlist_copy(&d->widgets, &s->widgets) != 0 ||
       strlist_copy(&d->inlines, &s->inlines) != 0 ||
+      strlist_copy(&d->banners, &s->banners) != 0 ||
       (s->name && !d->name) || (s->privacy && !d->privacy) ||
       (s->oembed && !d->oembed) || (s->hosts_joined && !d->hosts_joined))
     return -1;
@@ -539,6 +541,19 @@ add_items(struct parser *ps, struct consent__strlist *l, const char *v,
           memchr(host, '.', hl) == NULL)
         return fail(ps, "hosts: '%s' is not a host name (or host/path)",
                     item, NULL);
+    } else if (strcmp(key, "banners") == 0) {
+      static const char *const src[] = { "klaro:", "cookiebot:",
+                                         "onetrust:", "cc_cookie:",
+                                         "borlabs:", NULL };
+      int k;
+      for (k = 0; src[k]; k++)
+        if (strncmp(item, src[k], strlen(src[k])) == 0 &&
+            item[strlen(src[k])] != '\0')
+          break;
+      if (src[k] == NULL)
+        return fail(ps, "banners: '%s' is not klaro:, cookiebot:, "
+                    "onetrust:, cc_cookie: or borlabs: and a name", item,
+                    NULL);
     } else if (!valid_widget(item)) {
       return fail(ps, "widgets: '%s' is not tag.class, tag#id or "
                   "tag[attribute]", item, NULL);
@@ -611,9 +626,11 @@ set_key(struct parser *ps, const char *key, const char *v, size_t n,
     list = &p->widgets;
   else if (strcmp(key, "inline") == 0)
     list = &p->inlines;
+  else if (strcmp(key, "banners") == 0)
+    list = &p->banners;
   if (append && list == NULL)
-    return fail(ps, "'+=' works for hosts, widgets and inline, not '%s'",
-                key, NULL);
+    return fail(ps, "'+=' works for hosts, widgets, inline and banners, "
+                "not '%s'", key, NULL);
   if (list != NULL) {
     if (!append)
       strlist_free(list);
@@ -665,14 +682,49 @@ set_key(struct parser *ps, const char *key, const char *v, size_t n,
     p->code_given = 1;
     return 0;
   }
-  if (strcmp(key, "enabled") == 0) {
+  if (strcmp(key, "enabled") == 0 || strcmp(key, "sale_sharing") == 0) {
     if (parse_bool(v, &b) != 0)
-      return fail(ps, "enabled: '%s' is not yes or no", v, NULL);
-    p->enabled = (unsigned)b;
+      return fail(ps, "%s: '%s' is not yes or no", key, v);
+    if (key[0] == 'e')
+      p->enabled = (unsigned)b;
+    else
+      p->sale_sharing = (unsigned)b;
+    return 0;
+  }
+  if (strcmp(key, "tcf_vendor") == 0) {
+    char *end;
+    unsigned long c = strtoul(v, &end, 10);
+    if (n == 0 || *end != '\0' || c < 1 || c > 65535 || v[0] == '-' ||
+        v[0] == '+')
+      return fail(ps, "tcf_vendor: '%s' is not a vendor id (1 to 65535)",
+                  v, NULL);
+    p->tcf_vendor = (unsigned)c;
+    return 0;
+  }
+  if (strcmp(key, "tcf_purposes") == 0) {
+    const char *q = v;
+    uint32_t mask = 0;
+    while (*q) {
+      char *end;
+      unsigned long k;
+      while (*q == ' ' || *q == ',')
+        q++;
+      if (*q == '\0')
+        break;
+      k = strtoul(q, &end, 10);
+      if (end == q || k < 1 || k > 24 || (*end && *end != ' ' &&
+                                          *end != ','))
+        return fail(ps, "tcf_purposes: '%s' is not a list of purposes "
+                    "(1 to 24)", v, NULL);
+      mask |= 1u << (k - 1);
+      q = end;
+    }
+    p->tcf_purposes = mask;
     return 0;
   }
   return fail(ps, "unknown key '%s' (name, category, code, hosts, widgets, "
-              "inline, privacy, oembed, enabled)", key, NULL);
+              "inline, privacy, oembed, enabled, banners, tcf_vendor, "
+              "tcf_purposes, sale_sharing)", key, NULL);
 }
 
 static int

@@ -8,6 +8,7 @@
 #define HEADER_CONSENT_REGISTRY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "url.h"
 
@@ -32,6 +33,10 @@ struct consent__provider {
   struct consent__strlist hosts;   /* "host" or "host/path" */
   struct consent__strlist widgets; /* "tag.class", "tag#id", "tag[attr]" */
   struct consent__strlist inlines; /* substrings of inline scripts */
+  struct consent__strlist banners; /* "source:name" mapping rules */
+  unsigned tcf_vendor;             /* IAB TCF vendor id, 0: none */
+  uint32_t tcf_purposes;           /* bit i-1: TCF purpose i needed */
+  unsigned sale_sharing : 1;       /* refused under Global Privacy Control */
 };
 
 /* One host pattern in the lookup table. */

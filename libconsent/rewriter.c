@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "consent.h"
+#include "banners.h"
 #include "rewriter.h"
 
 #define DEFAULT_MAX_BUFFER ((size_t)1 << 20)
@@ -239,6 +240,8 @@ placeholder(struct consent__rewriter *rw, long prov,
   box.site_privacy = rw->gate->site_privacy;
   box.endpoint = rw->gate->endpoint;
   box.return_path = rw->return_path;
+  box.no_always = box.prov != NULL && rw->state != NULL && rw->state->gpc &&
+                  consent__gpc_locks(box.prov, rw->state->gpc_categories);
   if (original != NULL) {
     box.original = original->data ? original->data : "";
     box.original_len = original->len;

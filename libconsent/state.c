@@ -123,6 +123,19 @@ consent__state_allows(const struct consent__state *s, size_t prov,
   return 0;
 }
 
+int
+consent__state_refuses(const struct consent__state *s, size_t prov,
+                       int64_t now)
+{
+  const struct consent__provider *p = &s->reg->prov[prov];
+  const struct consent__decision *d = find(s, p->code);
+
+  if (d != NULL && current(s, d->given, now))
+    return !d->allow;
+  return s->cat[p->category] == 0 &&
+         current(s, s->cat_given[p->category], now);
+}
+
 static int
 put(struct consent__buf *b, const char *s)
 {

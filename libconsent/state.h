@@ -32,6 +32,11 @@ struct consent__state {
   int64_t issued;
   unsigned key_id;
   uint8_t receipt[8];
+  /* Set when Global Privacy Control applies: categories (bit per
+   * consent_category) whose providers, like those marked sale_sharing,
+   * are not offered "always". */
+  int gpc;
+  uint32_t gpc_categories;
 };
 
 void consent__state_init(struct consent__state *s,
@@ -50,6 +55,11 @@ void consent__state_set_category(struct consent__state *s, int cat,
  * else no. */
 int consent__state_allows(const struct consent__state *s, size_t prov,
                           int64_t now);
+
+/* Whether the visitor refused the provider: its own current decision,
+ * else its category's, is a refusal. */
+int consent__state_refuses(const struct consent__state *s, size_t prov,
+                           int64_t now);
 
 /* The state as JSON (docs/cookie.md). */
 int consent__state_json(const struct consent__state *s, int64_t now,

@@ -31,6 +31,8 @@ usage(FILE *f)
 "       %s providers [--providers FILE] [--json]\n"
 "       %s match [--providers FILE] URL...\n"
 "       %s assets DIR\n"
+"       %s tcf TC_STRING\n"
+"       %s banner SOURCE VALUE [--providers FILE]\n"
 "\n"
 "Reads HTML from FILE (standard input when FILE is absent or \"-\") and\n"
 "writes it to standard output with every third-party embed the visitor\n"
@@ -58,6 +60,12 @@ usage(FILE *f)
 "      --allow-provider ID allowed without consent (repeatable)\n"
 "      --cookie VALUE      the visitor's consent cookie (needs\n"
 "                          --key-file; --policy-version N)\n"
+"      --cookie-header H   the visitor's whole Cookie header: the site's\n"
+"                          cookie and consent banners' cookies\n"
+"      --sources LIST      consent sources (default \"cookie gpc\"; also\n"
+"                          tcf klaro cookiebot onetrust cc_cookie borlabs)\n"
+"      --gpc               the visitor sends Sec-GPC: 1\n"
+"      --gpc-categories L  categories GPC refuses (default marketing)\n"
 "      --report FILE       the embeds found, as JSON (- for stderr)\n"
 "      --decode ENC        the input is gzip or deflate\n"
 "      --encode ENC        compress the output with gzip or deflate\n"
@@ -83,11 +91,17 @@ usage(FILE *f)
 "  match           print the provider each URL belongs to\n"
 "  assets DIR      write consent.js and consent.css to DIR (for\n"
 "                  --script url)\n"
+"  tcf             decode an IAB TCF v2.2 TC string (core segment) as\n"
+"                  JSON, or say why it is malformed (exit 1)\n"
+"  banner          the providers a consent banner's cookie VALUE allows\n"
+"                  and refuses (SOURCE: tcf klaro cookiebot onetrust\n"
+"                  cc_cookie borlabs), as JSON\n"
 "Common: --providers FILE, --key-file FILE, --now SECONDS (for tests)\n"
 "\n"
 "Exit status: 0 on success, 1 when a file cannot be read or written or\n"
 "a cookie is rejected, 2 on a usage error.\n", progname, progname,
-          progname, progname, progname, progname, progname);
+          progname, progname, progname, progname, progname, progname,
+          progname);
 }
 
 struct out {
@@ -233,6 +247,76 @@ common_option(struct common *c, int opt)
   { "providers", required_argument, NULL, 'P' },        \
   { "key-file", required_argument, NULL, 'K' },         \
   { "now", required_argument, NULL, 'N' }
+
+/* tcf TC_STRING */
+static int
+cmd_tcf(int argc, char **argv)
+{
+  char *json = NULL, *msg = NULL;
+  consent_status st;
+
+  if (argc != 2)
+    return usage_error("%s", "usage: tcf TC_STRING");
+  st = consent_tcf_decode(argv[1], strlen(argv[1]), &json, &msg);
+  if (st != CONSENT_OK) {
+    fprintf(stderr, "%s: %s%s%s\n", progname, consent_strerror(st),
+            msg ? ": " : "", msg ? msg : "");
+    consent_free(msg);
+    return 1;
+  }
+  printf("%s\n", json);
+  consent_free(json);
+  return 0;
+}
+
+/* banner SOURCE VALUE */
+static int
+cmd_banner(int argc, char **argv)
+{
+  static const struct option longopts[] = {
+    COMMON_OPTIONS,
+    { NULL, 0, NULL, 0 }
+  };
+  struct common c = { 0 };
+  consent_state_t *state = NULL;
+  unsigned source = 0;
+  char *msg = NULL, *json = NULL;
+  consent_status st;
+  int opt, rc;
+
+  optind = 1;
+  while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1)
+    if (common_option(&c, opt) != -2)
+      return EXIT_USAGE;
+  if (argc - optind != 2 ||
+      consent_sources_from_names(argv[optind], &source) != CONSENT_OK ||
+      (source & (source - 1)) != 0 || source == CONSENT_SOURCE_COOKIE ||
+      source == CONSENT_SOURCE_GPC || source == 0)
+    return usage_error("%s", "usage: banner SOURCE VALUE (SOURCE: tcf, "
+                       "klaro, cookiebot, onetrust, cc_cookie, borlabs)");
+  if ((rc = load_common(&c, 0)) != 0)
+    return rc;
+  rc = 1;
+  if (consent_state_new(c.registry, &state) != CONSENT_OK)
+    goto out;
+  st = consent_banner_read(c.registry, source, argv[optind + 1],
+                           strlen(argv[optind + 1]), state, c.now, &msg);
+  if (st != CONSENT_OK) {
+    fprintf(stderr, "%s: %s%s%s\n", progname, consent_strerror(st),
+            msg ? ": " : "", msg ? msg : "");
+    goto out;
+  }
+  if (consent_state_to_json(state, c.now, &json) != CONSENT_OK)
+    goto out;
+  printf("%s\n", json);
+  rc = 0;
+out:
+  consent_free(msg);
+  consent_free(json);
+  consent_state_free(state);
+  free_common(&c);
+  return rc;
+}
 
 static int
 cmd_key(int argc, char **argv)
@@ -595,6 +679,12 @@ struct gate_opts {
   consent_config_t *config;
   consent_gate_t *gate;
   consent_state_t *state;
+  /* --cookie-header, --sources, --gpc: the request's combined consent. */
+  const char *cookie_header, *sources, *gpc_categories;
+  int gpc;
+  consent_site_t *site;
+  consent_request_t *req;
+  const consent_state_t *combined;
   FILE *report;
   const char *report_path;   /* the file being reported on */
   int reported;
@@ -640,6 +730,65 @@ parse_encoding(const char *s, int *out)
   return 0;
 }
 
+/* A key that verifies nothing the caller could have: the site object
+ * needs a key ring even when only banner cookies are read. */
+static const char no_key[] =
+  "1 2000-01-01T00:00:00Z AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n";
+
+/* --cookie-header/--sources/--gpc: the visitor's consent from every
+ * source, as a server module gets it (docs/banners.md). */
+static int
+setup_request(struct gate_opts *o)
+{
+  unsigned sources = CONSENT_SOURCES_DEFAULT;
+  consent_status st;
+  char *msg = NULL;
+
+  if (o->sources != NULL &&
+      consent_sources_from_names(o->sources, &sources) != CONSENT_OK)
+    return usage_error("--sources: '%s' has an unknown source (cookie, "
+                       "tcf, klaro, cookiebot, onetrust, cc_cookie, "
+                       "borlabs, gpc)", o->sources);
+  if (o->c.ring == NULL && o->c.key_file != NULL) {
+    st = consent_keyring_load_file(o->c.key_file, &o->c.ring, &msg);
+    if (st != CONSENT_OK) {
+      fprintf(stderr, "%s: %s\n", progname, msg ? msg : consent_strerror(st));
+      consent_free(msg);
+      return 1;
+    }
+  }
+  if (o->c.ring == NULL) {
+    /* Without a key file the site's own cookie cannot be read. */
+    sources &= ~CONSENT_SOURCE_COOKIE;
+    if (consent_keyring_load_buffer(no_key, sizeof(no_key) - 1, "none",
+                                    &o->c.ring, NULL) != CONSENT_OK)
+      return 1;
+  }
+  if (consent_site_new(o->c.registry, o->c.ring, &o->site) != CONSENT_OK ||
+      consent_site_set_sources(o->site, sources) != CONSENT_OK)
+    return 1;
+  consent_site_set_policy_version(o->site, (unsigned)o->policy);
+  if (o->gpc_categories != NULL &&
+      consent_site_set_gpc_categories(o->site, o->gpc_categories) !=
+      CONSENT_OK)
+    return usage_error("--gpc-categories: '%s' has an unknown category",
+                       o->gpc_categories);
+  if (consent_request_new(o->site, 1, &o->req) != CONSENT_OK)
+    return 1;
+  if (o->cookie_header != NULL)
+    consent_request_set_header(o->req, "Cookie", o->cookie_header,
+                               strlen(o->cookie_header));
+  if (o->gpc)
+    consent_request_set_header(o->req, "Sec-GPC", "1", 1);
+  o->combined = consent_request_state(o->req, o->c.now, &st);
+  if (o->combined == NULL)
+    return 1;
+  if (st != CONSENT_OK && st != CONSENT_E_NOCOOKIE)
+    fprintf(stderr, "%s: the consent cookie is ignored: %s\n", progname,
+            consent_strerror(st));
+  return 0;
+}
+
 /* Builds registry, key ring, state, configuration and gate. */
 static int
 setup_gate(struct gate_opts *o)
@@ -677,6 +826,10 @@ setup_gate(struct gate_opts *o)
     if (st != CONSENT_OK)
       fprintf(stderr, "%s: the cookie is ignored: %s\n", progname,
               consent_strerror(st));
+  }
+  if (o->cookie_header != NULL || o->sources != NULL || o->gpc) {
+    if ((rc = setup_request(o)) != 0)
+      return rc;
   }
   if ((st = consent_config_new(&o->config)) != CONSENT_OK)
     goto fail;
@@ -737,8 +890,9 @@ gate_stream(struct gate_opts *o, int fd, const char *in_name,
     return 1;
   }
   st = consent_rewriter_new(o->gate, sink, outp, &rw);
-  if (st == CONSENT_OK && o->state)
-    st = consent_rewriter_set_state(rw, o->state);
+  if (st == CONSENT_OK && (o->combined || o->state))
+    st = consent_rewriter_set_state(rw, o->combined ? o->combined
+                                    : o->state);
   if (st == CONSENT_OK && o->accept_language)
     st = consent_rewriter_set_language(rw,
         consent_gate_negotiate_language(o->gate, o->accept_language,
@@ -910,6 +1064,10 @@ cmd_gate(int argc, char **argv)
     { "cache-safe", no_argument, NULL, 'C' },
     { "allow-provider", required_argument, NULL, 'a' },
     { "cookie", required_argument, NULL, 'k' },
+    { "cookie-header", required_argument, NULL, 'H' },
+    { "sources", required_argument, NULL, 'S' },
+    { "gpc", no_argument, NULL, 'G' },
+    { "gpc-categories", required_argument, NULL, 'g' },
     { "policy-version", required_argument, NULL, 'v' },
     { "report", required_argument, NULL, 'r' },
     { "decode", required_argument, NULL, 'd' },
@@ -951,6 +1109,10 @@ cmd_gate(int argc, char **argv)
     case 'n': o.nonce = optarg; break;
     case 'C': o.cache_safe = 1; break;
     case 'k': o.cookie = optarg; break;
+    case 'H': o.cookie_header = optarg; break;
+    case 'S': o.sources = optarg; break;
+    case 'G': o.gpc = 1; break;
+    case 'g': o.gpc_categories = optarg; break;
     case 'r': o.report_file = optarg; break;
     case 's':
       if (strcmp(optarg, "inline") == 0)
@@ -1057,6 +1219,8 @@ done:
   consent_gate_free(o.gate);
   consent_config_free(o.config);
   consent_state_free(o.state);
+  consent_request_free(o.req);
+  consent_site_free(o.site);
   free(o.allow);
   free_common(&o.c);
   return rc;
@@ -1105,6 +1269,10 @@ main(int argc, char **argv)
       return cmd_cookie_verify(argc - 1, argv + 1);
     return usage_error("%s", "usage: cookie issue|verify ...");
   }
+  if (argc > 1 && strcmp(argv[1], "tcf") == 0)
+    return cmd_tcf(argc - 1, argv + 1);
+  if (argc > 1 && strcmp(argv[1], "banner") == 0)
+    return cmd_banner(argc - 1, argv + 1);
   if (argc > 1 && strcmp(argv[1], "providers") == 0)
     return cmd_providers(argc - 1, argv + 1, 0);
   if (argc > 1 && strcmp(argv[1], "match") == 0)
