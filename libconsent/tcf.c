@@ -181,6 +181,13 @@ consent__tcf_decode(struct consent__tcf *t, const char *s, size_t n,
     free(buf);
     return fail(errmsg, cap, CONSENT_E_PARSE, "truncated in the header");
   }
+  for (k = 0; k < 2; k++)
+    if ((unsigned char)t->language[k] > 'Z' ||
+        (unsigned char)t->publisher_cc[k] > 'Z') {
+      free(buf);
+      return fail(errmsg, cap, CONSENT_E_PARSE, "a language or country "
+                  "code that is not two letters A-Z");
+    }
   k = (unsigned)vendor_section(&r, t->vendors, &t->max_vendor, errmsg, cap);
   if (k == 0)
     k = (unsigned)vendor_section(&r, t->vendors_li, &t->max_vendor_li,

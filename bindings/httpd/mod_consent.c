@@ -59,6 +59,8 @@ typedef struct {
   const char *privacy_url;
   const char *receipt_log;
   int cache_safe;
+  int sources;                      /* CONSENT_SOURCE_* bits */
+  const char *gpc_categories;
 } consent_conf;
 
 /* Built once per child for each distinct merged configuration. */
@@ -85,6 +87,7 @@ create_dir_conf(apr_pool_t *p, char *dir)
   c->script_mode = UNSET;
   c->buffer = UNSET;
   c->cache_safe = UNSET;
+  c->sources = UNSET;
   return c;
 }
 
@@ -141,6 +144,8 @@ merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
   c->privacy_url = MERGE(privacy_url, NULL);
   c->receipt_log = MERGE(receipt_log, NULL);
   c->cache_safe = MERGE(cache_safe, UNSET);
+  c->sources = MERGE(sources, UNSET);
+  c->gpc_categories = MERGE(gpc_categories, NULL);
   return c;
 }
 
@@ -447,6 +452,45 @@ set_receipt_log(cmd_parms *cmd, void *cv, const char *arg)
   return NULL;
 }
 
+/* ConsentSources cookie tcf klaro cookiebot onetrust cc_cookie borlabs gpc */
+static const char *
+set_sources(cmd_parms *cmd, void *cv, const char *args)
+{
+  unsigned sources;
+
+  if (consent_sources_from_names(args, &sources) != CONSENT_OK)
+    return apr_psprintf(cmd->pool, "ConsentSources: '%s' names an unknown "
+                        "source (cookie, tcf, klaro, cookiebot, onetrust, "
+                        "cc_cookie, borlabs, gpc)", args);
+  ((consent_conf *)cv)->sources = (int)sources;
+  return NULL;
+}
+
+/* ConsentGPCCategories marketing analytics ... */
+static const char *
+set_gpc_categories(cmd_parms *cmd, void *cv, const char *args)
+{
+  consent_category cat;
+  const char *p = args;
+
+  while (*p) {
+    size_t n;
+    while (*p == ' ' || *p == '\t' || *p == ',')
+      p++;
+    n = strcspn(p, " \t,");
+    if (n == 0)
+      break;
+    if (consent_category_from_name(p, n, &cat) != CONSENT_OK)
+      return apr_psprintf(cmd->pool, "ConsentGPCCategories: '%.*s' is not "
+                          "a category (video, audio, social, maps, charts, "
+                          "documents, fonts, analytics, marketing, comments, "
+                          "other)", (int)n, p);
+    p += n;
+  }
+  ((consent_conf *)cv)->gpc_categories = args;
+  return NULL;
+}
+
 static const char *
 set_cache_safe(cmd_parms *cmd, void *cv, int on)
 {
@@ -492,6 +536,12 @@ static const command_rec consent_cmds[] = {
                 "a file for consent receipts (default: the error log)"),
   AP_INIT_FLAG("ConsentCacheSafe", set_cache_safe, NULL, WHERE,
                "On: the same page for every visitor, the script restores"),
+  AP_INIT_RAW_ARGS("ConsentSources", set_sources, NULL, WHERE,
+                   "where consent comes from: cookie tcf klaro cookiebot "
+                   "onetrust cc_cookie borlabs gpc (default: cookie gpc)"),
+  AP_INIT_RAW_ARGS("ConsentGPCCategories", set_gpc_categories, NULL, WHERE,
+                   "categories Global Privacy Control refuses (default "
+                   "marketing)"),
   { NULL }
 };
 
@@ -521,7 +571,8 @@ settings_key(apr_pool_t *p, const consent_conf *c)
     allow = apr_pstrcat(p, allow, APR_ARRAY_IDX(c->allow, i, const char *),
                         " ", NULL);
   return apr_psprintf(p, "%pp|%pp|%s|%s|%s|%d|%d|%" APR_INT64_T_FMT
-                      "|%s|%s|%s|%s|%d|%s|%s|%" APR_INT64_T_FMT "|%s|%s|%d",
+                      "|%s|%s|%s|%s|%d|%s|%s|%" APR_INT64_T_FMT "|%s|%s|%d|"
+                      "%d|%s",
                       (void *)registry_of(c), (void *)ring_of(c),
                       c->cookie_name ? c->cookie_name : "",
                       c->cookie_domain ? c->cookie_domain : "",
@@ -534,7 +585,9 @@ settings_key(apr_pool_t *p, const consent_conf *c)
                       c->js_url ? c->js_url : "",
                       c->css_url ? c->css_url : "", (apr_int64_t)c->buffer,
                       allow,
-                      c->privacy_url ? c->privacy_url : "", c->cache_safe);
+                      c->privacy_url ? c->privacy_url : "", c->cache_safe,
+                      c->sources, c->gpc_categories ? c->gpc_categories
+                      : "");
 }
 
 static consent_status
@@ -589,6 +642,10 @@ build(const consent_conf *c, consent_built *b, const char **what)
     st = consent_site_set_max_age(b->site, c->max_age);
   if (st == CONSENT_OK && c->policy != UNSET)
     consent_site_set_policy_version(b->site, (unsigned)c->policy);
+  if (st == CONSENT_OK && c->sources != UNSET)
+    st = consent_site_set_sources(b->site, (unsigned)c->sources);
+  if (st == CONSENT_OK && c->gpc_categories != NULL)
+    st = consent_site_set_gpc_categories(b->site, c->gpc_categories);
   if (st != CONSENT_OK) {
     consent_site_free(b->site);
     consent_gate_free(b->gate);

@@ -37,6 +37,8 @@ typedef struct {
   size_t buffer;
   ngx_array_t *allow;               /* of ngx_str_t */
   ngx_flag_t cache_safe;
+  ngx_uint_t sources;               /* CONSENT_SOURCE_* */
+  ngx_str_t gpc_categories;
   ngx_flag_t is_endpoint;
   ngx_int_t asset;                  /* consent_asset_id, or -1 */
   /* Built when merged. */
@@ -85,6 +87,8 @@ static char *ngx_http_consent_checked_file(ngx_conf_t *cf,
                                            ngx_command_t *cmd, void *conf);
 static char *ngx_http_consent_endpoint(ngx_conf_t *cf, ngx_command_t *cmd,
                                        void *conf);
+static char *ngx_http_consent_sources(ngx_conf_t *cf, ngx_command_t *cmd,
+                                      void *conf);
 static char *ngx_http_consent_asset(ngx_conf_t *cf, ngx_command_t *cmd,
                                     void *conf);
 
@@ -135,6 +139,10 @@ static ngx_command_t ngx_http_consent_commands[] = {
   { ngx_string("consent_cache_safe"), LOC | NGX_CONF_FLAG,
     ngx_conf_set_flag_slot, NGX_HTTP_LOC_CONF_OFFSET, OFF(cache_safe),
     NULL },
+  { ngx_string("consent_sources"), LOC | NGX_CONF_1MORE,
+    ngx_http_consent_sources, NGX_HTTP_LOC_CONF_OFFSET, 0, NULL },
+  { ngx_string("consent_gpc_categories"), LOC | NGX_CONF_1MORE,
+    ngx_http_consent_sources, NGX_HTTP_LOC_CONF_OFFSET, 1, NULL },
   { ngx_string("consent_endpoint"), NGX_HTTP_LOC_CONF | NGX_CONF_NOARGS,
     ngx_http_consent_endpoint, NGX_HTTP_LOC_CONF_OFFSET, 0, NULL },
   { ngx_string("consent_asset"), NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
@@ -223,6 +231,7 @@ ngx_http_consent_create_loc_conf(ngx_conf_t *cf)
   c->buffer = NGX_CONF_UNSET_SIZE;
   c->allow = NGX_CONF_UNSET_PTR;
   c->cache_safe = NGX_CONF_UNSET;
+  c->sources = NGX_CONF_UNSET_UINT;
   c->asset = NGX_CONF_UNSET;
   return c;
 }
@@ -432,6 +441,71 @@ ngx_http_consent_checked_file(ngx_conf_t *cf, ngx_command_t *cmd,
   return NGX_CONF_OK;
 }
 
+/* consent_sources cookie tcf ... gpc; (offset 0) and
+ * consent_gpc_categories marketing ...; (offset 1): the words are joined
+ * and checked by the library. */
+static char *
+ngx_http_consent_sources(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+  ngx_http_consent_loc_conf_t *c = conf;
+  ngx_str_t *value = cf->args->elts;
+  size_t len = 0;
+  ngx_uint_t i;
+  u_char *p, *q;
+  unsigned sources;
+  consent_site_t *probe = NULL;
+  consent_registry_t *reg = NULL;
+  consent_keyring_t *ring = NULL;
+  static const char key[] =
+    "1 2000-01-01T00:00:00Z AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n";
+  consent_status st;
+
+  for (i = 1; i < cf->args->nelts; i++)
+    len += value[i].len + 1;
+  p = q = ngx_pnalloc(cf->pool, len + 1);
+  if (p == NULL)
+    return NGX_CONF_ERROR;
+  for (i = 1; i < cf->args->nelts; i++) {
+    q = ngx_cpymem(q, value[i].data, value[i].len);
+    *q++ = ' ';
+  }
+  *q = '\0';
+  if (cmd->offset == 0) {
+    if (c->sources != NGX_CONF_UNSET_UINT)
+      return "is duplicate";
+    if (consent_sources_from_names((char *)p, &sources) != CONSENT_OK) {
+      ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "consent_sources: \"%s\" "
+                         "names an unknown source (cookie, tcf, klaro, "
+                         "cookiebot, onetrust, cc_cookie, borlabs, gpc)", p);
+      return NGX_CONF_ERROR;
+    }
+    c->sources = sources;
+    return NGX_CONF_OK;
+  }
+  if (c->gpc_categories.data != NULL)
+    return "is duplicate";
+  /* The names are checked on a throwaway site. */
+  st = consent_registry_new_empty(&reg);
+  if (st == CONSENT_OK)
+    st = consent_keyring_load_buffer(key, sizeof(key) - 1, "probe", &ring,
+                                     NULL);
+  if (st == CONSENT_OK)
+    st = consent_site_new(reg, ring, &probe);
+  if (st == CONSENT_OK)
+    st = consent_site_set_gpc_categories(probe, (char *)p);
+  consent_site_free(probe);
+  consent_keyring_free(ring);
+  consent_registry_free(reg);
+  if (st != CONSENT_OK) {
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "consent_gpc_categories: "
+                       "\"%s\" has an unknown category", p);
+    return NGX_CONF_ERROR;
+  }
+  c->gpc_categories.data = p;
+  c->gpc_categories.len = len;
+  return NGX_CONF_OK;
+}
+
 static ngx_int_t ngx_http_consent_endpoint_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_consent_asset_handler(ngx_http_request_t *r);
 
@@ -507,12 +581,13 @@ consent_build(ngx_conf_t *cf, ngx_http_consent_loc_conf_t *c,
   ngx_uint_t i, nallow = c->allow ? c->allow->nelts : 0;
 
   p = ngx_snprintf(key, sizeof(key), "%p|%p|%V|%V|%V|%i|%i|%i|%V|%V|%V|%V|"
-                   "%V|%i|%V|%V|%uz|%i|%V|",
+                   "%V|%i|%V|%V|%uz|%i|%V|%ui|%V|",
                    reg, ring, &c->cookie_name, &c->cookie_domain,
                    &c->cookie_path, c->cookie_flags, c->policy, c->max_age,
                    &c->language, &c->template_file, &c->texts_file,
                    &c->privacy_url, endpoint, c->script_mode, &c->js_url,
-                   &c->css_url, c->buffer, c->cache_safe, &c->receipt_log);
+                   &c->css_url, c->buffer, c->cache_safe, &c->receipt_log,
+                   c->sources, &c->gpc_categories);
   for (i = 0; i < nallow && p < end; i++)
     p = ngx_snprintf(p, end - p, "%V ", &allow[i]);
   for (b = built; b != NULL; b = b->next)
@@ -572,6 +647,11 @@ consent_build(ngx_conf_t *cf, ngx_http_consent_loc_conf_t *c,
       what = "consent_max_age (60s to 5 years)";
     if (st == CONSENT_OK && c->policy != NGX_CONF_UNSET)
       consent_site_set_policy_version(b->site, (unsigned)c->policy);
+    if (st == CONSENT_OK && c->sources != NGX_CONF_UNSET_UINT)
+      st = consent_site_set_sources(b->site, (unsigned)c->sources);
+    if (st == CONSENT_OK && c->gpc_categories.len)
+      st = consent_site_set_gpc_categories(b->site,
+                                           cstr(cf, &c->gpc_categories));
   }
   if (st != CONSENT_OK) {
     consent_site_free(b->site);
@@ -630,6 +710,8 @@ ngx_http_consent_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
   ngx_conf_merge_size_value(c->buffer, prev->buffer, NGX_CONF_UNSET_SIZE);
   ngx_conf_merge_ptr_value(c->allow, prev->allow, NULL);
   ngx_conf_merge_value(c->cache_safe, prev->cache_safe, NGX_CONF_UNSET);
+  ngx_conf_merge_uint_value(c->sources, prev->sources, NGX_CONF_UNSET_UINT);
+  ngx_conf_merge_str_value(c->gpc_categories, prev->gpc_categories, "");
   ngx_conf_merge_value(c->asset, prev->asset, NGX_CONF_UNSET);
   if (!c->enable && !c->is_endpoint)
     return NGX_CONF_OK;

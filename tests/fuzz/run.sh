@@ -10,7 +10,7 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 secs=${1:-20}
 [ $# -gt 0 ] && shift
-targets=${*:-tokenizer gate gzip cookie providers}
+targets=${*:-tokenizer gate gzip cookie providers banners}
 out=${FUZZ_OUT:-$top/_build-fuzz}
 mkdir -p "$out"
 CC=${FUZZ_CC:-clang}
@@ -34,7 +34,7 @@ for t in $targets; do
       -fno-sanitize-recover=undefined -I"$top/include" -I"$top/libconsent" \
       "$top/tests/fuzz/fuzz-$t.c" $src "$out/providers-builtin.c" \
       "$out/assets-js.c" "$out/assets-css.c" \
-      $(pkg-config --cflags --libs libcrypto zlib) -o "$out/fuzz-$t" \
+      $(pkg-config --cflags --libs libcrypto zlib jansson) -o "$out/fuzz-$t" \
       2>"$out/build-$t.log"; then
     echo "not ok $n - fuzz-$t builds"
     sed 's/^/# /' "$out/build-$t.log" | tail -20

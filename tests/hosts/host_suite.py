@@ -11,6 +11,8 @@ The host serves (see tests/hosts/site and the runners test-*.sh):
   /proxy/...        proxied to tests/hosts/backend.py (gzip bodies,
                     /proxy/slow.html streams)          [--no-proxy: skipped]
   /consent          the consent endpoint; cookie "consent"
+with tests/banners/providers.conf, consent sources "cookie tcf klaro gpc"
+and GPC refusing the categories marketing and video.
 
 Usage: host_suite.py --base http://127.0.0.1:PORT --site DIR --gate
 consent-gate --key KEYFILE [--receipts FILE] [--no-proxy] [--name NAME]
@@ -290,6 +292,47 @@ def check_endpoint():
            "receipts logged as JSON lines (%s)" % ", ".join(acts))
 
 
+# Made by IAB's library (@iabtcf/core, tests/banners/tcf-vectors.cjs - make):
+# purposes 1-4 and vendor 755; the same without purpose 1.
+TC_PURPOSE_1 = "CQuci4AQuci4AAKACBENCWFgAPAAAAAAAAYgF5wAQF5gAAAA.YAAAAAAAAAAA"
+TC_NO_PURPOSE_1 = "CQuci4AQuci4AAKACBENCWFgAHAAAAAAAAYgF5wAQF5gAAAA.YAAAAAAAAAAA"
+KLARO_YT = "klaro=%7B%22yt%22%3Atrue%7D"
+
+
+def check_banners():
+    t = request("GET", "/page.html", {"Cookie": KLARO_YT}).text()
+    ok(YT_RAW in t and gated(t, "vimeo"),
+       "a Klaro cookie allowing 'yt' lets YouTube through")
+    t = request("GET", "/page.html",
+                {"Cookie": "euconsent-v2=" + TC_PURPOSE_1}).text()
+    ok(YT_RAW in t and gated(t, "vimeo"),
+       "a TCF string with purpose 1 lets YouTube through (tcf_purposes = 1)")
+    t = request("GET", "/page.html",
+                {"Cookie": "euconsent-v2=" + TC_NO_PURPOSE_1}).text()
+    ok(gated(t, "youtube") and YT_RAW not in t,
+       "a TCF string without purpose 1 keeps YouTube gated")
+    t = request("GET", "/page.html", {"Cookie": KLARO_YT + "; euconsent-v2=" +
+                                      TC_NO_PURPOSE_1}).text()
+    ok(gated(t, "youtube"), "Klaro allows, TCF refuses: the refusal wins")
+    r = request("POST", "/consent", same_origin(),
+                "provider=youtube&return=/page.html&always=1")
+    c = cookie_of(r)
+    t = request("GET", "/page.html", {"Cookie": c or "", "Sec-GPC": "1"}).text()
+    box = t[t.find('data-consent-provider="youtube"'):]
+    box = box[:box.find("</form>")]
+    ok(c and gated(t, "youtube") and YT_RAW not in t and
+       "data-consent-always" not in box,
+       "Sec-GPC: 1 refuses YouTube (GPC category video) despite the cookie, "
+       "and offers no 'always'")
+    t = request("GET", "/page.html", {"Cookie": c or ""}).text()
+    ok(YT_RAW in t, "the same cookie without Sec-GPC lets YouTube through")
+    r = request("POST", "/consent", dict(same_origin(), **{"Sec-GPC": "1"}),
+                "provider=youtube&return=/page.html&always=1")
+    sc = [v for v in r.all("Set-Cookie") if v.startswith("consent=")]
+    ok(r.status == 303 and sc and "Max-Age" not in sc[0],
+       "under GPC, 'always' for a GPC provider gives a session cookie only")
+
+
 def check_refusals():
     good = same_origin()
     cases = [
@@ -339,6 +382,7 @@ def main():
     if not ARGS.no_proxy:
         check_proxy()
     check_endpoint()
+    check_banners()
     check_refusals()
     print("1..%d" % COUNT)
     return 1 if FAILED else 0

@@ -72,6 +72,9 @@ ConsentEndpoint /consent
 ConsentCookie consent insecure
 ConsentReceiptLog "$HTTPD_RECEIPTS"
 ConsentPrivacyURL /privacy.html
+ConsentProviders "$(abs "$top_srcdir/tests/banners")/providers.conf"
+ConsentSources cookie tcf klaro gpc
+ConsentGPCCategories marketing video
 <Location /own/>
   ConsentAllow youtube
 </Location>

@@ -64,6 +64,9 @@ http {
     consent_cookie consent insecure;
     consent_receipt_log $NGINX_RECEIPTS;
     consent_privacy_url /privacy.html;
+    consent_providers $(abs "$top_srcdir/tests/banners")/providers.conf;
+    consent_sources cookie tcf klaro gpc;
+    consent_gpc_categories marketing video;
     location = /consent { consent_endpoint; }
     location /own/ { consent_allow youtube; }
     location /off/ { consent off; }

@@ -78,6 +78,9 @@ def main():
         site_app(os.path.abspath(root), int(backend)), key_file=key,
         endpoint="/consent", secure=False, receipt_log=receipts,
         privacy_url="/privacy.html",
+        providers=os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                               "..", "banners", "providers.conf"),
+        sources="cookie tcf klaro gpc", gpc_categories="marketing video",
         paths={"/own/": {"allow": ["youtube"]}, "/off/": None})
     server = make_server("127.0.0.1", int(port), app, server_class=Server,
                          handler_class=Quiet)

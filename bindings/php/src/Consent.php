@@ -84,6 +84,9 @@ consent_status consent_site_new(const consent_registry_t *registry, const consen
 void consent_site_free(consent_site_t *site);
 consent_status consent_site_set_cookie(consent_site_t *site, const char *name, const char *domain, const char *path, unsigned int flags);
 void consent_site_set_policy_version(consent_site_t *site, unsigned int version);
+consent_status consent_site_set_sources(consent_site_t *site, unsigned int sources);
+consent_status consent_sources_from_names(const char *list, unsigned int *sources);
+consent_status consent_site_set_gpc_categories(consent_site_t *site, const char *list);
 consent_status consent_request_new(const consent_site_t *site, int https, consent_request_t **req);
 void consent_request_free(consent_request_t *req);
 consent_status consent_request_set_header(consent_request_t *req, const char *name, const char *value, size_t len);
@@ -317,7 +320,9 @@ final class Gate
 
 /**
  * How the site keeps consent.  Options: cookie_name, domain, path, secure,
- * httponly, samesite ('lax', 'strict', 'none'), policy_version.
+ * httponly, samesite ('lax', 'strict', 'none'), policy_version, sources
+ * ('cookie tcf klaro gpc', default 'cookie gpc'), gpc_categories
+ * (default 'marketing').
  */
 final class Site
 {
@@ -336,6 +341,16 @@ final class Site
                                                $options['domain'] ?? null, $options['path'] ?? null,
                                                $flags), 'cookie');
         $f->consent_site_set_policy_version($this->ptr, (int)($options['policy_version'] ?? 0));
+        if (!empty($options['sources'])) {
+            $bits = $f->new('unsigned int');
+            Lib::check($f->consent_sources_from_names($options['sources'], \FFI::addr($bits)),
+                       'sources ' . $options['sources']);
+            Lib::check($f->consent_site_set_sources($this->ptr, $bits->cdata));
+        }
+        if (!empty($options['gpc_categories'])) {
+            Lib::check($f->consent_site_set_gpc_categories($this->ptr, $options['gpc_categories']),
+                       'gpc_categories ' . $options['gpc_categories']);
+        }
     }
 
     /** One request, with its headers as name => value. */

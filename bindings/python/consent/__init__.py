@@ -33,7 +33,8 @@ __all__ = [
     "EncodingError", "RewriterError",
     "Registry", "KeyRing", "ConsentState", "Gate", "Rewriter", "Site",
     "Request", "Response", "rewrite", "version", "library_version",
-    "CATEGORIES", "asset", "CONSENT_ENDPOINT_MAX_BODY",
+    "CATEGORIES", "asset", "CONSENT_ENDPOINT_MAX_BODY", "tcf_decode",
+    "sources", "SOURCES",
 ]
 
 __version__ = "0.1.0"
@@ -161,6 +162,31 @@ def _category(name: str) -> int:
     b = name.encode()
     _check(LIB.consent_category_from_name(b, len(b), byref(out)), name)
     return out.value
+
+
+#: Consent sources (docs/banners.md), as bits of the library.
+SOURCES: Dict[str, int] = {"cookie": 0x01, "tcf": 0x02, "klaro": 0x04,
+                           "cookiebot": 0x08, "onetrust": 0x10,
+                           "cc_cookie": 0x20, "borlabs": 0x40, "gpc": 0x80}
+
+
+def sources(names: Union[str, Iterable[str]]) -> int:
+    """The bits of a list of source names ("cookie tcf gpc" or a list)."""
+    text = names if isinstance(names, str) else " ".join(names)
+    out = c_uint()
+    _check(LIB.consent_sources_from_names(text.encode(), byref(out)), text)
+    return out.value
+
+
+def tcf_decode(tc: str) -> Dict[str, Any]:
+    """The core segment of an IAB TCF v2.2 TC string as a dict; raises
+    ParseError (malformed, truncated) or LimitExceeded (oversize)."""
+    out, msg = c_void_p(), c_void_p()
+    b = tc.encode()
+    st = LIB.consent_tcf_decode(b, len(b), byref(out), byref(msg))
+    if st != 0:
+        raise _error(st, _take_string(msg) if msg.value else None)
+    return json.loads(_take_string(out))
 
 
 def asset(which: str) -> str:
@@ -387,6 +413,19 @@ class ConsentState(_Handle):
     def clear(self) -> None:
         """Forgets every decision (withdrawal)."""
         LIB.consent_state_clear(self._p)
+
+    def read_banner(self, source: str, value: Text, now: int = 0) -> None:
+        """Records what a consent banner's cookie value allows and refuses
+        (source: "tcf", "klaro", "cookiebot", "onetrust", "cc_cookie",
+        "borlabs"), under the registry's mapping rules."""
+        if source not in SOURCES or source in ("cookie", "gpc"):
+            raise InvalidArgument(2, "not a banner source: %s" % source)
+        msg = c_void_p()
+        b = _bytes(value)
+        st = LIB.consent_banner_read(self.registry._p, SOURCES[source], b,
+                                     len(b), self._p, now, byref(msg))
+        if st != 0:
+            raise _error(st, _take_string(msg) if msg.value else None)
 
     @property
     def policy_version(self) -> int:
@@ -683,7 +722,9 @@ class Response:
 
 class Site(_Handle):
     """How a site keeps consent: providers, key ring, cookie name and
-    attributes, policy version, max age.  Share it between threads."""
+    attributes, policy version, max age, consent sources ("cookie tcf
+    klaro gpc"; default cookie and gpc) and the categories Global Privacy
+    Control refuses (default "marketing").  Share it between threads."""
 
     _free = LIB.consent_site_free
 
@@ -691,7 +732,9 @@ class Site(_Handle):
                  cookie_name: str = "consent", domain: Optional[str] = None,
                  path: Optional[str] = None, secure: bool = True,
                  httponly: bool = True, samesite: Optional[str] = "lax",
-                 policy_version: int = 0, max_age: Optional[int] = None):
+                 policy_version: int = 0, max_age: Optional[int] = None,
+                 sources: Optional[Union[str, Iterable[str]]] = None,
+                 gpc_categories: Optional[str] = None):
         out = c_void_p()
         _check(LIB.consent_site_new(registry._p, ring._p, byref(out)))
         super().__init__(out.value, (registry, ring))
@@ -706,6 +749,12 @@ class Site(_Handle):
         LIB.consent_site_set_policy_version(self._p, policy_version)
         if max_age is not None:
             _check(LIB.consent_site_set_max_age(self._p, max_age))
+        if sources is not None:
+            _check(LIB.consent_site_set_sources(self._p,
+                                                globals()["sources"](sources)))
+        if gpc_categories is not None:
+            _check(LIB.consent_site_set_gpc_categories(
+                self._p, gpc_categories.encode()), gpc_categories)
 
     def request(self, headers: Headers = (), *, https: bool = False) -> "Request":
         """One request to the site, with its headers."""

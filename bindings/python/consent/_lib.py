@@ -129,6 +129,13 @@ PROTOTYPES = {
     "consent_response_receipt": (c_void_p, [c_void_p, POINTER(c_size_t)]),
     "consent_response_reason": (c_char_p, [c_void_p]),
     "consent_asset": (c_void_p, [c_int, POINTER(c_size_t)]),
+    "consent_site_set_sources": (c_status, [c_void_p, c_uint]),
+    "consent_sources_from_names": (c_status, [c_char_p, POINTER(c_uint)]),
+    "consent_site_set_gpc_categories": (c_status, [c_void_p, c_char_p]),
+    "consent_banner_read": (c_status, [c_void_p, c_uint, c_char_p, c_size_t,
+                                       c_void_p, c_longlong, c_void_pp]),
+    "consent_tcf_decode": (c_status, [c_char_p, c_size_t, c_void_pp,
+                                      c_void_pp]),
 }
 
 

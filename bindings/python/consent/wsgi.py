@@ -44,6 +44,7 @@ class ConsentMiddleware:
     the endpoint: consent cookies cannot be issued without a key);
     endpoint: the consent endpoint's path (placeholders post to it);
     cookie_name, secure, policy_version, max_age: the consent cookie;
+    sources, gpc_categories: where consent comes from (docs/banners.md);
     receipt_log: a file for receipts (one JSON line each) or a callable
     taking the receipt dict (default: wsgi.errors);
     paths: {prefix: None (gate off) or dict of Gate options};
@@ -58,7 +59,8 @@ class ConsentMiddleware:
                  endpoint: Optional[str] = "/consent",
                  cookie_name: str = "consent", secure: bool = True,
                  policy_version: int = 0, max_age: Optional[int] = None,
-                 receipt_log: Any = None,
+                 receipt_log: Any = None, sources: Any = None,
+                 gpc_categories: Optional[str] = None,
                  paths: Optional[Dict[str, Optional[Dict[str, Any]]]] = None,
                  **gate_options: Any):
         self.app = app
@@ -70,7 +72,9 @@ class ConsentMiddleware:
         self.receipt_log = receipt_log
         self.site = (Site(self.registry, ring, cookie_name=cookie_name,
                           secure=secure, policy_version=policy_version,
-                          max_age=max_age) if ring is not None else None)
+                          max_age=max_age, sources=sources,
+                          gpc_categories=gpc_categories)
+                     if ring is not None else None)
         base = dict(gate_options)
         base.setdefault("endpoint", endpoint if ring is not None else None)
         self.gate = Gate(registry=self.registry, **base)
