@@ -96,6 +96,20 @@ $bad = $site->request(['Host' => 'example.org', 'Origin' => 'https://evil.test',
             ->endpoint('POST', '', 'provider=youtube');
 ok($bad['status'] === 403 && $bad['receipt'] === null, 'cross-site POST refused: ' . $bad['reason']);
 
+$gpcSite = new Consent\Site($registry, new Consent\KeyRing($keyFile),
+                            ['secure' => false, 'sources' => 'cookie klaro gpc',
+                             'gpc_categories' => 'video']);
+$kl = 'klaro=' . rawurlencode('{"youtube":true}');
+ok($gpcSite->request(['Cookie' => $kl], false)->allows('youtube'), 'sources: a Klaro cookie allows YouTube');
+ok(!$gpcSite->request(['Cookie' => $kl, 'Sec-GPC' => '1'], false)->allows('youtube'),
+   'sources: Sec-GPC refuses YouTube (category video)');
+try {
+    new Consent\Site($registry, new Consent\KeyRing($keyFile), ['sources' => 'cookie nonsense']);
+    ok(false, 'an unknown source is refused');
+} catch (Consent\ConsentException $e) {
+    ok($e->status === 8, 'an unknown source is refused: ' . $e->getMessage());
+}
+
 // ------------------------------------------------------- WordPress plugin
 define('ABSPATH', $tmp . '/');
 $GLOBALS['wp_filters'] = [];

@@ -313,3 +313,43 @@ def test_no_leak_over_100000_calls(registry, ring):
     after = _rss_kb()
     # 4 calls a round: 100,000 calls; allow a little allocator noise.
     assert after - before < 2048, (before, after)
+
+
+TC_PURPOSE_1 = "CQuci4AQuci4AAKACBENCWFgAPAAAAAAAAYgF5wAQF5gAAAA.YAAAAAAAAAAA"
+
+
+def test_tcf_decode():
+    d = consent.tcf_decode(TC_PURPOSE_1)
+    assert d["version"] == 2 and d["purpose_consents"] == [1, 2, 3, 4]
+    assert d["vendor_consents"] == [755]
+    with pytest.raises(consent.ParseError) as e:
+        consent.tcf_decode(TC_PURPOSE_1[:20])
+    assert "truncated" in str(e.value)
+    with pytest.raises(consent.LimitExceeded):
+        consent.tcf_decode("A" * 20000)
+
+
+def test_banners_and_gpc(registry, ring):
+    registry.load("[youtube]\nbanners = klaro:yt\ntcf_purposes = 1\n", "rules")
+    st = ConsentState(registry)
+    st.read_banner("klaro", "%7B%22yt%22%3Atrue%7D")
+    assert st.allows("youtube")
+    with pytest.raises(consent.ParseError):
+        st.read_banner("klaro", "[1]")
+    with pytest.raises(consent.InvalidArgument):
+        st.read_banner("gpc", "1")
+    site = Site(registry, ring, sources="cookie tcf klaro gpc",
+                gpc_categories="video marketing")
+    assert consent.sources(["cookie", "gpc"]) == 0x81
+    with site.request({"Cookie": "euconsent-v2=" + TC_PURPOSE_1}) as rq:
+        assert rq.state().allows("youtube")
+    with site.request({"Cookie": "klaro=%7B%22yt%22%3Atrue%7D",
+                       "Sec-GPC": "1"}) as rq:
+        st = rq.state()
+        assert not st.allows("youtube")
+        out = consent.rewrite(PAGE, state=st)
+        assert "data-consent-always" not in out
+    with pytest.raises(consent.ParseError):
+        consent.sources("cookie nonsense")
+    with pytest.raises(consent.NotFound):
+        Site(registry, ring, gpc_categories="nonsense")
