@@ -862,6 +862,99 @@ CONSENT_EXTERN consent_status
 consent_tcf_decode(const char *tc, size_t len, char **json, char **errmsg);
 
 /* ------------------------------------------------------------------ */
+/* Previews: oEmbed titles and thumbnails served from the site         */
+
+/* A cache folder of previews (docs/previews.md): the title, author and
+ * thumbnail of embeds, fetched by the server (libcurl) from the
+ * provider's own oEmbed endpoint and served from the site's origin, so a
+ * placeholder can show them without the visitor's browser contacting the
+ * provider.  Lookups (when gates render placeholders) and queueing are
+ * thread-safe; one thread at a time runs the fetcher. */
+typedef struct consent_previews consent_previews_t;
+
+/* A preview cache in the folder dir, which must exist and be writable.
+ * The registry (its oembed endpoints and hosts) must outlive it.  On
+ * success *pv is owned by the caller (consent_previews_free).  Returns
+ * CONSENT_OK, CONSENT_E_IO (no such writable folder), CONSENT_E_INVAL or
+ * CONSENT_E_NOMEM.  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_previews_new(const consent_registry_t *registry, const char *dir,
+                     consent_previews_t **pv);
+
+/* Every gate using it must be freed first.  Since: 0.1.0 */
+CONSENT_EXTERN void
+consent_previews_free(consent_previews_t *pv);
+
+/* Limits of the cache and the fetcher.  Append only. */
+typedef enum consent_preview_option {
+  CONSENT_PREVIEW_CACHE_BYTES = 0,  /* size cap of the folder (256 MiB);
+                                       the oldest entries go first */
+  CONSENT_PREVIEW_TTL = 1,          /* seconds before a refresh (7 days) */
+  CONSENT_PREVIEW_ERROR_TTL = 2,    /* seconds a failure is kept (1 hour) */
+  CONSENT_PREVIEW_CONCURRENCY = 3,  /* transfers at once (4, at most 64) */
+  CONSENT_PREVIEW_TIMEOUT_MS = 4,   /* per transfer (10000) */
+  CONSENT_PREVIEW_MAX_JSON = 5,     /* bytes of an oEmbed answer (64 KiB) */
+  CONSENT_PREVIEW_MAX_IMAGE = 6     /* bytes of a thumbnail (2 MiB) */
+} consent_preview_option;
+
+/* Sets one limit.  Returns CONSENT_OK or CONSENT_E_INVAL.
+ * Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_previews_set_limit(consent_previews_t *pv,
+                           consent_preview_option option, long long value);
+
+/* The URL path the host serves the cache folder under (default
+ * "/consent-previews/"; starts and ends with '/'; copied).  Returns
+ * CONSENT_OK, CONSENT_E_INVAL or CONSENT_E_NOMEM.  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_previews_set_url_prefix(consent_previews_t *pv, const char *prefix);
+
+/* A CA bundle for verifying the providers (default: the system's).
+ * Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_previews_set_ca_file(consent_previews_t *pv, const char *path);
+
+/* A fixed address for a host name, "HOST:PORT:ADDRESS" (libcurl
+ * CURLOPT_RESOLVE), for split DNS and for tests.  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_previews_add_resolve(consent_previews_t *pv, const char *entry);
+
+/* An address the fetcher may connect to although it is loopback, private
+ * or link-local (never allowed otherwise: no SSRF through a crafted embed
+ * URL).  For tests and private provider mirrors.  Returns CONSENT_OK,
+ * CONSENT_E_INVAL or CONSENT_E_LIMIT (16).  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_previews_trust_address(consent_previews_t *pv, const char *address);
+
+/* Queues an embed URL for the fetcher (a provider with an oEmbed endpoint
+ * only).  Returns CONSENT_OK, CONSENT_E_NOTFOUND, CONSENT_E_LIMIT (4096
+ * queued), CONSENT_E_INVAL or CONSENT_E_NOMEM.  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_previews_queue(consent_previews_t *pv, const char *url, size_t len);
+
+/* How many URLs wait for the fetcher.  Since: 0.1.0 */
+CONSENT_EXTERN size_t
+consent_previews_pending(consent_previews_t *pv);
+
+/* Fetches the queued URLs (several at once) until the queue is empty or
+ * max_ms milliseconds have passed (0: no limit); unfinished ones go back
+ * to the queue.  *fetched and *failed (may be NULL) count this run's
+ * outcomes.  Never on the request path: call it from a thread of its own
+ * or from consent-gate --fetch-previews.  Returns CONSENT_OK, CONSENT_E_INVAL
+ * or CONSENT_E_NOMEM.  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_previews_run(consent_previews_t *pv, long long max_ms,
+                     unsigned int *fetched, unsigned int *failed);
+
+/* Placeholders show previews from this cache (when their template has
+ * {{preview}}, as the built-in one does); misses are queued.  The cache
+ * must outlive the gates built from this configuration.
+ * Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_config_set_previews(consent_config_t *config,
+                            consent_previews_t *pv);
+
+/* ------------------------------------------------------------------ */
 /* Assets                                                              */
 
 /* Append only. */

@@ -19,6 +19,7 @@
 #include "endpoint.h"
 #include "registry.h"
 #include "rewriter.h"
+#include "previews.h"
 #include "state.h"
 #include "tcf.h"
 
@@ -34,6 +35,7 @@ struct consent_config {
   int script_mode, cache_safe;
   char **always;
   size_t nalways;
+  struct consent__previews *previews;
   char errmsg[512];
 };
 
@@ -62,6 +64,11 @@ struct consent_state {
 
 struct consent_site {
   struct consent__site s;
+};
+
+struct consent_previews {
+  struct consent__previews *p;
+  const struct consent_registry *registry;
 };
 
 /* The request's state is handed out as a consent_state_t, so its first
@@ -369,6 +376,7 @@ consent_gate_new(const consent_config_t *config, consent_gate_t **gate)
     g->max_buffer = config->max_buffer;
     g->script_mode = config->script_mode;
     g->cache_safe = config->cache_safe;
+    g->previews = config->previews;
     if (st == 0 && (dup_into(&g->site_privacy, config->site_privacy) ||
                     dup_into(&g->endpoint, config->endpoint) ||
                     dup_into(&g->js_url, config->js_url) ||
@@ -1541,4 +1549,122 @@ consent_tcf_decode(const char *tc, size_t len, char **json, char **errmsg)
     return (consent_status)st;
   }
   return give_buffer(&b, json, NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Previews                                                            */
+
+consent_status
+consent_previews_new(const consent_registry_t *registry, const char *dir,
+                     consent_previews_t **pv)
+{
+  if (pv == NULL)
+    return CONSENT_E_INVAL;
+  *pv = NULL;
+  if (registry == NULL || dir == NULL)
+    return CONSENT_E_INVAL;
+  *pv = malloc(sizeof(**pv));
+  if (*pv == NULL)
+    return CONSENT_E_NOMEM;
+  errno = 0;
+  (*pv)->p = consent__previews_new(&registry->r, dir);
+  (*pv)->registry = registry;
+  if ((*pv)->p == NULL) {
+    int e = errno;
+    free(*pv);
+    *pv = NULL;
+    return e == ENOMEM ? CONSENT_E_NOMEM : CONSENT_E_IO;
+  }
+  return CONSENT_OK;
+}
+
+void
+consent_previews_free(consent_previews_t *pv)
+{
+  if (pv == NULL)
+    return;
+  consent__previews_free(pv->p);
+  free(pv);
+}
+
+consent_status
+consent_previews_set_limit(consent_previews_t *pv,
+                           consent_preview_option option, long long value)
+{
+  if (pv == NULL)
+    return CONSENT_E_INVAL;
+  return (consent_status)consent__previews_set(pv->p, (int)option, value);
+}
+
+consent_status
+consent_previews_set_url_prefix(consent_previews_t *pv, const char *prefix)
+{
+  if (pv == NULL)
+    return CONSENT_E_INVAL;
+  return (consent_status)consent__previews_set_prefix(pv->p, prefix);
+}
+
+consent_status
+consent_previews_set_ca_file(consent_previews_t *pv, const char *path)
+{
+  if (pv == NULL)
+    return CONSENT_E_INVAL;
+  return (consent_status)consent__previews_set_ca(pv->p, path);
+}
+
+consent_status
+consent_previews_add_resolve(consent_previews_t *pv, const char *entry)
+{
+  if (pv == NULL || entry == NULL)
+    return CONSENT_E_INVAL;
+  return (consent_status)consent__previews_resolve(pv->p, entry);
+}
+
+consent_status
+consent_previews_trust_address(consent_previews_t *pv, const char *address)
+{
+  if (pv == NULL || address == NULL)
+    return CONSENT_E_INVAL;
+  return (consent_status)consent__previews_trust(pv->p, address);
+}
+
+consent_status
+consent_previews_queue(consent_previews_t *pv, const char *url, size_t len)
+{
+  const char *id = NULL;
+  long prov;
+
+  if (pv == NULL || url == NULL)
+    return CONSENT_E_INVAL;
+  if (consent_registry_match_url(pv->registry, url, len, &id) != CONSENT_OK
+      || id == NULL)
+    return CONSENT_E_NOTFOUND;
+  prov = consent__registry_find(&pv->registry->r, id, strlen(id));
+  return (consent_status)consent__previews_queue(pv->p, prov, url, len);
+}
+
+size_t
+consent_previews_pending(consent_previews_t *pv)
+{
+  return pv != NULL ? consent__previews_pending(pv->p) : 0;
+}
+
+consent_status
+consent_previews_run(consent_previews_t *pv, long long max_ms,
+                     unsigned int *fetched, unsigned int *failed)
+{
+  if (pv == NULL || max_ms < 0)
+    return CONSENT_E_INVAL;
+  consent__previews_count(pv->p);
+  return (consent_status)consent__previews_run(pv->p, max_ms, fetched,
+                                               failed);
+}
+
+consent_status
+consent_config_set_previews(consent_config_t *config, consent_previews_t *pv)
+{
+  if (config == NULL)
+    return CONSENT_E_INVAL;
+  config->previews = pv != NULL ? pv->p : NULL;
+  return CONSENT_OK;
 }

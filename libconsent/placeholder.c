@@ -84,6 +84,7 @@ static const char *const builtin[][1 + CONSENT__T_COUNT] = {
 static const char default_template[] =
   "<div class=\"consent-embed__box\">"
   "<p class=\"consent-embed__title\" id=\"{{id}}\">{{title}}</p>"
+  "{{preview}}"
   "<p>{{intro}}</p>"
   "<p>{{privacy}} {{provider_privacy_link}}{{site_privacy_link}}</p>"
   "{{controls}}"
@@ -91,7 +92,8 @@ static const char default_template[] =
 
 static const char *const slots[] = {
   "id", "title", "intro", "privacy", "provider_privacy_link",
-  "site_privacy_link", "controls", "provider", "provider_id", NULL
+  "site_privacy_link", "controls", "provider", "provider_id", "preview",
+  NULL
 };
 
 int
@@ -396,7 +398,7 @@ consent__texts_set_template(struct consent__texts *t, const char *buf,
       return file_error(errmsg, cap, name, 0, "unknown slot (id, title, "
                         "intro, privacy, provider_privacy_link, "
                         "site_privacy_link, controls, provider, "
-                        "provider_id)", slot);
+                        "provider_id, preview)", slot);
     if (strcmp(slot, "controls") == 0)
       controls = 1;
     p = close + 2;
@@ -521,6 +523,39 @@ put_slot(struct consent__buf *b, const char *slot,
     st |= put(b, "\" rel=\"noopener noreferrer\" target=\"_blank\">");
     st |= put_text(b, t, lang, CONSENT__T_PROVIDER_LINK, name);
     return st | put(b, "</a>");
+  }
+  if (strcmp(slot, "preview") == 0) {
+    /* The embed's title and thumbnail, from the site's own cache. */
+    const struct consent__preview *pv = box->preview;
+    char num[16];
+    if (pv == NULL)
+      return 0;
+    st |= put(b, "<figure class=\"consent-embed__preview\">");
+    if (pv->image[0] != '\0') {
+      st |= put(b, "<img src=\"");
+      st |= consent__escape(b, pv->image, strlen(pv->image));
+      st |= put(b, "\" alt=\"");
+      st |= consent__escape(b, pv->title, strlen(pv->title));
+      st |= put(b, "\" loading=\"lazy\"");
+      if (pv->width > 0 && pv->width < 10000 && pv->height > 0 &&
+          pv->height < 10000) {
+        snprintf(num, sizeof(num), "%u", pv->width);
+        st |= put(b, " width=\"");
+        st |= put(b, num);
+        snprintf(num, sizeof(num), "%u", pv->height);
+        st |= put(b, "\" height=\"");
+        st |= put(b, num);
+        st |= put(b, "\"");
+      }
+      st |= put(b, ">");
+    }
+    st |= put(b, "<figcaption>");
+    st |= consent__escape(b, pv->title, strlen(pv->title));
+    if (pv->author[0] != '\0') {
+      st |= put(b, " &middot; ");
+      st |= consent__escape(b, pv->author, strlen(pv->author));
+    }
+    return st | put(b, "</figcaption></figure>");
   }
   if (strcmp(slot, "site_privacy_link") == 0) {
     if (box->site_privacy == NULL)

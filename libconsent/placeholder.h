@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "registry.h"
+#include "previews.h"
 #include "util.h"
 
 enum consent__text {
@@ -78,6 +79,7 @@ struct consent__box {
   const char *endpoint;           /* URL or NULL: no form */
   const char *return_path;        /* for the no-JS form */
   int no_always;                  /* no "always allow" (GPC applies) */
+  const struct consent__preview *preview;  /* or NULL */
 };
 
 int consent__render_box(const struct consent__texts *t, size_t lang,

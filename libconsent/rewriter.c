@@ -17,6 +17,7 @@
 
 #include "consent.h"
 #include "banners.h"
+#include "previews.h"
 #include "rewriter.h"
 
 #define DEFAULT_MAX_BUFFER ((size_t)1 << 20)
@@ -242,6 +243,10 @@ placeholder(struct consent__rewriter *rw, long prov,
   box.return_path = rw->return_path;
   box.no_always = box.prov != NULL && rw->state != NULL && rw->state->gpc &&
                   consent__gpc_locks(box.prov, rw->state->gpc_categories);
+  if (rw->gate->previews != NULL && box.visible && rw->src_len > 0 &&
+      consent__previews_lookup(rw->gate->previews, prov, rw->src,
+                               rw->src_len, &rw->preview))
+    box.preview = &rw->preview;
   if (original != NULL) {
     box.original = original->data ? original->data : "";
     box.original_len = original->len;
@@ -297,6 +302,14 @@ keep_size(struct consent__rewriter *rw, const struct consent__token *t)
     memcpy(rw->width, w->value, rw->width_len);
   if (rw->height_len)
     memcpy(rw->height, h->value, rw->height_len);
+  rw->src_len = 0;
+  if (rw->gate->previews != NULL) {
+    const struct consent__attr *src = consent__attr_get(t, "src");
+    if (src != NULL && src->value_len < sizeof(rw->src)) {
+      memcpy(rw->src, src->value, src->value_len);
+      rw->src_len = src->value_len;
+    }
+  }
 }
 
 static void

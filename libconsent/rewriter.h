@@ -19,6 +19,7 @@
 #include "placeholder.h"
 #include "registry.h"
 #include "state.h"
+#include "previews.h"
 #include "tokenizer.h"
 
 typedef int (*consent__sink_fn)(const char *buf, size_t len, void *ud);
@@ -42,6 +43,7 @@ struct consent__gate {
   int script_mode;
   int cache_safe;
   unsigned char *always;              /* per registry index */
+  struct consent__previews *previews; /* or NULL */
 };
 
 enum consent__cap {
@@ -93,6 +95,9 @@ struct consent__rewriter {
   int absolute;             /* the embed is placed absolutely */
   char width[16], height[16];
   size_t width_len, height_len;
+  char src[2049];           /* the embed's src, for its preview */
+  size_t src_len;
+  struct consent__preview preview;
 
   long base_prov;
   int base_seen;

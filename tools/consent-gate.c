@@ -66,6 +66,15 @@ usage(FILE *f)
 "                          tcf klaro cookiebot onetrust cc_cookie borlabs)\n"
 "      --gpc               the visitor sends Sec-GPC: 1\n"
 "      --gpc-categories L  categories GPC refuses (default marketing)\n"
+"      --previews DIR      show oEmbed previews (title, thumbnail) from the\n"
+"                          cache folder DIR; misses are queued\n"
+"      --preview-url P     the URL path DIR is served under\n"
+"                          (default /consent-previews/)\n"
+"      --fetch-previews    then fetch what is queued (libcurl; for cron)\n"
+"      --preview-limit N=V cache_bytes ttl error_ttl concurrency timeout_ms\n"
+"                          max_json max_image\n"
+"      --ca-file F  --resolve HOST:PORT:ADDR  --trust-address IP\n"
+"                          for fetching from private mirrors and tests\n"
 "      --report FILE       the embeds found, as JSON (- for stderr)\n"
 "      --decode ENC        the input is gzip or deflate\n"
 "      --encode ENC        compress the output with gzip or deflate\n"
@@ -685,6 +694,12 @@ struct gate_opts {
   consent_site_t *site;
   consent_request_t *req;
   const consent_state_t *combined;
+  /* --previews */
+  const char *previews_dir, *preview_url, *ca_file;
+  const char *resolve[8], *trust[8], *limits[8];
+  size_t nresolve, ntrust, nlimits;
+  int fetch_previews;
+  consent_previews_t *previews;
   FILE *report;
   const char *report_path;   /* the file being reported on */
   int reported;
@@ -789,6 +804,57 @@ setup_request(struct gate_opts *o)
   return 0;
 }
 
+/* --previews DIR and its options. */
+static int
+setup_previews(struct gate_opts *o)
+{
+  static const char *const names[] = { "cache_bytes", "ttl", "error_ttl",
+                                       "concurrency", "timeout_ms",
+                                       "max_json", "max_image", NULL };
+  consent_status st;
+  size_t i;
+  int k;
+
+  st = consent_previews_new(o->c.registry, o->previews_dir, &o->previews);
+  if (st != CONSENT_OK) {
+    fprintf(stderr, "%s: --previews %s: %s\n", progname, o->previews_dir,
+            st == CONSENT_E_IO ? "not a writable folder"
+            : consent_strerror(st));
+    return 1;
+  }
+  if (o->preview_url != NULL &&
+      consent_previews_set_url_prefix(o->previews, o->preview_url) !=
+      CONSENT_OK)
+    return usage_error("--preview-url: '%s' must start and end with '/'",
+                       o->preview_url);
+  if (o->ca_file != NULL)
+    consent_previews_set_ca_file(o->previews, o->ca_file);
+  for (i = 0; i < o->nresolve; i++)
+    consent_previews_add_resolve(o->previews, o->resolve[i]);
+  for (i = 0; i < o->ntrust; i++)
+    if (consent_previews_trust_address(o->previews, o->trust[i]) !=
+        CONSENT_OK)
+      return usage_error("--trust-address: '%s' is not an IP address",
+                         o->trust[i]);
+  for (i = 0; i < o->nlimits; i++) {
+    const char *eq = strchr(o->limits[i], '=');
+    long long v;
+    for (k = 0; names[k]; k++)
+      if (eq != NULL && strlen(names[k]) == (size_t)(eq - o->limits[i]) &&
+          strncmp(o->limits[i], names[k], (size_t)(eq - o->limits[i])) == 0)
+        break;
+    if (eq == NULL || names[k] == NULL || parse_ll(eq + 1, &v) != 0 ||
+        consent_previews_set_limit(o->previews, (consent_preview_option)k,
+                                   v) != CONSENT_OK)
+      return usage_error("--preview-limit: '%s' is not NAME=VALUE with a "
+                         "valid value (cache_bytes, ttl, error_ttl, "
+                         "concurrency, timeout_ms, max_json, max_image)",
+                         o->limits[i]);
+  }
+  return consent_config_set_previews(o->config, o->previews) == CONSENT_OK
+         ? 0 : 1;
+}
+
 /* Builds registry, key ring, state, configuration and gate. */
 static int
 setup_gate(struct gate_opts *o)
@@ -834,6 +900,8 @@ setup_gate(struct gate_opts *o)
   if ((st = consent_config_new(&o->config)) != CONSENT_OK)
     goto fail;
   consent_config_set_registry(o->config, o->c.registry);
+  if (o->previews_dir != NULL && (rc = setup_previews(o)) != 0)
+    return rc;
   if (o->max_buffer != 0)
     consent_config_set_max_buffer(o->config, o->max_buffer);
   if (o->texts != NULL &&
@@ -1065,6 +1133,13 @@ cmd_gate(int argc, char **argv)
     { "allow-provider", required_argument, NULL, 'a' },
     { "cookie", required_argument, NULL, 'k' },
     { "cookie-header", required_argument, NULL, 'H' },
+    { "previews", required_argument, NULL, 'W' },
+    { "preview-url", required_argument, NULL, 'U' },
+    { "fetch-previews", no_argument, NULL, 'F' },
+    { "preview-limit", required_argument, NULL, 'L' },
+    { "ca-file", required_argument, NULL, 'Q' },
+    { "resolve", required_argument, NULL, 'Y' },
+    { "trust-address", required_argument, NULL, 'Z' },
     { "sources", required_argument, NULL, 'S' },
     { "gpc", no_argument, NULL, 'G' },
     { "gpc-categories", required_argument, NULL, 'g' },
@@ -1110,6 +1185,25 @@ cmd_gate(int argc, char **argv)
     case 'C': o.cache_safe = 1; break;
     case 'k': o.cookie = optarg; break;
     case 'H': o.cookie_header = optarg; break;
+    case 'W': o.previews_dir = optarg; break;
+    case 'U': o.preview_url = optarg; break;
+    case 'F': o.fetch_previews = 1; break;
+    case 'Q': o.ca_file = optarg; break;
+    case 'L':
+      if (o.nlimits == 8)
+        return usage_error("%s", "--preview-limit: at most 8");
+      o.limits[o.nlimits++] = optarg;
+      break;
+    case 'Y':
+      if (o.nresolve == 8)
+        return usage_error("%s", "--resolve: at most 8");
+      o.resolve[o.nresolve++] = optarg;
+      break;
+    case 'Z':
+      if (o.ntrust == 8)
+        return usage_error("%s", "--trust-address: at most 8");
+      o.trust[o.ntrust++] = optarg;
+      break;
     case 'S': o.sources = optarg; break;
     case 'G': o.gpc = 1; break;
     case 'g': o.gpc_categories = optarg; break;
@@ -1216,8 +1310,16 @@ done:
             strerror(errno));
     rc = 1;
   }
+  if (rc == 0 && o.fetch_previews && o.previews != NULL) {
+    unsigned fetched = 0, failed = 0;
+    size_t queued = consent_previews_pending(o.previews);
+    consent_previews_run(o.previews, 0, &fetched, &failed);
+    fprintf(stderr, "%s: previews: %zu queued, %u fetched, %u failed\n",
+            progname, queued, fetched, failed);
+  }
   consent_gate_free(o.gate);
   consent_config_free(o.config);
+  consent_previews_free(o.previews);
   consent_state_free(o.state);
   consent_request_free(o.req);
   consent_site_free(o.site);

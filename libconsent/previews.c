@@ -1,0 +1,973 @@
+/*
+ * previews.c: the preview fetcher and its cache (docs/previews.md).
+ *
+ * The cache is a folder of files named by the SHA-256 of the embed URL:
+ * KEY.json (what the placeholder shows, or why there is nothing) and
+ * KEY.jpg/.png/.webp/.gif (the thumbnail).  Files are written to a
+ * temporary name and renamed, so readers never see half a file; the
+ * folder is kept under a size cap by removing the entries fetched
+ * longest ago.
+ *
+ * Fetching (libcurl multi, a bounded number at a time): the provider's
+ * own oEmbed endpoint (from the registry), then the thumbnail.  HTTPS only
+ * with verification, per-transfer timeouts, size limits, content-type
+ * checks, at most 3 redirects and each to one of the provider's hosts, and
+ * never a connection to a loopback, private, link-local or otherwise
+ * internal address (checked on the address actually connected to, so DNS
+ * cannot smuggle one in).
+ */
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "consent.h"
+#include "previews.h"
+#include "url.h"
+#include "util.h"
+
+#define KEY_HEX 64
+#define MAX_QUEUE 4096
+#define MAX_TRUSTED 16
+#define MAX_REDIRECTS 3
+
+struct job {
+  char key[KEY_HEX + 1];
+  char *url;                 /* the embed URL */
+  long prov;
+  /* In flight. */
+  int stage;                 /* 0 oEmbed, 1 thumbnail */
+  int redirects;
+  char *fetching;            /* the URL of this transfer */
+  struct consent__buf body;
+  size_t limit;
+  int too_big;
+  CURL *easy;
+  json_t *meta;              /* title, author, ... (stage 1) */
+};
+
+struct consent__previews {
+  const struct consent__registry *reg;
+  char *dir;
+  char *prefix;              /* URL prefix the host serves dir under */
+  char *ca_file;
+  struct curl_slist *resolve;
+  char trusted[MAX_TRUSTED][INET6_ADDRSTRLEN];
+  size_t ntrusted;
+  /* Limits. */
+  long long cap_bytes, ttl, error_ttl;
+  unsigned concurrency;
+  long timeout_ms;
+  size_t max_json, max_image;
+  /* The queue (request threads add, the fetcher takes). */
+  pthread_mutex_t lock;
+  struct job **queue;
+  size_t nqueue, qcap;
+  /* Cache size, counted once then kept up to date. */
+  long long size;
+  int size_known;
+  /* Counters for the host's log and the benchmark. */
+  unsigned long fetched, failed, evicted;
+};
+
+/* ------------------------------------------------------------------ */
+/* Keys and files                                                      */
+
+static void
+key_of(const char *url, size_t len, char out[KEY_HEX + 1])
+{
+  unsigned char md[32];
+  unsigned int n = 0;
+  static const char hex[] = "0123456789abcdef";
+  unsigned i;
+
+  EVP_Digest(url, len, md, &n, EVP_sha256(), NULL);
+  for (i = 0; i < 32; i++) {
+    out[2 * i] = hex[md[i] >> 4];
+    out[2 * i + 1] = hex[md[i] & 15];
+  }
+  out[KEY_HEX] = '\0';
+}
+
+static char *
+path_of(const struct consent__previews *pv, const char *key, const char *ext)
+{
+  size_t n = strlen(pv->dir) + strlen(key) + strlen(ext) + 3;
+  char *p = malloc(n);
+
+  if (p != NULL)
+    snprintf(p, n, "%s/%s%s", pv->dir, key, ext);
+  return p;
+}
+
+/* Writes a file atomically (temporary name, then rename). */
+static int
+write_atomic(const struct consent__previews *pv, const char *key,
+             const char *ext, const void *data, size_t len)
+{
+  char *final = path_of(pv, key, ext), *tmp = path_of(pv, key, ".tmp");
+  const char *p = data;
+  int fd, rc = -1;
+
+  if (final == NULL || tmp == NULL)
+    goto out;
+  fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    goto out;
+  while (len > 0) {
+    ssize_t w = write(fd, p, len);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0)
+      break;
+    p += w;
+    len -= (size_t)w;
+  }
+  if (len == 0 && close(fd) == 0 && rename(tmp, final) == 0)
+    rc = 0;
+  else {
+    if (len != 0)
+      close(fd);
+    unlink(tmp);
+  }
+out:
+  free(final);
+  free(tmp);
+  return rc;
+}
+
+static long long
+now_s(void)
+{
+  return (long long)time(NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Public handle                                                       */
+
+struct consent__previews *
+consent__previews_new(const struct consent__registry *reg, const char *dir)
+{
+  struct consent__previews *pv = calloc(1, sizeof(*pv));
+  struct stat st;
+
+  if (pv == NULL)
+    return NULL;
+  if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode) ||
+      access(dir, W_OK | X_OK) != 0) {
+    free(pv);
+    errno = errno ? errno : ENOTDIR;
+    return NULL;
+  }
+  pv->reg = reg;
+  pv->dir = consent__strndup(dir, strlen(dir));
+  pv->prefix = consent__strndup("/consent-previews/", 18);
+  pv->cap_bytes = 256LL << 20;
+  pv->ttl = 7 * 86400;
+  pv->error_ttl = 3600;
+  pv->concurrency = 4;
+  pv->timeout_ms = 10000;
+  pv->max_json = 64 * 1024;
+  pv->max_image = 2 * 1024 * 1024;
+  pthread_mutex_init(&pv->lock, NULL);
+  if (pv->dir == NULL || pv->prefix == NULL) {
+    free(pv->dir);
+    free(pv->prefix);
+    free(pv);
+    return NULL;
+  }
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  return pv;
+}
+
+static void
+job_free(struct job *j)
+{
+  if (j == NULL)
+    return;
+  if (j->easy != NULL)
+    curl_easy_cleanup(j->easy);
+  free(j->url);
+  free(j->fetching);
+  consent__buf_free(&j->body);
+  json_decref(j->meta);
+  free(j);
+}
+
+void
+consent__previews_free(struct consent__previews *pv)
+{
+  size_t i;
+
+  if (pv == NULL)
+    return;
+  for (i = 0; i < pv->nqueue; i++)
+    job_free(pv->queue[i]);
+  free(pv->queue);
+  curl_slist_free_all(pv->resolve);
+  pthread_mutex_destroy(&pv->lock);
+  free(pv->dir);
+  free(pv->prefix);
+  free(pv->ca_file);
+  free(pv);
+}
+
+int
+consent__previews_set(struct consent__previews *pv, int opt, long long v)
+{
+  switch (opt) {
+  case CONSENT_PREVIEW_CACHE_BYTES:
+    if (v < 65536)
+      return CONSENT_E_INVAL;
+    pv->cap_bytes = v;
+    return 0;
+  case CONSENT_PREVIEW_TTL:
+    if (v < 1)
+      return CONSENT_E_INVAL;
+    pv->ttl = v;
+    return 0;
+  case CONSENT_PREVIEW_ERROR_TTL:
+    if (v < 1)
+      return CONSENT_E_INVAL;
+    pv->error_ttl = v;
+    return 0;
+  case CONSENT_PREVIEW_CONCURRENCY:
+    if (v < 1 || v > 64)
+      return CONSENT_E_INVAL;
+    pv->concurrency = (unsigned)v;
+    return 0;
+  case CONSENT_PREVIEW_TIMEOUT_MS:
+    if (v < 100 || v > 600000)
+      return CONSENT_E_INVAL;
+    pv->timeout_ms = (long)v;
+    return 0;
+  case CONSENT_PREVIEW_MAX_JSON:
+    if (v < 1024 || v > (1LL << 24))
+      return CONSENT_E_INVAL;
+    pv->max_json = (size_t)v;
+    return 0;
+  case CONSENT_PREVIEW_MAX_IMAGE:
+    if (v < 1024 || v > (1LL << 28))
+      return CONSENT_E_INVAL;
+    pv->max_image = (size_t)v;
+    return 0;
+  default:
+    return CONSENT_E_INVAL;
+  }
+}
+
+static int
+set_str(char **dst, const char *s)
+{
+  char *d = s ? consent__strndup(s, strlen(s)) : NULL;
+
+  if (s != NULL && d == NULL)
+    return CONSENT_E_NOMEM;
+  free(*dst);
+  *dst = d;
+  return 0;
+}
+
+int
+consent__previews_set_prefix(struct consent__previews *pv, const char *p)
+{
+  size_t i;
+
+  if (p == NULL || p[0] != '/' || p[strlen(p) - 1] != '/')
+    return CONSENT_E_INVAL;
+  for (i = 0; p[i]; i++)
+    if ((unsigned char)p[i] <= 0x20 || p[i] == '"' || p[i] == '<' ||
+        p[i] == '>' || p[i] == '\\' || (unsigned char)p[i] >= 0x7F)
+      return CONSENT_E_INVAL;
+  return set_str(&pv->prefix, p);
+}
+
+int
+consent__previews_set_ca(struct consent__previews *pv, const char *file)
+{
+  return set_str(&pv->ca_file, file);
+}
+
+int
+consent__previews_resolve(struct consent__previews *pv, const char *entry)
+{
+  struct curl_slist *l = curl_slist_append(pv->resolve, entry);
+
+  if (l == NULL)
+    return CONSENT_E_NOMEM;
+  pv->resolve = l;
+  return 0;
+}
+
+int
+consent__previews_trust(struct consent__previews *pv, const char *addr)
+{
+  unsigned char buf[16];
+
+  if (pv->ntrusted == MAX_TRUSTED)
+    return CONSENT_E_LIMIT;
+  if (inet_pton(AF_INET, addr, buf) != 1 && inet_pton(AF_INET6, addr, buf) != 1)
+    return CONSENT_E_INVAL;
+  snprintf(pv->trusted[pv->ntrusted++], INET6_ADDRSTRLEN, "%s", addr);
+  return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The queue                                                           */
+
+static int
+queued(const struct consent__previews *pv, const char *key)
+{
+  size_t i;
+
+  for (i = 0; i < pv->nqueue; i++)
+    if (strcmp(pv->queue[i]->key, key) == 0)
+      return 1;
+  return 0;
+}
+
+int
+consent__previews_queue(struct consent__previews *pv, long prov,
+                        const char *url, size_t len)
+{
+  struct job *j;
+  char key[KEY_HEX + 1];
+  int st = 0;
+
+  if (prov < 0 || (size_t)prov >= pv->reg->count ||
+      pv->reg->prov[prov].oembed == NULL || len == 0 || len > 2048)
+    return CONSENT_E_NOTFOUND;
+  key_of(url, len, key);
+  pthread_mutex_lock(&pv->lock);
+  if (queued(pv, key))
+    goto out;
+  if (pv->nqueue == MAX_QUEUE) {
+    st = CONSENT_E_LIMIT;
+    goto out;
+  }
+  if (pv->nqueue == pv->qcap) {
+    size_t cap = pv->qcap ? pv->qcap * 2 : 64;
+    struct job **q = realloc(pv->queue, cap * sizeof(*q));
+    if (q == NULL) {
+      st = CONSENT_E_NOMEM;
+      goto out;
+    }
+    pv->queue = q;
+    pv->qcap = cap;
+  }
+  j = calloc(1, sizeof(*j));
+  if (j == NULL || (j->url = consent__strndup(url, len)) == NULL) {
+    free(j);
+    st = CONSENT_E_NOMEM;
+    goto out;
+  }
+  memcpy(j->key, key, sizeof(key));
+  j->prov = prov;
+  pv->queue[pv->nqueue++] = j;
+out:
+  pthread_mutex_unlock(&pv->lock);
+  return st;
+}
+
+size_t
+consent__previews_pending(struct consent__previews *pv)
+{
+  size_t n;
+
+  pthread_mutex_lock(&pv->lock);
+  n = pv->nqueue;
+  pthread_mutex_unlock(&pv->lock);
+  return n;
+}
+
+static struct job *
+take_job(struct consent__previews *pv)
+{
+  struct job *j = NULL;
+
+  pthread_mutex_lock(&pv->lock);
+  if (pv->nqueue > 0) {
+    j = pv->queue[0];
+    memmove(pv->queue, pv->queue + 1, (pv->nqueue - 1) * sizeof(*pv->queue));
+    pv->nqueue--;
+  }
+  pthread_mutex_unlock(&pv->lock);
+  return j;
+}
+
+/* ------------------------------------------------------------------ */
+/* Lookup (the request path)                                           */
+
+static const char *
+str_of(json_t *o, const char *k)
+{
+  json_t *v = json_object_get(o, k);
+
+  return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+int
+consent__previews_lookup(struct consent__previews *pv, long prov,
+                         const char *url, size_t len,
+                         struct consent__preview *out)
+{
+  char key[KEY_HEX + 1], *path;
+  json_t *meta;
+  json_error_t e;
+  long long fetched;
+  int ok = 0, stale = 1;
+  const char *title, *author, *image;
+
+  memset(out, 0, sizeof(*out));
+  if (prov < 0 || pv->reg->prov[prov].oembed == NULL || len == 0 ||
+      len > 2048)
+    return 0;
+  key_of(url, len, key);
+  path = path_of(pv, key, ".json");
+  if (path == NULL)
+    return 0;
+  meta = json_load_file(path, JSON_DECODE_ANY, &e);
+  free(path);
+  if (json_is_object(meta)) {
+    fetched = (long long)json_integer_value(json_object_get(meta, "fetched"));
+    title = str_of(meta, "title");
+    author = str_of(meta, "author");
+    image = str_of(meta, "image");
+    stale = now_s() - fetched > (title ? pv->ttl : pv->error_ttl);
+    if (title != NULL) {
+      snprintf(out->title, sizeof(out->title), "%s", title);
+      snprintf(out->author, sizeof(out->author), "%s", author ? author : "");
+      if (image != NULL && strlen(image) <= KEY_HEX + 5 &&
+          strspn(image, "0123456789abcdef") == KEY_HEX && image[KEY_HEX] == '.')
+        snprintf(out->image, sizeof(out->image), "%s%s", pv->prefix, image);
+      out->width = (unsigned)json_integer_value(json_object_get(meta, "width"));
+      out->height = (unsigned)json_integer_value(json_object_get(meta,
+                                                                 "height"));
+      ok = 1;
+    }
+  }
+  json_decref(meta);
+  if (stale)
+    consent__previews_queue(pv, prov, url, len);
+  return ok;
+}
+
+/* ------------------------------------------------------------------ */
+/* Fetching                                                            */
+
+/* Addresses a fetch may never connect to. */
+static int
+internal_address(const struct sockaddr *sa)
+{
+  if (sa->sa_family == AF_INET) {
+    uint32_t a = ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr);
+    return (a >> 24) == 0 || (a >> 24) == 10 || (a >> 24) == 127 ||
+           (a >> 16) == 0xA9FE || (a >> 20) == 0xAC1 || (a >> 16) == 0xC0A8 ||
+           (a >> 22) == (100u << 2 | 1) || (a >> 28) >= 0xE ||
+           (a >> 8) == 0xC00000 || (a >> 17) == (0xC612u >> 1);
+  }
+  if (sa->sa_family == AF_INET6) {
+    const unsigned char *b = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
+    static const unsigned char v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                                0, 0xFF, 0xFF };
+    static const unsigned char zero[15] = { 0 };
+    if (memcmp(b, v4mapped, 12) == 0) {
+      struct sockaddr_in s4;
+      memset(&s4, 0, sizeof(s4));
+      s4.sin_family = AF_INET;
+      memcpy(&s4.sin_addr, b + 12, 4);
+      return internal_address((const struct sockaddr *)&s4);
+    }
+    return (memcmp(b, zero, 15) == 0 && b[15] <= 1) ||   /* :: and ::1 */
+           (b[0] & 0xFE) == 0xFC ||                      /* fc00::/7 */
+           (b[0] == 0xFE && (b[1] & 0xC0) == 0x80) ||    /* fe80::/10 */
+           b[0] == 0xFF;                                 /* multicast */
+  }
+  return 1;
+}
+
+static int
+trusted(const struct consent__previews *pv, const struct sockaddr *sa)
+{
+  char s[INET6_ADDRSTRLEN] = "";
+  size_t i;
+
+  if (sa->sa_family == AF_INET)
+    inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, s,
+              sizeof(s));
+  else if (sa->sa_family == AF_INET6)
+    inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, s,
+              sizeof(s));
+  for (i = 0; i < pv->ntrusted; i++)
+    if (strcmp(s, pv->trusted[i]) == 0)
+      return 1;
+  return 0;
+}
+
+static curl_socket_t
+open_socket(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
+{
+  const struct consent__previews *pv = ud;
+
+  (void)purpose;
+  if (internal_address(&a->addr) && !trusted(pv, &a->addr))
+    return CURL_SOCKET_BAD;
+  return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
+static size_t
+on_data(char *p, size_t size, size_t n, void *ud)
+{
+  struct job *j = ud;
+
+  n *= size;
+  if (j->body.len + n > j->limit) {
+    j->too_big = 1;
+    return 0;
+  }
+  return consent__buf_append(&j->body, p, n) == 0 ? n : 0;
+}
+
+/* Whether an https URL's host is one of the provider's (or the host of
+ * its oEmbed endpoint). */
+static int
+provider_url(const struct consent__previews *pv, long prov, const char *u)
+{
+  struct consent__url pu;
+  long m;
+
+  if (strncasecmp(u, "https://", 8) != 0 ||
+      consent__url_parse(u, strlen(u), &pu) != CONSENT__URL_HOST)
+    return 0;
+  m = consent__registry_match(pv->reg, &pu);
+  if (m == prov)
+    return 1;
+  {
+    struct consent__url eu;
+    const char *ep = pv->reg->prov[prov].oembed;
+    return consent__url_parse(ep, strlen(ep), &eu) == CONSENT__URL_HOST &&
+           eu.host_len == pu.host_len &&
+           strncasecmp(eu.host, pu.host, pu.host_len) == 0;
+  }
+}
+
+static int
+start_transfer(struct consent__previews *pv, CURLM *multi, struct job *j,
+               const char *url, size_t limit)
+{
+  char *u = consent__strndup(url, strlen(url));
+
+  if (u == NULL)
+    return -1;
+  free(j->fetching);
+  j->fetching = u;
+  j->body.len = 0;
+  j->limit = limit;
+  j->too_big = 0;
+  if (j->easy == NULL && (j->easy = curl_easy_init()) == NULL)
+    return -1;
+  curl_easy_reset(j->easy);
+  curl_easy_setopt(j->easy, CURLOPT_URL, u);
+  curl_easy_setopt(j->easy, CURLOPT_PRIVATE, j);
+  curl_easy_setopt(j->easy, CURLOPT_PROTOCOLS_STR, "https");
+  curl_easy_setopt(j->easy, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(j->easy, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(j->easy, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (pv->ca_file != NULL)
+    curl_easy_setopt(j->easy, CURLOPT_CAINFO, pv->ca_file);
+  if (pv->resolve != NULL)
+    curl_easy_setopt(j->easy, CURLOPT_RESOLVE, pv->resolve);
+  curl_easy_setopt(j->easy, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+  curl_easy_setopt(j->easy, CURLOPT_OPENSOCKETDATA, pv);
+  curl_easy_setopt(j->easy, CURLOPT_TIMEOUT_MS, pv->timeout_ms);
+  curl_easy_setopt(j->easy, CURLOPT_CONNECTTIMEOUT_MS, pv->timeout_ms);
+  curl_easy_setopt(j->easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)limit);
+  curl_easy_setopt(j->easy, CURLOPT_WRITEFUNCTION, on_data);
+  curl_easy_setopt(j->easy, CURLOPT_WRITEDATA, j);
+  curl_easy_setopt(j->easy, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(j->easy, CURLOPT_USERAGENT,
+                   "libconsent/" CONSENT_VERSION_STRING " (preview fetcher)");
+  curl_easy_setopt(j->easy, CURLOPT_ACCEPT_ENCODING, "");
+  return curl_multi_add_handle(multi, j->easy) == CURLM_OK ? 0 : -1;
+}
+
+/* Writes the entry of a failed fetch (kept for error_ttl) and counts. */
+static void
+give_up(struct consent__previews *pv, struct job *j, const char *why)
+{
+  json_t *m = json_pack("{s:s,s:s,s:I}", "url", j->url, "error", why,
+                        "fetched", (json_int_t)now_s());
+  char *s = m ? json_dumps(m, JSON_COMPACT) : NULL;
+
+  if (s != NULL)
+    write_atomic(pv, j->key, ".json", s, strlen(s));
+  free(s);
+  json_decref(m);
+  pv->failed++;
+}
+
+static int
+type_is(CURL *e, const char *const *types)
+{
+  char *ct = NULL;
+  size_t i, n;
+
+  curl_easy_getinfo(e, CURLINFO_CONTENT_TYPE, &ct);
+  if (ct == NULL)
+    return -1;
+  for (i = 0; types[i]; i++) {
+    n = strlen(types[i]);
+    if (strncasecmp(ct, types[i], n) == 0 &&
+        (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' '))
+      return (int)i;
+  }
+  return -1;
+}
+
+static void evict(struct consent__previews *pv);
+
+static long long
+add_size(struct consent__previews *pv, long long delta)
+{
+  long long s;
+
+  pthread_mutex_lock(&pv->lock);
+  pv->size += delta;
+  s = pv->size;
+  pthread_mutex_unlock(&pv->lock);
+  return s;
+}
+
+/* A transfer ended: goes on to the next step, or finishes the job.
+ * Returns 1 when the job is done (to be freed). */
+static int
+transfer_done(struct consent__previews *pv, CURLM *multi, struct job *j,
+              CURLcode rc)
+{
+  static const char *const json_types[] = { "application/json",
+                                            "text/json", "text/javascript",
+                                            NULL };
+  static const char *const image_types[] = { "image/jpeg", "image/png",
+                                             "image/webp", "image/gif",
+                                             NULL };
+  static const char *const exts[] = { ".jpg", ".png", ".webp", ".gif" };
+  long status = 0;
+  char *loc = NULL;
+  int t;
+
+  curl_multi_remove_handle(multi, j->easy);
+  if (j->too_big || rc == CURLE_FILESIZE_EXCEEDED) {
+    give_up(pv, j, j->stage ? "thumbnail too large" : "oEmbed answer too "
+            "large");
+    return 1;
+  }
+  if (rc != CURLE_OK) {
+    give_up(pv, j, rc == CURLE_COULDNT_CONNECT ? "could not connect (or an "
+            "internal address refused)" : curl_easy_strerror(rc));
+    return 1;
+  }
+  curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &status);
+  if (status >= 300 && status < 400) {
+    curl_easy_getinfo(j->easy, CURLINFO_REDIRECT_URL, &loc);
+    if (loc == NULL || ++j->redirects > MAX_REDIRECTS) {
+      give_up(pv, j, "too many redirects");
+      return 1;
+    }
+    if (!provider_url(pv, j->prov, loc)) {
+      give_up(pv, j, "a redirect away from the provider's hosts refused");
+      return 1;
+    }
+    if (start_transfer(pv, multi, j, loc, j->limit) != 0) {
+      give_up(pv, j, "out of memory");
+      return 1;
+    }
+    return 0;
+  }
+  if (status != 200) {
+    give_up(pv, j, "the provider answered with an error status");
+    return 1;
+  }
+  if (j->stage == 0) {
+    json_error_t e;
+    json_t *o;
+    const char *thumb, *title;
+    if (type_is(j->easy, json_types) < 0) {
+      give_up(pv, j, "the oEmbed answer is not JSON (Content-Type)");
+      return 1;
+    }
+    o = json_loadb(j->body.data ? j->body.data : "", j->body.len, 0, &e);
+    title = json_is_object(o) ? str_of(o, "title") : NULL;
+    if (title == NULL || strlen(title) > 1000) {
+      json_decref(o);
+      give_up(pv, j, "the oEmbed answer is not JSON with a title");
+      return 1;
+    }
+    j->meta = json_pack("{s:s,s:s,s:s,s:I}", "url", j->url, "title", title,
+                        "author", str_of(o, "author_name") ?
+                        str_of(o, "author_name") : "", "fetched",
+                        (json_int_t)now_s());
+    json_object_set_new(j->meta, "width",
+                        json_integer(json_integer_value(json_object_get(
+                          o, "thumbnail_width"))));
+    json_object_set_new(j->meta, "height",
+                        json_integer(json_integer_value(json_object_get(
+                          o, "thumbnail_height"))));
+    thumb = str_of(o, "thumbnail_url");
+    if (thumb != NULL && provider_url(pv, j->prov, thumb)) {
+      j->stage = 1;
+      j->redirects = 0;
+      if (start_transfer(pv, multi, j, thumb, pv->max_image) == 0) {
+        json_decref(o);
+        return 0;
+      }
+    }
+    json_decref(o);
+    /* No usable thumbnail: the title alone. */
+  } else {
+    t = type_is(j->easy, image_types);
+    if (t < 0) {
+      give_up(pv, j, "the thumbnail is not an image (Content-Type)");
+      return 1;
+    }
+    {
+      char name[KEY_HEX + 8];
+      snprintf(name, sizeof(name), "%s%s", j->key, exts[t]);
+      if (write_atomic(pv, j->key, exts[t], j->body.data, j->body.len) != 0) {
+        give_up(pv, j, "cannot write the cache folder");
+        return 1;
+      }
+      json_object_set_new(j->meta, "image", json_string(name));
+      add_size(pv, (long long)j->body.len);
+    }
+  }
+  {
+    char *s = json_dumps(j->meta, JSON_COMPACT);
+    if (s == NULL || write_atomic(pv, j->key, ".json", s, strlen(s)) != 0) {
+      free(s);
+      give_up(pv, j, "cannot write the cache folder");
+      return 1;
+    }
+    if (add_size(pv, (long long)strlen(s)) > pv->cap_bytes)
+      evict(pv);
+    free(s);
+  }
+  pv->fetched++;
+  return 1;
+}
+
+static int
+start_job(struct consent__previews *pv, CURLM *multi, struct job *j)
+{
+  const char *ep = pv->reg->prov[j->prov].oembed;
+  char *q = curl_easy_escape(NULL, j->url, 0);
+  size_t n;
+  char *u;
+  int rc;
+
+  if (q == NULL)
+    return -1;
+  n = strlen(ep) + strlen(q) + 32;
+  u = malloc(n);
+  if (u == NULL) {
+    curl_free(q);
+    return -1;
+  }
+  snprintf(u, n, "%s%curl=%s&format=json", ep, strchr(ep, '?') ? '&' : '?',
+           q);
+  curl_free(q);
+  if (strncasecmp(ep, "https://", 8) != 0) {
+    free(u);
+    give_up(pv, j, "the oEmbed endpoint is not https");
+    return 1;
+  }
+  rc = start_transfer(pv, multi, j, u, pv->max_json);
+  free(u);
+  return rc;
+}
+
+int
+consent__previews_run(struct consent__previews *pv, long long max_ms,
+                      unsigned *done, unsigned *failed)
+{
+  CURLM *multi = curl_multi_init();
+  struct job **active;
+  unsigned nactive = 0, i;
+  unsigned long f0 = pv->fetched, e0 = pv->failed;
+  struct timespec t0, t1;
+  int running = 0;
+
+  if (multi == NULL)
+    return CONSENT_E_NOMEM;
+  active = calloc(pv->concurrency, sizeof(*active));
+  if (active == NULL) {
+    curl_multi_cleanup(multi);
+    return CONSENT_E_NOMEM;
+  }
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  for (;;) {
+    CURLMsg *msg;
+    int left;
+    long long el;
+    /* Fill the free slots. */
+    while (nactive < pv->concurrency) {
+      struct job *j = take_job(pv);
+      int rc;
+      if (j == NULL)
+        break;
+      rc = start_job(pv, multi, j);
+      if (rc != 0) {
+        if (rc < 0)
+          give_up(pv, j, "could not start the transfer");
+        job_free(j);
+        continue;
+      }
+      active[nactive++] = j;
+    }
+    if (nactive == 0)
+      break;
+    curl_multi_perform(multi, &running);
+    while ((msg = curl_multi_info_read(multi, &left)) != NULL) {
+      struct job *j = NULL;
+      if (msg->msg != CURLMSG_DONE)
+        continue;
+      curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&j);
+      if (j != NULL && transfer_done(pv, multi, j, msg->data.result)) {
+        for (i = 0; i < nactive && active[i] != j; i++)
+          ;
+        if (i < nactive)
+          active[i] = active[--nactive];
+        job_free(j);
+      }
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    el = (t1.tv_sec - t0.tv_sec) * 1000LL + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    if (max_ms > 0 && el > max_ms)
+      break;
+    curl_multi_poll(multi, NULL, 0, 100, NULL);
+  }
+  /* Unfinished transfers go back to the queue. */
+  for (i = 0; i < nactive; i++) {
+    curl_multi_remove_handle(multi, active[i]->easy);
+    consent__previews_queue(pv, active[i]->prov, active[i]->url,
+                            strlen(active[i]->url));
+    job_free(active[i]);
+  }
+  free(active);
+  curl_multi_cleanup(multi);
+  if (done != NULL)
+    *done = (unsigned)(pv->fetched - f0);
+  if (failed != NULL)
+    *failed = (unsigned)(pv->failed - e0);
+  return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Size cap                                                            */
+
+struct entry {
+  char key[KEY_HEX + 1];
+  long long mtime, size;
+};
+
+static int
+by_age(const void *a, const void *b)
+{
+  const struct entry *x = a, *y = b;
+
+  return x->mtime < y->mtime ? -1 : x->mtime > y->mtime;
+}
+
+/* Removes the entries fetched longest ago until the folder is under 90%
+ * of the cap (the fetcher's thread). */
+static void
+evict(struct consent__previews *pv)
+{
+  DIR *d = opendir(pv->dir);
+  struct dirent *de;
+  struct entry *e = NULL, *ne;
+  size_t n = 0, cap = 0, i;
+  long long total = 0, limit = pv->cap_bytes / 10 * 9;
+  struct stat st;
+  char path[4200];
+
+  if (d == NULL)
+    return;
+  while ((de = readdir(d)) != NULL) {
+    const char *dot = strchr(de->d_name, '.');
+    if (dot == NULL || dot - de->d_name != KEY_HEX)
+      continue;
+    snprintf(path, sizeof(path), "%s/%s", pv->dir, de->d_name);
+    if (stat(path, &st) != 0)
+      continue;
+    total += st.st_size;
+    if (strcmp(dot, ".json") != 0)
+      continue;
+    if (n == cap) {
+      cap = cap ? cap * 2 : 256;
+      ne = realloc(e, cap * sizeof(*e));
+      if (ne == NULL)
+        break;
+      e = ne;
+    }
+    memcpy(e[n].key, de->d_name, KEY_HEX);
+    e[n].key[KEY_HEX] = '\0';
+    e[n].mtime = (long long)st.st_mtime;
+    n++;
+  }
+  closedir(d);
+  qsort(e, n, sizeof(*e), by_age);
+  for (i = 0; i < n && total > limit; i++) {
+    static const char *const exts[] = { ".jpg", ".png", ".webp", ".gif",
+                                         ".json" };
+    size_t k;
+    for (k = 0; k < 5; k++) {
+      snprintf(path, sizeof(path), "%s/%s%s", pv->dir, e[i].key, exts[k]);
+      if (stat(path, &st) == 0 && unlink(path) == 0)
+        total -= st.st_size;
+    }
+    pv->evicted++;
+  }
+  free(e);
+  pthread_mutex_lock(&pv->lock);
+  pv->size = total;
+  pv->size_known = 1;
+  pthread_mutex_unlock(&pv->lock);
+}
+
+unsigned long
+consent__previews_evicted(const struct consent__previews *pv)
+{
+  return pv->evicted;
+}
+
+/* The first size check counts the folder. */
+void
+consent__previews_count(struct consent__previews *pv)
+{
+  int known;
+
+  pthread_mutex_lock(&pv->lock);
+  known = pv->size_known;
+  pthread_mutex_unlock(&pv->lock);
+  if (!known) {
+    long long cap = pv->cap_bytes;
+    pv->cap_bytes = 1LL << 62;       /* count only */
+    evict(pv);
+    pv->cap_bytes = cap;
+    if (pv->size > cap)
+      evict(pv);
+  }
+}
