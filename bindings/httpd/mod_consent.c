@@ -61,12 +61,19 @@ typedef struct {
   int cache_safe;
   int sources;                      /* CONSENT_SOURCE_* bits */
   const char *gpc_categories;
+  const char *previews_dir, *previews_url;
+  const char *previews_ca;
+  apr_array_header_t *previews_opts;  /* "resolve ENTRY", "trust ADDR",
+                                         "NAME=VALUE" */
 } consent_conf;
 
 /* Built once per child for each distinct merged configuration. */
 typedef struct {
   consent_gate_t *gate;
   consent_site_t *site;
+  consent_previews_t *previews;
+  apr_thread_t *fetcher;
+  volatile int stop;
 } consent_built;
 
 static consent_registry_t *builtin_registry;
@@ -146,6 +153,15 @@ merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
   c->cache_safe = MERGE(cache_safe, UNSET);
   c->sources = MERGE(sources, UNSET);
   c->gpc_categories = MERGE(gpc_categories, NULL);
+  if (add->previews_dir != NULL) {
+    c->previews_dir = add->previews_dir;
+    c->previews_url = add->previews_url;
+  } else {
+    c->previews_dir = base->previews_dir;
+    c->previews_url = base->previews_url;
+  }
+  c->previews_ca = MERGE(previews_ca, NULL);
+  c->previews_opts = MERGE(previews_opts, NULL);
   return c;
 }
 
@@ -491,6 +507,53 @@ set_gpc_categories(cmd_parms *cmd, void *cv, const char *args)
   return NULL;
 }
 
+/* ConsentPreviews DIR [/URL-PATH/] */
+static const char *
+set_previews(cmd_parms *cmd, void *cv, const char *dir, const char *url)
+{
+  consent_conf *c = cv;
+  const char *path = ap_server_root_relative(cmd->pool, dir);
+  apr_finfo_t fi;
+
+  if (path == NULL || apr_stat(&fi, path, APR_FINFO_TYPE, cmd->pool) !=
+      APR_SUCCESS || fi.filetype != APR_DIR)
+    return apr_psprintf(cmd->pool, "ConsentPreviews: %s is not a folder",
+                        dir);
+  if (url != NULL && (url[0] != '/' || url[strlen(url) - 1] != '/'))
+    return "ConsentPreviews: the URL path starts and ends with '/'";
+  c->previews_dir = path;
+  c->previews_url = url ? url : "/consent-previews/";
+  return NULL;
+}
+
+/* ConsentPreviewsFetch resolve=HOST:PORT:ADDR trust=IP ca=FILE NAME=VALUE... */
+static const char *
+set_previews_fetch(cmd_parms *cmd, void *cv, const char *arg)
+{
+  static const char *const limits[] = { "cache_bytes=", "ttl=", "error_ttl=",
+                                        "concurrency=", "timeout_ms=",
+                                        "max_json=", "max_image=", NULL };
+  consent_conf *c = cv;
+  int k;
+
+  if (strncmp(arg, "ca=", 3) == 0) {
+    c->previews_ca = ap_server_root_relative(cmd->pool, arg + 3);
+    return NULL;
+  }
+  for (k = 0; limits[k] && strncmp(arg, limits[k], strlen(limits[k])); k++)
+    ;
+  if (strncmp(arg, "resolve=", 8) != 0 && strncmp(arg, "trust=", 6) != 0 &&
+      limits[k] == NULL)
+    return apr_psprintf(cmd->pool, "ConsentPreviewsFetch: '%s' is none of "
+                        "ca=FILE, resolve=HOST:PORT:ADDR, trust=IP, "
+                        "cache_bytes=, ttl=, error_ttl=, concurrency=, "
+                        "timeout_ms=, max_json=, max_image=", arg);
+  if (c->previews_opts == NULL)
+    c->previews_opts = apr_array_make(cmd->pool, 4, sizeof(const char *));
+  *(const char **)apr_array_push(c->previews_opts) = arg;
+  return NULL;
+}
+
 static const char *
 set_cache_safe(cmd_parms *cmd, void *cv, int on)
 {
@@ -536,6 +599,13 @@ static const command_rec consent_cmds[] = {
                 "a file for consent receipts (default: the error log)"),
   AP_INIT_FLAG("ConsentCacheSafe", set_cache_safe, NULL, WHERE,
                "On: the same page for every visitor, the script restores"),
+  AP_INIT_TAKE12("ConsentPreviews", set_previews, NULL, WHERE,
+                 "a cache folder for oEmbed previews (writable by httpd) "
+                 "and the URL path it is served under (default "
+                 "/consent-previews/)"),
+  AP_INIT_ITERATE("ConsentPreviewsFetch", set_previews_fetch, NULL, WHERE,
+                  "how previews are fetched: ca=FILE resolve=HOST:PORT:ADDR "
+                  "trust=IP and limits NAME=VALUE"),
   AP_INIT_RAW_ARGS("ConsentSources", set_sources, NULL, WHERE,
                    "where consent comes from: cookie tcf klaro cookiebot "
                    "onetrust cc_cookie borlabs gpc (default: cookie gpc)"),
@@ -572,7 +642,7 @@ settings_key(apr_pool_t *p, const consent_conf *c)
                         " ", NULL);
   return apr_psprintf(p, "%pp|%pp|%s|%s|%s|%d|%d|%" APR_INT64_T_FMT
                       "|%s|%s|%s|%s|%d|%s|%s|%" APR_INT64_T_FMT "|%s|%s|%d|"
-                      "%d|%s",
+                      "%d|%s|%s|%s|%s|%pp",
                       (void *)registry_of(c), (void *)ring_of(c),
                       c->cookie_name ? c->cookie_name : "",
                       c->cookie_domain ? c->cookie_domain : "",
@@ -587,7 +657,10 @@ settings_key(apr_pool_t *p, const consent_conf *c)
                       allow,
                       c->privacy_url ? c->privacy_url : "", c->cache_safe,
                       c->sources, c->gpc_categories ? c->gpc_categories
-                      : "");
+                      : "", c->previews_dir ? c->previews_dir : "",
+                      c->previews_url ? c->previews_url : "",
+                      c->previews_ca ? c->previews_ca : "",
+                      (void *)c->previews_opts);
 }
 
 static consent_status
@@ -601,6 +674,44 @@ build(const consent_conf *c, consent_built *b, const char **what)
   *what = "the configuration";
   if (st == CONSENT_OK)
     st = consent_config_set_registry(cfg, registry_of(c));
+  b->previews = NULL;
+  if (st == CONSENT_OK && c->previews_dir != NULL) {
+    *what = c->previews_dir;
+    st = consent_previews_new(registry_of(c), c->previews_dir, &b->previews);
+    if (st == CONSENT_OK)
+      st = consent_previews_set_url_prefix(b->previews, c->previews_url);
+    if (st == CONSENT_OK && c->previews_ca != NULL)
+      st = consent_previews_set_ca_file(b->previews, c->previews_ca);
+    for (i = 0; st == CONSENT_OK && c->previews_opts != NULL &&
+         i < c->previews_opts->nelts; i++) {
+      static const char *const limits[] = { "cache_bytes", "ttl",
+                                            "error_ttl", "concurrency",
+                                            "timeout_ms", "max_json",
+                                            "max_image", NULL };
+      const char *o = APR_ARRAY_IDX(c->previews_opts, i, const char *);
+      const char *eq = strchr(o, '=');
+      int k;
+      if (strncmp(o, "resolve=", 8) == 0) {
+        st = consent_previews_add_resolve(b->previews, o + 8);
+        continue;
+      }
+      if (strncmp(o, "trust=", 6) == 0) {
+        st = consent_previews_trust_address(b->previews, o + 6);
+        continue;
+      }
+      for (k = 0; limits[k] && (strlen(limits[k]) != (size_t)(eq - o) ||
+                                strncmp(o, limits[k], strlen(limits[k])));
+           k++)
+        ;
+      st = limits[k] ? consent_previews_set_limit(
+                         b->previews, (consent_preview_option)k,
+                         apr_atoi64(eq + 1)) : CONSENT_E_INVAL;
+      if (st != CONSENT_OK)
+        *what = o;
+    }
+    if (st == CONSENT_OK)
+      st = consent_config_set_previews(cfg, b->previews);
+  }
   if (st == CONSENT_OK && c->texts_file != NULL &&
       (st = consent_config_load_texts(cfg, c->texts_file)) != CONSENT_OK)
     *what = c->texts_file;
@@ -631,8 +742,11 @@ build(const consent_conf *c, consent_built *b, const char **what)
       CONSENT_OK)
     *what = "ConsentAllow (an unknown provider?)";
   consent_config_free(cfg);
-  if (st != CONSENT_OK)
+  if (st != CONSENT_OK) {
+    consent_previews_free(b->previews);
+    b->previews = NULL;
     return st;
+  }
   *what = "ConsentCookie";
   st = consent_site_new(registry_of(c), ring_of(c), &b->site);
   if (st == CONSENT_OK && c->cookie_name != NULL)
@@ -649,8 +763,27 @@ build(const consent_conf *c, consent_built *b, const char **what)
   if (st != CONSENT_OK) {
     consent_site_free(b->site);
     consent_gate_free(b->gate);
+    consent_previews_free(b->previews);
+    b->previews = NULL;
   }
   return st;
+}
+
+/* The preview fetcher of one cache, in a thread of this child: never on
+ * the request path. */
+static void *APR_THREAD_FUNC
+fetcher(apr_thread_t *t, void *data)
+{
+  consent_built *b = data;
+
+  while (!b->stop) {
+    if (consent_previews_pending(b->previews) > 0)
+      consent_previews_run(b->previews, 1000, NULL, NULL);
+    else
+      apr_sleep(apr_time_from_msec(250));
+  }
+  apr_thread_exit(t, APR_SUCCESS);
+  return NULL;
 }
 
 /* The gate and site of a merged configuration, built on first use in
@@ -671,6 +804,13 @@ built_for(request_rec *r, const consent_conf *c)
     st = build(c, b, &what);
     if (st == CONSENT_OK) {
       apr_hash_set(built, apr_pstrdup(hp, key), APR_HASH_KEY_STRING, b);
+      if (b->previews != NULL &&
+          apr_thread_create(&b->fetcher, NULL, fetcher, b, hp) !=
+          APR_SUCCESS) {
+        b->fetcher = NULL;
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "mod_consent: cannot "
+                      "start the preview fetcher");
+      }
     } else {
       ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "mod_consent: cannot "
                     "build the gate: %s: %s", what, consent_strerror(st));
@@ -689,8 +829,13 @@ free_built(void *unused)
   (void)unused;
   for (hi = apr_hash_first(NULL, built); hi; hi = apr_hash_next(hi)) {
     consent_built *b = apr_hash_this_val(hi);
+    apr_status_t rv;
+    b->stop = 1;
+    if (b->fetcher != NULL)
+      apr_thread_join(&rv, b->fetcher);
     consent_site_free(b->site);
     consent_gate_free(b->gate);
+    consent_previews_free(b->previews);
   }
   return APR_SUCCESS;
 }
@@ -767,6 +912,7 @@ post_config(apr_pool_t *p, apr_pool_t *plog, apr_pool_t *ptemp,
       }
       consent_site_free(b.site);
       consent_gate_free(b.gate);
+      consent_previews_free(b.previews);
     }
     if (c != NULL && c->endpoint != NULL && c->ring == NULL)
       ap_log_error(APLOG_MARK, APLOG_WARNING, 0, v, "mod_consent: no "
@@ -1131,6 +1277,52 @@ asset(request_rec *r, consent_asset_id which)
   return OK;
 }
 
+/* A preview file from the cache folder: KEY.jpg|png|webp|gif only. */
+static int
+preview_file(request_rec *r, const consent_conf *c, const char *name)
+{
+  static const char *const ext[] = { ".jpg", ".png", ".webp", ".gif" };
+  static const char *const type[] = { "image/jpeg", "image/png",
+                                      "image/webp", "image/gif" };
+  apr_file_t *fh;
+  apr_finfo_t fi;
+  apr_size_t n;
+  char *buf;
+  int k;
+
+  if (r->method_number != M_GET)
+    return HTTP_METHOD_NOT_ALLOWED;
+  if (strspn(name, "0123456789abcdef") != 64)
+    return HTTP_NOT_FOUND;
+  for (k = 0; k < 4 && strcmp(name + 64, ext[k]) != 0; k++)
+    ;
+  if (k == 4)
+    return HTTP_NOT_FOUND;
+  if (apr_file_open(&fh, apr_pstrcat(r->pool, c->previews_dir, "/", name,
+                                     NULL), APR_FOPEN_READ, 0, r->pool) !=
+      APR_SUCCESS)
+    return HTTP_NOT_FOUND;
+  if (apr_file_info_get(&fi, APR_FINFO_SIZE, fh) != APR_SUCCESS ||
+      fi.size > (32 << 20)) {
+    apr_file_close(fh);
+    return HTTP_NOT_FOUND;
+  }
+  n = (apr_size_t)fi.size;
+  buf = apr_palloc(r->pool, n + 1);
+  if (apr_file_read_full(fh, buf, n, &n) != APR_SUCCESS) {
+    apr_file_close(fh);
+    return HTTP_INTERNAL_SERVER_ERROR;
+  }
+  apr_file_close(fh);
+  ap_set_content_type(r, type[k]);
+  apr_table_setn(r->headers_out, "Cache-Control", "public, max-age=604800");
+  apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
+  ap_set_content_length(r, (apr_off_t)n);
+  if (!r->header_only)
+    ap_rwrite(buf, (int)n, r);
+  return OK;
+}
+
 static int
 handler(request_rec *r)
 {
@@ -1140,6 +1332,9 @@ handler(request_rec *r)
     return DECLINED;
   if (c->endpoint != NULL && strcmp(r->uri, c->endpoint) == 0)
     return endpoint(r, c);
+  if (c->previews_dir != NULL &&
+      strncmp(r->uri, c->previews_url, strlen(c->previews_url)) == 0)
+    return preview_file(r, c, r->uri + strlen(c->previews_url));
   if (c->script_mode == CONSENT_SCRIPT_URL) {
     if (c->js_url != NULL && strcmp(r->uri, c->js_url) == 0)
       return asset(r, CONSENT_ASSET_SCRIPT);
