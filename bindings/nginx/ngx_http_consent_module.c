@@ -17,6 +17,8 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include <pthread.h>
+
 #include <consent.h>
 
 #define CONSENT_UNSET_PTR ((void *)-1)
@@ -39,6 +41,8 @@ typedef struct {
   ngx_flag_t cache_safe;
   ngx_uint_t sources;               /* CONSENT_SOURCE_* */
   ngx_str_t gpc_categories;
+  ngx_str_t previews_dir, previews_url;
+  ngx_array_t *previews_fetch;      /* of ngx_str_t: ca=, resolve=, ... */
   ngx_flag_t is_endpoint;
   ngx_int_t asset;                  /* consent_asset_id, or -1 */
   /* Built when merged. */
@@ -57,6 +61,10 @@ struct ngx_http_consent_built_s {
   ngx_str_t key;
   consent_gate_t *gate;
   consent_site_t *site;
+  consent_previews_t *previews;
+  pthread_t fetcher;
+  int fetching;
+  volatile int stop;
   ngx_http_consent_built_t *next;
 };
 
@@ -89,6 +97,12 @@ static char *ngx_http_consent_endpoint(ngx_conf_t *cf, ngx_command_t *cmd,
                                        void *conf);
 static char *ngx_http_consent_sources(ngx_conf_t *cf, ngx_command_t *cmd,
                                       void *conf);
+static char *ngx_http_consent_previews(ngx_conf_t *cf, ngx_command_t *cmd,
+                                       void *conf);
+static char *ngx_http_consent_words(ngx_conf_t *cf, ngx_command_t *cmd,
+                                   void *conf);
+static ngx_int_t ngx_http_consent_init_process(ngx_cycle_t *cycle);
+static void ngx_http_consent_exit_process(ngx_cycle_t *cycle);
 static char *ngx_http_consent_asset(ngx_conf_t *cf, ngx_command_t *cmd,
                                     void *conf);
 
@@ -143,6 +157,11 @@ static ngx_command_t ngx_http_consent_commands[] = {
     ngx_http_consent_sources, NGX_HTTP_LOC_CONF_OFFSET, 0, NULL },
   { ngx_string("consent_gpc_categories"), LOC | NGX_CONF_1MORE,
     ngx_http_consent_sources, NGX_HTTP_LOC_CONF_OFFSET, 1, NULL },
+  { ngx_string("consent_previews"), LOC | NGX_CONF_TAKE12,
+    ngx_http_consent_previews, NGX_HTTP_LOC_CONF_OFFSET, 0, NULL },
+  { ngx_string("consent_previews_fetch"), LOC | NGX_CONF_1MORE,
+    ngx_http_consent_words, NGX_HTTP_LOC_CONF_OFFSET, OFF(previews_fetch),
+    NULL },
   { ngx_string("consent_endpoint"), NGX_HTTP_LOC_CONF | NGX_CONF_NOARGS,
     ngx_http_consent_endpoint, NGX_HTTP_LOC_CONF_OFFSET, 0, NULL },
   { ngx_string("consent_asset"), NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
@@ -168,7 +187,13 @@ ngx_module_t ngx_http_consent_module = {
   &ngx_http_consent_module_ctx,
   ngx_http_consent_commands,
   NGX_HTTP_MODULE,
-  NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+  NULL,                                  /* init master */
+  NULL,                                  /* init module */
+  ngx_http_consent_init_process,         /* init process */
+  NULL,                                  /* init thread */
+  NULL,                                  /* exit thread */
+  ngx_http_consent_exit_process,         /* exit process */
+  NULL,                                  /* exit master */
   NGX_MODULE_V1_PADDING
 };
 
@@ -194,6 +219,7 @@ consent_cleanup_built(void *data)
 
   consent_site_free(b->site);
   consent_gate_free(b->gate);
+  consent_previews_free(b->previews);
 }
 
 static ngx_int_t
@@ -232,6 +258,7 @@ ngx_http_consent_create_loc_conf(ngx_conf_t *cf)
   c->allow = NGX_CONF_UNSET_PTR;
   c->cache_safe = NGX_CONF_UNSET;
   c->sources = NGX_CONF_UNSET_UINT;
+  c->previews_fetch = NGX_CONF_UNSET_PTR;
   c->asset = NGX_CONF_UNSET;
   return c;
 }
@@ -506,6 +533,58 @@ ngx_http_consent_sources(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
   return NGX_CONF_OK;
 }
 
+/* Every argument of the directive into an array of ngx_str_t (the
+ * standard slot keeps only the first). */
+static char *
+ngx_http_consent_words(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+  ngx_array_t **a = (ngx_array_t **)((char *)conf + cmd->offset);
+  ngx_str_t *value = cf->args->elts, *w;
+  ngx_uint_t i;
+
+  if (*a == NGX_CONF_UNSET_PTR || *a == NULL) {
+    *a = ngx_array_create(cf->pool, 4, sizeof(ngx_str_t));
+    if (*a == NULL)
+      return NGX_CONF_ERROR;
+  }
+  for (i = 1; i < cf->args->nelts; i++) {
+    w = ngx_array_push(*a);
+    if (w == NULL)
+      return NGX_CONF_ERROR;
+    *w = value[i];
+  }
+  return NGX_CONF_OK;
+}
+
+/* consent_previews DIR [/PATH/]; */
+static char *
+ngx_http_consent_previews(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+  ngx_http_consent_loc_conf_t *c = conf;
+  ngx_str_t *value = cf->args->elts, dir = value[1];
+  ngx_file_info_t fi;
+
+  (void)cmd;
+  if (c->previews_dir.data != NULL)
+    return "is duplicate";
+  if (ngx_conf_full_name(cf->cycle, &dir, 0) != NGX_OK)
+    return NGX_CONF_ERROR;
+  if (ngx_file_info(dir.data, &fi) == NGX_FILE_ERROR || !ngx_is_dir(&fi)) {
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "consent_previews: \"%V\" is "
+                       "not a folder", &dir);
+    return NGX_CONF_ERROR;
+  }
+  c->previews_dir = dir;
+  if (cf->args->nelts == 3) {
+    if (value[2].data[0] != '/' || value[2].data[value[2].len - 1] != '/')
+      return "takes a URL path that starts and ends with '/'";
+    c->previews_url = value[2];
+  } else {
+    ngx_str_set(&c->previews_url, "/consent-previews/");
+  }
+  return NGX_CONF_OK;
+}
+
 static ngx_int_t ngx_http_consent_endpoint_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_consent_asset_handler(ngx_http_request_t *r);
 
@@ -581,13 +660,14 @@ consent_build(ngx_conf_t *cf, ngx_http_consent_loc_conf_t *c,
   ngx_uint_t i, nallow = c->allow ? c->allow->nelts : 0;
 
   p = ngx_snprintf(key, sizeof(key), "%p|%p|%V|%V|%V|%i|%i|%i|%V|%V|%V|%V|"
-                   "%V|%i|%V|%V|%uz|%i|%V|%ui|%V|",
+                   "%V|%i|%V|%V|%uz|%i|%V|%ui|%V|%V|%V|%p|",
                    reg, ring, &c->cookie_name, &c->cookie_domain,
                    &c->cookie_path, c->cookie_flags, c->policy, c->max_age,
                    &c->language, &c->template_file, &c->texts_file,
                    &c->privacy_url, endpoint, c->script_mode, &c->js_url,
                    &c->css_url, c->buffer, c->cache_safe, &c->receipt_log,
-                   c->sources, &c->gpc_categories);
+                   c->sources, &c->gpc_categories, &c->previews_dir,
+                   &c->previews_url, c->previews_fetch);
   for (i = 0; i < nallow && p < end; i++)
     p = ngx_snprintf(p, end - p, "%V ", &allow[i]);
   for (b = built; b != NULL; b = b->next)
@@ -606,6 +686,49 @@ consent_build(ngx_conf_t *cf, ngx_http_consent_loc_conf_t *c,
   st = consent_config_new(&cfg);
   if (st == CONSENT_OK)
     st = consent_config_set_registry(cfg, reg);
+  if (st == CONSENT_OK && c->previews_dir.len) {
+    static const char *const limits[] = { "cache_bytes", "ttl", "error_ttl",
+                                          "concurrency", "timeout_ms",
+                                          "max_json", "max_image", NULL };
+    ngx_str_t *o = c->previews_fetch ? c->previews_fetch->elts : NULL;
+    ngx_uint_t no = c->previews_fetch ? c->previews_fetch->nelts : 0;
+    what = "consent_previews";
+    st = consent_previews_new(reg, cstr(cf, &c->previews_dir), &b->previews);
+    if (st == CONSENT_OK)
+      st = consent_previews_set_url_prefix(b->previews,
+                                           cstr(cf, &c->previews_url));
+    for (i = 0; st == CONSENT_OK && i < no; i++) {
+      char *v = cstr(cf, &o[i]), *eq = v ? strchr(v, '=') : NULL;
+      int k;
+      what = "consent_previews_fetch (ca=, resolve=, trust=, cache_bytes=, "
+             "ttl=, error_ttl=, concurrency=, timeout_ms=, max_json=, "
+             "max_image=)";
+      if (eq == NULL) {
+        st = CONSENT_E_INVAL;
+        break;
+      }
+      *eq = '\0';
+      if (strcmp(v, "ca") == 0) {
+        st = consent_previews_set_ca_file(b->previews, eq + 1);
+        continue;
+      }
+      if (strcmp(v, "resolve") == 0) {
+        st = consent_previews_add_resolve(b->previews, eq + 1);
+        continue;
+      }
+      if (strcmp(v, "trust") == 0) {
+        st = consent_previews_trust_address(b->previews, eq + 1);
+        continue;
+      }
+      for (k = 0; limits[k] && strcmp(v, limits[k]) != 0; k++)
+        ;
+      st = limits[k] ? consent_previews_set_limit(
+                         b->previews, (consent_preview_option)k,
+                         strtoll(eq + 1, NULL, 10)) : CONSENT_E_INVAL;
+    }
+    if (st == CONSENT_OK)
+      st = consent_config_set_previews(cfg, b->previews);
+  }
   if (st == CONSENT_OK && c->texts_file.len)
     st = consent_config_load_texts(cfg, cstr(cf, &c->texts_file));
   if (st == CONSENT_OK && c->template_file.len)
@@ -656,6 +779,7 @@ consent_build(ngx_conf_t *cf, ngx_http_consent_loc_conf_t *c,
   if (st != CONSENT_OK) {
     consent_site_free(b->site);
     consent_gate_free(b->gate);
+    consent_previews_free(b->previews);
     ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "consent: %s: %s", what,
                        consent_strerror(st));
     return NGX_CONF_ERROR;
@@ -711,6 +835,11 @@ ngx_http_consent_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
   ngx_conf_merge_ptr_value(c->allow, prev->allow, NULL);
   ngx_conf_merge_value(c->cache_safe, prev->cache_safe, NGX_CONF_UNSET);
   ngx_conf_merge_uint_value(c->sources, prev->sources, NGX_CONF_UNSET_UINT);
+  if (c->previews_dir.data == NULL) {
+    c->previews_dir = prev->previews_dir;
+    c->previews_url = prev->previews_url;
+  }
+  ngx_conf_merge_ptr_value(c->previews_fetch, prev->previews_fetch, NULL);
   ngx_conf_merge_str_value(c->gpc_categories, prev->gpc_categories, "");
   ngx_conf_merge_value(c->asset, prev->asset, NGX_CONF_UNSET);
   if (!c->enable && !c->is_endpoint)
@@ -1255,6 +1384,53 @@ ngx_http_consent_asset_handler(ngx_http_request_t *r)
   ngx_str_set(&h->value, "public, max-age=86400");
   r->headers_out.status = NGX_HTTP_OK;
   return consent_send(r, text, len);
+}
+
+/* The preview fetcher of one cache, in a thread of each worker: never on
+ * the request path. */
+static void *
+consent_fetcher(void *data)
+{
+  ngx_http_consent_built_t *b = data;
+
+  while (!b->stop) {
+    if (consent_previews_pending(b->previews) > 0)
+      consent_previews_run(b->previews, 1000, NULL, NULL);
+    else
+      ngx_msleep(250);
+  }
+  return NULL;
+}
+
+static ngx_int_t
+ngx_http_consent_init_process(ngx_cycle_t *cycle)
+{
+  ngx_http_consent_built_t *b;
+
+  for (b = built; b != NULL; b = b->next)
+    if (b->previews != NULL) {
+      b->stop = 0;
+      if (pthread_create(&b->fetcher, NULL, consent_fetcher, b) == 0)
+        b->fetching = 1;
+      else
+        ngx_log_error(NGX_LOG_ALERT, cycle->log, 0, "consent: cannot start "
+                      "the preview fetcher");
+    }
+  return NGX_OK;
+}
+
+static void
+ngx_http_consent_exit_process(ngx_cycle_t *cycle)
+{
+  ngx_http_consent_built_t *b;
+
+  (void)cycle;
+  for (b = built; b != NULL; b = b->next)
+    if (b->fetching) {
+      b->stop = 1;
+      pthread_join(b->fetcher, NULL);
+      b->fetching = 0;
+    }
 }
 
 /* A new configuration (start or reload) builds its own; the previous

@@ -9,7 +9,7 @@
 . "${top_srcdir:-.}/tests/cli/tap.sh"
 . "$top_srcdir/tests/hosts/common.sh"
 . "$top_srcdir/tests/hosts/httpd.sh"
-trap 'kill $STANDIN_PID 2>/dev/null; httpd_stop; rm -rf "$TMP"' EXIT
+trap 'kill $STANDIN_PID 2>/dev/null; httpd_stop; nginx_stop 2>/dev/null; rm -rf "$TMP"' EXIT
 
 command -v openssl >/dev/null 2>&1 || {
   ok 1 "openssl is installed"; done_testing; exit; }
@@ -169,25 +169,23 @@ else
   ok 1 "playwright-core and chromium are available"
 fi
 
-# mod_consent: a fetcher thread in each child fills the cache; the module
-# serves it under /consent-previews/ with caching headers.
+# The server modules: a fetcher thread in each httpd child / nginx worker
+# fills the cache; the server serves it under /consent-previews/ with
+# caching headers.
 if sanitized; then
-  skip "previews through mod_consent" "sanitizer build"
+  skip "previews through the server modules" "sanitizer build"
   done_testing; exit
 fi
-mkdir -p "$TMP/hcache" && chmod 777 "$TMP/hcache"
-if httpd_start "ConsentPreviews $TMP/hcache /consent-previews/
-ConsentPreviewsFetch ca=$TMP/ca.pem trust=127.0.0.1 resolve=oembed.video.test:$PORT:127.0.0.1 resolve=img.video.test:$PORT:127.0.0.1
-<Location /pv/>
-  ConsentProviders $TMP/p.conf
-</Location>"; then
-  mkdir -p "$HTTPD_SITE/pv"
-  printf '<!doctype html><iframe src="https://www.video.test/embed/ok-httpd" width="480" height="270"></iframe>\n' >"$HTTPD_SITE/pv/page.html"
-  chmod -R a+rX "$HTTPD_SITE"
-  base="http://127.0.0.1:$HTTPD_PORT"
+
+# module_previews NAME PORT SITE_DIR CACHE_DIR
+module_previews() {
+  name=$1 base="http://127.0.0.1:$2" site=$3 cache=$4
+  mkdir -p "$site/pv"
+  printf '<!doctype html><iframe src="https://www.video.test/embed/ok-%s" width="480" height="270"></iframe>\n' "$name" >"$site/pv/page.html"
+  chmod -R a+rX "$site"
   curl -s "$base/pv/page.html" >"$TMP/h1"
   ! grep -q "<figure" "$TMP/h1"
-  ok $? "httpd: the first request renders without a preview (queued)"
+  ok $? "$name: the first request renders without a preview (queued)"
   i=0
   while [ $i -lt 40 ]; do
     curl -s "$base/pv/page.html" >"$TMP/h2"
@@ -195,18 +193,45 @@ ConsentPreviewsFetch ca=$TMP/ca.pem trust=127.0.0.1 resolve=oembed.video.test:$P
     sleep 0.25
     i=$((i + 1))
   done
-  grep -q "<figcaption>Video ok-httpd" "$TMP/h2"
-  ok $? "httpd: the child's fetcher thread filled the cache; the page now shows the preview (after $i polls)"
+  grep -q "<figcaption>Video ok-$name" "$TMP/h2"
+  ok $? "$name: the fetcher thread filled the cache; the page now shows the preview (after $i polls)"
   img=$(grep -o 'src="/consent-previews/[0-9a-f]*\.jpg"' "$TMP/h2" | sed 's/src="//; s/"$//')
   curl -s -D "$TMP/hdr" -o "$TMP/img" "$base$img"
-  grep -qi "^Content-Type: image/jpeg" "$TMP/hdr" && grep -qi "^Cache-Control: public, max-age=604800" "$TMP/hdr" &&
-    cmp -s "$TMP/img" "$TMP/hcache/$(basename "$img")"
-  ok $? "httpd serves the thumbnail from the cache folder with long-lived caching headers ($img)"
+  grep -qi "^Content-Type: image/jpeg" "$TMP/hdr" && grep -qi "^Cache-Control: .*max-age=604800" "$TMP/hdr" &&
+    cmp -s "$TMP/img" "$cache/$(basename "$img")"
+  ok $? "$name serves the thumbnail from the cache folder with long-lived caching headers"
   code=$(curl -s -o /dev/null -w '%{http_code}' "$base/consent-previews/..%2f..%2fetc%2fpasswd")
   code2=$(curl -s -o /dev/null -w '%{http_code}' "$base/consent-previews/$(basename "$img" .jpg).json")
-  [ "$code" = 404 ] && [ "$code2" = 404 ]
-  ok $? "httpd serves only KEY.jpg/png/webp/gif from the cache folder ($code, $code2)"
+  { [ "$code" = 404 ] || [ "$code" = 400 ]; } && [ "$code2" = 404 ]
+  ok $? "$name serves only KEY.jpg/png/webp/gif from the cache folder ($code, $code2)"
+}
+
+mkdir -p "$TMP/hcache" && chmod 777 "$TMP/hcache"
+if httpd_start "ConsentPreviews $TMP/hcache /consent-previews/
+ConsentPreviewsFetch ca=$TMP/ca.pem trust=127.0.0.1 resolve=oembed.video.test:$PORT:127.0.0.1 resolve=img.video.test:$PORT:127.0.0.1
+<Location /pv/>
+  ConsentProviders $TMP/p.conf
+</Location>"; then
+  module_previews httpd "$HTTPD_PORT" "$HTTPD_SITE" "$TMP/hcache"
 else
   ok 1 "httpd with previews starts ($(cat "$TMP/httpd.why"))"
 fi
+httpd_stop
+
+. "$top_srcdir/tests/hosts/nginx.sh"
+mkdir -p "$TMP/ncache" && chmod 777 "$TMP/ncache"
+if nginx_start "consent_previews $TMP/ncache /consent-previews/;
+    consent_previews_fetch ca=$TMP/ca.pem trust=127.0.0.1 resolve=oembed.video.test:$PORT:127.0.0.1 resolve=img.video.test:$PORT:127.0.0.1;
+    location /pv/ { consent_providers $TMP/p.conf; }
+    location ~ \"^/consent-previews/([0-9a-f]{64}\\.(jpg|png|webp|gif))\$\" {
+      alias $TMP/ncache/\$1;
+      expires 7d;
+      add_header X-Content-Type-Options nosniff;
+    }
+    location /consent-previews/ { return 404; }"; then
+  module_previews nginx "$NGINX_PORT" "$NGINX_SITE" "$TMP/ncache"
+else
+  ok 1 "nginx with previews starts ($(cat "$TMP/nginx.why"))"
+fi
+nginx_stop
 done_testing
