@@ -1464,10 +1464,7 @@ consent_site_set_gpc_categories(consent_site_t *site, const char *list)
   if (site == NULL || list == NULL)
     return CONSENT_E_INVAL;
   while (*p) {
-    size_t n;
-    while (*p == ' ' || *p == ',' || *p == '\t')
-      p++;
-    n = strcspn(p, " ,\t");
+    size_t n = consent__next_word(&p);
     if (n == 0)
       break;
     for (i = 0; i < CONSENT__CATEGORIES; i++)

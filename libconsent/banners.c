@@ -44,10 +44,7 @@ consent__sources_parse(const char *list, unsigned *out, char *errmsg,
   unsigned set = 0, i;
 
   while (*p) {
-    size_t n;
-    while (*p == ' ' || *p == ',' || *p == '\t')
-      p++;
-    n = strcspn(p, " ,\t");
+    size_t n = consent__next_word(&p);
     if (n == 0)
       break;
     for (i = 0; source_names[i]; i++)
@@ -144,15 +141,6 @@ name_in(const struct consent__provider *p, unsigned source, int *explicit_)
 /* ------------------------------------------------------------------ */
 /* Cookie values                                                       */
 
-static int
-hexval(int c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  c |= 0x20;
-  return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* The value without surrounding quotes, %-decoded (a '%' that starts no
  * escape is kept), NUL-terminated in out.  Returns its length, or -1 when
  * it does not fit. */
@@ -165,9 +153,9 @@ unescape(const char *v, size_t n, char *out, size_t cap)
     v++, n -= 2;
   for (i = 0; i < n; i++) {
     int c = (unsigned char)v[i];
-    if (c == '%' && i + 2 < n && hexval(v[i + 1]) >= 0 &&
-        hexval(v[i + 2]) >= 0) {
-      c = hexval(v[i + 1]) * 16 + hexval(v[i + 2]);
+    if (c == '%' && i + 2 < n && consent__hexval(v[i + 1]) >= 0 &&
+        consent__hexval(v[i + 2]) >= 0) {
+      c = consent__hexval(v[i + 1]) * 16 + consent__hexval(v[i + 2]);
       i += 2;
     }
     if (o + 1 >= cap)

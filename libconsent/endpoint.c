@@ -428,18 +428,6 @@ return_path_ok(const char *p, size_t n)
   return 1;
 }
 
-static int
-hexval(int c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 /* Decodes one application/x-www-form-urlencoded name or value into out
  * (NUL-terminated).  Returns its length, or -1 when it is malformed or
  * does not fit. */
@@ -456,8 +444,8 @@ form_decode(const char *s, size_t n, char *out, size_t cap)
       int hi, lo;
       if (i + 2 >= n)
         return -1;
-      hi = hexval((unsigned char)s[i + 1]);
-      lo = hexval((unsigned char)s[i + 2]);
+      hi = consent__hexval((unsigned char)s[i + 1]);
+      lo = consent__hexval((unsigned char)s[i + 2]);
       if (hi < 0 || lo < 0)
         return -1;
       c = hi * 16 + lo;

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "url.h"
+#include "util.h"
 
 #define SCRATCH 2048
 
@@ -25,17 +26,6 @@ static int
 is_alpha(unsigned c)
 {
   return (unsigned)((c | 0x20) - 'a') < 26u;
-}
-
-static int
-hexval(unsigned c)
-{
-  if (c >= '0' && c <= '9')
-    return (int)(c - '0');
-  c |= 0x20;
-  if (c >= 'a' && c <= 'f')
-    return (int)(c - 'a' + 10);
-  return -1;
 }
 
 /* Decodes one UTF-8 sequence; returns its length, or 0 if invalid. */
@@ -235,8 +225,10 @@ consent__host_normalize(const char *in, size_t len, char *out,
     unsigned c = (unsigned char)in[i];
 
     if (c == '%') {
-      int hi = i + 2 < len ? hexval((unsigned char)in[i + 1]) : -1;
-      int lo = i + 2 < len ? hexval((unsigned char)in[i + 2]) : -1;
+      int hi = i + 2 < len ? consent__hexval((unsigned char)in[i + 1])
+                           : -1;
+      int lo = i + 2 < len ? consent__hexval((unsigned char)in[i + 2])
+                           : -1;
       if (hi < 0 || lo < 0)
         return -1;
       c = (unsigned)(hi * 16 + lo);
@@ -334,10 +326,11 @@ set_path(struct consent__url *u, const char *p, size_t n)
     unsigned c = (unsigned char)p[i];
     if (c == '?' || c == '#')
       break;
-    if (c == '%' && i + 2 < n && hexval((unsigned char)p[i + 1]) >= 0 &&
-        hexval((unsigned char)p[i + 2]) >= 0) {
-      c = (unsigned)(hexval((unsigned char)p[i + 1]) * 16 +
-                     hexval((unsigned char)p[i + 2]));
+    if (c == '%' && i + 2 < n &&
+        consent__hexval((unsigned char)p[i + 1]) >= 0 &&
+        consent__hexval((unsigned char)p[i + 2]) >= 0) {
+      c = (unsigned)(consent__hexval((unsigned char)p[i + 1]) * 16 +
+                     consent__hexval((unsigned char)p[i + 2]));
       i += 2;
     }
     u->path[o++] = c == '\\' ? '/' : (char)c;

@@ -124,3 +124,23 @@ consent__next_line(const char *buf, size_t len, size_t *pos,
   *pos += *n + (nl != NULL);
   return 1;
 }
+
+int
+consent__hexval(int c)
+{
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+size_t
+consent__next_word(const char **p)
+{
+  while (**p == ' ' || **p == ',' || **p == '\t')
+    (*p)++;
+  return strcspn(*p, " ,\t");
+}

@@ -40,4 +40,11 @@ void consent__file_msg(char *out, size_t cap, const char *name,
 int consent__next_line(const char *buf, size_t len, size_t *pos,
                        const char **line, size_t *n);
 
+/* The value of a hexadecimal digit, or -1. */
+int consent__hexval(int c);
+
+/* The next word of a list separated by spaces, tabs or commas: moves *p
+ * to it and returns its length (0 at the end). */
+size_t consent__next_word(const char **p);
+
 #endif /* HEADER_CONSENT_UTIL_H */
