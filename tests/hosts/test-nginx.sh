@@ -16,6 +16,16 @@ if ! nginx_start; then
 fi
 ok 0 "nginx with the consent module starts on port $NGINX_PORT"
 host_checks nginx "$NGINX_PORT" "$NGINX_SITE" "$NGINX_KEY" "$NGINX_RECEIPTS"
+# Subrequests: an SSI include's HTML is gated too, and the page stays whole.
+mkdir -p "$NGINX_SITE/ssi"
+printf '<!doctype html><p>before</p><!--# include virtual="/ssi/frag.html" --><p>after</p>\n' >"$NGINX_SITE/ssi/page.html"
+printf '<iframe src="https://www.youtube.com/embed/ssi"></iframe>\n' >"$NGINX_SITE/ssi/frag.html"
+chmod -R a+rX "$NGINX_SITE/ssi"
+curl -s "http://127.0.0.1:$NGINX_PORT/ssi/page.html" >"$TMP/ssi.out"
+grep -q 'data-consent-provider="youtube"' "$TMP/ssi.out" &&
+  ! grep -q '<iframe src="https://www.youtube.com/embed/ssi">' "$TMP/ssi.out" &&
+  grep -q "<p>before</p>" "$TMP/ssi.out" && grep -q "<p>after</p>" "$TMP/ssi.out"
+ok $? "nginx: an SSI subrequest's embed is gated, the page around it intact"
 ! grep -q "exited on signal\|\[alert\]" "$TMP/nginx/logs/error.log"
 ok $? "no worker crashed, no alert ($(grep -m1 "exited on signal\|\[alert\]" "$TMP/nginx/logs/error.log"))"
 nginx_stop
