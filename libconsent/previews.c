@@ -57,6 +57,7 @@ struct job {
   int too_big;
   CURL *easy;
   json_t *meta;              /* title, author, ... (stage 1) */
+  char *lock;                /* KEY.lock while this process fetches it */
 };
 
 struct consent__previews {
@@ -200,6 +201,10 @@ job_free(struct job *j)
     return;
   if (j->easy != NULL)
     curl_easy_cleanup(j->easy);
+  if (j->lock != NULL) {
+    unlink(j->lock);
+    free(j->lock);
+  }
   free(j->url);
   free(j->fetching);
   consent__buf_free(&j->body);
@@ -768,15 +773,49 @@ transfer_done(struct consent__previews *pv, CURLM *multi, struct job *j,
   return 1;
 }
 
+/* Takes KEY.lock, so that the fetchers of several processes (httpd
+ * children, nginx workers) do not fetch the same URL at once.  A lock
+ * older than two timeouts is from a fetcher that died.  Returns 0 when
+ * taken, 1 when another process has it. */
+static int
+take_lock(struct consent__previews *pv, struct job *j)
+{
+  struct stat st;
+  int fd, tries;
+
+  j->lock = path_of(pv, j->key, ".lock");
+  if (j->lock == NULL)
+    return -1;
+  for (tries = 0; tries < 2; tries++) {
+    fd = open(j->lock, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+      close(fd);
+      return 0;
+    }
+    if (errno != EEXIST || stat(j->lock, &st) != 0 ||
+        (long long)time(NULL) - (long long)st.st_mtime <
+        2 * (pv->timeout_ms / 1000 + 1) * (MAX_REDIRECTS + 2))
+      break;
+    unlink(j->lock);
+  }
+  free(j->lock);
+  j->lock = NULL;
+  return 1;
+}
+
 static int
 start_job(struct consent__previews *pv, CURLM *multi, struct job *j)
 {
   const char *ep = pv->reg->prov[j->prov].oembed;
-  char *q = curl_easy_escape(NULL, j->url, 0);
+  char *q;
   size_t n;
   char *u;
   int rc;
 
+  rc = take_lock(pv, j);
+  if (rc != 0)
+    return rc;
+  q = curl_easy_escape(NULL, j->url, 0);
   if (q == NULL)
     return -1;
   n = strlen(ep) + strlen(q) + 32;

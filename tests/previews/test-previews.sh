@@ -80,6 +80,18 @@ run >"$TMP/out" 2>/dev/null
 ! grep -q "<figure class=\"consent-embed__preview" "$TMP/out"
 ok $? "a miss renders without a preview (never fetched on the request path)"
 
+# Several fetchers (httpd children, nginx workers) share a folder: one
+# fetches a URL at a time (KEY.lock); a lock left by a dead one expires.
+page ok-lock
+: >"$TMP/cache/$(key ok-lock).lock"
+run --fetch-previews >/dev/null 2>"$TMP/err"
+grep -q "0 fetched, 0 failed" "$TMP/err" && [ -z "$(meta ok-lock)" ]
+c1=$?
+touch -d '1 hour ago' "$TMP/cache/$(key ok-lock).lock"
+run --fetch-previews >/dev/null 2>"$TMP/err"
+[ $c1 -eq 0 ] && grep -q "1 fetched" "$TMP/err" && [ ! -e "$TMP/cache/$(key ok-lock).lock" ]
+ok $? "a URL another fetcher holds is skipped; a stale lock is taken over and removed"
+
 # Failures, each recorded with why.
 fail_case() {  # SEGMENT EXPECTED_TEXT WHAT [OPTIONS]
   seg=$1 want=$2 what=$3
