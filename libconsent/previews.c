@@ -967,7 +967,8 @@ evict(struct consent__previews *pv)
     n++;
   }
   closedir(d);
-  qsort(e, n, sizeof(*e), by_age);
+  if (n > 1)
+    qsort(e, n, sizeof(*e), by_age);
   for (i = 0; i < n && total > limit; i++) {
     static const char *const exts[] = { ".jpg", ".png", ".webp", ".gif",
                                          ".json" };
