@@ -175,7 +175,7 @@ box "$TMP/o" youtube | grep -q "data-consent-always"
 ok $? "with gpc not among the sources, Sec-GPC changes nothing"
 "$GATE" --sources "cookie nonsense" "$PAGE" >/dev/null 2>"$TMP/err"
 [ $? -eq 2 ] && grep -q "unknown source" "$TMP/err"
-ok $? "an unknown source name is a usage error: $(cat "$TMP/err")"
+ok $? "an unknown source name is a usage error: $(head -1 "$TMP/err")"
 
 # Provider-file mapping rules are checked.
 printf '[youtube]\nbanners = nosuch:x\n' >"$TMP/bad1.conf"
