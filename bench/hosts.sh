@@ -10,6 +10,7 @@
 # after each gated round, to show that memory stays flat.
 #
 #   BENCH_SECONDS (default 10)   BENCH_CONNECTIONS (default 32)
+#   BENCH_ROUNDS (gated rounds after the first, default 2)
 set -eu
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 top_srcdir=$(cd "$top_srcdir" && pwd)
@@ -86,19 +87,21 @@ run() {
   on=$(rps "$base/article.html" "$seconds")
   on_lat=$(sed -n 's/^ *50% *//p' "$TMP/wrk.out")
   rss1=$(children_rss)
-  on2=$(rps "$base/article.html" "$seconds")
-  rss2=$(children_rss)
-  on3=$(rps "$base/article.html" "$seconds")
-  rss3=$(children_rss)
+  more="" rsses=""
+  r=0
+  while [ $r -lt "${BENCH_ROUNDS:-2}" ]; do
+    more="$more $(rps "$base/article.html" "$seconds")"
+    rsses="$rsses, $(children_rss)"
+    r=$((r + 1))
+  done
   off2=$(rps "$base/off/article.html" "$seconds")
   printf '%-28s %12s %12s\n' "" "requests/s" "median"
   printf '%-28s %12s %12s\n' "filter off" "$off" "$off_lat"
   printf '%-28s %12s %12s\n' "filter on (gated)" "$on" "$on_lat"
-  printf '%-28s %12s\n' "filter on, 2nd round" "$on2"
-  printf '%-28s %12s\n' "filter on, 3rd round" "$on3"
+  printf '%-28s %s\n' "filter on, later rounds" "$more"
   printf '%-28s %12s\n' "filter off (again)" "$off2"
   /usr/bin/python3 -c "import sys; a,b,c=map(float,sys.argv[1:]); print('ratio on/off: %.2f (gated HTML through the server: %.0f MB/s)' % (b/((a+c)/2), b*$size/1e6))" "$off" "$on" "$off2"
-  echo "children RSS (KB): after warm-up $rss0; after gated rounds 1, 2, 3: $rss1, $rss2, $rss3"
+  echo "children RSS (KB): after warm-up $rss0; after each gated round: $rss1$rsses"
 }
 
 echo "== libconsent server modules, load benchmark; machine: $(nproc) cores"
