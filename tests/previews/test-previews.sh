@@ -9,7 +9,7 @@
 . "${top_srcdir:-.}/tests/cli/tap.sh"
 . "$top_srcdir/tests/hosts/common.sh"
 . "$top_srcdir/tests/hosts/httpd.sh"
-trap 'kill $STANDIN_PID 2>/dev/null; httpd_stop; nginx_stop 2>/dev/null; rm -rf "$TMP"' EXIT
+trap 'kill $STANDIN_PID ${WSGI_PID:-} 2>/dev/null; httpd_stop; nginx_stop 2>/dev/null; rm -rf "$TMP"' EXIT
 
 command -v openssl >/dev/null 2>&1 || {
   ok 1 "openssl is installed"; done_testing; exit; }
@@ -246,4 +246,21 @@ else
   ok 1 "nginx with previews starts ($(cat "$TMP/nginx.why"))"
 fi
 nginx_stop
+
+# The Python WSGI middleware: Previews with its fetcher thread.
+mkdir -p "$TMP/wcache" "$TMP/wsite"
+wport=$(free_port)
+PYTHONPATH="$(abs "$top_srcdir/bindings/python")" \
+CONSENT_LIBRARY="$(abs "$top_builddir/libconsent/.libs")/libconsent.so.0" \
+PYTHONDONTWRITEBYTECODE=1 \
+  /usr/bin/python3 "$top_srcdir/tests/previews/wsgi_previews.py" "$wport" "$TMP/wsite" \
+  "$TMP/wcache" "$TMP/p.conf" "$TMP/ca.pem" "oembed.video.test:$PORT:127.0.0.1" \
+  "img.video.test:$PORT:127.0.0.1" >"$TMP/wsgi.log" 2>&1 &
+WSGI_PID=$!
+if wait_port "$wport"; then
+  module_previews wsgi "$wport" "$TMP/wsite" "$TMP/wcache"
+else
+  ok 1 "the WSGI previews host starts ($(cat "$TMP/wsgi.log"))"
+fi
+kill "$WSGI_PID" 2>/dev/null
 done_testing

@@ -353,3 +353,24 @@ def test_banners_and_gpc(registry, ring):
         consent.sources("cookie nonsense")
     with pytest.raises(consent.NotFound):
         Site(registry, ring, gpc_categories="nonsense")
+
+
+def test_previews_handle(registry, tmp_path):
+    with pytest.raises(consent.ConsentIOError):
+        consent.Previews(registry, tmp_path / "missing")
+    with pytest.raises(consent.InvalidArgument):
+        consent.Previews(registry, tmp_path, nonsense=1)
+    with pytest.raises(consent.InvalidArgument):
+        consent.Previews(registry, tmp_path, url_prefix="no-slashes")
+    pv = consent.Previews(registry, tmp_path, timeout_ms=1000, concurrency=2)
+    gate = Gate(registry=registry, previews=pv)
+    out = gate.rewrite(YT)
+    assert "<figure" not in out and pv.pending == 1   # a miss is queued
+    with pytest.raises(consent.NotFound):
+        pv.queue("https://example.org/not-a-provider")
+    assert pv.file("../etc/passwd") is None
+    assert pv.file("a" * 64 + ".json") is None
+    (tmp_path / ("b" * 64 + ".png")).write_bytes(b"\x89PNG")
+    assert pv.file("b" * 64 + ".png") == (str(tmp_path / ("b" * 64 + ".png")),
+                                         "image/png")
+    pv.close()

@@ -34,7 +34,7 @@ __all__ = [
     "Registry", "KeyRing", "ConsentState", "Gate", "Rewriter", "Site",
     "Request", "Response", "rewrite", "version", "library_version",
     "CATEGORIES", "asset", "CONSENT_ENDPOINT_MAX_BODY", "tcf_decode",
-    "sources", "SOURCES",
+    "sources", "SOURCES", "Previews",
 ]
 
 __version__ = "0.1.0"
@@ -496,6 +496,108 @@ def _set_cookie(name: str, value: str, max_age: int, domain: Optional[str],
     return _take_string(out)
 
 
+_PREVIEW_LIMITS = {"cache_bytes": 0, "ttl": 1, "error_ttl": 2,
+                   "concurrency": 3, "timeout_ms": 4, "max_json": 5,
+                   "max_image": 6}
+
+
+class Previews(_Handle):
+    """A cache folder of oEmbed previews (docs/previews.md): the server
+    fetches an embed's title and thumbnail once and serves them itself, so
+    placeholders show them without the visitor contacting the provider.
+    Give it to Gate(previews=...); run the fetcher with start() (a thread)
+    or run().  limits: cache_bytes, ttl, error_ttl, concurrency,
+    timeout_ms, max_json, max_image."""
+
+    _free = LIB.consent_previews_free
+
+    def __init__(self, registry: Registry, folder: Union[str, os.PathLike], *,
+                 url_prefix: Optional[str] = None,
+                 ca_file: Optional[str] = None, resolve: Iterable[str] = (),
+                 trust: Iterable[str] = (), **limits: int):
+        out = c_void_p()
+        _check(LIB.consent_previews_new(registry._p, _bytes(folder),
+                                        byref(out)), str(folder))
+        super().__init__(out.value, (registry,))
+        self.registry = registry
+        self.url_prefix = url_prefix or "/consent-previews/"
+        self.folder = os.fspath(folder)
+        self._thread: Optional[Any] = None
+        self._stop = None
+        if url_prefix is not None:
+            _check(LIB.consent_previews_set_url_prefix(self._p,
+                                                       url_prefix.encode()),
+                   url_prefix)
+        if ca_file is not None:
+            _check(LIB.consent_previews_set_ca_file(self._p, _bytes(ca_file)))
+        for entry in resolve:
+            _check(LIB.consent_previews_add_resolve(self._p, entry.encode()))
+        for addr in trust:
+            _check(LIB.consent_previews_trust_address(self._p, addr.encode()),
+                   addr)
+        for name, value in limits.items():
+            if name not in _PREVIEW_LIMITS:
+                raise InvalidArgument(2, "unknown preview limit: " + name)
+            _check(LIB.consent_previews_set_limit(
+                self._p, _PREVIEW_LIMITS[name], value), name)
+
+    def queue(self, url: str) -> None:
+        """Queues an embed URL for the fetcher."""
+        b = url.encode()
+        _check(LIB.consent_previews_queue(self._p, b, len(b)), url)
+
+    @property
+    def pending(self) -> int:
+        return LIB.consent_previews_pending(self._p)
+
+    def run(self, max_ms: int = 0) -> Tuple[int, int]:
+        """Fetches what is queued; returns (fetched, failed)."""
+        ok_, bad = c_uint(), c_uint()
+        _check(LIB.consent_previews_run(self._p, max_ms, byref(ok_),
+                                        byref(bad)))
+        return ok_.value, bad.value
+
+    def start(self, interval: float = 0.25) -> None:
+        """Runs the fetcher in a daemon thread until stop() or close()."""
+        import threading
+        if self._thread is not None:
+            return
+        stop = threading.Event()
+
+        def loop():
+            while not stop.is_set():
+                if self.pending:
+                    self.run(1000)
+                else:
+                    stop.wait(interval)
+        self._stop = stop
+        self._thread = threading.Thread(target=loop, name="consent-previews",
+                                        daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._stop.set()
+            self._thread.join()
+            self._thread = None
+
+    def close(self) -> None:
+        self.stop()
+        super().close()
+
+    def file(self, name: str) -> Optional[Tuple[str, str]]:
+        """(path, content type) of a thumbnail the cache holds, for serving
+        it: KEY.jpg, .png, .webp or .gif only; None otherwise."""
+        types = {".jpg": "image/jpeg", ".png": "image/png",
+                 ".webp": "image/webp", ".gif": "image/gif"}
+        key, dot, ext = name.partition(".")
+        if (len(key) != 64 or not dot or "." + ext not in types or
+                any(c not in "0123456789abcdef" for c in key)):
+            return None
+        path = os.path.join(self.folder, name)
+        return (path, types["." + ext]) if os.path.isfile(path) else None
+
+
 _SCRIPT_MODES = {"inline": 0, "url": 1, "none": 2}
 
 
@@ -515,7 +617,8 @@ class Gate(_Handle):
                  script_url: Optional[str] = None,
                  style_url: Optional[str] = None, cache_safe: bool = False,
                  allow: Iterable[str] = (),
-                 max_buffer: Optional[int] = None):
+                 max_buffer: Optional[int] = None,
+                 previews: Optional["Previews"] = None):
         cfg = c_void_p()
         _check(LIB.consent_config_new(byref(cfg)))
         try:
@@ -555,11 +658,14 @@ class Gate(_Handle):
                  "cache_safe")
             for p in allow:
                 conf(LIB.consent_config_allow_provider(c, p.encode()), p)
+            if previews is not None:
+                conf(LIB.consent_config_set_previews(c, previews._p),
+                     "previews")
             out = c_void_p()
             conf(LIB.consent_gate_new(c, byref(out)), "allow (unknown provider?)")
         finally:
             LIB.consent_config_free(cfg.value)
-        super().__init__(out.value, (registry,))
+        super().__init__(out.value, (registry, previews))
         self.registry = registry
 
     def negotiate_language(self, accept_language: Optional[str]) -> str:

@@ -136,6 +136,18 @@ PROTOTYPES = {
                                        c_void_p, c_longlong, c_void_pp]),
     "consent_tcf_decode": (c_status, [c_char_p, c_size_t, c_void_pp,
                                       c_void_pp]),
+    "consent_previews_new": (c_status, [c_void_p, c_char_p, c_void_pp]),
+    "consent_previews_free": (None, [c_void_p]),
+    "consent_previews_set_limit": (c_status, [c_void_p, c_int, c_longlong]),
+    "consent_previews_set_url_prefix": (c_status, [c_void_p, c_char_p]),
+    "consent_previews_set_ca_file": (c_status, [c_void_p, c_char_p]),
+    "consent_previews_add_resolve": (c_status, [c_void_p, c_char_p]),
+    "consent_previews_trust_address": (c_status, [c_void_p, c_char_p]),
+    "consent_previews_queue": (c_status, [c_void_p, c_char_p, c_size_t]),
+    "consent_previews_pending": (c_size_t, [c_void_p]),
+    "consent_previews_run": (c_status, [c_void_p, c_longlong,
+                                        POINTER(c_uint), POINTER(c_uint)]),
+    "consent_config_set_previews": (c_status, [c_void_p, c_void_p]),
 }
 
 

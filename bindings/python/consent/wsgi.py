@@ -22,7 +22,7 @@ from typing import (Any, Callable, Dict, Iterable, Iterator, List, Optional,
                     Tuple)
 
 from . import (CONSENT_ENDPOINT_MAX_BODY, ConsentError, Gate, KeyRing,
-               Registry, Rewriter, Site)
+               Previews, Registry, Rewriter, Site)
 
 StartResponse = Callable[..., Any]
 
@@ -45,6 +45,8 @@ class ConsentMiddleware:
     endpoint: the consent endpoint's path (placeholders post to it);
     cookie_name, secure, policy_version, max_age: the consent cookie;
     sources, gpc_categories: where consent comes from (docs/banners.md);
+    previews: a Previews cache: placeholders show titles and thumbnails,
+    its fetcher runs in a thread, and its url_prefix serves the thumbnails;
     receipt_log: a file for receipts (one JSON line each) or a callable
     taking the receipt dict (default: wsgi.errors);
     paths: {prefix: None (gate off) or dict of Gate options};
@@ -61,6 +63,7 @@ class ConsentMiddleware:
                  policy_version: int = 0, max_age: Optional[int] = None,
                  receipt_log: Any = None, sources: Any = None,
                  gpc_categories: Optional[str] = None,
+                 previews: Optional[Previews] = None,
                  paths: Optional[Dict[str, Optional[Dict[str, Any]]]] = None,
                  **gate_options: Any):
         self.app = app
@@ -77,6 +80,10 @@ class ConsentMiddleware:
                      if ring is not None else None)
         base = dict(gate_options)
         base.setdefault("endpoint", endpoint if ring is not None else None)
+        self.previews = previews
+        if previews is not None:
+            base["previews"] = previews
+            previews.start()
         self.gate = Gate(registry=self.registry, **base)
         # Longest prefix first.
         self.paths: List[Tuple[str, Optional[Gate]]] = []
@@ -151,11 +158,29 @@ class ConsentMiddleware:
         start_response(resp.status_line, headers)
         return [] if method == "HEAD" else [resp.body]
 
+    def _preview(self, name: str,
+                 start_response: StartResponse) -> Iterable[bytes]:
+        found = self.previews.file(name)
+        if found is None:
+            start_response("404 Not Found", [("Content-Type", "text/plain")])
+            return [b"not found\n"]
+        with open(found[0], "rb") as f:
+            data = f.read()
+        start_response("200 OK", [("Content-Type", found[1]),
+                                  ("Content-Length", str(len(data))),
+                                  ("Cache-Control", "public, max-age=604800"),
+                                  ("X-Content-Type-Options", "nosniff")])
+        return [data]
+
     def __call__(self, environ: Dict[str, Any],
                  start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
         if self.endpoint is not None and path == self.endpoint:
             return self._endpoint(environ, start_response)
+        if (self.previews is not None and
+                path.startswith(self.previews.url_prefix)):
+            return self._preview(path[len(self.previews.url_prefix):],
+                                 start_response)
         gate = self._gate_for(path)
         if gate is None:
             return self.app(environ, start_response)
