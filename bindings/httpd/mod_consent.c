@@ -100,52 +100,36 @@ create_dir_conf(apr_pool_t *p, char *dir)
 
 #define MERGE(f, unset) (add->f != (unset) ? add->f : base->f)
 
+/* Settings that go together (a file and what was loaded from it, a
+ * cookie's name and attributes, ...) come from the same level. */
 static void *
 merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
 {
   consent_conf *base = basev, *add = addv, *c = apr_pcalloc(p, sizeof(*c));
+  const consent_conf *src;
 
   c->enabled = MERGE(enabled, UNSET);
-  if (add->registry != NULL) {
-    c->providers = add->providers;
-    c->registry = add->registry;
-  } else {
-    c->providers = base->providers;
-    c->registry = base->registry;
-  }
-  if (add->ring != NULL) {
-    c->key_file = add->key_file;
-    c->ring = add->ring;
-  } else {
-    c->key_file = base->key_file;
-    c->ring = base->ring;
-  }
-  if (add->cookie_name != NULL) {
-    c->cookie_name = add->cookie_name;
-    c->cookie_domain = add->cookie_domain;
-    c->cookie_path = add->cookie_path;
-    c->cookie_flags = add->cookie_flags;
-  } else {
-    c->cookie_name = base->cookie_name;
-    c->cookie_domain = base->cookie_domain;
-    c->cookie_path = base->cookie_path;
-    c->cookie_flags = base->cookie_flags;
-  }
+  src = add->registry != NULL ? add : base;
+  c->providers = src->providers;
+  c->registry = src->registry;
+  src = add->ring != NULL ? add : base;
+  c->key_file = src->key_file;
+  c->ring = src->ring;
+  src = add->cookie_name != NULL ? add : base;
+  c->cookie_name = src->cookie_name;
+  c->cookie_domain = src->cookie_domain;
+  c->cookie_path = src->cookie_path;
+  c->cookie_flags = src->cookie_flags;
   c->policy = MERGE(policy, UNSET);
   c->max_age = MERGE(max_age, UNSET);
   c->endpoint = MERGE(endpoint, NULL);
   c->language = MERGE(language, NULL);
   c->template_file = MERGE(template_file, NULL);
   c->texts_file = MERGE(texts_file, NULL);
-  if (add->script_mode != UNSET) {
-    c->script_mode = add->script_mode;
-    c->js_url = add->js_url;
-    c->css_url = add->css_url;
-  } else {
-    c->script_mode = base->script_mode;
-    c->js_url = base->js_url;
-    c->css_url = base->css_url;
-  }
+  src = add->script_mode != UNSET ? add : base;
+  c->script_mode = src->script_mode;
+  c->js_url = src->js_url;
+  c->css_url = src->css_url;
   c->buffer = MERGE(buffer, UNSET);
   c->allow = MERGE(allow, NULL);
   c->privacy_url = MERGE(privacy_url, NULL);
@@ -153,13 +137,9 @@ merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
   c->cache_safe = MERGE(cache_safe, UNSET);
   c->sources = MERGE(sources, UNSET);
   c->gpc_categories = MERGE(gpc_categories, NULL);
-  if (add->previews_dir != NULL) {
-    c->previews_dir = add->previews_dir;
-    c->previews_url = add->previews_url;
-  } else {
-    c->previews_dir = base->previews_dir;
-    c->previews_url = base->previews_url;
-  }
+  src = add->previews_dir != NULL ? add : base;
+  c->previews_dir = src->previews_dir;
+  c->previews_url = src->previews_url;
   c->previews_ca = MERGE(previews_ca, NULL);
   c->previews_opts = MERGE(previews_opts, NULL);
   return c;
