@@ -138,8 +138,11 @@ keep(struct consent__buf *b, const char *v, size_t n, int join)
     return CONSENT_E_NOMEM;
   if (b->len + n > CONSENT__HEADER_MAX)
     return CONSENT_E_LIMIT;
-  return consent__buf_append(b, v, n) != 0 || consent__buf_append(b, "", 1)
-         ? CONSENT_E_NOMEM : (b->len--, CONSENT_OK);
+  /* Kept NUL-terminated (the terminator is not counted). */
+  if (consent__buf_append(b, v, n) != 0 || consent__buf_append(b, "", 1) != 0)
+    return CONSENT_E_NOMEM;
+  b->len--;
+  return CONSENT_OK;
 }
 
 int

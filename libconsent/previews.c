@@ -774,9 +774,9 @@ transfer_done(struct consent__previews *pv, CURLM *multi, struct job *j,
 }
 
 /* Takes KEY.lock, so that the fetchers of several processes (httpd
- * children, nginx workers) do not fetch the same URL at once.  A lock
- * older than two timeouts is from a fetcher that died.  Returns 0 when
- * taken, 1 when another process has it. */
+ * children, nginx workers) do not fetch the same URL at once.  Returns 0
+ * when taken, 1 when another process has it.  A lock is stale after
+ * twice the longest a job can take (every transfer at its timeout). */
 static int
 take_lock(struct consent__previews *pv, struct job *j)
 {
