@@ -424,6 +424,21 @@ str_of(json_t *o, const char *k)
   return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
+/* Copies a string, cut (if it must be) at a UTF-8 character boundary. */
+static void
+copy_text(char *dst, size_t cap, const char *src)
+{
+  size_t n = strlen(src);
+
+  if (n >= cap) {
+    n = cap - 1;
+    while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
+      n--;
+  }
+  memcpy(dst, src, n);
+  dst[n] = '\0';
+}
+
 int
 consent__previews_lookup(struct consent__previews *pv, long prov,
                          const char *url, size_t len,
@@ -453,8 +468,8 @@ consent__previews_lookup(struct consent__previews *pv, long prov,
     image = str_of(meta, "image");
     stale = now_s() - fetched > (title ? pv->ttl : pv->error_ttl);
     if (title != NULL) {
-      snprintf(out->title, sizeof(out->title), "%s", title);
-      snprintf(out->author, sizeof(out->author), "%s", author ? author : "");
+      copy_text(out->title, sizeof(out->title), title);
+      copy_text(out->author, sizeof(out->author), author ? author : "");
       if (image != NULL && strlen(image) <= KEY_HEX + 5 &&
           strspn(image, "0123456789abcdef") == KEY_HEX && image[KEY_HEX] == '.')
         snprintf(out->image, sizeof(out->image), "%s%s", pv->prefix, image);
