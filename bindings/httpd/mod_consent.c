@@ -368,25 +368,21 @@ check_file(cmd_parms *cmd, const char *path, int texts)
   return err;
 }
 
+/* ConsentTemplate FILE and ConsentTexts FILE (cmd->info set). */
 static const char *
-set_template(cmd_parms *cmd, void *cv, const char *arg)
+set_checked_file(cmd_parms *cmd, void *cv, const char *arg)
 {
+  consent_conf *c = cv;
+  int texts = cmd->info != NULL;
   const char *path = ap_server_root_relative(cmd->pool, arg);
-  const char *err = path ? check_file(cmd, path, 0) : "bad path";
+  const char *err = path ? check_file(cmd, path, texts) : "bad path";
 
-  if (err == NULL)
-    ((consent_conf *)cv)->template_file = path;
-  return err;
-}
-
-static const char *
-set_texts(cmd_parms *cmd, void *cv, const char *arg)
-{
-  const char *path = ap_server_root_relative(cmd->pool, arg);
-  const char *err = path ? check_file(cmd, path, 1) : "bad path";
-
-  if (err == NULL)
-    ((consent_conf *)cv)->texts_file = path;
+  if (err == NULL) {
+    if (texts)
+      c->texts_file = path;
+    else
+      c->template_file = path;
+  }
   return err;
 }
 
@@ -562,9 +558,9 @@ static const command_rec consent_cmds[] = {
                 "the consent endpoint's path, e.g. /consent"),
   AP_INIT_TAKE1("ConsentLanguage", set_language, NULL, WHERE,
                 "the placeholders' default language (default en)"),
-  AP_INIT_TAKE1("ConsentTemplate", set_template, NULL, WHERE,
+  AP_INIT_TAKE1("ConsentTemplate", set_checked_file, NULL, WHERE,
                 "a placeholder template file (docs/placeholder.md)"),
-  AP_INIT_TAKE1("ConsentTexts", set_texts, NULL, WHERE,
+  AP_INIT_TAKE1("ConsentTexts", set_checked_file, (void *)1, WHERE,
                 "a placeholder texts file (docs/placeholder.md)"),
   AP_INIT_TAKE123("ConsentScript", set_script, NULL, WHERE,
                  "inline | none | url JS_PATH [CSS_PATH]"),

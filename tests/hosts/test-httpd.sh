@@ -25,10 +25,14 @@ httpd_stop
 conf="$TMP/httpd/httpd.conf"
 printf 'provider broken\n  hosts =\n' >"$TMP/bad.conf"
 printf 'not a key\n' >"$TMP/bad.keys"
+printf '<p>no controls</p>\n' >"$TMP/bad.tpl"
+printf 'nonsense\n' >"$TMP/bad.texts"
 for case in "ConsentProviders $TMP/bad.conf|bad.conf:" \
             "ConsentKeyFile $TMP/bad.keys|bad.keys:1:" \
             "ConsentKeyFile $TMP/missing.keys|missing.keys" \
             "ConsentAllow nosuchprovider|ConsentAllow" \
+            "ConsentTemplate $TMP/bad.tpl|ConsentTemplate: .*bad.tpl" \
+            "ConsentTexts $TMP/bad.texts|ConsentTexts: .*bad.texts" \
             "ConsentCookie 'bad name'|ConsentCookie" \
             "ConsentBuffer 12|ConsentBuffer" \
             "ConsentScript url relative.js|ConsentScript"; do
