@@ -80,8 +80,8 @@ struct consent__previews {
   /* Cache size, counted once then kept up to date. */
   long long size;
   int size_known;
-  /* Counters for the host's log and the benchmark. */
-  unsigned long fetched, failed, evicted;
+  /* What consent_previews_run() reports. */
+  unsigned long fetched, failed;
 };
 
 /* ------------------------------------------------------------------ */
@@ -993,19 +993,12 @@ evict(struct consent__previews *pv)
       if (stat(path, &st) == 0 && unlink(path) == 0)
         total -= st.st_size;
     }
-    pv->evicted++;
   }
   free(e);
   pthread_mutex_lock(&pv->lock);
   pv->size = total;
   pv->size_known = 1;
   pthread_mutex_unlock(&pv->lock);
-}
-
-unsigned long
-consent__previews_evicted(const struct consent__previews *pv)
-{
-  return pv->evicted;
 }
 
 /* The first size check counts the folder. */

@@ -51,6 +51,5 @@ size_t consent__previews_pending(struct consent__previews *pv);
 int consent__previews_run(struct consent__previews *pv, long long max_ms,
                           unsigned *done, unsigned *failed);
 void consent__previews_count(struct consent__previews *pv);
-unsigned long consent__previews_evicted(const struct consent__previews *pv);
 
 #endif /* HEADER_CONSENT_PREVIEWS_H */
