@@ -134,17 +134,11 @@ attr_provider(const struct consent__registry *r,
 
 /* srcset: "url 1x, url 2x" or "url 480w, ...". */
 static long
-srcset_provider(const struct consent__registry *r,
-                const struct consent__token *t, const char *name,
-                long base_prov)
+srcset_value(const struct consent__registry *r, const char *v, size_t n,
+             long base_prov)
 {
-  const struct consent__attr *a = consent__attr_get(t, name);
-  const char *p, *e;
+  const char *p = v, *e = v + n;
 
-  if (a == NULL)
-    return -1;
-  p = a->value;
-  e = a->value + a->value_len;
   while (p < e) {
     const char *s, *q;
     long prov;
@@ -166,6 +160,17 @@ srcset_provider(const struct consent__registry *r,
       p++;
   }
   return -1;
+}
+
+static long
+srcset_provider(const struct consent__registry *r,
+                const struct consent__token *t, const char *name,
+                long base_prov)
+{
+  const struct consent__attr *a = consent__attr_get(t, name);
+
+  return a != NULL ? srcset_value(r, a->value, a->value_len, base_prov)
+                   : -1;
 }
 
 /* Case-insensitive search for a token in a space-separated list. */
@@ -284,6 +289,207 @@ widget_provider(const struct consent__registry *r,
           return (long)w->prov;
     }
   }
+  return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* The attributes that fetch                                           */
+
+/* Every attribute that makes a browser fetch, after the HTML standard's
+ * fetch-causing content attributes (and Chromium's where it reads
+ * more: lowsrc, background on table parts, SVG references).  Links a
+ * visitor clicks (a href, form action) are navigation, not embeds.
+ * The style attribute is read apart (a url() in it gates the element). */
+#define H CONSENT__ON_HTML
+#define F CONSENT__ON_FOREIGN
+#define A CONSENT__ON_ANY
+#define URL CONSENT__FETCH_URL
+#define SRCSET CONSENT__FETCH_SRCSET
+#define URLS CONSENT__FETCH_URLS
+#define TEXT CONSENT__FETCH_TEXT
+static const struct consent__fetch_attr fetch_attrs[] = {
+  { "iframe", "src", URL, H }, { "iframe", "srcdoc", TEXT, H },
+  { "frame", "src", URL, H }, { "embed", "src", URL, H },
+  { "object", "data", URL, H }, { "object", "codebase", URL, H },
+  { "object", "archive", URLS, H }, { "object", "classid", URL, H },
+  { "script", "src", URL, H },
+  { "script", "href", URL, F }, { "script", "xlink:href", URL, F },
+  { "img", "src", URL, H }, { "img", "srcset", SRCSET, H },
+  { "img", "lowsrc", URL, H }, { "image", "src", URL, H },
+  { "image", "srcset", SRCSET, H }, { "input", "src", URL, H },
+  { "video", "src", URL, H }, { "video", "poster", URL, H },
+  { "audio", "src", URL, H }, { "source", "src", URL, H },
+  { "source", "srcset", SRCSET, H }, { "track", "src", URL, H },
+  { "link", "href", URL, H }, { "link", "imagesrcset", SRCSET, H },
+  { "html", "manifest", URL, H },
+  { "body", "background", URL, H }, { "table", "background", URL, H },
+  { "thead", "background", URL, H }, { "tbody", "background", URL, H },
+  { "tfoot", "background", URL, H }, { "tr", "background", URL, H },
+  { "td", "background", URL, H }, { "th", "background", URL, H },
+  { "a", "ping", URLS, H }, { "area", "ping", URLS, H },
+  { "meta", "http-equiv", CONSENT__FETCH_REFRESH, H },
+  /* SVG: references (image, use, feImage, pattern, filter, gradients,
+   * script ...; an SVG <a> is a link), animations that set them, and
+   * presentation attributes that take a url(). */
+  { "*", "href", URL, F }, { "*", "xlink:href", URL, F },
+  { "*", "to", TEXT, F }, { "*", "from", TEXT, F },
+  { "*", "values", TEXT, F }, { "*", "by", TEXT, F },
+  { "*", "fill", TEXT, F }, { "*", "stroke", TEXT, F },
+  { "*", "filter", TEXT, F }, { "*", "mask", TEXT, F },
+  { "*", "clip-path", TEXT, F }, { "*", "marker-start", TEXT, F },
+  { "*", "marker-mid", TEXT, F }, { "*", "marker-end", TEXT, F },
+  { "*", "cursor", TEXT, F },
+  /* Event handlers: script text, on every element. */
+  { "*", "on*", TEXT, A },
+};
+#undef H
+#undef F
+#undef A
+#undef URL
+#undef SRCSET
+#undef URLS
+#undef TEXT
+
+const struct consent__fetch_attr *
+consent__fetch_attrs(size_t *n)
+{
+  *n = sizeof(fetch_attrs) / sizeof(fetch_attrs[0]);
+  return fetch_attrs;
+}
+
+static int
+str_is(const char *s, const char *p, size_t n)
+{
+  return strlen(s) == n && memcmp(s, p, n) == 0;
+}
+
+/* A refresh: http-equiv="refresh" with content="5; url='https://...'"
+ * (the standard's "shared declarative refresh steps"). */
+static long
+refresh_provider(const struct consent__registry *r,
+                 const struct consent__token *t,
+                 const struct consent__attr *eq, long base_prov)
+{
+  const struct consent__attr *content = consent__attr_get(t, "content");
+  const char *p, *e;
+
+  if (content == NULL || eq->value_len != 7 ||
+      strncasecmp(eq->value, "refresh", 7) != 0)
+    return -1;
+  p = content->value;
+  e = p + content->value_len;
+  while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' ||
+                   *p == '\f' || (*p >= '0' && *p <= '9') || *p == '.'))
+    p++;
+  while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' ||
+                   *p == '\f' || *p == ';' || *p == ','))
+    p++;
+  if (e - p >= 3 && strncasecmp(p, "url", 3) == 0) {
+    const char *q = p + 3;
+    while (q < e && (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r' ||
+                     *q == '\f'))
+      q++;
+    if (q < e && *q == '=') {
+      q++;
+      while (q < e && (*q == ' ' || *q == '\t' || *q == '\n' ||
+                       *q == '\r' || *q == '\f'))
+        q++;
+      p = q;
+    }
+  }
+  if (p < e && (*p == '"' || *p == '\'')) {
+    const char *q = memchr(p + 1, *p, (size_t)(e - p - 1));
+    if (q != NULL)
+      e = q;
+    p++;
+  }
+  return url_provider(r, p, (size_t)(e - p), base_prov);
+}
+
+/* Space-separated URLs. */
+static long
+urls_provider(const struct consent__registry *r, const char *v, size_t n,
+              long base_prov)
+{
+  const char *p = v, *e = v + n;
+
+  while (p < e) {
+    const char *s;
+    long prov;
+    while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' ||
+                     *p == '\f'))
+      p++;
+    s = p;
+    while (p < e && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r' &&
+           *p != '\f')
+      p++;
+    if (p > s && (prov = url_provider(r, s, (size_t)(p - s),
+                                      base_prov)) >= 0)
+      return prov;
+  }
+  return -1;
+}
+
+static long srcset_value(const struct consent__registry *r, const char *v,
+                         size_t n, long base_prov);
+static int link_fetches(const struct consent__token *t);
+
+long
+consent__match_attr(const struct consent__registry *r,
+                    const struct consent__token *t,
+                    const struct consent__attr *a, long base_prov)
+{
+  size_t i;
+
+  if (!consent__tok_fetch_name(a->name, a->name_len, t->foreign))
+    return -1; /* the quick answer for almost every attribute */
+  for (i = 0; i < sizeof(fetch_attrs) / sizeof(fetch_attrs[0]); i++) {
+    const struct consent__fetch_attr *f = &fetch_attrs[i];
+    if (f->where != CONSENT__ON_ANY &&
+        (f->where == CONSENT__ON_FOREIGN) != (t->foreign != 0))
+      continue;
+    if (f->attr[0] == 'o' && f->attr[1] == 'n' && f->attr[2] == '*') {
+      if (a->name_len <= 2 || a->name[0] != 'o' || a->name[1] != 'n')
+        continue;
+    } else if (!str_is(f->attr, a->name, a->name_len)) {
+      continue;
+    }
+    if (f->elem[0] == '*') {
+      if (t->foreign && t->name_len == 1 && t->name[0] == 'a')
+        continue; /* an SVG link: navigation */
+    } else if (!str_is(f->elem, t->name, t->name_len)) {
+      continue;
+    }
+    if (str_is("link", t->name, t->name_len) && a->name_len == 4 &&
+        !link_fetches(t))
+      return -1;
+    switch (f->how) {
+    case CONSENT__FETCH_URL:
+      return url_provider(r, a->value, a->value_len, base_prov);
+    case CONSENT__FETCH_SRCSET:
+      return srcset_value(r, a->value, a->value_len, base_prov);
+    case CONSENT__FETCH_URLS:
+      return urls_provider(r, a->value, a->value_len, base_prov);
+    case CONSENT__FETCH_TEXT:
+      return consent__match_text(r, a->value, a->value_len);
+    default:
+      return refresh_provider(r, t, a, base_prov);
+    }
+  }
+  return -1;
+}
+
+/* The first attribute of the tag that fetches from a provider. */
+static long
+any_attr_provider(const struct consent__registry *r,
+                  const struct consent__token *t, long base_prov)
+{
+  size_t i;
+  long prov;
+
+  for (i = 0; i < t->nattrs; i++)
+    if ((prov = consent__match_attr(r, t, &t->attrs[i], base_prov)) >= 0)
+      return prov;
   return -1;
 }
 
@@ -436,6 +642,12 @@ consent__match_tag(const struct consent__registry *r,
   default:
     break;
   }
+  if (prov < 0 && m->kind != CONSENT__EMBED_NONE &&
+      m->kind != CONSENT__EMBED_STYLE)
+    /* Any other attribute of an embed element that fetches (lowsrc,
+     * codebase, an event handler that loads a provider): the element
+     * goes as a whole. */
+    prov = any_attr_provider(r, t, base_prov);
   if (prov < 0 && r->nwtags > 0 && is_widget_tag(r, t->name, t->name_len)) {
     prov = widget_provider(r, t);
     if (prov >= 0) {

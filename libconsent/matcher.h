@@ -53,6 +53,38 @@ long consent__match_text(const struct consent__registry *r,
 long consent__match_base(const struct consent__registry *r,
                          const struct consent__token *tok);
 
+/* How an attribute's value makes a browser fetch. */
+enum consent__fetch_how {
+  CONSENT__FETCH_URL,     /* one URL */
+  CONSENT__FETCH_SRCSET,  /* image candidates: "url 1x, url 2x" */
+  CONSENT__FETCH_URLS,    /* URLs separated by spaces (ping, archive) */
+  CONSENT__FETCH_TEXT,    /* script or CSS: any provider URL in it */
+  CONSENT__FETCH_REFRESH  /* http-equiv=refresh: the URL in content */
+};
+
+enum consent__fetch_where {
+  CONSENT__ON_HTML,       /* on an HTML element */
+  CONSENT__ON_FOREIGN,    /* on an SVG or MathML element */
+  CONSENT__ON_ANY
+};
+
+/* One entry of the table of attributes that make a browser fetch. */
+struct consent__fetch_attr {
+  const char *elem;       /* lowercase element name; "*": any */
+  const char *attr;       /* lowercase attribute name; "on*": handlers */
+  enum consent__fetch_how how;
+  enum consent__fetch_where where;
+};
+
+/* The table (for tests and documentation); *n gets its length. */
+const struct consent__fetch_attr *consent__fetch_attrs(size_t *n);
+
+/* The provider an attribute of the tag makes the browser contact, or -1
+ * (also for attributes that do not fetch). */
+long consent__match_attr(const struct consent__registry *r,
+                         const struct consent__token *t,
+                         const struct consent__attr *a, long base_prov);
+
 /* An attribute's value, or NULL. */
 const struct consent__attr *consent__attr_get(const struct consent__token *t,
                                               const char *name);

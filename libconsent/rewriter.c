@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "consent.h"
@@ -331,6 +332,9 @@ begin_capture(struct consent__rewriter *rw, const struct consent__token *t,
   keep_size(rw, t);
 }
 
+static long foreign_text_provider(struct consent__rewriter *rw,
+                                  const char *s, size_t n);
+
 /* The capture ends at end (exclusive): placeholder or passthrough. */
 static void
 end_capture(struct consent__rewriter *rw, uint64_t end)
@@ -344,8 +348,10 @@ end_capture(struct consent__rewriter *rw, uint64_t end)
   if (!rw->cap_overflow)
     raw(rw, rw->cap_start, end, &text);
   if (rw->cap_inline && !rw->cap_overflow) {
-    prov = consent__match_text(rw->gate->reg, text.data ? text.data : "",
-                               text.len);
+    prov = rw->cap_inline == 2
+           ? foreign_text_provider(rw, text.data ? text.data : "", text.len)
+           : consent__match_text(rw->gate->reg, text.data ? text.data : "",
+                                 text.len);
     if (prov < 0 || allowed(rw, prov)) {
       /* Nothing to gate: the bytes go out as they came. */
       if (prov >= 0)
@@ -411,6 +417,115 @@ name_eq(const struct consent__token *t, const char *s, size_t n)
 }
 
 /* ------------------------------------------------------------------ */
+/* Reading held bytes again                                            */
+
+static int
+sub_token(void *ud, const struct consent__token *t)
+{
+  struct consent__rewriter *rw = ud;
+  size_t i;
+
+  if (!(rw->sub.flags & CONSENT__TOKF_TEXT)) {
+    /* Re-reading one tag: keep it. */
+    if (t->kind == CONSENT__TOK_START && !rw->sub_got) {
+      rw->sub_tok = *t;
+      rw->sub_got = 1;
+    }
+    return 0;
+  }
+  /* Decoding a foreign script or style: its text, and the values of the
+   * attributes of any markup in it, for consent__match_text. */
+  if (t->kind == CONSENT__TOK_TEXT) {
+    if (consent__buf_append(&rw->subtext, t->data, t->data_len) != 0)
+      return 1;
+  } else if (t->kind == CONSENT__TOK_START) {
+    for (i = 0; i < t->nattrs; i++)
+      if (consent__buf_append(&rw->subtext, " ", 1) != 0 ||
+          consent__buf_append(&rw->subtext, t->attrs[i].value,
+                              t->attrs[i].value_len) != 0 ||
+          consent__buf_append(&rw->subtext, " ", 1) != 0)
+        return 1;
+  }
+  return 0;
+}
+
+/* Runs the second tokenizer with these flags over data. */
+static int
+sub_run(struct consent__rewriter *rw, unsigned flags, const char *pre,
+        const char *data, size_t len)
+{
+  int st;
+
+  if (!rw->sub_ready) {
+    consent__tok_init(&rw->sub, flags, rw->gate->max_buffer);
+    rw->sub.on_token = sub_token;
+    rw->sub.ud = rw;
+    rw->sub_ready = 1;
+  } else {
+    consent__tok_reset(&rw->sub);
+    rw->sub.flags = flags;
+  }
+  rw->sub_got = 0;
+  rw->subtext.len = 0;
+  st = pre != NULL ? consent__tok_feed(&rw->sub, pre, strlen(pre)) : 0;
+  if (st == 0)
+    st = consent__tok_feed(&rw->sub, data, len);
+  if (st == 0)
+    st = consent__tok_finish(&rw->sub);
+  if (st != 0)
+    fail(rw, st == CONSENT_E_FAILED ? CONSENT_E_NOMEM : st);
+  return st;
+}
+
+/* A start tag with its attributes, read again from its bytes (held:
+ * with CONSENT__TOKF_STYLE no start tag is written before it ends); the
+ * bytes stay in rw->tagbuf and the attributes' offsets count from its
+ * '<'.  NULL when it cannot be read (rw->status tells). */
+static const struct consent__token *
+reread(struct consent__rewriter *rw, const struct consent__token *t)
+{
+  struct consent__token *c = &rw->sub_tok;
+
+  if (t->raw_start < rw->emitted)
+    return NULL; /* (cannot happen: see consent__tok_settled) */
+  rw->tagbuf.len = 0;
+  raw(rw, t->raw_start, t->raw_end, &rw->tagbuf);
+  if (rw->status != 0 ||
+      sub_run(rw, CONSENT__TOKF_ATTRS | CONSENT__TOKF_SPANS, NULL,
+              rw->tagbuf.data ? rw->tagbuf.data : "", rw->tagbuf.len) != 0)
+    return NULL;
+  if (!rw->sub_got) {
+    fail(rw, CONSENT_E_FAILED);
+    return NULL;
+  }
+  c->raw_start = t->raw_start;
+  c->raw_end = t->raw_end;
+  c->foreign = t->foreign;
+  c->raw_text = t->raw_text;
+  c->truncated |= t->truncated;
+  return c;
+}
+
+/* The provider an inline script or style in SVG or MathML loads: there
+ * its content is markup, with character references and CDATA sections,
+ * so it is decoded first. */
+static long
+foreign_text_provider(struct consent__rewriter *rw, const char *s,
+                      size_t n)
+{
+  long prov = consent__match_text(rw->gate->reg, s, n);
+
+  if (prov >= 0)
+    return prov;
+  if (sub_run(rw, CONSENT__TOKF_TEXT | CONSENT__TOKF_TREE |
+              CONSENT__TOKF_ATTRS, "<svg>", s, n) != 0)
+    return -1; /* rw->status is set: the capture is dropped */
+  return consent__match_text(rw->gate->reg,
+                             rw->subtext.data ? rw->subtext.data : "",
+                             rw->subtext.len);
+}
+
+/* ------------------------------------------------------------------ */
 /* Tokens                                                              */
 
 static int
@@ -472,6 +587,18 @@ on_token(void *ud, const struct consent__token *t)
     rw->cap_overflow = 1;
     end_capture(rw, t->raw_start);
   }
+  if (rw->cap == CAP_ELEMENT && rw->cap_inline == 2 &&
+      rw->tok.nforeign < rw->cap_fdepth &&
+      !(t->kind == CONSENT__TOK_END &&
+        name_eq(t, rw->cap_name, rw->cap_name_len))) {
+    /* A foreign script or style closed by another tag (</svg>, or an
+     * HTML tag that leaves foreign content): it ends before it. */
+    end_capture(rw, t->raw_start);
+    if (rw->status == 0 && rw->cap == CAP_NONE &&
+        t->kind == CONSENT__TOK_START)
+      on_start(rw, t);
+    return rw->status != 0;
+  }
   if (rw->cap == CAP_ELEMENT) {
     if (t->kind == CONSENT__TOK_START && !t->self_closing &&
         name_eq(t, rw->cap_name, rw->cap_name_len)) {
@@ -523,11 +650,6 @@ style_gate(struct consent__rewriter *rw, const struct consent__token *t,
 {
   struct consent__match m;
 
-  /* The tokenizer holds a tag back while its name is short (see
-   * consent__tok_settled); a longer name is no element that fetches and
-   * may already be written, so its style is left alone in any chunking. */
-  if (t->name_len >= 64)
-    return;
   if (len < 5 || (memmem(style, len, "url(", 4) == NULL &&
                   memmem(style, len, "URL(", 4) == NULL &&
                   memmem(style, len, "image-set(", 10) == NULL))
@@ -550,6 +672,101 @@ style_gate(struct consent__rewriter *rw, const struct consent__token *t,
     end_capture(rw, t->raw_end);
 }
 
+/* Attributes that fetch on an element that is no embed itself (a table
+ * cell's background, an SVG filter's href, an event handler, a ping):
+ * the tag is written with those attributes renamed to
+ * data-consent-off-NAME, every copy of them, and with
+ * data-consent-attrs="PROVIDERS" first, so that the browser fetches
+ * nothing and the script can put them back after consent.  Returns 1
+ * when it wrote the tag. */
+static int
+neutralize(struct consent__rewriter *rw, const struct consent__token *t)
+{
+  const struct consent__registry *reg = rw->gate->reg;
+  const struct consent__attr *off[16];
+  long provs[16];
+  size_t noff = 0, nprov = 0, i, k, at;
+  struct consent__buf *b = &rw->scratch;
+  int st = 0;
+
+  for (i = 0; i < t->nattrs; i++) {
+    long prov = consent__match_attr(reg, t, &t->attrs[i], rw->base_prov);
+    if (prov < 0)
+      continue;
+    if (allowed(rw, prov)) {
+      pass_allowed(rw, t, prov);
+      continue;
+    }
+    if (noff == sizeof(off) / sizeof(off[0]))
+      break; /* more than any tag needs: the rest is dropped below */
+    off[noff++] = &t->attrs[i];
+    for (k = 0; k < nprov && provs[k] != prov; k++)
+      ;
+    if (k == nprov)
+      provs[nprov++] = prov;
+  }
+  if (noff == 0)
+    return 0;
+  if (t->spans == NULL || t != &rw->sub_tok) {
+    /* The attributes came from the first tokenizer: read the tag again
+     * for where each name starts. */
+    const struct consent__token *c = reread(rw, t);
+    return c != NULL ? neutralize(rw, c) : 1;
+  }
+  if (i < t->nattrs || t->nspans == 0) {
+    /* Too many to rename: the tag is dropped. */
+    struct consent__match m;
+    memset(&m, 0, sizeof(m));
+    m.prov = provs[0];
+    m.kind = CONSENT__EMBED_SCRIPT;
+    begin_capture(rw, t, &m, 0);
+    rw->cap_overflow = 1;
+    end_capture(rw, t->raw_end);
+    return 1;
+  }
+  b->len = 0;
+  at = (size_t)t->spans[0];
+  st |= consent__buf_append(b, rw->tagbuf.data, at);
+  st |= consent__buf_append(b, "data-consent-attrs=\"", 20);
+  for (k = 0; k < nprov; k++) {
+    const char *id = reg->prov[provs[k]].id;
+    if (k > 0)
+      st |= consent__buf_append(b, " ", 1);
+    st |= consent__escape(b, id, strlen(id));
+  }
+  st |= consent__buf_append(b, "\" ", 2);
+  for (i = 0; i < t->nspans; i++) {
+    size_t s0 = (size_t)t->spans[i], e0 = s0, end;
+    end = i + 1 < t->nspans ? (size_t)t->spans[i + 1] : rw->tagbuf.len;
+    /* The raw name: up to whitespace, '/', '>' or '=' (not its first). */
+    while (e0 < end) {
+      char c = rw->tagbuf.data[e0];
+      if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
+          c == '/' || c == '>' || (c == '=' && e0 > s0))
+        break;
+      e0++;
+    }
+    for (k = 0; k < noff; k++)
+      if (off[k]->name_len == e0 - s0 &&
+          strncasecmp(off[k]->name, rw->tagbuf.data + s0, e0 - s0) == 0)
+        break;
+    if (k < noff)
+      st |= consent__buf_append(b, "data-consent-off-", 17);
+    st |= consent__buf_append(b, rw->tagbuf.data + s0, end - s0);
+  }
+  if (st != 0) {
+    fail(rw, CONSENT_E_NOMEM);
+    return 1;
+  }
+  pass_to(rw, t->raw_start);
+  set_name(rw, t);
+  out(rw, b->data, b->len);
+  rw->emitted = t->raw_end;
+  for (k = 0; k < nprov; k++)
+    report(rw, provs[k], 0);
+  return 1;
+}
+
 static void
 on_start(struct consent__rewriter *rw, const struct consent__token *t)
 {
@@ -557,21 +774,13 @@ on_start(struct consent__rewriter *rw, const struct consent__token *t)
   struct consent__match m;
   const struct consent__attr *style;
 
-  if (t->raw_end - t->raw_start > rw->gate->max_buffer &&
-      !consent__match_fetches(t->name, t->name_len))
-    return; /* an element too large to check that loads nothing by itself
-               (a widget's box; its script is gated): it passes, as
-               bound() lets it pass in small chunks */
-  if (!t->attrs_recorded) {
-    if (t->has_style)
-      style_gate(rw, t, t->style, t->style_len);
-    return;
-  }
-  consent__match_tag(reg, t, rw->base_prov, &m);
   if (t->raw_end - t->raw_start > rw->gate->max_buffer) {
-    /* A candidate tag too large to hold back (in small chunks it could
-     * not be, see bound()): nothing of it can be checked, so, whatever
-     * the chunking, it is dropped. */
+    /* A tag too large to hold back (in small chunks it could not be,
+     * see bound()): nothing of it can be checked, so, whatever the
+     * element and the chunking, it is dropped. */
+    memset(&m, 0, sizeof(m));
+    if (t->attrs_recorded)
+      consent__match_tag(reg, t, rw->base_prov, &m);
     m.prov = -1;
     m.visible = 0;
     if (m.kind == CONSENT__EMBED_NONE)
@@ -582,6 +791,16 @@ on_start(struct consent__rewriter *rw, const struct consent__token *t)
       end_capture(rw, t->raw_end);
     return;
   }
+  if (!t->attrs_recorded) {
+    if (t->has_style)
+      style_gate(rw, t, t->style, t->style_len);
+    if (!t->fetch_attr || rw->cap != CAP_NONE || rw->emitted > t->raw_start)
+      return;
+    /* An attribute that may fetch: read the tag again, with them. */
+    if ((t = reread(rw, t)) == NULL)
+      return;
+  }
+  consent__match_tag(reg, t, rw->base_prov, &m);
   if (!rw->base_seen && name_eq(t, "base", 4)) {
     if (consent__attr_get(t, "href") != NULL) {
       rw->base_seen = 1;
@@ -593,6 +812,8 @@ on_start(struct consent__rewriter *rw, const struct consent__token *t)
     style = consent__attr_get(t, "style");
     if (style != NULL)
       style_gate(rw, t, style->value, style->value_len);
+    if (rw->cap == CAP_NONE && rw->emitted <= t->raw_start)
+      neutralize(rw, t);
     return;
   }
   if (m.prov < 0) {
@@ -601,10 +822,15 @@ on_start(struct consent__rewriter *rw, const struct consent__token *t)
     if ((m.kind == CONSENT__EMBED_SCRIPT || m.kind == CONSENT__EMBED_STYLE) &&
         !(m.kind == CONSENT__EMBED_SCRIPT &&
           consent__attr_get(t, "src") != NULL) && !t->truncated) {
-      /* Only raw text needs its text checked: elsewhere (in SVG) the
-       * content is markup, and its tags are checked one by one. */
-      if (t->raw_text)
+      /* Raw text is checked as it is; in SVG and MathML the content is
+       * markup, decoded first. */
+      if (t->raw_text) {
         begin_capture(rw, t, &m, 1);
+      } else if (t->foreign && !t->self_closing &&
+                 !name_eq(t, "noscript", 8)) {
+        begin_capture(rw, t, &m, 2);
+        rw->cap_fdepth = rw->tok.nforeign;
+      }
     }
     else if (t->truncated) {
       /* Attributes past the limit: they cannot be checked. */
@@ -726,18 +952,10 @@ bound(struct consent__rewriter *rw)
     rw->emitted = cut;
     return;
   }
-  if (rw->cap == CAP_NONE && consent__tok_in_start_tag(&rw->tok) &&
-      !consent__match_fetches(rw->tok.name.data, rw->tok.name.len)) {
-    /* A widget element (a div, a blockquote): it loads nothing by itself,
-     * so past the bound it passes (as on_start decides for it). */
-    pass_to(rw, rw->fed);
-    rw->pend.len = 0;
-    rw->pend_start = rw->fed;
-    return;
-  }
   if (rw->cap == CAP_NONE) {
-    /* Only a candidate tag can hold this much back: treat it as an
-     * embed nobody can check. */
+    /* Only a start tag can hold this much back (every one is held
+     * until it ends: any may carry an attribute that fetches): treat
+     * it as an embed nobody can check. */
     rw->cap = CAP_ELEMENT;
     rw->cap_start = rw->emitted;
     memset(&rw->m, 0, sizeof(rw->m));
@@ -936,6 +1154,10 @@ void
 consent__rewriter_free(struct consent__rewriter *rw)
 {
   consent__tok_free(&rw->tok);
+  if (rw->sub_ready)
+    consent__tok_free(&rw->sub);
+  consent__buf_free(&rw->tagbuf);
+  consent__buf_free(&rw->subtext);
   consent__buf_free(&rw->pend);
   consent__buf_free(&rw->scratch);
   free(rw->nonce);

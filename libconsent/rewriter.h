@@ -88,7 +88,9 @@ struct consent__rewriter {
   char cap_name[16];        /* the element whose end tag ends it */
   size_t cap_name_len;
   int cap_depth;
-  int cap_inline;           /* decide on the text when it ends */
+  int cap_inline;           /* decide on the text when it ends (2: the
+                               markup of a foreign script or style) */
+  unsigned cap_fdepth;      /* 2: the tokenizer's foreign depth in it */
   int cap_overflow;         /* past max_buffer: dropped */
   int cap_merged;           /* widget + its script */
   int cap_raw;              /* its content is raw text to the browser */
@@ -98,6 +100,15 @@ struct consent__rewriter {
   char src[2049];           /* the embed's src, for its preview */
   size_t src_len;
   struct consent__preview preview;
+
+  /* A second tokenizer for tags whose attributes the first did not
+   * record, and for the text of scripts and styles in SVG. */
+  struct consent__tokenizer sub;
+  int sub_ready;
+  int sub_got;
+  struct consent__token sub_tok;
+  struct consent__buf tagbuf;     /* the bytes it reads */
+  struct consent__buf subtext;    /* the text it decoded */
 
   long base_prov;
   int base_seen;

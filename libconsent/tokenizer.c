@@ -277,6 +277,9 @@ begin_tag(struct consent__tokenizer *t, enum consent__tok_kind kind)
   begin_token(t);
   t->name_truncated = 0;
   t->has_style = 0;
+  t->fetch_attr = 0;
+  t->tag_foreign = 0;
+  t->nspans = 0;
   t->sk_is_style = 0;
   t->style.len = 0;
   t->tag_kind = kind;
@@ -360,28 +363,47 @@ emit_doctype(struct consent__tokenizer *t, const unsigned char *end)
 /* ------------------------------------------------------------------ */
 /* Attributes                                                          */
 
+/* Per attribute in aoff: name offset and length, value offset and
+ * length in abuf, and the stream offset of the name's first byte. */
+#define AOFF_N 5
+
 static void
 attr_drop_if_duplicate(struct consent__tokenizer *t)
 {
   if (t->attr_dropped) {
     t->nattrs--;
-    t->abuf.len = t->aoff[4 * t->nattrs];
+    t->abuf.len = t->aoff[AOFF_N * t->nattrs];
     t->attr_dropped = 0;
   }
 }
 
-/* Starts a new attribute (13.2.5.32). */
+/* Starts a new attribute (13.2.5.32) whose name begins at p. */
 static void
-attr_begin(struct consent__tokenizer *t)
+attr_begin(struct consent__tokenizer *t, const unsigned char *p)
 {
   size_t *a;
 
   if (!t->rec_attrs)
     return;
+  if (t->flags & CONSENT__TOKF_SPANS) {
+    /* Every attribute, duplicates too: a caller that renames one
+     * must rename all of its copies. */
+    if (t->nspans == t->spans_cap) {
+      size_t cap = t->spans_cap ? t->spans_cap * 2 : 16;
+      uint64_t *sp = realloc(t->spans, cap * sizeof(*sp));
+      if (sp == NULL) {
+        out_of_memory(t);
+        return;
+      }
+      t->spans = sp;
+      t->spans_cap = cap;
+    }
+    t->spans[t->nspans++] = OFF(p);
+  }
   attr_drop_if_duplicate(t);
   if (t->nattrs == t->attrs_cap) {
     size_t cap = t->attrs_cap ? t->attrs_cap * 2 : 16;
-    a = realloc(t->aoff, cap * 4 * sizeof(*a));
+    a = realloc(t->aoff, cap * AOFF_N * sizeof(*a));
     if (a == NULL) {
       out_of_memory(t);
       t->rec_attrs = 0;
@@ -390,9 +412,10 @@ attr_begin(struct consent__tokenizer *t)
     t->aoff = a;
     t->attrs_cap = cap;
   }
-  a = t->aoff + 4 * t->nattrs++;
+  a = t->aoff + AOFF_N * t->nattrs++;
   a[0] = t->abuf.len;
   a[1] = a[2] = a[3] = 0;
+  a[4] = (size_t)OFF(p);
 }
 
 static inline void
@@ -412,14 +435,14 @@ attr_name_done(struct consent__tokenizer *t, const unsigned char *p)
 
   if (!t->rec_attrs || t->nattrs == 0)
     return;
-  a = t->aoff + 4 * (t->nattrs - 1);
+  a = t->aoff + AOFF_N * (t->nattrs - 1);
   a[1] = t->abuf.len - a[0];
   a[2] = t->abuf.len;
   a[3] = 0;
   len = a[1];
   name = t->abuf.data + a[0];
   for (i = 0; i + 1 < t->nattrs; i++) {
-    const size_t *b = t->aoff + 4 * i;
+    const size_t *b = t->aoff + AOFF_N * i;
     if (b[1] == len && memcmp(t->abuf.data + b[0], name, len) == 0) {
       error(t, CONSENT__ERR_DUPLICATE_ATTRIBUTE, p);
       t->attr_dropped = 1;
@@ -434,7 +457,7 @@ attr_value_append(struct consent__tokenizer *t, const void *s, size_t n)
   if (t->rec_attrs && !t->attr_dropped && t->nattrs) {
     size_t before = t->abuf.len;
     rec(t, &t->abuf, s, n);
-    t->aoff[4 * (t->nattrs - 1) + 3] += t->abuf.len - before;
+    t->aoff[AOFF_N * (t->nattrs - 1) + 3] += t->abuf.len - before;
   }
 }
 
@@ -544,7 +567,7 @@ attr_value(const struct consent__tokenizer *t, const char *name,
   if (!t->rec_attrs)
     return NULL;
   for (i = 0; i < t->nattrs; i++) {
-    const size_t *a = t->aoff + 4 * i;
+    const size_t *a = t->aoff + AOFF_N * i;
     if (a[1] == n && memcmp(t->abuf.data + a[0], name, n) == 0) {
       *len = a[3];
       return t->abuf.data + a[2];
@@ -680,6 +703,11 @@ tag_name_done(struct consent__tokenizer *t)
 
   t->tag_class = (t->flags & CONSENT__TOKF_TREE) && !t->name_truncated
                  ? (uint16_t)classify(t->name.data, t->name.len) : 0;
+  /* (A font tag may still break out by its attributes: counting it as
+   * foreign only makes more names interesting.) */
+  t->tag_foreign = t->tag_kind == CONSENT__TOK_START &&
+                   ((in_foreign(t) && !(t->tag_class & TC_BREAKOUT)) ||
+                    (t->tag_class & (TC_SVG | TC_MATH)) != 0);
   if (!want && t->want_attrs != NULL)
     want = t->want_attrs(t->ud, t->name.data ? t->name.data : "",
                          t->name.len, t->tag_kind == CONSENT__TOK_END);
@@ -711,6 +739,10 @@ emit_tag(struct consent__tokenizer *t, const unsigned char *end)
     tok.style = t->style.data ? t->style.data : "";
     tok.style_len = t->style.len;
   }
+  tok.fetch_attr = t->fetch_attr && !t->rec_attrs;
+  tok.foreign = t->tag_foreign;
+  tok.spans = t->spans;
+  tok.nspans = t->nspans;
   if (t->tag_kind == CONSENT__TOK_END) {
     if (t->nattrs > 0)
       error(t, CONSENT__ERR_END_TAG_WITH_ATTRIBUTES, end - 1);
@@ -728,7 +760,8 @@ emit_tag(struct consent__tokenizer *t, const unsigned char *end)
       t->attrs_ptr_cap = t->nattrs;
     }
     for (i = 0; i < t->nattrs; i++) {
-      const size_t *o = t->aoff + 4 * i;
+      const size_t *o = t->aoff + AOFF_N * i;
+      t->attrs[i].raw_name = o[4];
       t->attrs[i].name = t->abuf.data + o[0];
       t->attrs[i].name_len = o[1];
       t->attrs[i].value = t->abuf.data + o[2];
@@ -1452,7 +1485,7 @@ STATE(st_before_attr_name)
     t->state = st_after_attr_name;
     return p;
   }
-  attr_begin(t);
+  attr_begin(t, p);
   if (c == '=') {
     error(t, CONSENT__ERR_UNEXPECTED_EQUALS_SIGN_BEFORE_ATTRIBUTE_NAME, p);
     attr_name_append(t, "=", 1);
@@ -1532,7 +1565,7 @@ STATE(st_after_attr_name)
     t->state = emit_tag(t, p + 1);
     return p + 1;
   }
-  attr_begin(t);
+  attr_begin(t, p);
   t->state = st_attr_name;
   return p;
 }
@@ -1719,13 +1752,57 @@ skip_name_char(struct consent__tokenizer *t, unsigned c)
     t->sk_name_len = sizeof(t->sk_name) + 1;
 }
 
+int
+consent__tok_fetch_name(const char *n, size_t len, int foreign)
+{
+#define IS(s) (len == sizeof(s) - 1 && memcmp(n, s, len) == 0)
+  if (len > 2 && n[0] == 'o' && n[1] == 'n')
+    return 1; /* event handlers: script text */
+  switch (len) {
+  case 2:
+    return foreign && (IS("to") || IS("by"));
+  case 3:
+    return foreign && IS("src");
+  case 4:
+    return IS("ping") || (foreign && (IS("href") || IS("fill") ||
+                                      IS("mask") || IS("from")));
+  case 6:
+    return IS("lowsrc") || (foreign && (IS("stroke") || IS("filter") ||
+                                        IS("cursor") || IS("values")));
+  case 7:
+    return IS("archive");
+  case 8:
+    return IS("manifest") || IS("codebase");
+  case 9:
+    return foreign && IS("clip-path");
+  case 10:
+    return IS("background") || IS("http-equiv") ||
+           (foreign && (IS("xlink:href") || IS("marker-mid") ||
+                        IS("marker-end")));
+  case 11:
+    return IS("imagesrcset");
+  case 12:
+    return foreign && IS("marker-start");
+  default:
+    return 0;
+  }
+#undef IS
+}
+
 static void
 skip_name_done(struct consent__tokenizer *t)
 {
-  if ((t->flags & CONSENT__TOKF_STYLE) && !t->has_style &&
-      t->sk_name_len == 5 && memcmp(t->sk_name, "style", 5) == 0) {
+  if (!(t->flags & CONSENT__TOKF_STYLE) ||
+      t->sk_name_len > sizeof(t->sk_name))
+    return;
+  if (!t->has_style && t->sk_name_len == 5 &&
+      memcmp(t->sk_name, "style", 5) == 0) {
     t->has_style = 1; /* the first one counts, as with any attribute */
     t->sk_is_style = 1;
+  } else if (!t->fetch_attr &&
+             consent__tok_fetch_name((const char *)t->sk_name,
+                                     t->sk_name_len, t->tag_foreign)) {
+    t->fetch_attr = 1;
   }
 }
 
@@ -2958,9 +3035,37 @@ consent__tok_free(struct consent__tokenizer *t)
   consent__buf_free(&t->style);
   free(t->aoff);
   free(t->attrs);
+  free(t->spans);
   t->aoff = NULL;
   t->attrs = NULL;
-  t->attrs_cap = t->attrs_ptr_cap = 0;
+  t->spans = NULL;
+  t->attrs_cap = t->attrs_ptr_cap = t->spans_cap = 0;
+}
+
+void
+consent__tok_reset(struct consent__tokenizer *t)
+{
+  struct consent__tokenizer keep = *t;
+
+  consent__tok_init(t, keep.flags, keep.max_token);
+  t->on_token = keep.on_token;
+  t->want_attrs = keep.want_attrs;
+  t->on_error = keep.on_error;
+  t->ud = keep.ud;
+  t->name = keep.name;
+  t->abuf = keep.abuf;
+  t->comment = keep.comment;
+  t->pub = keep.pub;
+  t->sys = keep.sys;
+  t->style = keep.style;
+  t->name.len = t->abuf.len = t->comment.len = 0;
+  t->pub.len = t->sys.len = t->style.len = 0;
+  t->aoff = keep.aoff;
+  t->attrs_cap = keep.attrs_cap;
+  t->attrs = keep.attrs;
+  t->attrs_ptr_cap = keep.attrs_ptr_cap;
+  t->spans = keep.spans;
+  t->spans_cap = keep.spans_cap;
 }
 
 void
@@ -3085,8 +3190,10 @@ consent__tok_settled(const struct consent__tokenizer *t)
   if (char_ref(st))
     st = t->ret;
   /* A name longer than any element's that opens an embed cannot make
-   * this tag a candidate: no need to hold it back. */
-  if (before_name(st) && t->base - t->tok_start <= 64)
+   * this tag a candidate: no need to hold it back, unless every start
+   * tag is held (any element may carry a style or an event handler). */
+  if (before_name(st) && ((t->flags & CONSENT__TOKF_STYLE) ||
+                          t->base - t->tok_start <= 64))
     return t->tok_start;
   if (in_tag(st) && t->tag_kind == CONSENT__TOK_START &&
       (t->rec_attrs || (t->flags & CONSENT__TOKF_STYLE)))

@@ -127,12 +127,16 @@ enum consent__tok_initial {
 #define CONSENT__TOKF_STYLE    0x20u /* record the style attribute of every
                                         start tag, and hold every start tag
                                         back until it is complete */
+#define CONSENT__TOKF_SPANS    0x40u /* with recorded attributes: the
+                                        stream offset of every attribute
+                                        name, duplicates included */
 
 struct consent__attr {
   const char *name;
   size_t name_len;
   const char *value;
   size_t value_len;
+  uint64_t raw_name;  /* stream offset of the name's first byte */
 };
 
 struct consent__token {
@@ -164,8 +168,17 @@ struct consent__token {
                                as text (script, style, iframe, ...) */
   unsigned has_style : 1;   /* with CONSENT__TOKF_STYLE and no attributes
                                recorded: the style attribute's value */
+  unsigned fetch_attr : 1;  /* with CONSENT__TOKF_STYLE and no attributes
+                               recorded: an attribute whose name may make
+                               the browser fetch (consent__tok_fetch_name);
+                               the caller re-reads the tag's bytes */
+  unsigned foreign : 1;     /* with CONSENT__TOKF_TREE: a start tag that
+                               makes an SVG or MathML element */
   const char *style;
   size_t style_len;
+  /* With CONSENT__TOKF_SPANS: where every attribute name starts. */
+  const uint64_t *spans;
+  size_t nspans;
 };
 
 struct consent__tokenizer;
@@ -244,10 +257,14 @@ struct consent__tokenizer {
   uint32_t code;
   unsigned char kw_len;
   uint8_t skip;                 /* where st_skip_attrs stopped */
-  unsigned char sk_name[6];     /* the attribute name being skipped */
-  uint8_t sk_name_len;          /* (7: longer than "style") */
+  unsigned char sk_name[12];    /* the attribute name being skipped */
+  uint8_t sk_name_len;          /* (13: longer than any it looks for) */
   unsigned sk_is_style : 1;     /* its value is the style attribute */
   unsigned has_style : 1;
+  unsigned fetch_attr : 1;      /* a name consent__tok_fetch_name knows */
+  unsigned tag_foreign : 1;     /* the tag makes a foreign element */
+  uint64_t *spans;              /* CONSENT__TOKF_SPANS */
+  size_t nspans, spans_cap;
   struct consent__buf style;
   const char *kw;
   unsigned char last_start[32];
@@ -269,6 +286,16 @@ struct consent__tokenizer {
 void consent__tok_init(struct consent__tokenizer *t, unsigned flags,
                        size_t max_token);
 void consent__tok_free(struct consent__tokenizer *t);
+
+/* Starts t over at offset 0 in the data state, with the same callbacks,
+ * flags and bound, keeping its buffers. */
+void consent__tok_reset(struct consent__tokenizer *t);
+
+/* Whether an attribute of this (lowercase) name may make a browser fetch
+ * on some element (foreign: on an SVG or MathML one): a superset of the
+ * matcher's table of fetching attributes, checked on the names of every
+ * tag whose attributes are not recorded. */
+int consent__tok_fetch_name(const char *name, size_t len, int foreign);
 
 /* Starts the tokenizer in another state; last_start (may be NULL) is the
  * last start tag emitted, for "appropriate end tag" checks. */
