@@ -515,6 +515,20 @@ consent_config_set_script(consent_config_t *config, consent_script_mode mode,
 CONSENT_EXTERN consent_status
 consent_config_set_cache_safe(consent_config_t *config, int on);
 
+/* The runtime guard (on != 0; off by default): a script the rewriter
+ * places first in <head> (before the first element of the body when a
+ * page has no head), with the CSP nonce of consent_rewriter_set_nonce().
+ * Until the visitor allows a provider, it stops the page's own scripts
+ * from reaching it: src/href setters, setAttribute, innerHTML and other
+ * HTML insertion (provider markup becomes a placeholder), fetch(),
+ * XMLHttpRequest, sendBeacon, WebSocket and EventSource, checked against
+ * the same provider rules, which the library writes into the script.
+ * Documented limits (docs/placeholder.md): import(), CSS set through the
+ * CSSOM, code in cross-origin frames.  Returns CONSENT_OK or
+ * CONSENT_E_INVAL.  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_config_set_guard(consent_config_t *config, int on);
+
 /* A provider allowed without consent (the site's own services); may be
  * called for several.  Unknown ids make consent_gate_new() fail with
  * CONSENT_E_NOTFOUND.  Returns CONSENT_OK, CONSENT_E_INVAL or

@@ -32,7 +32,7 @@ struct consent_config {
   struct consent__texts texts;
   char lang[9];
   char *site_privacy, *endpoint, *js_url, *css_url;
-  int script_mode, cache_safe;
+  int script_mode, cache_safe, guard;
   char **always;
   size_t nalways;
   struct consent__previews *previews;
@@ -318,6 +318,15 @@ consent_config_set_cache_safe(consent_config_t *config, int on)
 }
 
 consent_status
+consent_config_set_guard(consent_config_t *config, int on)
+{
+  if (config == NULL)
+    return CONSENT_E_INVAL;
+  config->guard = on != 0;
+  return CONSENT_OK;
+}
+
+consent_status
 consent_config_allow_provider(consent_config_t *config, const char *id)
 {
   char **v, *d = NULL;
@@ -376,6 +385,7 @@ consent_gate_new(const consent_config_t *config, consent_gate_t **gate)
     g->max_buffer = config->max_buffer;
     g->script_mode = config->script_mode;
     g->cache_safe = config->cache_safe;
+    g->guard = config->guard;
     g->previews = config->previews;
     if (st == 0 && (dup_into(&g->site_privacy, config->site_privacy) ||
                     dup_into(&g->endpoint, config->endpoint) ||

@@ -20,6 +20,7 @@
 #include "banners.h"
 #include "previews.h"
 #include "rewriter.h"
+#include "guard.h"
 
 #define DEFAULT_MAX_BUFFER ((size_t)1 << 20)
 #define WIDGET_GAP_MAX 65536
@@ -542,6 +543,32 @@ static void on_start(struct consent__rewriter *rw,
                      const struct consent__token *t);
 
 static int
+guard_allowed(const void *ud, long prov)
+{
+  return allowed((const struct consent__rewriter *)ud, prov);
+}
+
+/* The runtime guard, once: right after <head>, or before the first
+ * other element when the page has no head. */
+static void
+guard(struct consent__rewriter *rw, const struct consent__token *t)
+{
+  const struct consent__gate *g = rw->gate;
+
+  if (name_eq(t, "html", 4))
+    return;
+  rw->guard_done = 1;
+  pass_to(rw, name_eq(t, "head", 4) ? t->raw_end : t->raw_start);
+  rw->scratch.len = 0;
+  if (consent__guard_script(g->reg, &g->texts, rw->lang, rw->nonce,
+                            guard_allowed, rw, &rw->scratch) != 0) {
+    fail(rw, CONSENT_E_NOMEM);
+    return;
+  }
+  out(rw, rw->scratch.data, rw->scratch.len);
+}
+
+static int
 on_token(void *ud, const struct consent__token *t)
 {
   struct consent__rewriter *rw = ud;
@@ -610,8 +637,11 @@ on_token(void *ud, const struct consent__token *t)
     }
     return rw->status != 0;
   }
-  if (t->kind == CONSENT__TOK_START)
+  if (t->kind == CONSENT__TOK_START) {
+    if (rw->gate->guard && !rw->guard_done)
+      guard(rw, t);
     on_start(rw, t);
+  }
   return rw->status != 0;
 }
 

@@ -42,6 +42,7 @@ struct consent__gate {
   char *js_url, *css_url;
   int script_mode;
   int cache_safe;
+  int guard;                          /* the runtime guard */
   unsigned char *always;              /* per registry index */
   struct consent__previews *previews; /* or NULL */
 };
@@ -114,6 +115,7 @@ struct consent__rewriter {
   int base_seen;
   unsigned boxes;
   int assets_done;
+  int guard_done;
   struct consent__buf scratch;
 
   /* Compression (zlib). */

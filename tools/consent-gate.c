@@ -57,6 +57,8 @@ usage(FILE *f)
 "      --nonce NONCE       CSP nonce of the inlined script and style\n"
 "      --cache-safe        same output for every visitor; the script\n"
 "                          restores what the visitor allowed\n"
+"      --guard             the runtime guard first in <head>: stops what\n"
+"                          the page's scripts compute before consent\n"
 "      --allow-provider ID allowed without consent (repeatable)\n"
 "      --cookie VALUE      the visitor's consent cookie (needs\n"
 "                          --key-file; --policy-version N)\n"
@@ -682,7 +684,7 @@ struct gate_opts {
   const char *script_url, *css_url, *nonce, *cookie, *report_file;
   const char **allow;
   size_t nallow;
-  int no_providers, cache_safe, script_mode, decode, encode;
+  int no_providers, cache_safe, guard, script_mode, decode, encode;
   long long policy;
   size_t max_buffer;
   consent_config_t *config;
@@ -922,7 +924,8 @@ setup_gate(struct gate_opts *o)
        (st = consent_config_set_privacy_url(o->config, o->privacy_url))) ||
       (o->endpoint &&
        (st = consent_config_set_endpoint(o->config, o->endpoint))) ||
-      (st = consent_config_set_cache_safe(o->config, o->cache_safe)))
+      (st = consent_config_set_cache_safe(o->config, o->cache_safe)) ||
+      (st = consent_config_set_guard(o->config, o->guard)))
     goto fail;
   if (consent_config_set_script(o->config, (consent_script_mode)o->script_mode,
                                 o->script_url, o->css_url) != CONSENT_OK)
@@ -1130,6 +1133,7 @@ cmd_gate(int argc, char **argv)
     { "css-url", required_argument, NULL, 'c' },
     { "nonce", required_argument, NULL, 'n' },
     { "cache-safe", no_argument, NULL, 'C' },
+    { "guard", no_argument, NULL, 1000 + 'g' },
     { "allow-provider", required_argument, NULL, 'a' },
     { "cookie", required_argument, NULL, 'k' },
     { "cookie-header", required_argument, NULL, 'H' },
@@ -1183,6 +1187,7 @@ cmd_gate(int argc, char **argv)
     case 'c': o.css_url = optarg; break;
     case 'n': o.nonce = optarg; break;
     case 'C': o.cache_safe = 1; break;
+    case 1000 + 'g': o.guard = 1; break;
     case 'k': o.cookie = optarg; break;
     case 'H': o.cookie_header = optarg; break;
     case 'W': o.previews_dir = optarg; break;

@@ -31,13 +31,34 @@
     });
     el.parentNode.replaceChild(t.content, el);
   }
+  /* Attributes renamed to data-consent-off-NAME: back once every
+   * provider data-consent-attrs names is allowed. */
+  var on = {};
+  function attrs() {
+    all("[" + P + "attrs]").forEach(function (el) {
+      var ids = el.getAttribute(P + "attrs").split(" "), i, a;
+      for (i = 0; i < ids.length; i++) if (ids[i] && !on[ids[i]]) return;
+      for (i = el.attributes.length - 1; i >= 0; i--) {
+        a = el.attributes[i];
+        if (a.name.indexOf(P + "off-") == 0) {
+          el.removeAttribute(a.name);
+          el.setAttribute(a.name.slice(P.length + 4), a.value);
+        }
+      }
+      el.removeAttribute(P + "attrs");
+    });
+  }
   /* One box, or (box null) every embed of the provider; its hidden
    * scripts and styles come along either way. */
   function activate(p, box) {
+    on[p] = 1;
+    /* The runtime guard, when the page has it, lets the provider in. */
+    d.dispatchEvent(new CustomEvent("consent:allow", { detail: p }));
     if (box) restore(box);
     all("[" + P + "provider]").forEach(function (el) {
       if (el.getAttribute(P + "provider") == p && (!box || el.tagName == "TEMPLATE")) restore(el);
     });
+    attrs();
   }
   d.addEventListener("click", function (ev) {
     var b = ev.target.closest && ev.target.closest("[" + P + "allow]"), box, p, al, f;
