@@ -430,6 +430,22 @@ urls_provider(const struct consent__registry *r, const char *v, size_t n,
   return -1;
 }
 
+/* Names that fetch only on elements whose attributes are always
+ * recorded (consent__match_wants): the tokenizer need not flag them. */
+static int
+recorded_fetch_name(const char *n, size_t len)
+{
+  static const char *const names[] = {
+    "src", "srcdoc", "data", "classid", "srcset", "poster", "href", NULL
+  };
+  size_t i;
+
+  for (i = 0; names[i] != NULL; i++)
+    if (str_is(names[i], n, len))
+      return 1;
+  return 0;
+}
+
 static long srcset_value(const struct consent__registry *r, const char *v,
                          size_t n, long base_prov);
 static int link_fetches(const struct consent__token *t);
@@ -441,7 +457,8 @@ consent__match_attr(const struct consent__registry *r,
 {
   size_t i;
 
-  if (!consent__tok_fetch_name(a->name, a->name_len, t->foreign))
+  if (!consent__tok_fetch_name(a->name, a->name_len, t->foreign) &&
+      !recorded_fetch_name(a->name, a->name_len))
     return -1; /* the quick answer for almost every attribute */
   for (i = 0; i < sizeof(fetch_attrs) / sizeof(fetch_attrs[0]); i++) {
     const struct consent__fetch_attr *f = &fetch_attrs[i];

@@ -1,0 +1,22 @@
+#!/bin/sh
+# The adversarial corpus (cases.txt and ten mutations of every built-in
+# provider's embed) gated by consent-gate and loaded in chromium with
+# JavaScript on and off: no request may leave the site before consent.
+. "${top_srcdir:-.}/tests/cli/tap.sh"
+
+pw=${PLAYWRIGHT_CORE:-$("$top_srcdir/tests/browser/setup.sh" 2>"$TMP/setup.err")}
+if [ -z "$pw" ] || [ ! -d "$pw" ]; then
+  ok 1 "playwright-core is available ($(cat "$TMP/setup.err"))"
+  done_testing; exit
+fi
+chromium=${CHROMIUM:-/usr/bin/chromium}
+if [ ! -x "$chromium" ]; then
+  ok 1 "chromium is installed (Debian package chromium)"
+  done_testing; exit
+fi
+"$GATE" providers --json >"$TMP/providers.json" || {
+  ok 1 "consent-gate providers --json"; done_testing; exit; }
+PLAYWRIGHT_CORE="$pw" CHROMIUM="$chromium" \
+  node "$top_srcdir/tests/adversarial/adversarial.cjs" \
+  "$top_srcdir/tests/adversarial/cases.txt" "$TMP/providers.json" \
+  "$GATE" "$TMP"

@@ -1,0 +1,192 @@
+/*
+ * test-fetch.c: every entry of the matcher's table of attributes that
+ * make a browser fetch is gated (libconsent/matcher.c fetch_attrs), the
+ * tokenizer's quick name check knows every one of them, and every Google
+ * domain of libconsent/data/google-domains.txt is gated for each Google
+ * provider (and providers.conf is in step with the file).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../libconsent/matcher.h"
+#include "../../libconsent/rewriter.h"
+#include "tap.h"
+
+struct buf {
+  char *data;
+  size_t len, cap;
+};
+
+static int
+sink(const char *p, size_t n, void *ud)
+{
+  struct buf *b = ud;
+
+  if (b->len + n + 1 > b->cap) {
+    b->cap = (b->len + n + 1) * 2;
+    if ((b->data = realloc(b->data, b->cap)) == NULL)
+      abort();
+  }
+  memcpy(b->data + b->len, p, n);
+  b->len += n;
+  b->data[b->len] = '\0';
+  return 0;
+}
+
+static char *
+gate(const struct consent__gate *g, const char *in, size_t chunk)
+{
+  struct consent__rewriter rw;
+  struct buf b = { NULL, 0, 0 };
+  size_t off = 0, n = strlen(in);
+
+  consent__rewriter_init(&rw, g, sink, &b);
+  while (off < n) {
+    size_t step = chunk && chunk < n - off ? chunk : n - off;
+    consent__rewriter_write(&rw, in + off, step);
+    off += step;
+  }
+  consent__rewriter_end(&rw);
+  consent__rewriter_free(&rw);
+  sink("", 0, &b);
+  return b.data;
+}
+
+static void
+test_table(const struct consent__gate *g)
+{
+  size_t n, i;
+  const struct consent__fetch_attr *t = consent__fetch_attrs(&n);
+
+  for (i = 0; i < n; i++) {
+    const struct consent__fetch_attr *f = &t[i];
+    const char *elem = strcmp(f->elem, "*") == 0
+                       ? (f->where == CONSENT__ON_FOREIGN ? "pattern" : "p")
+                       : f->elem;
+    const char *attr = strcmp(f->attr, "on*") == 0 ? "onload" : f->attr;
+    const char *value, *extra = "";
+    char in[512], needle[64];
+    char *out, *whole, *bytes;
+    int foreign = f->where == CONSENT__ON_FOREIGN;
+
+    switch (f->how) {
+    case CONSENT__FETCH_TEXT:
+      value = "url(https://i.ytimg.com/x.png)";
+      break;
+    case CONSENT__FETCH_REFRESH:
+      value = "refresh";
+      extra = " content=\"0; url=https://www.youtube.com/watch\"";
+      break;
+    default:
+      value = "https://i.ytimg.com/x.png";
+      break;
+    }
+    if (strcmp(elem, "link") == 0)
+      extra = " rel=\"stylesheet\"";
+    if (strcmp(elem, "input") == 0)
+      extra = " type=\"image\"";
+    snprintf(in, sizeof(in), "%s<%s%s %s=\"%s\">x</%s>%s",
+             foreign ? "<svg>" : "", elem, extra, attr, value, elem,
+             foreign ? "</svg>" : "");
+    /* Gated: the attribute is gone from the markup (renamed, or the
+     * element is inside a placeholder, escaped). */
+    snprintf(needle, sizeof(needle), " %s=\"", attr);
+    whole = gate(g, in, 0);
+    bytes = gate(g, in, 1);
+    out = whole;
+    tap_ok(strstr(out, needle) == NULL &&
+       (strstr(out, "data-consent-off-") != NULL ||
+        strstr(out, "data-consent-provider") != NULL),
+       "<%s %s> %s is gated: %.200s", elem, attr,
+       foreign ? "in SVG" : "in HTML", out);
+    tap_ok(strcmp(whole, bytes) == 0, "<%s %s>: the same fed byte by byte",
+       elem, attr);
+    tap_ok(consent__tok_fetch_name(attr, strlen(attr), foreign) ||
+           consent__match_wants(g->reg, elem, strlen(elem)),
+           "the tokenizer flags '%s'%s, or records <%s> always", attr,
+           foreign ? " (foreign)" : "", elem);
+    {
+      /* Idempotent: gating the output again changes nothing. */
+      char *again = gate(g, whole, 0);
+      tap_ok(strcmp(again, whole) == 0, "<%s %s>: gating twice = once", elem,
+         attr);
+      free(again);
+    }
+    free(whole);
+    free(bytes);
+  }
+  /* Links a visitor clicks are navigation. */
+  {
+    char *out = gate(g, "<a href=\"https://www.youtube.com/watch\">v</a>"
+                     "<svg><a href=\"https://www.youtube.com/\">v</a></svg>",
+                     0);
+    tap_ok(strstr(out, "data-consent") == NULL, "links are not gated: %s", out);
+    free(out);
+  }
+}
+
+static void
+test_google(const struct consent__gate *g)
+{
+  static const struct { const char *path, *prov; } paths[] = {
+    { "/maps/embed?pb=1", "google-maps" }, { "/", "google" },
+    { "/recaptcha/api.js", "recaptcha" }, { "/pagead/conversion", "google-ads" },
+    { "/ads/ga-audiences?v=1", "google-analytics" },
+  };
+  const char *top = getenv("top_srcdir");
+  char path[4096], line[256], cmd[8192];
+  FILE *f;
+  size_t n = 0, bad = 0, k;
+
+  snprintf(path, sizeof(path), "%s/libconsent/data/google-domains.txt",
+           top ? top : ".");
+  if ((f = fopen(path, "r")) == NULL) {
+    tap_ok(0, "cannot read %s", path);
+    return;
+  }
+  while (fgets(line, sizeof(line), f) != NULL) {
+    size_t len = strcspn(line, "\r\n");
+    line[len] = '\0';
+    if (len == 0 || line[0] == '#')
+      continue;
+    n++;
+    for (k = 0; k < sizeof(paths) / sizeof(paths[0]); k++) {
+      char url[512];
+      long prov;
+      int l = snprintf(url, sizeof(url), "https://www.%s%s", line,
+                       paths[k].path);
+      prov = consent__registry_match_url(g->reg, url, (size_t)l);
+      if (prov < 0 || strcmp(g->reg->prov[prov].id, paths[k].prov) != 0) {
+        bad++;
+        printf("# %s: %s\n", url, prov < 0 ? "no provider"
+                                     : g->reg->prov[prov].id);
+      }
+    }
+  }
+  fclose(f);
+  tap_ok(n >= 190 && bad == 0, "every one of the %zu Google domains is gated "
+     "for Maps, Google, reCAPTCHA, Ads and Analytics (%zu wrong)", n, bad);
+  snprintf(cmd, sizeof(cmd), "python3 %s/tools/gen-google-domains.py --check "
+           "%s/libconsent/providers.conf", top ? top : ".", top ? top : ".");
+  tap_ok(system(cmd) == 0, "providers.conf is in step with google-domains.txt");
+}
+
+int
+main(void)
+{
+  struct consent__gate g;
+
+  if (consent__gate_init(&g) != 0 ||
+      consent__registry_builtin(&g.own_reg) != 0) {
+    printf("Bail out! no gate\n");
+    return 1;
+  }
+  g.has_own_reg = 1;
+  g.reg = &g.own_reg;
+  g.script_mode = CONSENT__SCRIPT_NONE;
+  test_table(&g);
+  test_google(&g);
+  consent__gate_free(&g);
+  return tap_done();
+}
