@@ -418,6 +418,48 @@ name_eq(const struct consent__token *t, const char *s, size_t n)
 }
 
 /* ------------------------------------------------------------------ */
+/* Tags too large to hold                                              */
+
+/* The tokenizer found an attribute name that may fetch at off. */
+static void
+on_fetch_name(void *ud, uint64_t off)
+{
+  struct consent__rewriter *rw = ud;
+
+  if (rw->fa_tag != rw->tok.tok_start) {
+    rw->fa.len = 0;
+    rw->fa_next = 0;
+    rw->fa_tag = rw->tok.tok_start;
+  }
+  if (consent__buf_append(&rw->fa, (const char *)&off, sizeof(off)) != 0)
+    fail(rw, CONSENT_E_NOMEM);
+}
+
+/* Writes the input up to `to` of the start tag at tag: a tag of an
+ * element that is no embed and is too large to hold passes, with every
+ * attribute whose name may fetch renamed data-consent-off-NAME (its value
+ * cannot be read within the bound; it is never put back).  Our own
+ * placeholders have no such attribute: gating twice changes nothing. */
+static void
+pass_renamed(struct consent__rewriter *rw, uint64_t tag, uint64_t to)
+{
+  if (rw->fa_tag == tag) {
+    while (rw->fa_next < rw->fa.len / sizeof(uint64_t)) {
+      uint64_t off;
+      memcpy(&off, rw->fa.data + rw->fa_next * sizeof(off), sizeof(off));
+      if (off >= to)
+        break;
+      rw->fa_next++;
+      if (off < rw->emitted)
+        continue; /* (cannot be: bound() holds the name being read) */
+      pass_to(rw, off);
+      out(rw, "data-consent-off-", 17);
+    }
+  }
+  pass_to(rw, to);
+}
+
+/* ------------------------------------------------------------------ */
 /* Reading held bytes again                                            */
 
 static int
@@ -805,9 +847,16 @@ on_start(struct consent__rewriter *rw, const struct consent__token *t)
   const struct consent__attr *style;
 
   if (t->raw_end - t->raw_start > rw->gate->max_buffer) {
-    /* A tag too large to hold back (in small chunks it could not be,
-     * see bound()): nothing of it can be checked, so, whatever the
-     * element and the chunking, it is dropped. */
+    if (!consent__match_fetches(t->name, t->name_len)) {
+      /* An element that loads nothing by itself (a widget's box, a
+       * placeholder): it passes, its fetching attributes renamed, as
+       * bound() lets it pass in small chunks. */
+      pass_renamed(rw, t->raw_start, t->raw_end);
+      return;
+    }
+    /* A candidate tag too large to hold back (in small chunks it could
+     * not be, see bound()): nothing of it can be checked, so, whatever
+     * the chunking, it is dropped. */
     memset(&m, 0, sizeof(m));
     if (t->attrs_recorded)
       consent__match_tag(reg, t, rw->base_prov, &m);
@@ -894,6 +943,7 @@ consent__rewriter_init(struct consent__rewriter *rw,
                     CONSENT__TOKF_STYLE, g->max_buffer);
   rw->tok.on_token = on_token;
   rw->tok.want_attrs = want_attrs;
+  rw->tok.on_fetch_name = on_fetch_name;
   rw->tok.ud = rw;
   rw->gate = g;
   rw->sink = sink;
@@ -982,10 +1032,26 @@ bound(struct consent__rewriter *rw)
     rw->emitted = cut;
     return;
   }
+  if (rw->cap == CAP_NONE && consent__tok_in_start_tag(&rw->tok) &&
+      !consent__match_fetches(rw->tok.name.data, rw->tok.name.len)) {
+    /* A tag of an element that loads nothing by itself (a widget's box,
+     * a placeholder): it passes as on_start() decides for it, up to the
+     * attribute name being read (it may still need renaming). */
+    uint64_t hold = consent__tok_attr_name_start(&rw->tok);
+    if (hold > rw->fed)
+      hold = rw->fed;
+    pass_renamed(rw, rw->tok.tok_start, hold);
+    if (hold > rw->pend_start) {
+      memmove(rw->pend.data, rw->pend.data + (hold - rw->pend_start),
+              (size_t)(rw->fed - hold));
+      rw->pend.len = (size_t)(rw->fed - hold);
+      rw->pend_start = hold;
+    }
+    return;
+  }
   if (rw->cap == CAP_NONE) {
-    /* Only a start tag can hold this much back (every one is held
-     * until it ends: any may carry an attribute that fetches): treat
-     * it as an embed nobody can check. */
+    /* Only a candidate tag can hold this much back: treat it as an
+     * embed nobody can check. */
     rw->cap = CAP_ELEMENT;
     rw->cap_start = rw->emitted;
     memset(&rw->m, 0, sizeof(rw->m));
@@ -1188,6 +1254,7 @@ consent__rewriter_free(struct consent__rewriter *rw)
     consent__tok_free(&rw->sub);
   consent__buf_free(&rw->tagbuf);
   consent__buf_free(&rw->subtext);
+  consent__buf_free(&rw->fa);
   consent__buf_free(&rw->pend);
   consent__buf_free(&rw->scratch);
   free(rw->nonce);

@@ -111,6 +111,12 @@ struct consent__rewriter {
   struct consent__buf tagbuf;     /* the bytes it reads */
   struct consent__buf subtext;    /* the text it decoded */
 
+  /* Where the attribute names that may fetch start in the start tag
+   * at fa_tag (uint64_t offsets), for a tag too large to hold. */
+  struct consent__buf fa;
+  uint64_t fa_tag;
+  size_t fa_next;
+
   long base_prov;
   int base_seen;
   unsigned boxes;

@@ -385,6 +385,7 @@ attr_begin(struct consent__tokenizer *t, const unsigned char *p)
 
   if (!t->rec_attrs)
     return;
+  t->sk_name_len = 0;
   if (t->flags & CONSENT__TOKF_SPANS) {
     /* Every attribute, duplicates too: a caller that renames one
      * must rename all of its copies. */
@@ -423,6 +424,17 @@ attr_name_append(struct consent__tokenizer *t, const void *s, size_t n)
 {
   if (t->rec_attrs)
     rec(t, &t->abuf, s, n);
+  if (t->on_fetch_name != NULL) {
+    /* The name's first bytes, also past the token limit, for the
+     * fetch-name check (names arrive lowercase). */
+    const unsigned char *c = s;
+    size_t i;
+    for (i = 0; i < n && t->sk_name_len <= sizeof(t->sk_name); i++) {
+      if (t->sk_name_len < sizeof(t->sk_name))
+        t->sk_name[t->sk_name_len] = c[i];
+      t->sk_name_len++;
+    }
+  }
 }
 
 /* When the attribute name is complete: the duplicate check, and the
@@ -441,6 +453,11 @@ attr_name_done(struct consent__tokenizer *t, const unsigned char *p)
   a[3] = 0;
   len = a[1];
   name = t->abuf.data + a[0];
+  if (t->on_fetch_name != NULL && t->tag_kind == CONSENT__TOK_START &&
+      t->sk_name_len <= sizeof(t->sk_name) &&
+      consent__tok_fetch_name((const char *)t->sk_name, t->sk_name_len,
+                              t->tag_foreign))
+    t->on_fetch_name(t->ud, a[4]);
   for (i = 0; i + 1 < t->nattrs; i++) {
     const size_t *b = t->aoff + AOFF_N * i;
     if (b[1] == len && memcmp(t->abuf.data + b[0], name, len) == 0) {
@@ -1799,10 +1816,11 @@ skip_name_done(struct consent__tokenizer *t)
       memcmp(t->sk_name, "style", 5) == 0) {
     t->has_style = 1; /* the first one counts, as with any attribute */
     t->sk_is_style = 1;
-  } else if (!t->fetch_attr &&
-             consent__tok_fetch_name((const char *)t->sk_name,
+  } else if (consent__tok_fetch_name((const char *)t->sk_name,
                                      t->sk_name_len, t->tag_foreign)) {
     t->fetch_attr = 1;
+    if (t->on_fetch_name != NULL)
+      t->on_fetch_name(t->ud, t->sk_name_off);
   }
 }
 
@@ -1828,6 +1846,7 @@ STATE(st_skip_attrs)
       } else {
         k = SK_NAME;
         t->sk_name_len = 0;
+        t->sk_name_off = OFF(p);
         skip_name_char(t, c);
         p++; /* the first character, '=' included, is part of the name */
       }
@@ -1860,6 +1879,7 @@ STATE(st_skip_attrs)
       } else {
         k = SK_NAME;
         t->sk_name_len = 0;
+        t->sk_name_off = OFF(p);
       }
       break;
     case SK_BEFORE_VALUE:
@@ -3211,6 +3231,16 @@ consent__tok_token_start(const struct consent__tokenizer *t)
   if (char_ref(st))
     st = t->ret;
   return text_state_fn(st) ? t->base : t->tok_start;
+}
+
+uint64_t
+consent__tok_attr_name_start(const struct consent__tokenizer *t)
+{
+  if (t->state == st_skip_attrs && t->skip == SK_NAME)
+    return t->sk_name_off;
+  if (t->state == st_attr_name && t->rec_attrs && t->nattrs > 0)
+    return t->aoff[AOFF_N * (t->nattrs - 1) + 4];
+  return UINT64_MAX;
 }
 
 int

@@ -189,6 +189,10 @@ typedef int (*consent__tok_token_fn)(void *ud,
 /* Whether to record the attributes of a tag (name is lowercase). */
 typedef int (*consent__tok_want_fn)(void *ud, const char *name,
                                     size_t len, int end_tag);
+/* A start tag's attribute name that consent__tok_fetch_name() knows
+ * begins at stream offset off (called for every one, duplicates too,
+ * before the tag is emitted). */
+typedef void (*consent__tok_fetch_fn)(void *ud, uint64_t off);
 typedef void (*consent__tok_error_fn)(void *ud,
                                       enum consent__tok_error code,
                                       uint64_t offset);
@@ -209,6 +213,7 @@ struct consent__tokenizer {
   consent__tok_token_fn on_token;
   consent__tok_want_fn want_attrs;
   consent__tok_error_fn on_error;
+  consent__tok_fetch_fn on_fetch_name;
   void *ud;
   unsigned flags;
   size_t max_token;
@@ -259,6 +264,7 @@ struct consent__tokenizer {
   uint8_t skip;                 /* where st_skip_attrs stopped */
   unsigned char sk_name[12];    /* the attribute name being skipped */
   uint8_t sk_name_len;          /* (13: longer than any it looks for) */
+  uint64_t sk_name_off;         /* where that name starts */
   unsigned sk_is_style : 1;     /* its value is the style attribute */
   unsigned has_style : 1;
   unsigned fetch_attr : 1;      /* a name consent__tok_fetch_name knows */
@@ -315,6 +321,10 @@ int consent__tok_finish(struct consent__tokenizer *t);
  * unfinished tag whose name is not known yet or that records attributes;
  * otherwise the end of the input fed.  Bytes before it are settled. */
 uint64_t consent__tok_settled(const struct consent__tokenizer *t);
+
+/* Stream offset of the first byte of the attribute name being read in a
+ * start tag (not complete yet), or UINT64_MAX. */
+uint64_t consent__tok_attr_name_start(const struct consent__tokenizer *t);
 
 /* Whether the tokenizer is inside a start tag, after its name (the
  * name is in t->name). */

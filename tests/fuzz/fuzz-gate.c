@@ -30,6 +30,7 @@ check_token(void *ud, const struct consent__token *t)
 {
   struct leak_check *c = ud;
   struct consent__match m;
+  size_t i;
 
   if (t->kind != CONSENT__TOK_START || !t->attrs_recorded || t->truncated)
     return 0;
@@ -37,6 +38,12 @@ check_token(void *ud, const struct consent__token *t)
   if (m.prov >= 0 && !consent__state_allows(c->st, (size_t)m.prov,
                                             FUZZ_NOW))
     c->leaked = 1;
+  /* Every attribute that fetches, on any element (the matcher's table). */
+  for (i = 0; i < t->nattrs; i++) {
+    long prov = consent__match_attr(&reg, t, &t->attrs[i], -1);
+    if (prov >= 0 && !consent__state_allows(c->st, (size_t)prov, FUZZ_NOW))
+      c->leaked = 1;
+  }
   return 0;
 }
 
@@ -48,8 +55,8 @@ leaks(const struct consent__state *st, const char *out, size_t len)
   struct consent__tokenizer t;
   struct leak_check c = { st, 0 };
 
-  consent__tok_init(&t, CONSENT__TOKF_TREE | CONSENT__TOKF_SCRIPTING,
-                    gate.max_buffer);
+  consent__tok_init(&t, CONSENT__TOKF_TREE | CONSENT__TOKF_SCRIPTING |
+                    CONSENT__TOKF_ATTRS, gate.max_buffer);
   t.on_token = check_token;
   t.want_attrs = want;
   t.ud = &c;

@@ -21,6 +21,8 @@ awk -v name=consent__asset_js -f "$top/tools/embed.awk" \
   "$top/libconsent/assets/consent.js" >"$out/assets-js.c"
 awk -v name=consent__asset_css -f "$top/tools/embed.awk" \
   "$top/libconsent/assets/consent.css" >"$out/assets-css.c"
+awk -v name=consent__asset_guard -v strip=1 -f "$top/tools/embed.awk" \
+  "$top/libconsent/assets/guard.js" >"$out/assets-guard.c"
 src=""
 for f in "$top"/libconsent/*.c; do
   case $f in */api.c) ;; *) src="$src $f" ;; esac
@@ -33,7 +35,7 @@ for t in $targets; do
   if ! $CC -g -O1 -fsanitize=fuzzer,address,undefined \
       -fno-sanitize-recover=undefined -I"$top/include" -I"$top/libconsent" \
       "$top/tests/fuzz/fuzz-$t.c" $src "$out/providers-builtin.c" \
-      "$out/assets-js.c" "$out/assets-css.c" \
+      "$out/assets-js.c" "$out/assets-css.c" "$out/assets-guard.c" \
       $(pkg-config --cflags --libs libcrypto zlib jansson libcurl) -lpthread -o "$out/fuzz-$t" \
       2>"$out/build-$t.log"; then
     echo "not ok $n - fuzz-$t builds"

@@ -126,6 +126,57 @@ test_table(const struct consent__gate *g)
   }
 }
 
+/* A tag larger than the bound: an embed is dropped; any other element
+ * passes with its fetching attributes renamed, in any chunking. */
+static void
+test_oversize(struct consent__gate *g)
+{
+  size_t saved = g->max_buffer, pad = 6000, chunks[] = { 0, 1, 7, 4096 };
+  char *in = malloc(pad + 512), *whole, *again;
+  size_t i;
+
+  g->max_buffer = 4096;
+  sprintf(in, "<p>a</p><div tabindex=0 autofocus data-pad=\"");
+  memset(in + strlen(in), 'p', pad);
+  sprintf(in + strlen(in) - 0, "%s", "");
+  in[strlen("<p>a</p><div tabindex=0 autofocus data-pad=\"") + pad] = '\0';
+  strcat(in, "\" ONFOCUS=\"fetch('https://www.youtube.com/x')\" "
+         "onfocus=x style=\"color:red\">d</div><p>b</p>");
+  whole = gate(g, in, 0);
+  tap_ok(strstr(whole, "data-consent-off-ONFOCUS=\"fetch(") != NULL &&
+         strstr(whole, "data-consent-off-onfocus=x") != NULL &&
+         strstr(whole, " style=\"color:red\"") != NULL &&
+         strlen(whole) == strlen(in) + 2 * 17,
+         "an element's tag larger than the bound passes, its event "
+         "handlers renamed");
+  for (i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
+    char *o = gate(g, in, chunks[i]);
+    tap_ok(strcmp(o, whole) == 0, "the same in chunks of %zu", chunks[i]);
+    free(o);
+  }
+  again = gate(g, whole, 1);
+  tap_ok(strcmp(again, whole) == 0, "gating it again changes nothing");
+  free(again);
+  free(whole);
+  /* A placeholder larger than the bound, gated again: unchanged. */
+  strcpy(in, "<iframe src=\"https://www.youtube.com/embed/x\" title=\"");
+  memset(in + strlen(in), 't', 3000);
+  in[strlen("<iframe src=\"https://www.youtube.com/embed/x\" title=\"") + 3000]
+    = '\0';
+  strcat(in, "\"></iframe>");
+  g->max_buffer = 65536;
+  whole = gate(g, in, 0);
+  g->max_buffer = 4096;
+  again = gate(g, whole, 3);
+  tap_ok(strstr(whole, "data-consent-provider=\"youtube\"") != NULL &&
+         strcmp(again, whole) == 0,
+         "a placeholder larger than the bound passes when gated again");
+  free(again);
+  free(whole);
+  free(in);
+  g->max_buffer = saved;
+}
+
 static void
 test_google(const struct consent__gate *g)
 {
@@ -186,6 +237,7 @@ main(void)
   g.reg = &g.own_reg;
   g.script_mode = CONSENT__SCRIPT_NONE;
   test_table(&g);
+  test_oversize(&g);
   test_google(&g);
   consent__gate_free(&g);
   return tap_done();
