@@ -59,6 +59,7 @@ typedef struct {
   const char *privacy_url;
   const char *receipt_log;
   int cache_safe;
+  int guard;
   int sources;                      /* CONSENT_SOURCE_* bits */
   const char *gpc_categories;
   const char *previews_dir, *previews_url;
@@ -94,6 +95,7 @@ create_dir_conf(apr_pool_t *p, char *dir)
   c->script_mode = UNSET;
   c->buffer = UNSET;
   c->cache_safe = UNSET;
+  c->guard = UNSET;
   c->sources = UNSET;
   return c;
 }
@@ -135,6 +137,7 @@ merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
   c->privacy_url = MERGE(privacy_url, NULL);
   c->receipt_log = MERGE(receipt_log, NULL);
   c->cache_safe = MERGE(cache_safe, UNSET);
+  c->guard = MERGE(guard, UNSET);
   c->sources = MERGE(sources, UNSET);
   c->gpc_categories = MERGE(gpc_categories, NULL);
   src = add->previews_dir != NULL ? add : base;
@@ -538,6 +541,14 @@ set_cache_safe(cmd_parms *cmd, void *cv, int on)
   return NULL;
 }
 
+static const char *
+set_guard(cmd_parms *cmd, void *cv, int on)
+{
+  (void)cmd;
+  ((consent_conf *)cv)->guard = on;
+  return NULL;
+}
+
 #define WHERE (RSRC_CONF | ACCESS_CONF)
 
 static const command_rec consent_cmds[] = {
@@ -575,6 +586,9 @@ static const command_rec consent_cmds[] = {
                 "a file for consent receipts (default: the error log)"),
   AP_INIT_FLAG("ConsentCacheSafe", set_cache_safe, NULL, WHERE,
                "On: the same page for every visitor, the script restores"),
+  AP_INIT_FLAG("ConsentGuard", set_guard, NULL, WHERE,
+               "On: the runtime guard first in <head> (stops what scripts "
+               "compute before consent)"),
   AP_INIT_TAKE12("ConsentPreviews", set_previews, NULL, WHERE,
                  "a cache folder for oEmbed previews (writable by httpd) "
                  "and the URL path it is served under (default "
@@ -618,7 +632,7 @@ settings_key(apr_pool_t *p, const consent_conf *c)
                         " ", NULL);
   return apr_psprintf(p, "%pp|%pp|%s|%s|%s|%d|%d|%" APR_INT64_T_FMT
                       "|%s|%s|%s|%s|%d|%s|%s|%" APR_INT64_T_FMT "|%s|%s|%d|"
-                      "%d|%s|%s|%s|%s|%pp",
+                      "%d|%d|%s|%s|%s|%s|%pp",
                       (void *)registry_of(c), (void *)ring_of(c),
                       c->cookie_name ? c->cookie_name : "",
                       c->cookie_domain ? c->cookie_domain : "",
@@ -632,7 +646,7 @@ settings_key(apr_pool_t *p, const consent_conf *c)
                       c->css_url ? c->css_url : "", (apr_int64_t)c->buffer,
                       allow,
                       c->privacy_url ? c->privacy_url : "", c->cache_safe,
-                      c->sources, c->gpc_categories ? c->gpc_categories
+                      c->guard, c->sources, c->gpc_categories ? c->gpc_categories
                       : "", c->previews_dir ? c->previews_dir : "",
                       c->previews_url ? c->previews_url : "",
                       c->previews_ca ? c->previews_ca : "",
@@ -710,6 +724,8 @@ build(const consent_conf *c, consent_built *b, const char **what)
                                    c->js_url, c->css_url);
   if (st == CONSENT_OK && c->cache_safe != UNSET)
     st = consent_config_set_cache_safe(cfg, c->cache_safe);
+  if (st == CONSENT_OK && c->guard != UNSET)
+    st = consent_config_set_guard(cfg, c->guard);
   for (i = 0; st == CONSENT_OK && c->allow != NULL && i < c->allow->nelts;
        i++)
     st = consent_config_allow_provider(cfg, APR_ARRAY_IDX(c->allow, i,

@@ -39,6 +39,7 @@ typedef struct {
   size_t buffer;
   ngx_array_t *allow;               /* of ngx_str_t */
   ngx_flag_t cache_safe;
+  ngx_flag_t guard;
   ngx_uint_t sources;               /* CONSENT_SOURCE_* */
   ngx_str_t gpc_categories;
   ngx_str_t previews_dir, previews_url;
@@ -150,6 +151,8 @@ static ngx_command_t ngx_http_consent_commands[] = {
   { ngx_string("consent_receipt_log"), LOC | NGX_CONF_TAKE1,
     ngx_conf_set_str_slot, NGX_HTTP_LOC_CONF_OFFSET, OFF(receipt_log),
     NULL },
+  { ngx_string("consent_guard"), LOC | NGX_CONF_FLAG,
+    ngx_conf_set_flag_slot, NGX_HTTP_LOC_CONF_OFFSET, OFF(guard), NULL },
   { ngx_string("consent_cache_safe"), LOC | NGX_CONF_FLAG,
     ngx_conf_set_flag_slot, NGX_HTTP_LOC_CONF_OFFSET, OFF(cache_safe),
     NULL },
@@ -257,6 +260,7 @@ ngx_http_consent_create_loc_conf(ngx_conf_t *cf)
   c->buffer = NGX_CONF_UNSET_SIZE;
   c->allow = NGX_CONF_UNSET_PTR;
   c->cache_safe = NGX_CONF_UNSET;
+  c->guard = NGX_CONF_UNSET;
   c->sources = NGX_CONF_UNSET_UINT;
   c->previews_fetch = NGX_CONF_UNSET_PTR;
   c->asset = NGX_CONF_UNSET;
@@ -660,12 +664,13 @@ consent_build(ngx_conf_t *cf, ngx_http_consent_loc_conf_t *c,
   ngx_uint_t i, nallow = c->allow ? c->allow->nelts : 0;
 
   p = ngx_snprintf(key, sizeof(key), "%p|%p|%V|%V|%V|%i|%i|%i|%V|%V|%V|%V|"
-                   "%V|%i|%V|%V|%uz|%i|%V|%ui|%V|%V|%V|%p|",
+                   "%V|%i|%V|%V|%uz|%i|%i|%V|%ui|%V|%V|%V|%p|",
                    reg, ring, &c->cookie_name, &c->cookie_domain,
                    &c->cookie_path, c->cookie_flags, c->policy, c->max_age,
                    &c->language, &c->template_file, &c->texts_file,
                    &c->privacy_url, endpoint, c->script_mode, &c->js_url,
-                   &c->css_url, c->buffer, c->cache_safe, &c->receipt_log,
+                   &c->css_url, c->buffer, c->cache_safe, c->guard,
+                   &c->receipt_log,
                    c->sources, &c->gpc_categories, &c->previews_dir,
                    &c->previews_url, c->previews_fetch);
   for (i = 0; i < nallow && p < end; i++)
@@ -751,6 +756,8 @@ consent_build(ngx_conf_t *cf, ngx_http_consent_loc_conf_t *c,
                                    cstr(cf, &c->css_url));
   if (st == CONSENT_OK && c->cache_safe != NGX_CONF_UNSET)
     st = consent_config_set_cache_safe(cfg, (int)c->cache_safe);
+  if (st == CONSENT_OK && c->guard != NGX_CONF_UNSET)
+    st = consent_config_set_guard(cfg, (int)c->guard);
   for (i = 0; st == CONSENT_OK && i < nallow; i++)
     st = consent_config_allow_provider(cfg, cstr(cf, &allow[i]));
   if (st == CONSENT_OK && (st = consent_gate_new(cfg, &b->gate)) !=
@@ -834,6 +841,7 @@ ngx_http_consent_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
   ngx_conf_merge_size_value(c->buffer, prev->buffer, NGX_CONF_UNSET_SIZE);
   ngx_conf_merge_ptr_value(c->allow, prev->allow, NULL);
   ngx_conf_merge_value(c->cache_safe, prev->cache_safe, NGX_CONF_UNSET);
+  ngx_conf_merge_value(c->guard, prev->guard, NGX_CONF_UNSET);
   ngx_conf_merge_uint_value(c->sources, prev->sources, NGX_CONF_UNSET_UINT);
   if (c->previews_dir.data == NULL) {
     c->previews_dir = prev->previews_dir;

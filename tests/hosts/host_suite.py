@@ -8,6 +8,7 @@ The host serves (see tests/hosts/site and the runners test-*.sh):
   /own/page.html    the same page where youtube is the site's own
                     (allowed without consent)
   /off/page.html    the gate switched off
+  /guard/page.html  the runtime guard on
   /proxy/...        proxied to tests/hosts/backend.py (gzip bodies,
                     /proxy/slow.html streams)          [--no-proxy: skipped]
   /consent          the consent endpoint; cookie "consent"
@@ -152,6 +153,14 @@ def check_static():
     r = request("GET", "/off/page.html")
     with open(os.path.join(ARGS.site, "off", "page.html"), "rb") as f:
         ok(r.body == f.read(), "gate off: the page as it is")
+    r = request("GET", "/guard/page.html")
+    t = r.text()
+    ok(r.status == 200 and "<head>\n<script data-consent-guard>" not in t
+       and "<head><script data-consent-guard>" in t and gated(t, "youtube")
+       and '"youtube":"' in t,
+       "guard on: the runtime guard first in <head>, with the rules")
+    ok("data-consent-guard" not in request("GET", "/page.html").text(),
+       "guard off (the default): no guard")
 
 
 def check_proxy():

@@ -81,6 +81,9 @@ ConsentGPCCategories marketing video
 <Location /off/>
   ConsentGate Off
 </Location>
+<Location /guard/>
+  ConsentGuard On
+</Location>
 ProxyPass /proxy/ http://127.0.0.1:$backend_port/
 ${1:-}
 EOF

@@ -70,6 +70,7 @@ http {
     location = /consent { consent_endpoint; }
     location /own/ { consent_allow youtube; }
     location /off/ { consent off; }
+    location /guard/ { consent_guard on; }
     location /ssi/ { ssi on; }
     location /proxy/ {
       proxy_pass http://127.0.0.1:$backend_port/;

@@ -38,6 +38,9 @@ $out = $gate->rewrite($page);
 ok(str_contains($out, 'data-consent-provider="youtube"') && !str_contains($out, YT)
    && !str_contains($out, VIMEO), 'Gate::rewrite gates YouTube and Vimeo');
 ok(str_starts_with($out, '<p>Hello</p>'), 'bytes before the embed are kept');
+$g2 = (new Consent\Gate(['guard' => true]))->rewrite('<html><head><title>t</title></head>' . $page);
+ok(str_starts_with($g2, '<html><head><script data-consent-guard>') && str_contains($g2, '"youtube":"'),
+   "Gate(['guard' => true]): the runtime guard first in <head>");
 ok($gate->rewrite('<p>caf&eacute;</p>') === '<p>caf&eacute;</p>', 'a page without embeds is identical');
 ok(str_contains($gate->rewrite($page, null, 'de-AT,de;q=0.9'), 'externer Inhalt'),
    'Accept-Language picks German');

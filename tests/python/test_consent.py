@@ -51,6 +51,14 @@ def test_rewrite_str_and_bytes():
     assert isinstance(outb, bytes) and outb.decode() == out
 
 
+def test_guard_first_in_head():
+    out = consent.Gate(guard=True).rewrite(
+        "<html><head><title>t</title></head><body><p>x</p></body></html>")
+    assert out.startswith("<html><head><script data-consent-guard>")
+    assert '"youtube":"' in out
+    assert "data-consent-guard" not in consent.Gate().rewrite("<head><p>x")
+
+
 def test_page_without_embeds_is_identical():
     page = "<p>caf\u00e9 &amp; cr\u00e8me</p><img src=/a.png>"
     assert consent.rewrite(page) == page

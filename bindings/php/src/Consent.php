@@ -66,6 +66,7 @@ consent_status consent_config_set_privacy_url(consent_config_t *config, const ch
 consent_status consent_config_set_endpoint(consent_config_t *config, const char *url);
 consent_status consent_config_set_script(consent_config_t *config, int mode, const char *js_url, const char *css_url);
 consent_status consent_config_set_cache_safe(consent_config_t *config, int on);
+consent_status consent_config_set_guard(consent_config_t *config, int on);
 consent_status consent_config_allow_provider(consent_config_t *config, const char *id);
 consent_status consent_gate_new(const consent_config_t *config, consent_gate_t **gate);
 void consent_gate_free(consent_gate_t *gate);
@@ -203,8 +204,8 @@ final class KeyRing
 /**
  * What to gate and how placeholders look.  Options: registry (Registry),
  * language, texts, template, privacy_url, endpoint, script ('inline',
- * 'url', 'none'), script_url, style_url, cache_safe, allow (list of ids),
- * max_buffer.
+ * 'url', 'none'), script_url, style_url, cache_safe, guard (the runtime
+ * guard), allow (list of ids), max_buffer.
  */
 final class Gate
 {
@@ -256,6 +257,7 @@ final class Gate
                                                 $options['style_url'] ?? null), 'script');
             $conf($f->consent_config_set_cache_safe($cfg, empty($options['cache_safe']) ? 0 : 1),
                   'cache_safe');
+            $conf($f->consent_config_set_guard($cfg, empty($options['guard']) ? 0 : 1), 'guard');
             foreach ($options['allow'] ?? [] as $id) {
                 $conf($f->consent_config_allow_provider($cfg, $id), $id);
             }

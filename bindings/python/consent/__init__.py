@@ -616,6 +616,7 @@ class Gate(_Handle):
                  endpoint: Optional[str] = None, script: str = "inline",
                  script_url: Optional[str] = None,
                  style_url: Optional[str] = None, cache_safe: bool = False,
+                 guard: bool = False,
                  allow: Iterable[str] = (),
                  max_buffer: Optional[int] = None,
                  previews: Optional["Previews"] = None):
@@ -656,6 +657,7 @@ class Gate(_Handle):
                                                _bytes(style_url)), "script")
             conf(LIB.consent_config_set_cache_safe(c, int(cache_safe)),
                  "cache_safe")
+            conf(LIB.consent_config_set_guard(c, int(guard)), "guard")
             for p in allow:
                 conf(LIB.consent_config_allow_provider(c, p.encode()), p)
             if previews is not None:

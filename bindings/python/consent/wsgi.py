@@ -51,7 +51,8 @@ class ConsentMiddleware:
     taking the receipt dict (default: wsgi.errors);
     paths: {prefix: None (gate off) or dict of Gate options};
     other keyword arguments are Gate options (language=, privacy_url=,
-    allow=, script=, texts=, template=, max_buffer=, cache_safe=).
+    allow=, script=, texts=, template=, max_buffer=, cache_safe=,
+    guard=).
     """
 
     def __init__(self, app: Callable, *, registry: Optional[Registry] = None,
