@@ -608,6 +608,9 @@ guard(struct consent__rewriter *rw, const struct consent__token *t)
     return;
   }
   out(rw, rw->scratch.data, rw->scratch.len);
+  /* The style and activation script come along: the guard's own
+   * placeholders need them even where the server drew none. */
+  assets(rw);
 }
 
 static int

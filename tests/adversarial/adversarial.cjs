@@ -17,7 +17,7 @@ const path = require("path");
 const { execFileSync } = require("child_process");
 const { chromium } = require(process.env.PLAYWRIGHT_CORE || "playwright-core");
 
-const [casesTxt, providersJson, gate, work] = process.argv.slice(2);
+const [casesTxt, providersJson, gate, work, article] = process.argv.slice(2);
 const SITE = "http://site.test";
 let n = 0, failed = 0;
 function ok(cond, name, diag) {
@@ -78,6 +78,78 @@ function generated() {
   return out;
 }
 
+/* A context serving pages[path] for the site, recording the rest. */
+async function siteContext(browser, pages, seen) {
+  const context = await browser.newContext();
+  await context.route("**/*", route => {
+    const u = new URL(route.request().url());
+    if (u.origin === SITE)
+      return route.fulfill({ status: pages[u.pathname] ? 200 : 404,
+                             contentType: "text/html; charset=utf-8",
+                             body: pages[u.pathname] || "" });
+    seen.push(route.request().url());
+    return route.fulfill({ status: 204, body: "" });
+  });
+  return context;
+}
+
+/* The guard's placeholder for markup a script inserted: visible, names
+ * the provider, and one click loads that provider only. */
+async function guardFlow(browser) {
+  const src = path.join(work, "guard-flow.html");
+  fs.writeFileSync(src, `<!doctype html><html><head><title>g</title></head><body>
+<div id="d"></div><script>document.getElementById("d").innerHTML =
+'<iframe width="560" height="315" src="https://www.'+'youtube.com/embed/x"></iframe>';
+var s = document.createElement("script"); s.src = "https://connect."+"facebook.net/x.js";
+document.body.appendChild(s);</script></body></html>\n`);
+  const seen = [];
+  const context = await siteContext(browser, { "/g.html": execFileSync(gate, ["--guard", src]) }, seen);
+  const page = await context.newPage();
+  await page.goto(SITE + "/g.html", { waitUntil: "load" });
+  await page.waitForTimeout(300);
+  ok(seen.length === 0, "guard: nothing reaches YouTube or Facebook from script-built embeds", seen.join("\n"));
+  const box = page.locator('div[data-consent-provider="youtube"]');
+  ok(await box.count() === 1 && await box.isVisible() &&
+     /YouTube/.test(await box.innerText()), "guard: the inserted frame became a visible placeholder naming YouTube");
+  await box.locator("[data-consent-allow]").click();
+  await page.waitForTimeout(500);
+  const hosts = [...new Set(seen.map(u => new URL(u).hostname))];
+  ok(hosts.length === 1 && hosts[0] === "www.youtube.com" &&
+     await page.locator('iframe[src*="youtube.com/embed/x"]').count() === 1,
+     `guard: one click loads YouTube only (${hosts.join(" ")})`, seen.join("\n"));
+  await context.close();
+}
+
+/* What the guard costs on load: the sample article (with its embeds)
+ * gated with and without it, each loaded 15 times; printed, not tested
+ * (a benchmark, not a timed test). */
+async function guardCost(browser) {
+  const pages = { "/a.html": execFileSync(gate, [article]),
+                  "/g.html": execFileSync(gate, ["--guard", article]) };
+  const seen = [];
+  const context = await siteContext(browser, pages, seen);
+  const page = await context.newPage();
+  const ms = {};
+  for (const p of ["/a.html", "/g.html", "/a.html", "/g.html"]) {
+    const t = [];
+    for (let i = 0; i < 15; i++) {
+      await page.goto(SITE + p, { waitUntil: "load" });
+      t.push(await page.evaluate(() => {
+        const n = performance.getEntriesByType("navigation")[0];
+        return n.loadEventEnd - n.startTime;
+      }));
+    }
+    t.sort((a, b) => a - b);
+    ms[p] = t[7];
+  }
+  ok(seen.length === 0, "guard cost: the article loads nothing from third parties either way");
+  console.log(`# guard cost on load (median of 15, article with its embeds): ` +
+              `${ms["/a.html"].toFixed(1)} ms without, ${ms["/g.html"].toFixed(1)} ms with ` +
+              `(+${(ms["/g.html"] - ms["/a.html"]).toFixed(1)} ms); page bytes ` +
+              `${pages["/a.html"].length} / ${pages["/g.html"].length}`);
+  await context.close();
+}
+
 const gif = Buffer.from("R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==", "base64");
 
 (async () => {
@@ -131,11 +203,14 @@ const gif = Buffer.from("R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAE
       }
       await context.close();
     }
+    await guardFlow(browser);
+    if (article) await guardCost(browser);
   } finally {
     await browser.close();
   }
-  console.log(`# ${cases.length} cases (${cases.length - providers.size} hand-written or per provider), ` +
-              `${providers.size} providers, ${kinds.size} element kinds: ${[...kinds].sort().join(" ")}`);
+  console.log(`# ${cases.length} pages: ${cases.length - providers.size} hand-written, ` +
+              `${providers.size} generated (12 mutations of an embed of each provider), ` +
+              `${kinds.size} element kinds: ${[...kinds].sort().join(" ")}`);
   console.log(`1..${n}`);
   process.exit(failed ? 1 : 0);
 })().catch(e => { console.log("not ok - " + e.stack.replace(/\n/g, "\n# ")); console.log(`1..${n + 1}`); process.exit(1); });

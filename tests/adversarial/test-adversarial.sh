@@ -19,4 +19,4 @@ fi
 PLAYWRIGHT_CORE="$pw" CHROMIUM="$chromium" \
   node "$top_srcdir/tests/adversarial/adversarial.cjs" \
   "$top_srcdir/tests/adversarial/cases.txt" "$TMP/providers.json" \
-  "$GATE" "$TMP"
+  "$GATE" "$TMP" "$top_srcdir/examples/article.html"
