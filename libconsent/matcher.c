@@ -307,41 +307,43 @@ widget_provider(const struct consent__registry *r,
 #define SRCSET CONSENT__FETCH_SRCSET
 #define URLS CONSENT__FETCH_URLS
 #define TEXT CONSENT__FETCH_TEXT
+#define FA(e, a, how, where) { e, sizeof(e) - 1, a, sizeof(a) - 1, how, where }
 static const struct consent__fetch_attr fetch_attrs[] = {
-  { "iframe", "src", URL, H }, { "iframe", "srcdoc", TEXT, H },
-  { "frame", "src", URL, H }, { "embed", "src", URL, H },
-  { "object", "data", URL, H }, { "object", "codebase", URL, H },
-  { "object", "archive", URLS, H }, { "object", "classid", URL, H },
-  { "script", "src", URL, H },
-  { "script", "href", URL, F }, { "script", "xlink:href", URL, F },
-  { "img", "src", URL, H }, { "img", "srcset", SRCSET, H },
-  { "img", "lowsrc", URL, H }, { "image", "src", URL, H },
-  { "image", "srcset", SRCSET, H }, { "input", "src", URL, H },
-  { "video", "src", URL, H }, { "video", "poster", URL, H },
-  { "audio", "src", URL, H }, { "source", "src", URL, H },
-  { "source", "srcset", SRCSET, H }, { "track", "src", URL, H },
-  { "link", "href", URL, H }, { "link", "imagesrcset", SRCSET, H },
-  { "html", "manifest", URL, H },
-  { "body", "background", URL, H }, { "table", "background", URL, H },
-  { "thead", "background", URL, H }, { "tbody", "background", URL, H },
-  { "tfoot", "background", URL, H }, { "tr", "background", URL, H },
-  { "td", "background", URL, H }, { "th", "background", URL, H },
-  { "a", "ping", URLS, H }, { "area", "ping", URLS, H },
-  { "meta", "http-equiv", CONSENT__FETCH_REFRESH, H },
+  FA("iframe", "src", URL, H), FA("iframe", "srcdoc", TEXT, H),
+  FA("frame", "src", URL, H), FA("embed", "src", URL, H),
+  FA("object", "data", URL, H), FA("object", "codebase", URL, H),
+  FA("object", "archive", URLS, H), FA("object", "classid", URL, H),
+  FA("script", "src", URL, H),
+  FA("script", "href", URL, F), FA("script", "xlink:href", URL, F),
+  FA("img", "src", URL, H), FA("img", "srcset", SRCSET, H),
+  FA("img", "lowsrc", URL, H), FA("image", "src", URL, H),
+  FA("image", "srcset", SRCSET, H), FA("input", "src", URL, H),
+  FA("video", "src", URL, H), FA("video", "poster", URL, H),
+  FA("audio", "src", URL, H), FA("source", "src", URL, H),
+  FA("source", "srcset", SRCSET, H), FA("track", "src", URL, H),
+  FA("link", "href", URL, H), FA("link", "imagesrcset", SRCSET, H),
+  FA("html", "manifest", URL, H),
+  FA("body", "background", URL, H), FA("table", "background", URL, H),
+  FA("thead", "background", URL, H), FA("tbody", "background", URL, H),
+  FA("tfoot", "background", URL, H), FA("tr", "background", URL, H),
+  FA("td", "background", URL, H), FA("th", "background", URL, H),
+  FA("a", "ping", URLS, H), FA("area", "ping", URLS, H),
+  FA("meta", "http-equiv", CONSENT__FETCH_REFRESH, H),
   /* SVG: references (image, use, feImage, pattern, filter, gradients,
    * script ...; an SVG <a> is a link), animations that set them, and
    * presentation attributes that take a url(). */
-  { "*", "href", URL, F }, { "*", "xlink:href", URL, F },
-  { "*", "to", TEXT, F }, { "*", "from", TEXT, F },
-  { "*", "values", TEXT, F }, { "*", "by", TEXT, F },
-  { "*", "fill", TEXT, F }, { "*", "stroke", TEXT, F },
-  { "*", "filter", TEXT, F }, { "*", "mask", TEXT, F },
-  { "*", "clip-path", TEXT, F }, { "*", "marker-start", TEXT, F },
-  { "*", "marker-mid", TEXT, F }, { "*", "marker-end", TEXT, F },
-  { "*", "cursor", TEXT, F },
+  FA("*", "href", URL, F), FA("*", "xlink:href", URL, F),
+  FA("*", "to", TEXT, F), FA("*", "from", TEXT, F),
+  FA("*", "values", TEXT, F), FA("*", "by", TEXT, F),
+  FA("*", "fill", TEXT, F), FA("*", "stroke", TEXT, F),
+  FA("*", "filter", TEXT, F), FA("*", "mask", TEXT, F),
+  FA("*", "clip-path", TEXT, F), FA("*", "marker-start", TEXT, F),
+  FA("*", "marker-mid", TEXT, F), FA("*", "marker-end", TEXT, F),
+  FA("*", "cursor", TEXT, F),
   /* Event handlers: script text, on every element. */
-  { "*", "on*", TEXT, A },
+  FA("*", "on*", TEXT, A),
 };
+#undef FA
 #undef H
 #undef F
 #undef A
@@ -435,15 +437,20 @@ urls_provider(const struct consent__registry *r, const char *v, size_t n,
 static int
 recorded_fetch_name(const char *n, size_t len)
 {
-  static const char *const names[] = {
-    "src", "srcdoc", "data", "classid", "srcset", "poster", "href", NULL
-  };
-  size_t i;
-
-  for (i = 0; names[i] != NULL; i++)
-    if (str_is(names[i], n, len))
-      return 1;
-  return 0;
+#define IS(s) (memcmp(n, s, len) == 0)
+  switch (len) {
+  case 3:
+    return IS("src");
+  case 4:
+    return IS("data") || IS("href");
+  case 6:
+    return IS("srcdoc") || IS("srcset") || IS("poster");
+  case 7:
+    return IS("classid");
+  default:
+    return 0;
+  }
+#undef IS
 }
 
 static long srcset_value(const struct consent__registry *r, const char *v,
@@ -458,7 +465,8 @@ consent__match_attr(const struct consent__registry *r,
   size_t i;
 
   if (!consent__tok_fetch_name(a->name, a->name_len, t->foreign) &&
-      !recorded_fetch_name(a->name, a->name_len))
+      !(recorded_fetch_name(a->name, a->name_len) &&
+        element(t->name, t->name_len) != E_OTHER))
     return -1; /* the quick answer for almost every attribute */
   for (i = 0; i < sizeof(fetch_attrs) / sizeof(fetch_attrs[0]); i++) {
     const struct consent__fetch_attr *f = &fetch_attrs[i];
@@ -468,13 +476,15 @@ consent__match_attr(const struct consent__registry *r,
     if (f->attr[0] == 'o' && f->attr[1] == 'n' && f->attr[2] == '*') {
       if (a->name_len <= 2 || a->name[0] != 'o' || a->name[1] != 'n')
         continue;
-    } else if (!str_is(f->attr, a->name, a->name_len)) {
+    } else if (f->attr_len != a->name_len ||
+               memcmp(f->attr, a->name, a->name_len) != 0) {
       continue;
     }
     if (f->elem[0] == '*') {
       if (t->foreign && t->name_len == 1 && t->name[0] == 'a')
         continue; /* an SVG link: navigation */
-    } else if (!str_is(f->elem, t->name, t->name_len)) {
+    } else if (f->elem_len != t->name_len ||
+               memcmp(f->elem, t->name, t->name_len) != 0) {
       continue;
     }
     if (str_is("link", t->name, t->name_len) && a->name_len == 4 &&
@@ -659,11 +669,11 @@ consent__match_tag(const struct consent__registry *r,
   default:
     break;
   }
-  if (prov < 0 && m->kind != CONSENT__EMBED_NONE &&
+  if (prov < 0 && t->fetch_attr && m->kind != CONSENT__EMBED_NONE &&
       m->kind != CONSENT__EMBED_STYLE)
     /* Any other attribute of an embed element that fetches (lowsrc,
-     * codebase, an event handler that loads a provider): the element
-     * goes as a whole. */
+     * codebase, an event handler that loads a provider; the tokenizer
+     * saw one): the element goes as a whole. */
     prov = any_attr_provider(r, t, base_prov);
   if (prov < 0 && r->nwtags > 0 && is_widget_tag(r, t->name, t->name_len)) {
     prov = widget_provider(r, t);

@@ -71,7 +71,9 @@ enum consent__fetch_where {
 /* One entry of the table of attributes that make a browser fetch. */
 struct consent__fetch_attr {
   const char *elem;       /* lowercase element name; "*": any */
+  unsigned char elem_len;
   const char *attr;       /* lowercase attribute name; "on*": handlers */
+  unsigned char attr_len;
   enum consent__fetch_how how;
   enum consent__fetch_where where;
 };

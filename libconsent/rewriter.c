@@ -544,6 +544,7 @@ reread(struct consent__rewriter *rw, const struct consent__token *t)
   c->raw_start = t->raw_start;
   c->raw_end = t->raw_end;
   c->foreign = t->foreign;
+  c->fetch_attr = t->fetch_attr;
   c->raw_text = t->raw_text;
   c->truncated |= t->truncated;
   return c;
@@ -760,7 +761,8 @@ neutralize(struct consent__rewriter *rw, const struct consent__token *t)
   const struct consent__registry *reg = rw->gate->reg;
   const struct consent__attr *off[16];
   long provs[16];
-  size_t noff = 0, nprov = 0, i, k, at;
+  size_t noff = 0, nprov = 0, i, k, at, nspans;
+  const uint64_t *spans;
   struct consent__buf *b = &rw->scratch;
   int st = 0;
 
@@ -782,13 +784,15 @@ neutralize(struct consent__rewriter *rw, const struct consent__token *t)
   }
   if (noff == 0)
     return 0;
-  if (t->spans == NULL || t != &rw->sub_tok) {
+  if (t != &rw->sub_tok) {
     /* The attributes came from the first tokenizer: read the tag again
      * for where each name starts. */
     const struct consent__token *c = reread(rw, t);
     return c != NULL ? neutralize(rw, c) : 1;
   }
-  if (i < t->nattrs || t->nspans == 0) {
+  spans = rw->sub.spans;
+  nspans = rw->sub.nspans;
+  if (i < t->nattrs || nspans == 0) {
     /* Too many to rename: the tag is dropped. */
     struct consent__match m;
     memset(&m, 0, sizeof(m));
@@ -800,7 +804,7 @@ neutralize(struct consent__rewriter *rw, const struct consent__token *t)
     return 1;
   }
   b->len = 0;
-  at = (size_t)t->spans[0];
+  at = (size_t)spans[0];
   st |= consent__buf_append(b, rw->tagbuf.data, at);
   st |= consent__buf_append(b, "data-consent-attrs=\"", 20);
   for (k = 0; k < nprov; k++) {
@@ -810,9 +814,9 @@ neutralize(struct consent__rewriter *rw, const struct consent__token *t)
     st |= consent__escape(b, id, strlen(id));
   }
   st |= consent__buf_append(b, "\" ", 2);
-  for (i = 0; i < t->nspans; i++) {
-    size_t s0 = (size_t)t->spans[i], e0 = s0, end;
-    end = i + 1 < t->nspans ? (size_t)t->spans[i + 1] : rw->tagbuf.len;
+  for (i = 0; i < nspans; i++) {
+    size_t s0 = (size_t)spans[i], e0 = s0, end;
+    end = i + 1 < nspans ? (size_t)spans[i + 1] : rw->tagbuf.len;
     /* The raw name: up to whitespace, '/', '>' or '=' (not its first). */
     while (e0 < end) {
       char c = rw->tagbuf.data[e0];
@@ -894,7 +898,7 @@ on_start(struct consent__rewriter *rw, const struct consent__token *t)
     style = consent__attr_get(t, "style");
     if (style != NULL)
       style_gate(rw, t, style->value, style->value_len);
-    if (rw->cap == CAP_NONE && rw->emitted <= t->raw_start)
+    if (t->fetch_attr && rw->cap == CAP_NONE && rw->emitted <= t->raw_start)
       neutralize(rw, t);
     return;
   }

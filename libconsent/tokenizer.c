@@ -424,15 +424,17 @@ attr_name_append(struct consent__tokenizer *t, const void *s, size_t n)
 {
   if (t->rec_attrs)
     rec(t, &t->abuf, s, n);
-  if (t->on_fetch_name != NULL) {
+  if ((t->flags & CONSENT__TOKF_STYLE) &&
+      t->sk_name_len <= sizeof(t->sk_name)) {
     /* The name's first bytes, also past the token limit, for the
      * fetch-name check (names arrive lowercase). */
-    const unsigned char *c = s;
-    size_t i;
-    for (i = 0; i < n && t->sk_name_len <= sizeof(t->sk_name); i++) {
-      if (t->sk_name_len < sizeof(t->sk_name))
-        t->sk_name[t->sk_name_len] = c[i];
-      t->sk_name_len++;
+    size_t room = sizeof(t->sk_name) - t->sk_name_len;
+    if (n > room) {
+      memcpy(t->sk_name + t->sk_name_len, s, room);
+      t->sk_name_len = sizeof(t->sk_name) + 1;
+    } else {
+      memcpy(t->sk_name + t->sk_name_len, s, n);
+      t->sk_name_len = (uint8_t)(t->sk_name_len + n);
     }
   }
 }
@@ -453,11 +455,14 @@ attr_name_done(struct consent__tokenizer *t, const unsigned char *p)
   a[3] = 0;
   len = a[1];
   name = t->abuf.data + a[0];
-  if (t->on_fetch_name != NULL && t->tag_kind == CONSENT__TOK_START &&
+  if ((t->flags & CONSENT__TOKF_STYLE) && t->tag_kind == CONSENT__TOK_START &&
       t->sk_name_len <= sizeof(t->sk_name) &&
       consent__tok_fetch_name((const char *)t->sk_name, t->sk_name_len,
-                              t->tag_foreign))
-    t->on_fetch_name(t->ud, a[4]);
+                              t->tag_foreign)) {
+    t->fetch_attr = 1;
+    if (t->on_fetch_name != NULL)
+      t->on_fetch_name(t->ud, a[4]);
+  }
   for (i = 0; i + 1 < t->nattrs; i++) {
     const size_t *b = t->aoff + AOFF_N * i;
     if (b[1] == len && memcmp(t->abuf.data + b[0], name, len) == 0) {
@@ -722,9 +727,10 @@ tag_name_done(struct consent__tokenizer *t)
                  ? (uint16_t)classify(t->name.data, t->name.len) : 0;
   /* (A font tag may still break out by its attributes: counting it as
    * foreign only makes more names interesting.) */
-  t->tag_foreign = t->tag_kind == CONSENT__TOK_START &&
-                   ((in_foreign(t) && !(t->tag_class & TC_BREAKOUT)) ||
-                    (t->tag_class & (TC_SVG | TC_MATH)) != 0);
+  if (t->nforeign != 0 || (t->tag_class & (TC_SVG | TC_MATH)))
+    t->tag_foreign = (uint8_t)((in_foreign(t) &&
+                                !(t->tag_class & TC_BREAKOUT)) ||
+                               (t->tag_class & (TC_SVG | TC_MATH)) != 0);
   if (!want && t->want_attrs != NULL)
     want = t->want_attrs(t->ud, t->name.data ? t->name.data : "",
                          t->name.len, t->tag_kind == CONSENT__TOK_END);
@@ -756,10 +762,8 @@ emit_tag(struct consent__tokenizer *t, const unsigned char *end)
     tok.style = t->style.data ? t->style.data : "";
     tok.style_len = t->style.len;
   }
-  tok.fetch_attr = t->fetch_attr && !t->rec_attrs;
+  tok.fetch_attr = t->fetch_attr;
   tok.foreign = t->tag_foreign;
-  tok.spans = t->spans;
-  tok.nspans = t->nspans;
   if (t->tag_kind == CONSENT__TOK_END) {
     if (t->nattrs > 0)
       error(t, CONSENT__ERR_END_TAG_WITH_ATTRIBUTES, end - 1);
@@ -1787,7 +1791,7 @@ consent__tok_fetch_name(const char *n, size_t len, int foreign)
     return IS("lowsrc") || (foreign && (IS("stroke") || IS("filter") ||
                                         IS("cursor") || IS("values")));
   case 7:
-    return IS("archive");
+    return IS("archive") || IS("classid");
   case 8:
     return IS("manifest") || IS("codebase");
   case 9:

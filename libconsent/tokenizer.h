@@ -168,17 +168,18 @@ struct consent__token {
                                as text (script, style, iframe, ...) */
   unsigned has_style : 1;   /* with CONSENT__TOKF_STYLE and no attributes
                                recorded: the style attribute's value */
-  unsigned fetch_attr : 1;  /* with CONSENT__TOKF_STYLE and no attributes
-                               recorded: an attribute whose name may make
-                               the browser fetch (consent__tok_fetch_name);
-                               the caller re-reads the tag's bytes */
-  unsigned foreign : 1;     /* with CONSENT__TOKF_TREE: a start tag that
+  /* (Bytes, not bits: written for every tag.) */
+  unsigned char fetch_attr; /* with CONSENT__TOKF_STYLE: an attribute
+                               whose name may make the browser fetch
+                               (consent__tok_fetch_name); without recorded
+                               attributes the caller re-reads the tag */
+  unsigned char foreign;    /* with CONSENT__TOKF_TREE: a start tag that
                                makes an SVG or MathML element */
   const char *style;
   size_t style_len;
-  /* With CONSENT__TOKF_SPANS: where every attribute name starts. */
-  const uint64_t *spans;
-  size_t nspans;
+  /* (Kept at 128 bytes or less: every token is cleared with memset, and
+   * larger clears are slower.  With CONSENT__TOKF_SPANS, where every
+   * attribute name starts is in the tokenizer: spans, nspans.) */
 };
 
 struct consent__tokenizer;
@@ -267,8 +268,8 @@ struct consent__tokenizer {
   uint64_t sk_name_off;         /* where that name starts */
   unsigned sk_is_style : 1;     /* its value is the style attribute */
   unsigned has_style : 1;
-  unsigned fetch_attr : 1;      /* a name consent__tok_fetch_name knows */
-  unsigned tag_foreign : 1;     /* the tag makes a foreign element */
+  uint8_t fetch_attr;           /* a name consent__tok_fetch_name knows */
+  uint8_t tag_foreign;          /* the tag makes a foreign element */
   uint64_t *spans;              /* CONSENT__TOKF_SPANS */
   size_t nspans, spans_cap;
   struct consent__buf style;
