@@ -517,7 +517,10 @@ consent_config_set_cache_safe(consent_config_t *config, int on);
 
 /* The runtime guard (on != 0; off by default): a script the rewriter
  * places first in <head> (before the first element of the body when a
- * page has no head), with the CSP nonce of consent_rewriter_set_nonce().
+ * page has no head), with the CSP nonce of consent_rewriter_set_nonce();
+ * with CONSENT_SCRIPT_URL it is <script src> of "guard.js" in the folder
+ * of the activation script's URL (CONSENT_ASSET_GUARD), the rules in its
+ * data-consent-guard attribute either way.
  * Until the visitor allows a provider, it stops the page's own scripts
  * from reaching it: src/href setters, setAttribute, innerHTML and other
  * HTML insertion (provider markup becomes a placeholder), fetch(),
@@ -974,7 +977,9 @@ consent_config_set_previews(consent_config_t *config,
 /* Append only. */
 typedef enum consent_asset_id {
   CONSENT_ASSET_SCRIPT = 0,  /* the activation script (JavaScript) */
-  CONSENT_ASSET_STYLE = 1    /* the placeholders' default style (CSS) */
+  CONSENT_ASSET_STYLE = 1,   /* the placeholders' default style (CSS) */
+  CONSENT_ASSET_GUARD = 2    /* the runtime guard (JavaScript; served as
+                                guard.js beside the activation script) */
 } consent_asset_id;
 
 /* The text of an asset, for hosts that serve it by URL

@@ -19,6 +19,7 @@
 #include "endpoint.h"
 #include "registry.h"
 #include "rewriter.h"
+#include "guard.h"
 #include "previews.h"
 #include "state.h"
 #include "tcf.h"
@@ -614,7 +615,9 @@ const char *
 consent_asset(consent_asset_id which, size_t *len)
 {
   const char *s = which == CONSENT_ASSET_SCRIPT ? consent__asset_js
-                  : which == CONSENT_ASSET_STYLE ? consent__asset_css : NULL;
+                  : which == CONSENT_ASSET_STYLE ? consent__asset_css
+                  : which == CONSENT_ASSET_GUARD ? consent__asset_guard
+                  : NULL;
 
   if (len != NULL)
     *len = s != NULL ? strlen(s) : 0;

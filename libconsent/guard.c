@@ -55,27 +55,20 @@ text(const struct consent__texts *t, size_t lang, enum consent__text k)
   return en >= 0 && t->lang[en].text[k] != NULL ? t->lang[en].text[k] : "";
 }
 
-int
-consent__guard_script(const struct consent__registry *r,
-                      const struct consent__texts *texts, size_t lang,
-                      const char *nonce, consent__guard_allowed_fn allowed,
-                      const void *ud, struct consent__buf *b)
+/* The rules as JSON. */
+static int
+rules(const struct consent__registry *r, const struct consent__texts *texts,
+      size_t lang, consent__guard_allowed_fn allowed, const void *ud,
+      struct consent__buf *b)
 {
   static const enum consent__text keys[] = {
     CONSENT__T_TITLE, CONSENT__T_INTRO, CONSENT__T_BUTTON
   };
-  int st = put(b, "<script data-consent-guard");
+  int st = 0;
   size_t i, k, n = 0;
 
-  if (nonce != NULL) {
-    st |= put(b, " nonce=\"");
-    st |= consent__escape(b, nonce, strlen(nonce));
-    st |= put(b, "\"");
-  }
-  st |= put(b, ">");
-  st |= put(b, consent__asset_guard);
   /* h: per provider, its host patterns separated by spaces. */
-  st |= put(b, "({\"h\":{");
+  st |= put(b, "{\"h\":{");
   for (i = 0; i < r->count; i++) {
     const struct consent__provider *pv = &r->prov[i];
     if (!pv->enabled || allowed(ud, (long)i) || pv->hosts.n == 0)
@@ -120,6 +113,37 @@ consent__guard_script(const struct consent__registry *r,
     st |= put(b, ":");
     st |= json_str(b, name, strlen(name));
   }
-  st |= put(b, "}})</script>");
+  st |= put(b, "}}");
+  return st;
+}
+
+int
+consent__guard_script(const struct consent__registry *r,
+                      const struct consent__texts *texts, size_t lang,
+                      const char *nonce, const char *url,
+                      consent__guard_allowed_fn allowed, const void *ud,
+                      struct consent__buf *b)
+{
+  struct consent__buf json = { NULL, 0, 0 };
+  int st = rules(r, texts, lang, allowed, ud, &json);
+
+  st |= put(b, "<script data-consent-guard=\"");
+  st |= consent__escape(b, json.data ? json.data : "", json.len);
+  st |= put(b, "\"");
+  consent__buf_free(&json);
+  if (url != NULL) {
+    st |= put(b, " src=\"");
+    st |= consent__escape(b, url, strlen(url));
+    st |= put(b, "\"></script>");
+    return st != 0 ? CONSENT_E_NOMEM : 0;
+  }
+  if (nonce != NULL) {
+    st |= put(b, " nonce=\"");
+    st |= consent__escape(b, nonce, strlen(nonce));
+    st |= put(b, "\"");
+  }
+  st |= put(b, ">");
+  st |= put(b, consent__asset_guard);
+  st |= put(b, "</script>");
   return st != 0 ? CONSENT_E_NOMEM : 0;
 }

@@ -16,13 +16,14 @@
 /* Whether the visitor may reach provider prov (a registry index). */
 typedef int (*consent__guard_allowed_fn)(const void *ud, long prov);
 
-/* Appends <script [nonce]>GUARD({h, a, t, n})</script>: h the host
- * patterns of the enabled providers that are not allowed, a the ids
- * allowed, t the placeholder texts of language lang, n the names.
- * Returns 0 or CONSENT_E_NOMEM. */
+/* Appends <script data-consent-guard="RULES" [nonce]>GUARD</script>, or
+ * with url <script data-consent-guard="RULES" src="URL"></script>: RULES
+ * the JSON {h, a, t, n}, h the host patterns of the enabled providers
+ * that are not allowed, a the ids allowed, t the placeholder texts of
+ * language lang, n the names.  Returns 0 or CONSENT_E_NOMEM. */
 int consent__guard_script(const struct consent__registry *r,
                           const struct consent__texts *texts, size_t lang,
-                          const char *nonce,
+                          const char *nonce, const char *url,
                           consent__guard_allowed_fn allowed,
                           const void *ud, struct consent__buf *out);
 

@@ -597,17 +597,31 @@ static void
 guard(struct consent__rewriter *rw, const struct consent__token *t)
 {
   const struct consent__gate *g = rw->gate;
+  char *url = NULL;
 
   if (name_eq(t, "html", 4))
     return;
   rw->guard_done = 1;
   pass_to(rw, name_eq(t, "head", 4) ? t->raw_end : t->raw_start);
+  if (g->script_mode == CONSENT__SCRIPT_URL && g->js_url != NULL) {
+    /* guard.js beside the activation script. */
+    const char *slash = strrchr(g->js_url, '/');
+    size_t dir = slash != NULL ? (size_t)(slash + 1 - g->js_url) : 0;
+    if ((url = malloc(dir + sizeof("guard.js"))) == NULL) {
+      fail(rw, CONSENT_E_NOMEM);
+      return;
+    }
+    memcpy(url, g->js_url, dir);
+    memcpy(url + dir, "guard.js", sizeof("guard.js"));
+  }
   rw->scratch.len = 0;
-  if (consent__guard_script(g->reg, &g->texts, rw->lang, rw->nonce,
+  if (consent__guard_script(g->reg, &g->texts, rw->lang, rw->nonce, url,
                             guard_allowed, rw, &rw->scratch) != 0) {
+    free(url);
     fail(rw, CONSENT_E_NOMEM);
     return;
   }
+  free(url);
   out(rw, rw->scratch.data, rw->scratch.len);
   /* The style and activation script come along: the guard's own
    * placeholders need them even where the server drew none. */

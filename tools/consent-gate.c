@@ -100,7 +100,7 @@ usage(FILE *f)
 "                  --header: VALUE is a whole Cookie header\n"
 "  providers       list the providers (built-in and --providers FILE)\n"
 "  match           print the provider each URL belongs to\n"
-"  assets DIR      write consent.js and consent.css to DIR (for\n"
+"  assets DIR      write consent.js, consent.css and guard.js to DIR (for\n"
 "                  --script url)\n"
 "  tcf             decode an IAB TCF v2.2 TC string (core segment) as\n"
 "                  JSON, or say why it is malformed (exit 1)\n"
@@ -1339,12 +1339,13 @@ cmd_assets(int argc, char **argv)
   static const struct { consent_asset_id id; const char *name; } files[] = {
     { CONSENT_ASSET_SCRIPT, "consent.js" },
     { CONSENT_ASSET_STYLE, "consent.css" },
+    { CONSENT_ASSET_GUARD, "guard.js" },
   };
   size_t i, len;
 
   if (argc != 2)
     return usage_error("%s", "usage: assets DIR");
-  for (i = 0; i < 2; i++) {
+  for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
     char path[4096];
     const char *text = consent_asset(files[i].id, &len);
     FILE *f;

@@ -1,10 +1,11 @@
 /* libconsent runtime guard: until the visitor allows a provider, the
  * page's scripts cannot reach it (setters, setAttribute, HTML insertion,
- * fetch, XHR, beacons, sockets).  The library appends the call with the
- * provider rules: ({h: {id: "host host/path ..."}, a: [allowed ids],
- * t: [title, intro, button], n: {id: name}}).  Cannot stop: import(), CSS set through
- * the CSSOM, code in cross-origin frames, a provider script that already
- * runs after consent. */
+ * fetch, XHR, beacons, sockets).  The provider rules are the JSON of its
+ * own <script data-consent-guard="..."> (inline or by URL):
+ * {h: {id: "host host/path ..."}, a: [allowed ids],
+ *  t: [title, intro, button], n: {id: name}}.  Cannot stop: import(),
+ * CSS set through the CSSOM, code in cross-origin frames, a provider
+ * script that already runs after consent. */
 (function (c) {
   "use strict";
   var d = document, W = window, P = "data-consent-", on = {}, H = {},
@@ -124,4 +125,4 @@
     }, W[n].prototype = C.prototype;
   });
   d.addEventListener("consent:allow", function (ev) { on[ev.detail] = 1; });
-})
+})(JSON.parse(document.currentScript.getAttribute("data-consent-guard")));

@@ -120,6 +120,19 @@ document.body.appendChild(s);</script></body></html>\n`);
   await context.close();
 }
 
+/* The guard's code, minified (terser) and gzipped: at most 2 KB. */
+async function guardSize() {
+  if (!process.env.TERSER || !process.env.GUARD_JS) {
+    console.log(`ok ${++n} - guard size # SKIP terser (npm) is not available`);
+    return;
+  }
+  const { minify } = require(process.env.TERSER);
+  const src = fs.readFileSync(process.env.GUARD_JS, "utf8") + "({h:{},a:[],t:[],n:{}})";
+  const min = (await minify(src, { compress: true, mangle: true })).code;
+  const gz = require("zlib").gzipSync(min, { level: 9 }).length;
+  ok(gz <= 2048, `guard: ${min.length} bytes minified, ${gz} bytes gzipped (at most 2048)`);
+}
+
 /* What the guard costs on load: the sample article (with its embeds)
  * gated with and without it, each loaded 15 times; printed, not tested
  * (a benchmark, not a timed test). */
@@ -204,6 +217,7 @@ const gif = Buffer.from("R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAE
       await context.close();
     }
     await guardFlow(browser);
+    await guardSize();
     if (article) await guardCost(browser);
   } finally {
     await browser.close();

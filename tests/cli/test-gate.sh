@@ -59,8 +59,16 @@ ok $? "--nonce"
 "$GATE" --script url "$A" >/dev/null 2>&1
 [ $? -eq 2 ]
 ok $? "--script url without --script-url: exit 2"
-"$GATE" assets "$TMP" >/dev/null && [ -s "$TMP/consent.js" ] && [ -s "$TMP/consent.css" ]
-ok $? "assets writes consent.js and consent.css"
+"$GATE" assets "$TMP" >/dev/null && [ -s "$TMP/consent.js" ] && [ -s "$TMP/consent.css" ] &&
+  grep -q 'document.currentScript.getAttribute("data-consent-guard")' "$TMP/guard.js"
+ok $? "assets writes consent.js, consent.css and guard.js"
+out=$(printf '<html><head><title>t</title></head><p>x' |
+  "$GATE" --guard --script url --script-url /static/consent.js)
+case $out in
+  '<html><head><script data-consent-guard="{&quot;h&quot;:'*'" src="/static/guard.js"></script><script defer src="/static/consent.js"></script><title>'*) r=0 ;;
+  *) r=1 ;;
+esac
+ok $r "--guard --script url: <script src> of guard.js beside consent.js, the rules in its attribute"
 
 mkdir -p "$TMP/site/sub"
 cp "$A" "$TMP/site/index.html"
