@@ -4,16 +4,7 @@
 # JavaScript on and off: no request may leave the site before consent.
 . "${top_srcdir:-.}/tests/cli/tap.sh"
 
-pw=${PLAYWRIGHT_CORE:-$("$top_srcdir/tests/browser/setup.sh" 2>"$TMP/setup.err")}
-if [ -z "$pw" ] || [ ! -d "$pw" ]; then
-  ok 1 "playwright-core is available ($(cat "$TMP/setup.err"))"
-  done_testing; exit
-fi
-chromium=${CHROMIUM:-/usr/bin/chromium}
-if [ ! -x "$chromium" ]; then
-  ok 1 "chromium is installed (Debian package chromium)"
-  done_testing; exit
-fi
+. "$top_srcdir/tests/browser/browser.sh"
 "$GATE" providers --json >"$TMP/providers.json" || {
   ok 1 "consent-gate providers --json"; done_testing; exit; }
 # terser (npm) measures the guard minified; without it that check skips.

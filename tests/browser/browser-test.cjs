@@ -17,15 +17,8 @@ const [pagesDir, providersJson, shotDir] = process.argv.slice(2);
 const SITE = "http://site.test";
 const providers = JSON.parse(fs.readFileSync(providersJson, "utf8"));
 
-let n = 0, failed = 0;
-function ok(cond, name, diag) {
-  n++;
-  console.log(`${cond ? "ok" : "not ok"} ${n} - ${name}`);
-  if (!cond) {
-    failed++;
-    if (diag) console.log("# " + String(diag).replace(/\n/g, "\n# "));
-  }
-}
+const tap = require(path.join(__dirname, "..", "browser", "tap.cjs"))();
+const ok = tap.ok;
 
 /* The provider of a URL: longest host suffix, then a matching path. */
 const patterns = [];
@@ -241,6 +234,5 @@ function providersOf(list) {
   } finally {
     await browser.close();
   }
-  console.log(`1..${n}`);
-  process.exit(failed ? 1 : 0);
+  tap.done();
 })();

@@ -4,16 +4,7 @@
 # go to $top_builddir/screenshots.
 . "${top_srcdir:-.}/tests/cli/tap.sh"
 
-pw=${PLAYWRIGHT_CORE:-$("$top_srcdir/tests/browser/setup.sh" 2>"$TMP/setup.err")}
-if [ -z "$pw" ] || [ ! -d "$pw" ]; then
-  ok 1 "playwright-core is available ($(cat "$TMP/setup.err"))"
-  done_testing; exit
-fi
-chromium=${CHROMIUM:-/usr/bin/chromium}
-if [ ! -x "$chromium" ]; then
-  ok 1 "chromium is installed (Debian package chromium)"
-  done_testing; exit
-fi
+. "$top_srcdir/tests/browser/browser.sh"
 mkdir -p "$TMP/pages" "$top_builddir/screenshots"
 "$GATE" --privacy-url /privacy "$top_srcdir/examples/article.html" >"$TMP/pages/article.html" &&
 "$GATE" --privacy-url /privacy "$top_srcdir/examples/providers.html" >"$TMP/pages/providers.html" &&

@@ -11,28 +11,9 @@
 
 #include "../../libconsent/matcher.h"
 #include "../../libconsent/rewriter.h"
+#include "buf.h"
 #include "tap.h"
 
-struct buf {
-  char *data;
-  size_t len, cap;
-};
-
-static int
-sink(const char *p, size_t n, void *ud)
-{
-  struct buf *b = ud;
-
-  if (b->len + n + 1 > b->cap) {
-    b->cap = (b->len + n + 1) * 2;
-    if ((b->data = realloc(b->data, b->cap)) == NULL)
-      abort();
-  }
-  memcpy(b->data + b->len, p, n);
-  b->len += n;
-  b->data[b->len] = '\0';
-  return 0;
-}
 
 static char *
 gate(const struct consent__gate *g, const char *in, size_t chunk)

@@ -11,6 +11,7 @@
 #include <consent.h>
 
 #include "../tools/gen.h"
+#include "buf.h"
 #include "tap.h"
 
 #define NOW 1764374400LL
@@ -19,27 +20,6 @@ static consent_registry_t *reg;
 static char *article;
 static size_t article_len;
 
-struct buf {
-  char *data;
-  size_t len, cap;
-};
-
-static int
-sink(const char *p, size_t n, void *ud)
-{
-  struct buf *b = ud;
-
-  if (b->len + n + 1 > b->cap) {
-    b->cap = (b->len + n + 1) * 2;
-    b->data = realloc(b->data, b->cap);
-    if (b->data == NULL)
-      abort();
-  }
-  memcpy(b->data + b->len, p, n);
-  b->len += n;
-  b->data[b->len] = '\0';
-  return 0;
-}
 
 struct opts {
   const consent_state_t *state;
