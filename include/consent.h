@@ -49,7 +49,11 @@ extern "C" {
 /* ------------------------------------------------------------------ */
 /* Export and deprecation                                              */
 
-#if defined(_WIN32)
+/* The library's own build defines CONSENT_BUILDING_LIBRARY: it exports
+ * what its users import. */
+#if defined(_WIN32) && defined(CONSENT_BUILDING_LIBRARY)
+#  define CONSENT_EXTERN __declspec(dllexport)
+#elif defined(_WIN32)
 #  define CONSENT_EXTERN __declspec(dllimport)
 #elif defined(__GNUC__) && __GNUC__ >= 4
 #  define CONSENT_EXTERN __attribute__((visibility("default")))

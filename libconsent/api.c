@@ -76,6 +76,10 @@ struct consent_previews {
  * member is one. */
 struct consent_request {
   struct consent__request r;
+  /* What consent_request_state() hands out: a consent_state_t of its
+   * own (a shallow copy of the request's state, read-only, valid until
+   * the next call), never a consent__state cast to one. */
+  struct consent_state view;
 };
 
 #define MAX_PROVIDER_FILE (1u << 20)
@@ -570,7 +574,7 @@ consent_rewriter_set_report(consent_rewriter_t *rw, consent_report_fn fn,
 {
   if (rw == NULL)
     return CONSENT_E_INVAL;
-  rw->rw.report = (consent__report_fn)fn;
+  rw->rw.report = fn;
   rw->rw.report_ud = user_data;
   return CONSENT_OK;
 }
@@ -1389,8 +1393,8 @@ consent_request_state(consent_request_t *req, long long now,
   }
   if (why != NULL)
     *why = (consent_status)req->r.cookie_status;
-  /* consent_state_t wraps a consent__state and nothing else. */
-  return (const consent_state_t *)(const void *)req->r.effective;
+  req->view.s = *req->r.effective;
+  return &req->view;
 }
 
 consent_status

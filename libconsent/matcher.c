@@ -532,9 +532,11 @@ is_pixel(const struct consent__token *t)
          h->value[0] <= '2';
 }
 
-/* Percent-decodes a data: or javascript: URL into buf (cut at cap). */
+/* Percent-decodes a data: or javascript: URL into buf (cut at cap);
+ * *used gets how much of v it read. */
 static size_t
-decode_url_text(const char *v, size_t n, char *buf, size_t cap)
+decode_url_text(const char *v, size_t n, char *buf, size_t cap,
+                size_t *used)
 {
   size_t i, o = 0;
 
@@ -555,19 +557,74 @@ decode_url_text(const char *v, size_t n, char *buf, size_t cap)
     }
     buf[o++] = v[i];
   }
+  *used = i;
   return o;
 }
 
+/* Forgiving base64 (the URL standard's data: URL processor), in place;
+ * returns the decoded length. */
+static size_t
+base64_in_place(char *s, size_t n)
+{
+  size_t i, o = 0;
+  unsigned acc = 0, bits = 0;
+
+  for (i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    int v = c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z'
+            ? c - 'a' + 26 : c >= '0' && c <= '9' ? c - '0' + 52
+            : c == '+' ? 62 : c == '/' ? 63 : -1;
+    if (v < 0)
+      continue; /* whitespace, padding: skipped */
+    acc = (acc << 6) | (unsigned)v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      s[o++] = (char)((acc >> bits) & 0xff);
+    }
+  }
+  return o;
+}
+
+#define UNREADABLE (-2)
+
+/* A base64 data: URL's document, decoded. */
+static long
+base64_document(const struct consent__registry *r, const char *v,
+                size_t n)
+{
+  const char *comma = memchr(v, ',', n);
+  size_t i, used, len;
+  char *buf;
+  long prov;
+
+  if (comma == NULL)
+    return -1;
+  for (i = 0; i + 7 <= (size_t)(comma - v); i++)
+    if (strncasecmp(v + i, ";base64", 7) == 0)
+      break;
+  if (i + 7 > (size_t)(comma - v))
+    return -1;
+  n -= (size_t)(comma + 1 - v);
+  if ((buf = malloc(n + 1)) == NULL)
+    return UNREADABLE;
+  len = decode_url_text(comma + 1, n, buf, n, &used);
+  len = base64_in_place(buf, len);
+  prov = consent__match_text(r, buf, len);
+  free(buf);
+  return prov;
+}
+
 /* Frames whose document comes from the attribute itself: srcdoc, and
- * data: or javascript: URLs.  Any provider URL in it counts. */
+ * data: or javascript: URLs.  Any provider URL in it counts.  Returns
+ * UNREADABLE when it could not be read. */
 static long
 inline_document(const struct consent__registry *r,
                 const struct consent__token *t)
 {
   const struct consent__attr *a = consent__attr_get(t, "srcdoc");
   long prov;
-  size_t n;
-  char *buf;
+  size_t i;
 
   if (a != NULL) {
     prov = consent__match_text(r, a->value, a->value_len);
@@ -582,13 +639,20 @@ inline_document(const struct consent__registry *r,
   if (strncasecmp(a->value, "data:", 5) != 0 &&
       (a->value_len < 11 || strncasecmp(a->value, "javascript:", 11) != 0))
     return -1;
-  buf = malloc(a->value_len + 1);
-  if (buf == NULL)
-    return -1;
-  n = decode_url_text(a->value, a->value_len, buf, a->value_len);
-  prov = consent__match_text(r, buf, n);
-  free(buf);
-  return prov;
+  /* Decoded window by window, with no allocation to fail (a failed one
+   * once let the frame through): each window overlaps the last by more
+   * than any host and path the matcher reads. */
+  for (i = 0; i < a->value_len;) {
+    char buf[8192];
+    size_t used, n = decode_url_text(a->value + i, a->value_len - i, buf,
+                                     sizeof(buf), &used);
+    if ((prov = consent__match_text(r, buf, n)) >= 0)
+      return prov;
+    if (i + used >= a->value_len)
+      break;
+    i += used > 1024 ? used - 1024 : used;
+  }
+  return base64_document(r, a->value, a->value_len);
 }
 
 void
@@ -613,6 +677,10 @@ consent__match_tag(const struct consent__registry *r,
     prov = attr_provider(r, t, el == E_OBJECT ? "data" : "src", base_prov);
     if (prov < 0 && el != E_EMBED)
       prov = inline_document(r, t);
+    if (prov == UNREADABLE) {
+      m->unreadable = 1;
+      prov = -1;
+    }
     break;
   case E_SCRIPT:
     a = consent__attr_get(t, "type");
@@ -685,7 +753,7 @@ consent__match_tag(const struct consent__registry *r,
   }
   m->prov = prov;
   if (prov < 0 && m->kind != CONSENT__EMBED_SCRIPT &&
-      m->kind != CONSENT__EMBED_STYLE)
+      m->kind != CONSENT__EMBED_STYLE && !m->unreadable)
     m->kind = CONSENT__EMBED_NONE;
 }
 

@@ -26,6 +26,8 @@ struct consent__match {
   int until_end;                /* capture up to the matching end tag */
   int visible;                  /* gets a visible placeholder */
   int pixel;                    /* an image of at most 2x2 pixels */
+  int unreadable;               /* what it loads could not be read (out
+                                   of memory): dropped, never passed */
 };
 
 /* Element names whose start tags the matcher needs attributes for. */

@@ -208,11 +208,11 @@ consent__texts_negotiate(const struct consent__texts *t, const char *h,
                          size_t len)
 {
   size_t i = 0, best = 0;
-  double best_q = -1;
+  int best_q = -1;
 
   while (i < len) {
     size_t s, e;
-    double q = 1.0;
+    int q = 1000; /* the quality in thousandths (RFC 9110 12.4.2) */
     long idx;
 
     while (i < len && (h[i] == ' ' || h[i] == ',' || h[i] == '\t'))
@@ -223,14 +223,23 @@ consent__texts_negotiate(const struct consent__texts *t, const char *h,
     e = i;
     while (i < len && h[i] != ',') {
       if (h[i] == 'q' && i + 1 < len && h[i + 1] == '=') {
-        char num[8];
-        size_t k = 0;
+        /* qvalue = "0" [ "." 0*3DIGIT ] / "1" [ "." 0*3"0" ], read
+         * without the C locale (atof would read "0.8" as 0 where the
+         * decimal point is a comma). */
+        int scale = 1000, digits = 0;
         i += 2;
-        while (i < len && k + 1 < sizeof(num) &&
-               ((h[i] >= '0' && h[i] <= '9') || h[i] == '.'))
-          num[k++] = h[i++];
-        num[k] = '\0';
-        q = atof(num);
+        q = 0;
+        if (i < len && (h[i] == '0' || h[i] == '1'))
+          q = (h[i++] - '0') * 1000;
+        else
+          q = -1; /* not a qvalue: ignored, as a q of 0 */
+        if (q >= 0 && i < len && h[i] == '.') {
+          for (i++; i < len && h[i] >= '0' && h[i] <= '9'; i++)
+            if (++digits <= 3)
+              q += (h[i] - '0') * (scale /= 10);
+        }
+        if (q > 1000)
+          q = 1000;
         continue;
       }
       i++;

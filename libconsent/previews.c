@@ -440,10 +440,11 @@ copy_text(char *dst, size_t cap, const char *src)
 }
 
 int
-consent__previews_lookup(struct consent__previews *pv, long prov,
+consent__previews_lookup(struct consent__previews *pv, const char *id,
                          const char *url, size_t len,
                          struct consent__preview *out)
 {
+  long prov = consent__registry_find(pv->reg, id, strlen(id));
   char key[KEY_HEX + 1], *path;
   json_t *meta;
   json_error_t e;
@@ -488,33 +489,60 @@ consent__previews_lookup(struct consent__previews *pv, long prov,
 /* ------------------------------------------------------------------ */
 /* Fetching                                                            */
 
-/* Addresses a fetch may never connect to. */
+/* An IPv4 address (host order) a fetch may never connect to. */
 static int
-internal_address(const struct sockaddr *sa)
+internal_ipv4(uint32_t a)
+{
+  return (a >> 24) == 0 || (a >> 24) == 10 || (a >> 24) == 127 ||
+         (a >> 16) == 0xA9FE || (a >> 20) == 0xAC1 || (a >> 16) == 0xC0A8 ||
+         (a >> 22) == (100u << 2 | 1) || (a >> 28) >= 0xE ||
+         (a >> 8) == 0xC00000 || (a >> 17) == (0xC612u >> 1);
+}
+
+/* The same, of four bytes in network order (no sockaddr made up for it:
+ * reading one through another struct type is undefined, and GCC's -O2
+ * took the address for internal then). */
+static int
+internal_v4(const unsigned char *b)
+{
+  return internal_ipv4((uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+                       (uint32_t)b[2] << 8 | b[3]);
+}
+
+/* Addresses a fetch may never connect to. */
+int
+consent__internal_address(const struct sockaddr *sa)
 {
   if (sa->sa_family == AF_INET) {
-    uint32_t a = ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr);
-    return (a >> 24) == 0 || (a >> 24) == 10 || (a >> 24) == 127 ||
-           (a >> 16) == 0xA9FE || (a >> 20) == 0xAC1 || (a >> 16) == 0xC0A8 ||
-           (a >> 22) == (100u << 2 | 1) || (a >> 28) >= 0xE ||
-           (a >> 8) == 0xC00000 || (a >> 17) == (0xC612u >> 1);
+    const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
+    return internal_v4((const unsigned char *)&s4->sin_addr);
   }
   if (sa->sa_family == AF_INET6) {
     const unsigned char *b = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
     static const unsigned char v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0,
                                                 0, 0xFF, 0xFF };
+    static const unsigned char nat64[12] = { 0, 0x64, 0xFF, 0x9B, 0, 0, 0,
+                                             0, 0, 0, 0, 0 };
     static const unsigned char zero[15] = { 0 };
-    if (memcmp(b, v4mapped, 12) == 0) {
-      struct sockaddr_in s4;
-      memset(&s4, 0, sizeof(s4));
-      s4.sin_family = AF_INET;
-      memcpy(&s4.sin_addr, b + 12, 4);
-      return internal_address((const struct sockaddr *)&s4);
-    }
+    /* IPv4 inside IPv6: mapped ::ffff:a.b.c.d, compatible ::a.b.c.d,
+     * NAT64 64:ff9b::a.b.c.d and 6to4 2002:aabb:ccdd::/48 reach the
+     * IPv4 address they carry. */
+    if (memcmp(b, v4mapped, 12) == 0 || memcmp(b, nat64, 12) == 0 ||
+        (memcmp(b, zero, 12) == 0 && (b[12] | b[13] | b[14]) != 0))
+      return internal_v4(b + 12);
+    if (b[0] == 0x20 && b[1] == 0x02)
+      return internal_v4(b + 2);
     return (memcmp(b, zero, 15) == 0 && b[15] <= 1) ||   /* :: and ::1 */
            (b[0] & 0xFE) == 0xFC ||                      /* fc00::/7 */
            (b[0] == 0xFE && (b[1] & 0xC0) == 0x80) ||    /* fe80::/10 */
-           b[0] == 0xFF;                                 /* multicast */
+           (b[0] == 0xFE && (b[1] & 0xC0) == 0xC0) ||    /* fec0::/10 */
+           b[0] == 0xFF ||                               /* multicast */
+           (b[0] == 0 && b[1] == 0x64 && b[2] == 0xFF && b[3] == 0x9B &&
+            b[4] == 0 && b[5] == 1) ||                   /* 64:ff9b:1::/48 */
+           (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0 &&
+            b[3] == 0) ||                                /* Teredo */
+           (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0D &&
+            b[3] == 0xB8);                               /* 2001:db8::/32 */
   }
   return 1;
 }
@@ -543,7 +571,7 @@ open_socket(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
   const struct consent__previews *pv = ud;
 
   (void)purpose;
-  if (internal_address(&a->addr) && !trusted(pv, &a->addr))
+  if (consent__internal_address(&a->addr) && !trusted(pv, &a->addr))
     return CURL_SOCKET_BAD;
   return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
 }

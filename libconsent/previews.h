@@ -23,10 +23,12 @@ struct consent__preview {
   unsigned width, height;
 };
 
-/* Looks up an embed URL in the cache (thread-safe).  Returns 1 and fills
- * out when there is a preview; 0 otherwise.  A miss, or an entry past its
- * time, queues the URL for the fetcher. */
-int consent__previews_lookup(struct consent__previews *pv, long prov,
+/* Looks up an embed URL of the provider with this id in the cache
+ * (thread-safe; the id is looked up in the previews' own registry, which
+ * need not be the gate's).  Returns 1 and fills out when there is a
+ * preview; 0 otherwise.  A miss, or an entry past its time, queues the
+ * URL for the fetcher. */
+int consent__previews_lookup(struct consent__previews *pv, const char *id,
                              const char *url, size_t len,
                              struct consent__preview *out);
 
@@ -51,5 +53,11 @@ size_t consent__previews_pending(struct consent__previews *pv);
 int consent__previews_run(struct consent__previews *pv, long long max_ms,
                           unsigned *done, unsigned *failed);
 void consent__previews_count(struct consent__previews *pv);
+
+/* Whether a fetch must never connect to this address: loopback,
+ * private, link-local, multicast, reserved, and IPv6 forms that carry
+ * such an IPv4 address (mapped, compatible, NAT64, 6to4).  Non-zero: no. */
+struct sockaddr;
+int consent__internal_address(const struct sockaddr *sa);
 
 #endif /* HEADER_CONSENT_PREVIEWS_H */

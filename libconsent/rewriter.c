@@ -143,7 +143,7 @@ allowed(const struct consent__rewriter *rw, long prov)
 }
 
 static void
-report(struct consent__rewriter *rw, long prov, int action)
+report(struct consent__rewriter *rw, long prov, consent_action action)
 {
   char name[16];
 
@@ -246,7 +246,7 @@ placeholder(struct consent__rewriter *rw, long prov,
   box.no_always = box.prov != NULL && rw->state != NULL && rw->state->gpc &&
                   consent__gpc_locks(box.prov, rw->state->gpc_categories);
   if (rw->gate->previews != NULL && box.visible && rw->src_len > 0 &&
-      consent__previews_lookup(rw->gate->previews, prov, rw->src,
+      consent__previews_lookup(rw->gate->previews, box.prov->id, rw->src,
                                rw->src_len, &rw->preview))
     box.preview = &rw->preview;
   if (original != NULL) {
@@ -260,7 +260,8 @@ placeholder(struct consent__rewriter *rw, long prov,
     return;
   }
   out(rw, b->data, b->len);
-  report(rw, prov, original != NULL ? 0 : 2);
+  report(rw, prov, original != NULL ? CONSENT_ACTION_GATED
+                                    : CONSENT_ACTION_DROPPED);
 }
 
 /* ------------------------------------------------------------------ */
@@ -356,7 +357,7 @@ end_capture(struct consent__rewriter *rw, uint64_t end)
     if (prov < 0 || allowed(rw, prov)) {
       /* Nothing to gate: the bytes go out as they came. */
       if (prov >= 0)
-        report(rw, prov, 1);
+        report(rw, prov, CONSENT_ACTION_ALLOWED);
       pass_to(rw, end);
       consent__buf_free(&text);
       return;
@@ -713,7 +714,7 @@ pass_allowed(struct consent__rewriter *rw, const struct consent__token *t,
   set_name(rw, t);
   if (rw->report != NULL)
     pass_to(rw, t->raw_start); /* counts the lines before it */
-  report(rw, prov, 1);
+  report(rw, prov, CONSENT_ACTION_ALLOWED);
 }
 
 /* Elements without content (no end tag to wait for). */
@@ -856,7 +857,7 @@ neutralize(struct consent__rewriter *rw, const struct consent__token *t)
   out(rw, b->data, b->len);
   rw->emitted = t->raw_end;
   for (k = 0; k < nprov; k++)
-    report(rw, provs[k], 0);
+    report(rw, provs[k], CONSENT_ACTION_GATED);
   return 1;
 }
 
@@ -932,8 +933,9 @@ on_start(struct consent__rewriter *rw, const struct consent__token *t)
         rw->cap_fdepth = rw->tok.nforeign;
       }
     }
-    else if (t->truncated) {
-      /* Attributes past the limit: they cannot be checked. */
+    else if (t->truncated || m.unreadable) {
+      /* Attributes past the limit, or a document that could not be
+       * read: they cannot be checked. */
       m.visible = 0;
       begin_capture(rw, t, &m, 0);
       rw->cap_overflow = 1;

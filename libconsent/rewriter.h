@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <zlib.h>
 
+#include "consent.h"
+
 #include "matcher.h"
 #include "placeholder.h"
 #include "registry.h"
@@ -23,9 +25,9 @@
 #include "tokenizer.h"
 
 typedef int (*consent__sink_fn)(const char *buf, size_t len, void *ud);
-typedef void (*consent__report_fn)(const char *provider, const char *element,
-                                   unsigned long line, int action,
-                                   void *ud);
+/* The public consent_report_fn itself: called with the enum it
+ * declares, never through a cast to another type. */
+typedef consent_report_fn consent__report_fn;
 
 enum { CONSENT__SCRIPT_INLINE, CONSENT__SCRIPT_URL, CONSENT__SCRIPT_NONE };
 

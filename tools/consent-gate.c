@@ -707,29 +707,45 @@ struct gate_opts {
   int reported;
 };
 
+
+/* A JSON string: quotes, backslashes and control characters escaped
+ * (tag names come from the page and may hold any of them). */
+static void
+json_string(FILE *f, const char *s)
+{
+  fputc('"', f);
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c == '"' || c == '\\')
+      fprintf(f, "\\%c", c);
+    else if (c < 0x20)
+      fprintf(f, "\\u%04x", c);
+    else
+      fputc(c, f);
+  }
+  fputc('"', f);
+}
+
 static void
 on_report(const char *provider, const char *element, unsigned long line,
           consent_action action, void *ud)
 {
   static const char *const actions[] = { "gated", "allowed", "dropped" };
   struct gate_opts *o = ud;
-  const char *p;
 
   if (o->report == NULL)
     return;
   fprintf(o->report, "%s\n  {", o->reported++ ? "," : "[");
   if (o->report_path != NULL) {
-    fputs("\"file\": \"", o->report);
-    for (p = o->report_path; *p; p++) {
-      if (*p == '"' || *p == '\\')
-        fputc('\\', o->report);
-      if ((unsigned char)*p >= 0x20)
-        fputc(*p, o->report);
-    }
-    fputs("\", ", o->report);
+    fputs("\"file\": ", o->report);
+    json_string(o->report, o->report_path);
+    fputs(", ", o->report);
   }
-  fprintf(o->report, "\"provider\": \"%s\", \"element\": \"%s\", "
-          "\"line\": %lu, \"action\": \"%s\"}", provider, element, line,
+  fputs("\"provider\": ", o->report);
+  json_string(o->report, provider);
+  fputs(", \"element\": ", o->report);
+  json_string(o->report, element);
+  fprintf(o->report, ", \"line\": %lu, \"action\": \"%s\"}", line,
           actions[action <= 2 ? action : 0]);
 }
 

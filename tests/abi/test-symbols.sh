@@ -33,4 +33,14 @@ ok $? "every export starts with consent_"
 ! grep -v '@@\?CONSENT_[0-9]' "$TMP/exports" >/dev/null
 ok $? "every export has a version node ($(sed 's/.*@@*//' "$TMP/exports" | sort -u | tr '\n' ' '))"
 
+# On Windows the library's own build exports and its users import.
+pp() { ${CC:-cc} -E -P -D_WIN32 "$@" -I"$top_srcdir/include" - <<'EOF2' 2>/dev/null
+#include <consent.h>
+CONSENT_EXTERN int x;
+EOF2
+}
+pp -DCONSENT_BUILDING_LIBRARY | grep -q 'dllexport.*int x' &&
+  pp | grep -q 'dllimport.*int x'
+ok $? "CONSENT_EXTERN: dllexport building the library, dllimport using it"
+
 done_testing

@@ -2,6 +2,7 @@
  * test-api.c: the public interface, through the shared library: versions,
  * status messages, handles, the streaming contract and its errors.
  */
+#define _GNU_SOURCE /* mkdtemp */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,6 +285,52 @@ test_buffered(void)
   consent_gate_free(g);
 }
 
+/* A gate whose previews use another registry than its own: the provider
+ * is found by id there (a defect found in review: the gate's index was
+ * used, out of bounds when that registry is shorter). */
+static void
+test_previews_registry(void)
+{
+  static const char conf[] =
+    "[only]\ncode = 900\nname = Only\ncategory = video\n"
+    "hosts = only.example\noembed = https://only.example/oembed\n";
+  char dir[] = "/tmp/consent-test-previews.XXXXXX";
+  consent_registry_t *small = NULL;
+  consent_previews_t *pv = NULL;
+  consent_config_t *c = NULL;
+  consent_gate_t *g = NULL;
+  char *out = NULL;
+  size_t len = 0;
+  int ok;
+  const char *page =
+    "<iframe src=\"https://player.vimeo.com/video/1\"></iframe>"
+    "<iframe src=\"https://www.youtube.com/embed/x\"></iframe>";
+
+  ok = mkdtemp(dir) != NULL &&
+       consent_registry_new_empty(&small) == CONSENT_OK &&
+       consent_registry_load_buffer(small, conf, sizeof(conf) - 1, "t") ==
+         CONSENT_OK &&
+       consent_previews_new(small, dir, &pv) == CONSENT_OK &&
+       consent_config_new(&c) == CONSENT_OK &&
+       consent_config_set_previews(c, pv) == CONSENT_OK &&
+       consent_gate_new(c, &g) == CONSENT_OK &&
+       consent_rewrite(g, page, strlen(page), &out, &len) == CONSENT_OK;
+  tap_ok(ok && strstr(out, "data-consent-provider=\"youtube\"") != NULL &&
+         strstr(out, "data-consent-provider=\"vimeo\"") != NULL,
+         "previews with a registry of their own: embeds gated, no preview "
+         "looked up under another provider's index");
+  consent_free(out);
+  consent_gate_free(g);
+  consent_config_free(c);
+  consent_previews_free(pv);
+  consent_registry_free(small);
+  if (ok) {
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    (void)system(cmd);
+  }
+}
+
 int
 main(void)
 {
@@ -294,5 +341,6 @@ main(void)
   test_passthrough();
   test_one_shot();
   test_buffered();
+  test_previews_registry();
   return tap_done();
 }

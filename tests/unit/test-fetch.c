@@ -9,7 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include "../../libconsent/matcher.h"
+#include "../../libconsent/previews.h"
 #include "../../libconsent/rewriter.h"
 #include "buf.h"
 #include "tap.h"
@@ -204,6 +209,84 @@ test_google(const struct consent__gate *g)
   tap_ok(system(cmd) == 0, "providers.conf is in step with google-domains.txt");
 }
 
+/* Frames whose document is a data: URL: percent-encoded past any
+ * window, and base64. */
+static void
+test_data_documents(const struct consent__gate *g)
+{
+  static const char b64[] =
+    "PGlmcmFtZSBzcmM9Imh0dHBzOi8vd3d3LnlvdXR1YmUuY29tL2VtYmVkL3giPjwv"
+    "aWZyYW1lPg==";
+  char *in = malloc(40000), *out;
+  size_t k;
+
+  strcpy(in, "<iframe src=\"data:text/html;base64,");
+  strcat(in, b64);
+  strcat(in, "\"></iframe>");
+  out = gate(g, in, 0);
+  tap_ok(strstr(out, "data-consent-provider=\"youtube\"") != NULL,
+         "a base64 data: document loading a provider is gated");
+  free(out);
+  for (k = 0; k < 3; k++) {
+    /* The provider URL at 8 KiB window boundaries, and far past them. */
+    size_t pad[] = { 8192 - 20, 16384 - 9, 30000 };
+    strcpy(in, "<iframe src=\"data:text/html,");
+    memset(in + strlen(in), 'a', pad[k]);
+    in[strlen("<iframe src=\"data:text/html,") + pad[k]] = '\0';
+    strcat(in, "%3Ciframe src=%22https://www.youtube.com/embed/x%22%3E\">"
+           "</iframe>");
+    out = gate(g, in, 0);
+    tap_ok(strstr(out, "data-consent-provider=\"youtube\"") != NULL,
+           "a data: document with the provider at %zu bytes is gated",
+           pad[k]);
+    free(out);
+  }
+  free(in);
+}
+
+/* The previews' fetcher never connects to internal addresses, also
+ * when IPv6 carries an IPv4 one. */
+static void
+test_internal_addresses(void)
+{
+  static const struct { const char *a; int internal; } cases[] = {
+    { "127.0.0.1", 1 }, { "10.1.2.3", 1 }, { "192.168.0.1", 1 },
+    { "169.254.169.254", 1 }, { "100.64.0.1", 1 }, { "93.184.216.34", 0 },
+    { "::1", 1 }, { "::", 1 }, { "fe80::1", 1 }, { "fd00::1", 1 },
+    { "::ffff:127.0.0.1", 1 }, { "::ffff:93.184.216.34", 0 },
+    { "::127.0.0.1", 1 }, { "::10.0.0.1", 1 },
+    { "64:ff9b::7f00:1", 1 }, { "64:ff9b::a9fe:a9fe", 1 },
+    { "64:ff9b::5db8:d822", 0 }, { "64:ff9b:1::1", 1 },
+    { "2002:7f00:1::1", 1 }, { "2002:c0a8:101::1", 1 },
+    { "2002:5db8:d822::1", 0 }, { "2001:0:4136:e378::1", 1 },
+    { "2001:db8::1", 1 }, { "2606:2800:220:1::1", 0 },
+  };
+  size_t i, bad = 0;
+
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof(ss));
+    if (strchr(cases[i].a, ':') != NULL) {
+      struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+      s6->sin6_family = AF_INET6;
+      inet_pton(AF_INET6, cases[i].a, &s6->sin6_addr);
+    } else {
+      struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+      s4->sin_family = AF_INET;
+      inet_pton(AF_INET, cases[i].a, &s4->sin_addr);
+    }
+    if ((consent__internal_address((struct sockaddr *)&ss) != 0) !=
+        cases[i].internal) {
+      bad++;
+      printf("# %s: %s\n", cases[i].a,
+             cases[i].internal ? "let through" : "refused");
+    }
+  }
+  tap_ok(bad == 0, "previews' address filter: %zu addresses, NAT64, 6to4, "
+         "IPv4-compatible, Teredo included (%zu wrong)",
+         sizeof(cases) / sizeof(cases[0]), bad);
+}
+
 int
 main(void)
 {
@@ -219,6 +302,8 @@ main(void)
   g.script_mode = CONSENT__SCRIPT_NONE;
   test_table(&g);
   test_oversize(&g);
+  test_data_documents(&g);
+  test_internal_addresses();
   test_google(&g);
   consent__gate_free(&g);
   return tap_done();

@@ -3,6 +3,7 @@
  * is not, placeholders and their texts, chunk invariance, idempotence,
  * byte identity outside embeds, the buffer bound, gzip, escaping.
  */
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -498,6 +499,31 @@ test_languages(void)
          strcmp(consent_gate_negotiate_language(g, "ja, zh", 6), "en") == 0 &&
          strcmp(consent_gate_negotiate_language(g, "", 0), "en") == 0,
          "Accept-Language negotiation with q-values and fallbacks");
+  {
+    /* q-values read without the C library's locale: where the decimal
+     * point is a comma, atof("0.8") is 0 (a defect found in review). */
+    static const char *const locales[] = { "de_DE.UTF-8", "de_DE.utf8",
+                                           "fr_FR.UTF-8", "C.UTF-8" };
+    const char *h1 = "de;q=0.849, fr;q=0.85";
+    const char *h2 = "it;q=0.5, nl;q=0.05, pl;q=0.500";
+    const char *h3 = "es;q=1.000, de;q=0.999, fr;q=x";
+    size_t k;
+    int good = 1;
+    for (k = 0; k < sizeof(locales) / sizeof(locales[0]); k++) {
+      if (setlocale(LC_NUMERIC, locales[k]) == NULL)
+        continue;
+      good &= strcmp(consent_gate_negotiate_language(g, h1, strlen(h1)),
+                     "fr") == 0 &&
+              strcmp(consent_gate_negotiate_language(g, h2, strlen(h2)),
+                     "it") == 0 &&
+              strcmp(consent_gate_negotiate_language(g, h3, strlen(h3)),
+                     "es") == 0;
+    }
+    setlocale(LC_NUMERIC, "C");
+    good &= strcmp(consent_gate_negotiate_language(g, h1, strlen(h1)),
+                   "fr") == 0;
+    tap_ok(good, "q-values to the thousandth, in any locale");
+  }
   consent_gate_free(g);
 }
 
