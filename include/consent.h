@@ -816,8 +816,8 @@ consent_request_state(consent_request_t *req, long long now,
  * Other to the return path with a fresh signed cookie (or its deletion);
  * everything else a 4xx refusal: cross-site (403), a return path that is
  * not a relative path of this site (400), an unknown provider (400), a
- * body over CONSENT_ENDPOINT_MAX_BODY (413), another content type (415),
- * another method (405).  method is "GET", "POST", ...; query (without
+ * body over CONSENT_ENDPOINT_MAX_BODY (413), a query over as many bytes
+ * (414), another content type (415), another method (405).  method is "GET", "POST", ...; query (without
  * '?') and body may be NULL.  The answer is read with the
  * consent_response_* calls.  Returns CONSENT_OK when an answer is ready
  * (whatever its HTTP status), or CONSENT_E_INVAL, CONSENT_E_CRYPTO or
@@ -828,7 +828,7 @@ consent_request_endpoint(consent_request_t *req, const char *method,
                          const char *body, size_t body_len, long long now);
 
 /* The HTTP status of the endpoint's answer (303, 400, 403, 405, 413,
- * 415); 0 before consent_request_endpoint().  Since: 0.1.0 */
+ * 414, 415); 0 before consent_request_endpoint().  Since: 0.1.0 */
 CONSENT_EXTERN int
 consent_response_status(const consent_request_t *req);
 

@@ -251,6 +251,22 @@ out:
   return st;
 }
 
+/* Forgets the visitor's state, so that the next call builds it anew (a
+ * half-built one, after running out of memory, would lack the banners'
+ * and GPC's refusals). */
+static void
+state_reset(struct consent__request *r)
+{
+  if (r->state_ready)
+    consent__state_free(&r->state);
+  if (r->combined_ready)
+    consent__state_free(&r->combined);
+  r->state_ready = r->combined_ready = 0;
+  r->state_done = 0;
+  r->cookie_status = CONSENT_E_NOCOOKIE;
+  r->effective = NULL;
+}
+
 int
 consent__request_state(struct consent__request *r, int64_t now)
 {
@@ -259,8 +275,9 @@ consent__request_state(struct consent__request *r, int64_t now)
   size_t vlen, i;
   int st;
 
-  if (r->state_ready)
+  if (r->state_done)
     return 0;
+  state_reset(r);
   consent__state_init(&r->state, site->reg);
   r->state_ready = 1;
   r->effective = &r->state;
@@ -275,15 +292,22 @@ consent__request_state(struct consent__request *r, int64_t now)
       break;
     }
     consent__state_clear(&r->state);
-    if (st == CONSENT_E_NOMEM)
+    if (st == CONSENT_E_NOMEM) {
+      state_reset(r);
       return -1;
+    }
     if (r->cookie_status == CONSENT_E_NOCOOKIE)
       r->cookie_status = st;
   }
   /* New decisions are given under the site's terms. */
   r->state.policy = site->policy;
   r->state.max_age = site->max_age;
-  return combine(r, now);
+  if (combine(r, now) != 0) {
+    state_reset(r);
+    return -1;
+  }
+  r->state_done = 1;
+  return 0;
 }
 
 /* ------------------------------------------------------------------ */

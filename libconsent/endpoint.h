@@ -43,6 +43,8 @@ struct consent__request {
   struct consent__state combined;   /* with the banners and GPC */
   const struct consent__state *effective;
   int state_ready, combined_ready, cookie_status;
+  int state_done;               /* the state is complete (not after
+                                   running out of memory) */
   char banner_msg[200];             /* why a banner cookie was ignored */
   /* The endpoint's answer. */
   int status;
