@@ -1124,23 +1124,31 @@ feed(struct consent__rewriter *rw, const char *buf, size_t len)
 /* ------------------------------------------------------------------ */
 /* zlib: decoding the input, encoding the output                       */
 
+#define ZSLICE ((size_t)1 << 30)
+
 static int
 encoder_sink(const char *buf, size_t len, void *ud)
 {
   struct consent__rewriter *rw = ud;
   unsigned char outbuf[16384];
 
-  rw->zout.next_in = (Bytef *)(uintptr_t)buf;
-  rw->zout.avail_in = (uInt)len;
   do {
-    rw->zout.next_out = outbuf;
-    rw->zout.avail_out = sizeof(outbuf);
-    if (deflate(&rw->zout, Z_NO_FLUSH) == Z_STREAM_ERROR)
-      return 1;
-    if (rw->user_sink((const char *)outbuf, sizeof(outbuf) -
-                      rw->zout.avail_out, rw->user_ud) != 0)
-      return 1;
-  } while (rw->zout.avail_out == 0);
+    /* zlib counts in uInt: slices of at most 1 GiB. */
+    size_t n = len < ZSLICE ? len : ZSLICE;
+    rw->zout.next_in = (Bytef *)(uintptr_t)buf;
+    rw->zout.avail_in = (uInt)n;
+    do {
+      rw->zout.next_out = outbuf;
+      rw->zout.avail_out = sizeof(outbuf);
+      if (deflate(&rw->zout, Z_NO_FLUSH) == Z_STREAM_ERROR)
+        return 1;
+      if (rw->user_sink((const char *)outbuf, sizeof(outbuf) -
+                        rw->zout.avail_out, rw->user_ud) != 0)
+        return 1;
+    } while (rw->zout.avail_out == 0);
+    buf += n;
+    len -= n;
+  } while (len > 0);
   return 0;
 }
 
@@ -1150,13 +1158,14 @@ consent__rewriter_set_encoding(struct consent__rewriter *rw, int in,
 {
   if (rw->fed > 0 || rw->ended)
     return CONSENT_E_INVAL;
-  if (in != 0 && !rw->zin_ready) {
+  if (in == 1 && !rw->zin_ready) {
     memset(&rw->zin, 0, sizeof(rw->zin));
-    /* 15 + 32: zlib or gzip, detected; -15: raw deflate. */
-    if (inflateInit2(&rw->zin, in == 1 ? 15 + 16 : 15 + 32) != Z_OK)
+    if (inflateInit2(&rw->zin, 15 + 16) != Z_OK) /* gzip */
       return CONSENT_E_NOMEM;
     rw->zin_ready = 1;
   }
+  /* deflate: zlib, or raw deflate as some servers send it (browsers read
+   * both); the first two bytes tell (decode_and_feed). */
   if (out_enc != 0 && !rw->zout_ready) {
     memset(&rw->zout, 0, sizeof(rw->zout));
     if (deflateInit2(&rw->zout, 6, Z_DEFLATED, out_enc == 1 ? 15 + 16 : 15,
@@ -1173,8 +1182,35 @@ consent__rewriter_set_encoding(struct consent__rewriter *rw, int in,
   return 0;
 }
 
+/* Starts inflating "deflate" once its first two bytes are known: a zlib
+ * header (RFC 1950: method 8, window at most 32 KiB, a check multiple of
+ * 31) means zlib, anything else raw deflate (RFC 1951). */
 static int
-decode_and_feed(struct consent__rewriter *rw, const char *buf, size_t len)
+deflate_start(struct consent__rewriter *rw, const char **buf, size_t *len)
+{
+  unsigned cmf, flg;
+
+  while (rw->zhead_len < 2 && *len > 0) {
+    rw->zhead[rw->zhead_len++] = (unsigned char)**buf;
+    (*buf)++;
+    (*len)--;
+  }
+  if (rw->zhead_len < 2)
+    return 0;
+  cmf = rw->zhead[0];
+  flg = rw->zhead[1];
+  memset(&rw->zin, 0, sizeof(rw->zin));
+  if (inflateInit2(&rw->zin, (cmf & 0x0F) == 8 && (cmf >> 4) <= 7 &&
+                   (cmf * 256 + flg) % 31 == 0 ? 15 : -15) != Z_OK) {
+    fail(rw, CONSENT_E_NOMEM);
+    return rw->status;
+  }
+  rw->zin_ready = 1;
+  return 0;
+}
+
+static int
+inflate_and_feed(struct consent__rewriter *rw, const char *buf, size_t len)
 {
   unsigned char outbuf[16384];
   int zr;
@@ -1202,6 +1238,27 @@ decode_and_feed(struct consent__rewriter *rw, const char *buf, size_t len)
     fail(rw, CONSENT_E_ENCODING);
     snprintf(rw->errmsg, sizeof(rw->errmsg), "%s: data after the end of "
              "the compressed stream", consent_strerror(CONSENT_E_ENCODING));
+  }
+  return rw->status;
+}
+
+static int
+decode_and_feed(struct consent__rewriter *rw, const char *buf, size_t len)
+{
+  if (!rw->zin_ready) {
+    if (deflate_start(rw, &buf, &len) != 0)
+      return rw->status;
+    if (!rw->zin_ready)
+      return 0; /* (fewer than two bytes so far) */
+    if (inflate_and_feed(rw, (const char *)rw->zhead, 2) != 0)
+      return rw->status;
+  }
+  /* zlib counts in uInt: slices of at most 1 GiB. */
+  while (len > 0 && rw->status == 0) {
+    size_t n = len < ZSLICE ? len : ZSLICE;
+    inflate_and_feed(rw, buf, n);
+    buf += n;
+    len -= n;
   }
   return rw->status;
 }

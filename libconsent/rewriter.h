@@ -130,6 +130,9 @@ struct consent__rewriter {
   int in_enc, out_enc;      /* 0 none, 1 gzip, 2 deflate */
   z_stream zin, zout;
   int zin_ready, zout_ready, zin_done;
+  unsigned char zhead[2];   /* deflate: the first bytes, to tell zlib
+                               from raw deflate before inflateInit2 */
+  unsigned zhead_len;
   consent__sink_fn user_sink;
   void *user_ud;
 };

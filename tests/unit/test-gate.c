@@ -721,6 +721,7 @@ test_bound(void)
   consent_config_free(c);
 }
 
+/* gzip 1: gzip, 0: zlib, -1: raw deflate. */
 static char *
 z_compress(const char *in, size_t n, int gzip, size_t *out_len)
 {
@@ -728,7 +729,8 @@ z_compress(const char *in, size_t n, int gzip, size_t *out_len)
   char *out = malloc(n + 1024);
 
   memset(&z, 0, sizeof(z));
-  deflateInit2(&z, 9, Z_DEFLATED, gzip ? 31 : 15, 8, Z_DEFAULT_STRATEGY);
+  deflateInit2(&z, 9, Z_DEFLATED, gzip > 0 ? 31 : gzip == 0 ? 15 : -15, 8,
+               Z_DEFAULT_STRATEGY);
   z.next_in = (Bytef *)(uintptr_t)in;
   z.avail_in = (uInt)n;
   z.next_out = (Bytef *)out;
@@ -801,6 +803,32 @@ test_gzip(void)
     out = gate_doc(g, gz, gzlen, &o, &olen);
     tap_ok(o.status == CONSENT_E_ENCODING, "a corrupt %s stream: "
            "E_ENCODING", k == 1 ? "gzip" : "deflate");
+    free(out);
+    free(gz);
+  }
+  {
+    /* Content-Encoding: deflate as raw deflate (RFC 1951), which some
+     * servers send and browsers read: decoded too, in any chunking. */
+    long chunks[] = { 0, 1, 2, 100 };
+    size_t c;
+    int good = 1;
+    gz = z_compress(article, article_len, -1, &gzlen);
+    for (c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
+      memset(&o, 0, sizeof(o));
+      o.in_enc = 2;
+      o.chunk = chunks[c];
+      out = gate_doc(g, gz, gzlen, &o, &olen);
+      good &= o.status == CONSENT_OK && olen == plen &&
+              memcmp(out, plain, plen) == 0;
+      free(out);
+    }
+    tap_ok(good, "raw deflate input is decoded and gated (chunks of 1, 2, "
+           "100 and whole)");
+    memset(&o, 0, sizeof(o));
+    o.in_enc = 2;
+    out = gate_doc(g, gz, 1, &o, &olen);
+    tap_ok(o.status == CONSENT_E_ENCODING, "a deflate stream of one byte: "
+           "E_ENCODING");
     free(out);
     free(gz);
   }
