@@ -11,6 +11,7 @@
  * the library, so httpd behaves as every other host.  Build with apxs
  * (bindings/httpd/Makefile); directives in bindings/httpd/README.md.
  */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,7 +75,8 @@ typedef struct {
   consent_site_t *site;
   consent_previews_t *previews;
   apr_thread_t *fetcher;
-  volatile int stop;
+  atomic_int stop;                /* set by the exiting child, read by
+                                     its fetcher thread */
 } consent_built;
 
 static consent_registry_t *builtin_registry;
@@ -768,7 +770,7 @@ fetcher(apr_thread_t *t, void *data)
 {
   consent_built *b = data;
 
-  while (!b->stop) {
+  while (!atomic_load(&b->stop)) {
     if (consent_previews_pending(b->previews) > 0)
       consent_previews_run(b->previews, 1000, NULL, NULL);
     else
@@ -822,7 +824,7 @@ free_built(void *unused)
   for (hi = apr_hash_first(NULL, built); hi; hi = apr_hash_next(hi)) {
     consent_built *b = apr_hash_this_val(hi);
     apr_status_t rv;
-    b->stop = 1;
+    atomic_store(&b->stop, 1);
     if (b->fetcher != NULL)
       apr_thread_join(&rv, b->fetcher);
     consent_site_free(b->site);

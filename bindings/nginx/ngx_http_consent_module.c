@@ -13,6 +13,7 @@
  * read, once for each distinct set of settings, and shared read-only by
  * the workers.  Directives: bindings/nginx/README.md.
  */
+#include <stdatomic.h>
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include <ngx_http.h>
@@ -65,7 +66,8 @@ struct ngx_http_consent_built_s {
   consent_previews_t *previews;
   pthread_t fetcher;
   int fetching;
-  volatile int stop;
+  atomic_int stop;                /* set by the exiting child, read by
+                                     its fetcher thread */
   ngx_http_consent_built_t *next;
 };
 
@@ -143,7 +145,7 @@ static ngx_command_t ngx_http_consent_commands[] = {
   { ngx_string("consent_buffer"), LOC | NGX_CONF_TAKE1,
     ngx_conf_set_size_slot, NGX_HTTP_LOC_CONF_OFFSET, OFF(buffer), NULL },
   { ngx_string("consent_allow"), LOC | NGX_CONF_1MORE,
-    ngx_conf_set_str_array_slot, NGX_HTTP_LOC_CONF_OFFSET, OFF(allow),
+    ngx_http_consent_words, NGX_HTTP_LOC_CONF_OFFSET, OFF(allow),
     NULL },
   { ngx_string("consent_privacy_url"), LOC | NGX_CONF_TAKE1,
     ngx_conf_set_str_slot, NGX_HTTP_LOC_CONF_OFFSET, OFF(privacy_url),
@@ -675,7 +677,10 @@ consent_build(ngx_conf_t *cf, ngx_http_consent_loc_conf_t *c,
                    &c->previews_url, c->previews_fetch);
   for (i = 0; i < nallow && p < end; i++)
     p = ngx_snprintf(p, end - p, "%V ", &allow[i]);
-  for (b = built; b != NULL; b = b->next)
+  /* Settings that fill the key cannot be told apart by it: such a
+   * location gets a gate of its own (sharing one could give it another
+   * location's allow list). */
+  for (b = p < end ? built : NULL; b != NULL; b = b->next)
     if (b->key.len == (size_t)(p - key) &&
         ngx_memcmp(b->key.data, key, b->key.len) == 0) {
       c->gate = b->gate;
@@ -1401,7 +1406,7 @@ consent_fetcher(void *data)
 {
   ngx_http_consent_built_t *b = data;
 
-  while (!b->stop) {
+  while (!atomic_load(&b->stop)) {
     if (consent_previews_pending(b->previews) > 0)
       consent_previews_run(b->previews, 1000, NULL, NULL);
     else
@@ -1417,7 +1422,7 @@ ngx_http_consent_init_process(ngx_cycle_t *cycle)
 
   for (b = built; b != NULL; b = b->next)
     if (b->previews != NULL) {
-      b->stop = 0;
+      atomic_store(&b->stop, 0);
       if (pthread_create(&b->fetcher, NULL, consent_fetcher, b) == 0)
         b->fetching = 1;
       else
@@ -1435,7 +1440,7 @@ ngx_http_consent_exit_process(ngx_cycle_t *cycle)
   (void)cycle;
   for (b = built; b != NULL; b = b->next)
     if (b->fetching) {
-      b->stop = 1;
+      atomic_store(&b->stop, 1);
       pthread_join(b->fetcher, NULL);
       b->fetching = 0;
     }

@@ -39,6 +39,9 @@ nginx_start() {
   user=""
   [ "$(id -u)" -eq 0 ] && user="user www-data;"
   t="$TMP/nginx/tmp"
+  # Two locations whose settings differ only past 4 KB of allow list:
+  # each must get a gate of its own.
+  many=$(i=0; while [ $i -lt 700 ]; do printf 'youtube '; i=$((i + 1)); done)
   cat >"$TMP/nginx/nginx.conf" <<EOF
 load_module $TMP/ngxmod/ngx_http_consent_module.so;
 $user
@@ -71,6 +74,8 @@ http {
     location /own/ { consent_allow youtube; }
     location /off/ { consent off; }
     location /guard/ { consent_guard on; }
+    location /long1/ { consent_allow $many vimeo; }
+    location /long2/ { consent_allow $many dailymotion; }
     location /ssi/ { ssi on; }
     location /proxy/ {
       proxy_pass http://127.0.0.1:$backend_port/;

@@ -26,6 +26,17 @@ grep -q 'data-consent-provider="youtube"' "$TMP/ssi.out" &&
   ! grep -q '<iframe src="https://www.youtube.com/embed/ssi">' "$TMP/ssi.out" &&
   grep -q "<p>before</p>" "$TMP/ssi.out" && grep -q "<p>after</p>" "$TMP/ssi.out"
 ok $? "nginx: an SSI subrequest's embed is gated, the page around it intact"
+# Settings past 4 KB: two locations that differ there have gates of
+# their own (the key that told them apart was cut at 4096 bytes).
+mkdir -p "$NGINX_SITE/long1" "$NGINX_SITE/long2"
+cp "$NGINX_SITE/page.html" "$NGINX_SITE/long1/page.html"
+cp "$NGINX_SITE/page.html" "$NGINX_SITE/long2/page.html"
+chmod -R a+rX "$NGINX_SITE/long1" "$NGINX_SITE/long2"
+curl -s "http://127.0.0.1:$NGINX_PORT/long1/page.html" >"$TMP/long1.out"
+curl -s "http://127.0.0.1:$NGINX_PORT/long2/page.html" >"$TMP/long2.out"
+! grep -q 'data-consent-provider="vimeo"' "$TMP/long1.out" &&
+  grep -q 'data-consent-provider="vimeo"' "$TMP/long2.out"
+ok $? "nginx: consent_allow takes several ids, and locations whose settings differ past 4 KB get gates of their own"
 ! grep -q "exited on signal\|\[alert\]" "$TMP/nginx/logs/error.log"
 ok $? "no worker crashed, no alert ($(grep -m1 "exited on signal\|\[alert\]" "$TMP/nginx/logs/error.log"))"
 nginx_stop
