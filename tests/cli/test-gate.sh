@@ -38,6 +38,12 @@ ok $? "--allow-provider passes a provider without consent"
 grep -q '"provider": "youtube", "element": "iframe", "line": 45, "action": "gated"' "$TMP/report.json" &&
   head -c 1 "$TMP/report.json" | grep -q '\['
 ok $? "--report writes a JSON list with provider, element, line, action"
+# Tag names come from the page: quotes, backslashes and control bytes in
+# them stay inside their JSON strings.
+printf '<a\\"b\001 onclick="fetch(\047https://www.youtube.com/x\047)">x</a>' >"$TMP/odd.html"
+"$GATE" --report "$TMP/odd.json" "$TMP/odd.html" >/dev/null &&
+  /usr/bin/python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r[0]["element"].startswith("a\\\"b"), r' "$TMP/odd.json"
+ok $? "--report: an odd tag name is escaped ($(tr -d '\n' <"$TMP/odd.json"))"
 
 gzip -c "$A" >"$TMP/a.html.gz"
 "$GATE" --decode gzip "$TMP/a.html.gz" | cmp -s - "$TMP/out.plain" 2>/dev/null
