@@ -680,12 +680,11 @@ on_token(void *ud, const struct consent__token *t)
       !(t->kind == CONSENT__TOK_END &&
         name_eq(t, rw->cap_name, rw->cap_name_len))) {
     /* A foreign script or style closed by another tag (</svg>, or an
-     * HTML tag that leaves foreign content): it ends before it. */
+     * HTML tag that leaves foreign content): it ends before it, and the
+     * tag is read as any other below. */
     end_capture(rw, t->raw_start);
-    if (rw->status == 0 && rw->cap == CAP_NONE &&
-        t->kind == CONSENT__TOK_START)
-      on_start(rw, t);
-    return rw->status != 0;
+    if (rw->status != 0)
+      return 1;
   }
   if (rw->cap == CAP_ELEMENT) {
     if (t->kind == CONSENT__TOK_START && !t->self_closing &&

@@ -386,6 +386,7 @@ attr_begin(struct consent__tokenizer *t, const unsigned char *p)
   if (!t->rec_attrs)
     return;
   t->sk_name_len = 0;
+  t->sk_track = 0;
   if (t->flags & CONSENT__TOKF_SPANS) {
     /* Every attribute, duplicates too: a caller that renames one
      * must rename all of its copies. */
@@ -422,12 +423,22 @@ attr_begin(struct consent__tokenizer *t, const unsigned char *p)
 static inline void
 attr_name_append(struct consent__tokenizer *t, const void *s, size_t n)
 {
-  if (t->rec_attrs)
+  if (t->rec_attrs) {
+    if ((t->flags & CONSENT__TOKF_STYLE) && !t->sk_track &&
+        (t->truncated || n > t->max_token - t->used) && t->nattrs > 0) {
+      /* The name will not be recorded whole: from here on its first
+       * bytes are kept apart too, for the fetch-name check. */
+      size_t have = t->abuf.len - t->aoff[AOFF_N * (t->nattrs - 1)];
+      t->sk_track = 1;
+      t->sk_name_len = (uint8_t)(have > sizeof(t->sk_name)
+                                 ? sizeof(t->sk_name) + 1 : have);
+      if (have <= sizeof(t->sk_name))
+        memcpy(t->sk_name, t->abuf.data + t->aoff[AOFF_N * (t->nattrs - 1)],
+               have);
+    }
     rec(t, &t->abuf, s, n);
-  if ((t->flags & CONSENT__TOKF_STYLE) &&
-      t->sk_name_len <= sizeof(t->sk_name)) {
-    /* The name's first bytes, also past the token limit, for the
-     * fetch-name check (names arrive lowercase). */
+  }
+  if (t->sk_track && t->sk_name_len <= sizeof(t->sk_name)) {
     size_t room = sizeof(t->sk_name) - t->sk_name_len;
     if (n > room) {
       memcpy(t->sk_name + t->sk_name_len, s, room);
@@ -456,9 +467,10 @@ attr_name_done(struct consent__tokenizer *t, const unsigned char *p)
   len = a[1];
   name = t->abuf.data + a[0];
   if ((t->flags & CONSENT__TOKF_STYLE) && t->tag_kind == CONSENT__TOK_START &&
-      t->sk_name_len <= sizeof(t->sk_name) &&
-      consent__tok_fetch_name((const char *)t->sk_name, t->sk_name_len,
-                              t->tag_foreign)) {
+      (t->sk_track ? t->sk_name_len <= sizeof(t->sk_name) &&
+                     consent__tok_fetch_name((const char *)t->sk_name,
+                                             t->sk_name_len, t->tag_foreign)
+                   : consent__tok_fetch_name(name, len, t->tag_foreign))) {
     t->fetch_attr = 1;
     if (t->on_fetch_name != NULL)
       t->on_fetch_name(t->ud, a[4]);
@@ -1773,8 +1785,9 @@ skip_name_char(struct consent__tokenizer *t, unsigned c)
     t->sk_name_len = sizeof(t->sk_name) + 1;
 }
 
-int
-consent__tok_fetch_name(const char *n, size_t len, int foreign)
+/* (Inlined here, for every attribute name the tokenizer skips.) */
+static inline int
+fetch_name(const char *n, size_t len, int foreign)
 {
 #define IS(s) (len == sizeof(s) - 1 && memcmp(n, s, len) == 0)
   if (len > 2 && n[0] == 'o' && n[1] == 'n')
@@ -1810,6 +1823,12 @@ consent__tok_fetch_name(const char *n, size_t len, int foreign)
 #undef IS
 }
 
+int
+consent__tok_fetch_name(const char *n, size_t len, int foreign)
+{
+  return fetch_name(n, len, foreign);
+}
+
 static void
 skip_name_done(struct consent__tokenizer *t)
 {
@@ -1820,8 +1839,8 @@ skip_name_done(struct consent__tokenizer *t)
       memcmp(t->sk_name, "style", 5) == 0) {
     t->has_style = 1; /* the first one counts, as with any attribute */
     t->sk_is_style = 1;
-  } else if (consent__tok_fetch_name((const char *)t->sk_name,
-                                     t->sk_name_len, t->tag_foreign)) {
+  } else if (fetch_name((const char *)t->sk_name, t->sk_name_len,
+                        t->tag_foreign)) {
     t->fetch_attr = 1;
     if (t->on_fetch_name != NULL)
       t->on_fetch_name(t->ud, t->sk_name_off);

@@ -266,6 +266,8 @@ struct consent__tokenizer {
   unsigned char sk_name[12];    /* the attribute name being skipped */
   uint8_t sk_name_len;          /* (13: longer than any it looks for) */
   uint64_t sk_name_off;         /* where that name starts */
+  uint8_t sk_track;             /* a recorded name past the token limit:
+                                   its first bytes are in sk_name */
   unsigned sk_is_style : 1;     /* its value is the style attribute */
   unsigned has_style : 1;
   uint8_t fetch_attr;           /* a name consent__tok_fetch_name knows */
