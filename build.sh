@@ -11,7 +11,7 @@ set -eu
 cd "$(dirname "$0")"
 
 # Debian packages: building, and (for check) the test suite's tools.
-BUILD_PKGS="autoconf automake libtool make gcc pkg-config libssl-dev
+BUILD_PKGS="autoconf automake libtool make gcc pkg-config libssl-dev libbrotli-dev libzstd-dev
   libcurl4-openssl-dev zlib1g-dev libjansson-dev"
 CHECK_PKGS="abigail-tools clang llvm libclang-rt-14-dev valgrind npm chromium libxml2-dev
   apache2 apache2-dev nginx nginx-dev wrk python3-pytest php8.2-cli

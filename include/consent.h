@@ -631,16 +631,42 @@ consent_rewriter_set_return_path(consent_rewriter_t *rw, const char *path);
 typedef enum consent_encoding {
   CONSENT_ENCODING_IDENTITY = 0,
   CONSENT_ENCODING_GZIP = 1,
-  CONSENT_ENCODING_DEFLATE = 2  /* zlib format, as HTTP "deflate" */
+  CONSENT_ENCODING_DEFLATE = 2, /* HTTP "deflate": zlib, or raw deflate
+                                   as some servers send it */
+  CONSENT_ENCODING_BR = 3,      /* brotli (RFC 7932) */
+  CONSENT_ENCODING_ZSTD = 4     /* Zstandard (RFC 8878), window <= 8 MiB
+                                   as browsers accept */
 } consent_encoding;
 
-/* Decodes the input and/or encodes the output (zlib), so that servers can
- * gate compressed bodies.  A corrupt or truncated input stream fails with
+/* Decodes the input and/or encodes the output, so that servers can gate
+ * compressed bodies.  A corrupt or truncated input stream fails with
  * CONSENT_E_ENCODING.  Call before the first write.  Returns CONSENT_OK,
  * CONSENT_E_INVAL or CONSENT_E_NOMEM.  Since: 0.1.0 */
 CONSENT_EXTERN consent_status
 consent_rewriter_set_encoding(consent_rewriter_t *rw, consent_encoding in,
                               consent_encoding out);
+
+/* The response's Content-Type header value (len bytes), for its charset:
+ * a body in UTF-16 (declared, or by its byte order mark, which wins as in
+ * browsers) is gated as UTF-8 and sent with a UTF-8 byte order mark; in a
+ * page not declared UTF-8 the ESC bytes of ISO-2022-JP, which would hide
+ * markup from the gate, are removed.  Without this call the charset
+ * counts as undeclared.  Call before the first write.  Returns
+ * CONSENT_OK or CONSENT_E_INVAL.  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_rewriter_set_content_type(consent_rewriter_t *rw, const char *value,
+                                  size_t len);
+
+/* The response's Link header value (len bytes) without every link to a
+ * provider the rewriter's state does not allow, whatever its rel
+ * (preload, preconnect, prefetch, dns-prefetch, modulepreload, ...): a
+ * browser acts on them before it reads the page.  Call after
+ * consent_rewriter_set_state().  *out gets the value to send (the
+ * caller's, consent_free), or NULL when no link is left: drop the header.
+ * Returns CONSENT_OK, CONSENT_E_INVAL or CONSENT_E_NOMEM.  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_rewriter_filter_link(const consent_rewriter_t *rw, const char *value,
+                             size_t len, char **out);
 
 /* What happened to an embed.  Append only. */
 typedef enum consent_action {
@@ -854,6 +880,69 @@ consent_response_receipt(const consent_request_t *req, size_t *len);
  * Owned by the request.  Since: 0.1.0 */
 CONSENT_EXTERN const char *
 consent_response_reason(const consent_request_t *req);
+
+/* ------------------------------------------------------------------ */
+/* HTTP: the decisions every host makes the same way                   */
+
+/* What a host does with a response.  Append only. */
+typedef enum consent_http_action {
+  CONSENT_HTTP_PASS = 0,    /* not a page: send it untouched */
+  CONSENT_HTTP_GATE = 1,    /* gate it (with the coding given) */
+  CONSENT_HTTP_REFUSE = 2   /* a page the gate cannot read: never send
+                               it; answer 502 and log the reason */
+} consent_http_action;
+
+/* Decides, from a response's status and its Content-Type and
+ * Content-Encoding header values (pointer and length; NULL: absent),
+ * whether it is gated: text/html and application/xhtml+xml are, and so
+ * is a response without a valid Content-Type or with one browsers
+ * sniff (unknown/unknown, application/unknown, * / *), since a browser
+ * may render it as a page.  A gated response is refused when its coding
+ * is not one the gate reads (gzip, x-gzip, deflate, br, zstd; more than
+ * one counts as unreadable), when it is ISO-2022-JP, or when it is a 206
+ * (a part of a page).  *coding (may be NULL) gets the body's coding for
+ * consent_rewriter_set_encoding(); *reason (may be NULL) one static
+ * English sentence for the log ("" when there is nothing to say).
+ * Thread-safe.  Since: 0.1.0 */
+CONSENT_EXTERN consent_http_action
+consent_http_classify(int status, const char *content_type, size_t type_len,
+                      const char *content_encoding, size_t encoding_len,
+                      consent_encoding *coding, const char **reason);
+
+/* 1 when a request header (name, name_len) must not reach the
+ * application or backend of a gated location for a request of this URL
+ * path (query allowed): Range, If-Range, If-Match, If-None-Match,
+ * If-Modified-Since and If-Unmodified-Since, when the path may be
+ * answered with a page (a folder, no extension, .html, .htm, .xhtml,
+ * .shtml, .php), since a part of a page or a 304 against the backend's
+ * own validators cannot be gated.  0 otherwise.  Thread-safe.
+ * Since: 0.1.0 */
+CONSENT_EXTERN int
+consent_http_drop_request_header(const char *path, size_t path_len,
+                                 const char *name, size_t name_len);
+
+/* How a host changes a gated response's headers.  Append only. */
+typedef enum consent_header_op {
+  CONSENT_HEADER_REMOVE = 0,  /* remove every header of this name */
+  CONSENT_HEADER_SET = 1,     /* set it to the value (replacing) */
+  CONSENT_HEADER_MERGE = 2    /* add the value's names to a list header
+                                 (Vary) */
+} consent_header_op;
+
+/* The i-th change (from 0) a gated response's headers need: 1 and *op,
+ * *name and *value (static, or owned by the gate) while there is one, 0
+ * after the last.  The body changes, so its length and validators go
+ * (Content-Length, Content-MD5, ETag, Last-Modified) and ranges are off;
+ * Vary lists what the output depends on and nothing else: Cookie and
+ * Sec-GPC per visitor (site given, not cache-safe), Accept-Language when
+ * the gate has more than one language.  site may be NULL (no consent
+ * cookie: the output does not depend on one).  Thread-safe.
+ * Since: 0.1.0 */
+CONSENT_EXTERN int
+consent_gate_header_edit(const consent_gate_t *gate,
+                         const consent_site_t *site, size_t i,
+                         consent_header_op *op, const char **name,
+                         const char **value);
 
 /* ------------------------------------------------------------------ */
 /* Consent banners                                                     */

@@ -561,11 +561,100 @@ consent_status
 consent_rewriter_set_encoding(consent_rewriter_t *rw, consent_encoding in,
                               consent_encoding out)
 {
-  if (rw == NULL || (unsigned)in > CONSENT_ENCODING_DEFLATE ||
-      (unsigned)out > CONSENT_ENCODING_DEFLATE)
+  if (rw == NULL || (unsigned)in > CONSENT__CODING_MAX ||
+      (unsigned)out > CONSENT__CODING_MAX)
     return CONSENT_E_INVAL;
   return (consent_status)consent__rewriter_set_encoding(&rw->rw, (int)in,
                                                         (int)out);
+}
+
+consent_status
+consent_rewriter_set_content_type(consent_rewriter_t *rw, const char *value,
+                                  size_t len)
+{
+  const char *ess;
+  size_t elen;
+
+  if (rw == NULL || (value == NULL && len > 0))
+    return CONSENT_E_INVAL;
+  return (consent_status)consent__rewriter_set_charset(
+           &rw->rw, consent__content_type(value, len, &ess, &elen));
+}
+
+consent_status
+consent_rewriter_filter_link(const consent_rewriter_t *rw, const char *value,
+                             size_t len, char **out)
+{
+  struct consent__buf b = { NULL, 0, 0 };
+  char *s;
+
+  if (out != NULL)
+    *out = NULL;
+  if (rw == NULL || out == NULL || (value == NULL && len > 0))
+    return CONSENT_E_INVAL;
+  if (consent__rewriter_filter_link(&rw->rw, value, len, &b) != 0) {
+    consent__buf_free(&b);
+    return CONSENT_E_NOMEM;
+  }
+  if (b.len == 0) {
+    consent__buf_free(&b);
+    return CONSENT_OK;
+  }
+  s = consent__strndup(b.data, b.len);
+  consent__buf_free(&b);
+  if (s == NULL)
+    return CONSENT_E_NOMEM;
+  *out = s;
+  return CONSENT_OK;
+}
+
+int
+consent_gate_header_edit(const consent_gate_t *gate,
+                         const consent_site_t *site, size_t i,
+                         consent_header_op *op, const char **name,
+                         const char **value)
+{
+  /* Vary by what the output depends on: bit 1 Cookie, 2 Sec-GPC, 4
+   * Accept-Language. */
+  static const char *const vary[8] = {
+    "", "Cookie", "Sec-GPC", "Cookie, Sec-GPC", "Accept-Language",
+    "Cookie, Accept-Language", "Sec-GPC, Accept-Language",
+    "Cookie, Sec-GPC, Accept-Language"
+  };
+  static const char *const removed[] = {
+    "Content-Length", "Content-MD5", "ETag", "Last-Modified"
+  };
+  unsigned v = 0;
+  size_t nrem = sizeof(removed) / sizeof(removed[0]);
+
+  if (gate == NULL || op == NULL || name == NULL || value == NULL)
+    return 0;
+  if (site != NULL && !gate->g.cache_safe) {
+    v |= 1;
+    if (site->s.sources & CONSENT_SOURCE_GPC)
+      v |= 2;
+  }
+  if (gate->g.texts.n > 1)
+    v |= 4;
+  if (i < nrem) {
+    *op = CONSENT_HEADER_REMOVE;
+    *name = removed[i];
+    *value = "";
+    return 1;
+  }
+  if (i == nrem) {
+    *op = CONSENT_HEADER_SET;
+    *name = "Accept-Ranges";
+    *value = "none";
+    return 1;
+  }
+  if (i == nrem + 1 && v != 0) {
+    *op = CONSENT_HEADER_MERGE;
+    *name = "Vary";
+    *value = vary[v];
+    return 1;
+  }
+  return 0;
 }
 
 consent_status

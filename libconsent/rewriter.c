@@ -1121,145 +1121,144 @@ feed(struct consent__rewriter *rw, const char *buf, size_t len)
 }
 
 /* ------------------------------------------------------------------ */
-/* zlib: decoding the input, encoding the output                       */
-
-#define ZSLICE ((size_t)1 << 30)
+/* Codings and charsets (codec.c)                                      */
 
 static int
 encoder_sink(const char *buf, size_t len, void *ud)
 {
   struct consent__rewriter *rw = ud;
-  unsigned char outbuf[16384];
 
-  do {
-    /* zlib counts in uInt: slices of at most 1 GiB. */
-    size_t n = len < ZSLICE ? len : ZSLICE;
-    rw->zout.next_in = (Bytef *)(uintptr_t)buf;
-    rw->zout.avail_in = (uInt)n;
-    do {
-      rw->zout.next_out = outbuf;
-      rw->zout.avail_out = sizeof(outbuf);
-      if (deflate(&rw->zout, Z_NO_FLUSH) == Z_STREAM_ERROR)
-        return 1;
-      if (rw->user_sink((const char *)outbuf, sizeof(outbuf) -
-                        rw->zout.avail_out, rw->user_ud) != 0)
-        return 1;
-    } while (rw->zout.avail_out == 0);
-    buf += n;
-    len -= n;
-  } while (len > 0);
-  return 0;
+  return consent__encoder_write(&rw->enc, buf, len);
+}
+
+static int
+enc_out(const char *buf, size_t len, void *ud)
+{
+  struct consent__rewriter *rw = ud;
+
+  return rw->user_sink(buf, len, rw->user_ud);
 }
 
 int
 consent__rewriter_set_encoding(struct consent__rewriter *rw, int in,
                                int out_enc)
 {
-  if (rw->fed > 0 || rw->ended)
+  int st;
+
+  if (rw->fed > 0 || rw->ended || rw->dec_on || rw->enc_on ||
+      rw->rec.sniffed || rw->rec.head_len > 0)
     return CONSENT_E_INVAL;
-  if (in == 1 && !rw->zin_ready) {
-    memset(&rw->zin, 0, sizeof(rw->zin));
-    if (inflateInit2(&rw->zin, 15 + 16) != Z_OK) /* gzip */
-      return CONSENT_E_NOMEM;
-    rw->zin_ready = 1;
+  if (in != CONSENT__CODING_IDENTITY) {
+    if ((st = consent__decoder_init(&rw->dec, in)) != 0) {
+      consent__decoder_free(&rw->dec);
+      return st;
+    }
+    rw->dec_on = 1;
   }
-  /* deflate: zlib, or raw deflate as some servers send it (browsers read
-   * both); the first two bytes tell (decode_and_feed). */
-  if (out_enc != 0 && !rw->zout_ready) {
-    memset(&rw->zout, 0, sizeof(rw->zout));
-    if (deflateInit2(&rw->zout, 6, Z_DEFLATED, out_enc == 1 ? 15 + 16 : 15,
-                     8, Z_DEFAULT_STRATEGY) != Z_OK)
-      return CONSENT_E_NOMEM;
-    rw->zout_ready = 1;
+  if (out_enc != CONSENT__CODING_IDENTITY) {
+    if ((st = consent__encoder_init(&rw->enc, out_enc, enc_out, rw)) != 0) {
+      consent__encoder_free(&rw->enc);
+      return st;
+    }
+    rw->enc_on = 1;
     rw->user_sink = rw->sink;
     rw->user_ud = rw->sink_ud;
     rw->sink = encoder_sink;
     rw->sink_ud = rw;
   }
-  rw->in_enc = in;
-  rw->out_enc = out_enc;
   return 0;
 }
 
-/* Starts inflating "deflate" once its first two bytes are known: a zlib
- * header (RFC 1950: method 8, window at most 32 KiB, a check multiple of
- * 31) means zlib, anything else raw deflate (RFC 1951). */
-static int
-deflate_start(struct consent__rewriter *rw, const char **buf, size_t *len)
+int
+consent__rewriter_set_charset(struct consent__rewriter *rw, int charset)
 {
-  unsigned cmf, flg;
-
-  while (rw->zhead_len < 2 && *len > 0) {
-    rw->zhead[rw->zhead_len++] = (unsigned char)**buf;
-    (*buf)++;
-    (*len)--;
-  }
-  if (rw->zhead_len < 2)
-    return 0;
-  cmf = rw->zhead[0];
-  flg = rw->zhead[1];
-  memset(&rw->zin, 0, sizeof(rw->zin));
-  if (inflateInit2(&rw->zin, (cmf & 0x0F) == 8 && (cmf >> 4) <= 7 &&
-                   (cmf * 256 + flg) % 31 == 0 ? 15 : -15) != Z_OK) {
-    fail(rw, CONSENT_E_NOMEM);
-    return rw->status;
-  }
-  rw->zin_ready = 1;
+  if (rw->fed > 0 || rw->ended || rw->rec.sniffed || rw->rec.head_len > 0)
+    return CONSENT_E_INVAL;
+  consent__recoder_init(&rw->rec, charset);
   return 0;
 }
 
+/* The tokenizer's side of the recoder. */
 static int
-inflate_and_feed(struct consent__rewriter *rw, const char *buf, size_t len)
+feed_fn(const char *buf, size_t len, void *ud)
 {
-  unsigned char outbuf[16384];
-  int zr;
+  return feed(ud, buf, len);
+}
 
-  rw->zin.next_in = (Bytef *)(uintptr_t)buf;
-  rw->zin.avail_in = (uInt)len;
-  while (rw->zin.avail_in > 0 && !rw->zin_done) {
-    rw->zin.next_out = outbuf;
-    rw->zin.avail_out = sizeof(outbuf);
-    zr = inflate(&rw->zin, Z_NO_FLUSH);
-    if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) {
-      fail(rw, CONSENT_E_ENCODING);
-      snprintf(rw->errmsg, sizeof(rw->errmsg), "%s: %s",
-               consent_strerror(CONSENT_E_ENCODING),
-               rw->zin.msg ? rw->zin.msg : "corrupt data");
-      return rw->status;
+/* The decoder's output goes through the recoder. */
+static int
+recode_fn(const char *buf, size_t len, void *ud)
+{
+  struct consent__rewriter *rw = ud;
+
+  return consent__recoder_write(&rw->rec, buf, len, feed_fn, rw) != 0 ||
+         rw->status != 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The Link header (RFC 8288)                                          */
+
+int
+consent__rewriter_filter_link(const struct consent__rewriter *rw,
+                              const char *v, size_t len,
+                              struct consent__buf *out)
+{
+  size_t i = 0;
+
+  while (i < len) {
+    size_t a = i, b, t0 = 0, t1 = 0;
+    int quoted = 0, angle = 0, target = 0, st = 0; /* target: 1 open,
+                                                      2 closed */
+
+    /* One link-value: up to a comma outside <> and quotes. */
+    for (; i < len; i++) {
+      char c = v[i];
+      if (quoted) {
+        if (c == '\\' && i + 1 < len)
+          i++;
+        else if (c == '"')
+          quoted = 0;
+      } else if (angle) {
+        if (c == '>') {
+          angle = 0;
+          if (target == 1) {
+            target = 2;
+            t1 = i;
+          }
+        }
+      } else if (c == '"')
+        quoted = 1;
+      else if (c == '<') {
+        angle = 1;
+        if (target == 0) {
+          target = 1;
+          t0 = i + 1;
+        }
+      } else if (c == ',')
+        break;
     }
-    if (feed(rw, (const char *)outbuf, sizeof(outbuf) - rw->zin.avail_out)
-        != 0)
-      return rw->status;
-    if (zr == Z_STREAM_END)
-      rw->zin_done = 1;
+    b = i++;
+    if (target == 1)
+      t1 = b;                   /* an unclosed target: to the end */
+    while (a < b && (v[a] == ' ' || v[a] == '\t'))
+      a++;
+    while (b > a && (v[b - 1] == ' ' || v[b - 1] == '\t'))
+      b--;
+    if (a == b)
+      continue;
+    if (target) {
+      long prov = consent__registry_match_url(rw->gate->reg, v + t0,
+                                              t1 - t0);
+      if (prov >= 0 && !allowed(rw, prov))
+        continue;
+    }
+    if (out->len > 0)
+      st |= consent__buf_append(out, ", ", 2);
+    st |= consent__buf_append(out, v + a, b - a);
+    if (st != 0)
+      return -1;
   }
-  if (rw->zin.avail_in > 0 && rw->zin_done) {
-    fail(rw, CONSENT_E_ENCODING);
-    snprintf(rw->errmsg, sizeof(rw->errmsg), "%s: data after the end of "
-             "the compressed stream", consent_strerror(CONSENT_E_ENCODING));
-  }
-  return rw->status;
-}
-
-static int
-decode_and_feed(struct consent__rewriter *rw, const char *buf, size_t len)
-{
-  if (!rw->zin_ready) {
-    if (deflate_start(rw, &buf, &len) != 0)
-      return rw->status;
-    if (!rw->zin_ready)
-      return 0; /* (fewer than two bytes so far) */
-    if (inflate_and_feed(rw, (const char *)rw->zhead, 2) != 0)
-      return rw->status;
-  }
-  /* zlib counts in uInt: slices of at most 1 GiB. */
-  while (len > 0 && rw->status == 0) {
-    size_t n = len < ZSLICE ? len : ZSLICE;
-    inflate_and_feed(rw, buf, n);
-    buf += n;
-    len -= n;
-  }
-  return rw->status;
+  return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1276,9 +1275,15 @@ consent__rewriter_write(struct consent__rewriter *rw, const char *buf,
   rw->errmsg[0] = '\0';
   if (len == 0)
     return 0;
-  if (rw->in_enc != 0)
-    return decode_and_feed(rw, buf, len);
-  return feed(rw, buf, len);
+  if (rw->dec_on) {
+    st = consent__decoder_write(&rw->dec, buf, len, recode_fn, rw,
+                                rw->errmsg, sizeof(rw->errmsg));
+    if (st > 0 && rw->status == 0)
+      rw->status = st;                /* (errmsg says what) */
+    return rw->status;
+  }
+  recode_fn(buf, len, rw);
+  return rw->status;
 }
 
 int
@@ -1288,12 +1293,13 @@ consent__rewriter_end(struct consent__rewriter *rw)
 
   if (st != 0)
     return st;
-  if (rw->in_enc != 0 && !rw->zin_done) {
-    fail(rw, CONSENT_E_ENCODING);
-    snprintf(rw->errmsg, sizeof(rw->errmsg), "%s: the compressed stream "
-             "is truncated", consent_strerror(CONSENT_E_ENCODING));
+  if (rw->dec_on && (st = consent__decoder_end(&rw->dec, rw->errmsg,
+                                               sizeof(rw->errmsg))) != 0) {
+    rw->status = st;                  /* (errmsg says what) */
     return rw->status;
   }
+  if (consent__recoder_end(&rw->rec, feed_fn, rw) != 0 || rw->status != 0)
+    return rw->status;
   rw->ended = 1;
   rw->chunk = NULL;
   rw->chunk_len = 0;
@@ -1306,22 +1312,8 @@ consent__rewriter_end(struct consent__rewriter *rw)
   if (rw->cap == CAP_WIDGET_TAIL)
     finish_widget(rw); /* (end_capture may leave a widget waiting) */
   pass_to(rw, rw->fed);
-  if (rw->zout_ready && rw->status == 0) {
-    unsigned char outbuf[16384];
-    int zr;
-    rw->zout.next_in = NULL;
-    rw->zout.avail_in = 0;
-    do {
-      rw->zout.next_out = outbuf;
-      rw->zout.avail_out = sizeof(outbuf);
-      zr = deflate(&rw->zout, Z_FINISH);
-      if (rw->user_sink((const char *)outbuf, sizeof(outbuf) -
-                        rw->zout.avail_out, rw->user_ud) != 0) {
-        fail(rw, CONSENT_E_SINK);
-        break;
-      }
-    } while (zr == Z_OK);
-  }
+  if (rw->enc_on && rw->status == 0 && consent__encoder_end(&rw->enc) != 0)
+    fail(rw, CONSENT_E_SINK);
   return rw->status;
 }
 
@@ -1338,8 +1330,8 @@ consent__rewriter_free(struct consent__rewriter *rw)
   consent__buf_free(&rw->scratch);
   free(rw->nonce);
   free(rw->return_path);
-  if (rw->zin_ready)
-    inflateEnd(&rw->zin);
-  if (rw->zout_ready)
-    deflateEnd(&rw->zout);
+  if (rw->dec_on)
+    consent__decoder_free(&rw->dec);
+  if (rw->enc_on)
+    consent__encoder_free(&rw->enc);
 }

@@ -13,10 +13,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <zlib.h>
 
 #include "consent.h"
 
+#include "codec.h"
 #include "matcher.h"
 #include "placeholder.h"
 #include "registry.h"
@@ -126,13 +126,11 @@ struct consent__rewriter {
   int guard_done;
   struct consent__buf scratch;
 
-  /* Compression (zlib). */
-  int in_enc, out_enc;      /* 0 none, 1 gzip, 2 deflate */
-  z_stream zin, zout;
-  int zin_ready, zout_ready, zin_done;
-  unsigned char zhead[2];   /* deflate: the first bytes, to tell zlib
-                               from raw deflate before inflateInit2 */
-  unsigned zhead_len;
+  /* Content coding and charset of the body. */
+  struct consent__decoder dec;  /* the body's content coding */
+  struct consent__encoder enc;  /* the same on the output */
+  int dec_on, enc_on;
+  struct consent__recoder rec;  /* UTF-16, ISO-2022-JP (codec.h) */
   consent__sink_fn user_sink;
   void *user_ud;
 };
@@ -146,6 +144,14 @@ void consent__rewriter_init(struct consent__rewriter *rw,
                             consent__sink_fn sink, void *ud);
 int consent__rewriter_set_encoding(struct consent__rewriter *rw, int in,
                                    int out);
+/* CONSENT__CHARSET_* declared for the page (codec.h). */
+int consent__rewriter_set_charset(struct consent__rewriter *rw, int charset);
+/* A Link header value without the links to providers not allowed (see
+ * consent_rewriter_filter_link), appended to out.  0, or -1 when out of
+ * memory. */
+int consent__rewriter_filter_link(const struct consent__rewriter *rw,
+                                  const char *v, size_t len,
+                                  struct consent__buf *out);
 int consent__rewriter_write(struct consent__rewriter *rw, const char *buf,
                             size_t len);
 int consent__rewriter_end(struct consent__rewriter *rw);

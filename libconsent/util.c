@@ -144,3 +144,20 @@ consent__next_word(const char **p)
     (*p)++;
   return strcspn(*p, " ,\t");
 }
+
+int
+consent__strncasecmp(const char *a, const char *b, size_t n)
+{
+  size_t i;
+
+  for (i = 0; i < n; i++) {
+    int x = (unsigned char)a[i], y = (unsigned char)b[i];
+    if (x >= 'A' && x <= 'Z')
+      x += 32;
+    if (y >= 'A' && y <= 'Z')
+      y += 32;
+    if (x != y)
+      return x - y;
+  }
+  return 0;
+}

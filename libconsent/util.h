@@ -40,6 +40,10 @@ void consent__file_msg(char *out, size_t cap, const char *name,
 int consent__next_line(const char *buf, size_t len, size_t *pos,
                        const char **line, size_t *n);
 
+/* Compares n bytes ignoring ASCII case (whatever the locale): 0 when
+ * equal. */
+int consent__strncasecmp(const char *a, const char *b, size_t n);
+
 /* The value of a hexadecimal digit, or -1. */
 int consent__hexval(int c);
 

@@ -27,7 +27,7 @@ done
 
 printf 'a\0b<p \0x="\0">\0</p><script>\0</script>' >"$TMP/nul.html"
 same "$TMP/nul.html"; ok $? "identical: NUL bytes"
-printf '\377\376<p title="\300\200">\355\240\200\xf4\x90\x80\x80</p>\303' >"$TMP/utf8.html"
+printf 'x\377\376<p title="\300\200">\355\240\200\xf4\x90\x80\x80</p>\303' >"$TMP/utf8.html"
 same "$TMP/utf8.html"; ok $? "identical: invalid UTF-8"
 printf '<div class="unterminated' >"$TMP/tag.html"
 same "$TMP/tag.html"; ok $? "identical: unterminated tag"
@@ -37,6 +37,11 @@ printf 'a\r\nb\rc\r' >"$TMP/crlf.html"
 same "$TMP/crlf.html"; ok $? "identical: CR and CR LF kept as they are"
 printf '\357\273\277<!DOCTYPE html><p>BOM</p>' >"$TMP/bom.html"
 same "$TMP/bom.html"; ok $? "identical: byte order mark"
+# (A UTF-16 byte order mark is not kept: the page is read as a browser
+# reads it, as UTF-16, and sent as UTF-8 with a UTF-8 one.)
+printf '\377\376<\0p\0>\0\254\040<\0/\0p\0>\0' >"$TMP/utf16.html"
+"$GATE" "$TMP/utf16.html" | od -An -c | tr -s ' ' | grep -q "357 273 277 < p > 342 202 254 < / p >"
+ok $? "a UTF-16 page comes out as UTF-8 with a UTF-8 byte order mark"
 
 seed=1
 while [ $seed -le 20 ]; do
