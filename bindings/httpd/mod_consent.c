@@ -948,18 +948,6 @@ request_of(request_rec *r, const consent_built *b)
   return req;
 }
 
-static int
-is_html(const char *type)
-{
-  if (type == NULL)
-    return 0;
-  return strncasecmp(type, "text/html", 9) == 0 ? (type[9] == '\0' ||
-                                                   type[9] == ';' ||
-                                                   type[9] == ' ')
-         : strncasecmp(type, "application/xhtml+xml", 21) == 0 &&
-           (type[21] == '\0' || type[21] == ';' || type[21] == ' ');
-}
-
 /* ------------------------------------------------------------------ */
 /* The filter                                                          */
 
@@ -967,6 +955,7 @@ typedef struct {
   consent_rewriter_t *rw;
   apr_bucket_brigade *out;
   ap_filter_t *f;
+  int refused;                    /* the body is dropped: 502 sent */
 } filter_ctx;
 
 static int
@@ -997,49 +986,136 @@ return_path(request_rec *r)
   return u;
 }
 
+/* The response's header `name` from headers_out and err_headers_out,
+ * joined as one list. */
+typedef struct {
+  apr_pool_t *pool;
+  const char *joined;
+} join_ctx;
+
+static int
+join_value(void *ud, const char *key, const char *value)
+{
+  join_ctx *j = ud;
+
+  (void)key;
+  j->joined = j->joined ? apr_pstrcat(j->pool, j->joined, ", ", value, NULL)
+              : value;
+  return 1;
+}
+
+static const char *
+out_header(request_rec *r, const char *name)
+{
+  join_ctx j = { r->pool, NULL };
+
+  apr_table_do(join_value, &j, r->headers_out, name, NULL);
+  apr_table_do(join_value, &j, r->err_headers_out, name, NULL);
+  return j.joined;
+}
+
+static void
+edit_headers(request_rec *r, const consent_built *b)
+{
+  consent_header_op op;
+  const char *name, *value;
+  size_t i;
+
+  for (i = 0; consent_gate_header_edit(b->gate, b->site, i, &op, &name,
+                                       &value); i++) {
+    if (op == CONSENT_HEADER_REMOVE) {
+      apr_table_unset(r->headers_out, name);
+      apr_table_unset(r->err_headers_out, name);
+    } else if (op == CONSENT_HEADER_SET)
+      apr_table_setn(r->headers_out, name, value);
+    else
+      apr_table_mergen(r->headers_out, name, value);
+  }
+}
+
+typedef struct {
+  consent_rewriter_t *rw;
+  request_rec *r;
+  apr_table_t *kept;
+  int failed;
+} link_ctx;
+
+static int
+filter_link(void *ud, const char *key, const char *value)
+{
+  link_ctx *l = ud;
+  char *out = NULL;
+
+  if (strcasecmp(key, "Link") != 0)
+    return 1;
+  if (consent_rewriter_filter_link(l->rw, value, strlen(value), &out) !=
+      CONSENT_OK) {
+    l->failed = 1;
+    return 0;
+  }
+  if (out != NULL) {
+    apr_table_add(l->kept, "Link", out);
+    consent_free(out);
+  }
+  return 1;
+}
+
+/* Link headers lose the links to providers not allowed. */
+static int
+filter_links(request_rec *r, consent_rewriter_t *rw)
+{
+  apr_table_t *const tables[2] = { r->headers_out, r->err_headers_out };
+  int k;
+
+  for (k = 0; k < 2; k++) {
+    link_ctx l = { rw, r, apr_table_make(r->pool, 2), 0 };
+    if (apr_table_get(tables[k], "Link") == NULL)
+      continue;
+    apr_table_do(filter_link, &l, tables[k], "Link", NULL);
+    if (l.failed)
+      return -1;
+    apr_table_unset(tables[k], "Link");
+    apr_table_overlap(tables[k], l.kept, APR_OVERLAP_TABLES_MERGE);
+  }
+  return 0;
+}
+
 /* Sets up the rewriter on the first brigade; 0 when the response is not
- * to be gated (the filter is removed). */
+ * to be gated (the filter is removed), -2 when it is refused. */
 static int
 start(ap_filter_t *f, filter_ctx *ctx)
 {
   request_rec *r = f->r;
   consent_conf *c = ap_get_module_config(r->per_dir_config, &consent_module);
-  const char *enc = apr_table_get(r->headers_out, "Content-Encoding");
-  consent_encoding coding = CONSENT_ENCODING_IDENTITY;
+  const char *enc = out_header(r, "Content-Encoding");
+  const char *type = r->content_type;
+  consent_encoding coding;
   const consent_built *b;
   consent_request_t *req;
   const consent_state_t *state;
-  const char *al;
+  const char *al, *reason;
   consent_status why;
+  consent_http_action act;
 
-  if (!is_html(r->content_type) || r->main != NULL)
+  if (r->main != NULL)
     return 0;
-  if (enc == NULL)
-    enc = apr_table_get(r->err_headers_out, "Content-Encoding");
-  if (enc != NULL && *enc && strcasecmp(enc, "identity") != 0) {
-    if (strcasecmp(enc, "gzip") == 0 || strcasecmp(enc, "x-gzip") == 0)
-      coding = CONSENT_ENCODING_GZIP;
-    else if (strcasecmp(enc, "deflate") == 0)
-      coding = CONSENT_ENCODING_DEFLATE;
-    else {
-      ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "mod_consent: not "
-                    "gated: Content-Encoding %s is not one the gate reads "
-                    "(gzip, deflate)", enc);
-      return 0;
-    }
+  act = consent_http_classify(r->status, type, type ? strlen(type) : 0,
+                              enc, enc ? strlen(enc) : 0, &coding, &reason);
+  if (act == CONSENT_HTTP_PASS)
+    return 0;
+  if (act == CONSENT_HTTP_REFUSE) {
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "mod_consent: refused "
+                  "(502): %s", reason);
+    return -2;
   }
-  /* This response now depends on the visitor's cookie. */
-  apr_table_mergen(r->headers_out, "Vary", "Cookie");
-  apr_table_unset(r->headers_out, "Content-Length");
-  apr_table_unset(r->headers_out, "Content-MD5");
-  apr_table_unset(r->headers_out, "ETag");
-  apr_table_unset(r->headers_out, "Last-Modified");
-  apr_table_setn(r->headers_out, "Accept-Ranges", "none");
+  b = built_for(r, c);
+  if (b == NULL)
+    return -1;
+  edit_headers(r, b);
   if (r->header_only || r->status == HTTP_NO_CONTENT ||
       r->status == HTTP_NOT_MODIFIED)
     return 0;
-  b = built_for(r, c);
-  if (b == NULL || (req = request_of(r, b)) == NULL ||
+  if ((req = request_of(r, b)) == NULL ||
       (state = consent_request_state(req, 0, &why)) == NULL)
     return -1;
   if (why != CONSENT_OK && why != CONSENT_E_NOCOOKIE)
@@ -1055,12 +1131,32 @@ start(ap_filter_t *f, filter_ctx *ctx)
     consent_rewriter_set_language(ctx->rw, consent_gate_negotiate_language(
                                     b->gate, al, strlen(al)));
   consent_rewriter_set_return_path(ctx->rw, return_path(r));
-  if (coding != CONSENT_ENCODING_IDENTITY &&
-      consent_rewriter_set_encoding(ctx->rw, coding, coding) != CONSENT_OK)
+  if (consent_rewriter_set_content_type(ctx->rw, type, type ? strlen(type)
+                                        : 0) != CONSENT_OK ||
+      consent_rewriter_set_encoding(ctx->rw, coding, coding) != CONSENT_OK ||
+      filter_links(r, ctx->rw) != 0)
     return -1;
   ctx->out = apr_brigade_create(r->pool, f->c->bucket_alloc);
   ctx->f = f;
   return 1;
+}
+
+/* A page the gate cannot read: 502 instead, and nothing of the body. */
+static apr_status_t
+refuse(ap_filter_t *f, filter_ctx *ctx, apr_bucket_brigade *bb)
+{
+  request_rec *r = f->r;
+  apr_bucket *e;
+
+  ctx->refused = 1;
+  apr_brigade_cleanup(bb);
+  apr_table_unset(r->headers_out, "Content-Encoding");
+  apr_table_unset(r->err_headers_out, "Content-Encoding");
+  e = ap_bucket_error_create(HTTP_BAD_GATEWAY, NULL, r->pool,
+                             f->c->bucket_alloc);
+  APR_BRIGADE_INSERT_TAIL(bb, e);
+  APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(f->c->bucket_alloc));
+  return ap_pass_brigade(f->next, bb);
 }
 
 static apr_status_t
@@ -1084,6 +1180,8 @@ consent_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     int go;
     f->ctx = ctx = apr_pcalloc(f->r->pool, sizeof(*ctx));
     go = start(f, ctx);
+    if (go == -2)
+      return refuse(f, ctx, bb);
     if (go == 0) {
       ap_remove_output_filter(f);
       return ap_pass_brigade(f->next, bb);
@@ -1092,6 +1190,10 @@ consent_filter(ap_filter_t *f, apr_bucket_brigade *bb)
       apr_brigade_cleanup(bb);
       return fail(f, ctx, "cannot set up the gate");
     }
+  }
+  if (ctx->refused) {               /* the 502 went out instead */
+    apr_brigade_cleanup(bb);
+    return APR_SUCCESS;
   }
   if (ctx->rw == NULL) {            /* failed earlier */
     apr_brigade_cleanup(bb);
@@ -1143,6 +1245,45 @@ consent_filter(ap_filter_t *f, apr_bucket_brigade *bb)
   return rv;
 }
 
+typedef struct {
+  request_rec *r;
+  int page;                       /* known to be a page: drop them all */
+  apr_array_header_t *names;
+} drop_ctx;
+
+static int
+collect_drop(void *ud, const char *key, const char *value)
+{
+  drop_ctx *d = ud;
+  const char *uri = d->page ? NULL : d->r->uri;
+
+  (void)value;
+  if (consent_http_drop_request_header(uri, uri ? strlen(uri) : 0, key,
+                                       strlen(key)))
+    *(const char **)apr_array_push(d->names) = key;
+  return 1;
+}
+
+/* A part of a page, or a 304 against the backend's or the file's own
+ * validators, cannot be gated: the application or backend never sees
+ * Range and the conditionals of a request that may get a page. */
+static void
+drop_request_headers(request_rec *r)
+{
+  drop_ctx d;
+  const char *essence = r->content_type;
+  int i;
+
+  d.r = r;
+  d.page = essence != NULL &&
+           consent_http_classify(HTTP_OK, essence, strlen(essence), NULL, 0,
+                                 NULL, NULL) == CONSENT_HTTP_GATE;
+  d.names = apr_array_make(r->pool, 4, sizeof(const char *));
+  apr_table_do(collect_drop, &d, r->headers_in, NULL);
+  for (i = 0; i < d.names->nelts; i++)
+    apr_table_unset(r->headers_in, APR_ARRAY_IDX(d.names, i, const char *));
+}
+
 static void
 insert_filter(request_rec *r)
 {
@@ -1152,15 +1293,7 @@ insert_filter(request_rec *r)
     return;
   if (c->endpoint != NULL && strcmp(r->uri, c->endpoint) == 0)
     return;
-  /* A static page is known to be HTML already: its cached copy and its
-   * byte ranges belong to another visitor's version, so the gated page is
-   * always sent whole. */
-  if (is_html(r->content_type)) {
-    apr_table_unset(r->headers_in, "Range");
-    apr_table_unset(r->headers_in, "If-Range");
-    apr_table_unset(r->headers_in, "If-None-Match");
-    apr_table_unset(r->headers_in, "If-Modified-Since");
-  }
+  drop_request_headers(r);
   ap_add_output_filter(FILTER_NAME, NULL, r, r->connection);
 }
 

@@ -927,21 +927,6 @@ consent_request_of(ngx_http_request_t *r, ngx_http_consent_loc_conf_t *c,
   return req;
 }
 
-static int
-consent_is_html(ngx_str_t *t)
-{
-  static const char *const types[] = { "text/html", "application/xhtml+xml" };
-  size_t i, n;
-
-  for (i = 0; i < 2; i++) {
-    n = ngx_strlen(types[i]);
-    if (t->len >= n && ngx_strncasecmp(t->data, (u_char *)types[i], n) == 0
-        && (t->len == n || t->data[n] == ';' || t->data[n] == ' '))
-      return 1;
-  }
-  return 0;
-}
-
 /* ------------------------------------------------------------------ */
 /* The filter                                                          */
 
@@ -984,54 +969,200 @@ consent_sink(const char *buf, size_t len, void *ud)
   return 0;
 }
 
+/* The response's headers named name (not removed), joined as one list;
+ * an empty string when there is none. */
+static ngx_str_t
+consent_out_header(ngx_http_request_t *r, const char *name)
+{
+  ngx_list_part_t *part;
+  ngx_table_elt_t *h;
+  ngx_str_t v = ngx_null_string;
+  ngx_uint_t i;
+  size_t n = ngx_strlen(name);
+  u_char *p;
+
+  for (part = &r->headers_out.headers.part; part; part = part->next) {
+    h = part->elts;
+    for (i = 0; i < part->nelts; i++) {
+      if (h[i].hash == 0 || h[i].key.len != n ||
+          ngx_strncasecmp(h[i].key.data, (u_char *)name, n) != 0)
+        continue;
+      if (v.len == 0) {
+        v = h[i].value;
+        continue;
+      }
+      p = ngx_pnalloc(r->pool, v.len + 2 + h[i].value.len);
+      if (p == NULL)
+        return v;
+      ngx_memcpy(p, v.data, v.len);
+      ngx_memcpy(p + v.len, ", ", 2);
+      ngx_memcpy(p + v.len + 2, h[i].value.data, h[i].value.len);
+      v.data = p;
+      v.len += 2 + h[i].value.len;
+    }
+  }
+  return v;
+}
+
+/* The whole Content-Type: nginx keeps a static file's charset apart. */
+static ngx_str_t
+consent_content_type(ngx_http_request_t *r)
+{
+  ngx_str_t t = r->headers_out.content_type, cs = r->headers_out.charset;
+  u_char *p;
+
+  if (t.len == 0 || cs.len == 0 || ngx_strlchr(t.data, t.data + t.len, ';'))
+    return t;
+  p = ngx_pnalloc(r->pool, t.len + sizeof("; charset=") - 1 + cs.len);
+  if (p == NULL)
+    return t;
+  t.data = p;
+  p = ngx_cpymem(p, r->headers_out.content_type.data,
+                 r->headers_out.content_type.len);
+  p = ngx_cpymem(p, "; charset=", sizeof("; charset=") - 1);
+  ngx_memcpy(p, cs.data, cs.len);
+  t.len = r->headers_out.content_type.len + sizeof("; charset=") - 1 +
+          cs.len;
+  return t;
+}
+
+static void
+consent_remove_header(ngx_http_request_t *r, const char *name)
+{
+  ngx_list_part_t *part;
+  ngx_table_elt_t *h;
+  ngx_uint_t i;
+  size_t n = ngx_strlen(name);
+
+  /* (nginx's clear macros are several statements: braces.) */
+  if (ngx_strcasecmp((u_char *)name, (u_char *)"Content-Length") == 0) {
+    ngx_http_clear_content_length(r);
+  } else if (ngx_strcasecmp((u_char *)name, (u_char *)"ETag") == 0) {
+    ngx_http_clear_etag(r);
+  } else if (ngx_strcasecmp((u_char *)name, (u_char *)"Last-Modified")
+             == 0) {
+    ngx_http_clear_last_modified(r);
+  }
+  for (part = &r->headers_out.headers.part; part; part = part->next) {
+    h = part->elts;
+    for (i = 0; i < part->nelts; i++)
+      if (h[i].key.len == n &&
+          ngx_strncasecmp(h[i].key.data, (u_char *)name, n) == 0)
+        h[i].hash = 0;
+  }
+}
+
+static ngx_int_t
+consent_push_header(ngx_http_request_t *r, const char *name,
+                    const char *value)
+{
+  ngx_table_elt_t *h = ngx_list_push(&r->headers_out.headers);
+
+  if (h == NULL)
+    return NGX_ERROR;
+  h->hash = 1;
+  h->key.data = (u_char *)name;
+  h->key.len = ngx_strlen(name);
+  h->value.data = (u_char *)value;
+  h->value.len = ngx_strlen(value);
+  return NGX_OK;
+}
+
+static ngx_int_t
+consent_edit_headers(ngx_http_request_t *r, ngx_http_consent_loc_conf_t *c)
+{
+  consent_header_op op;
+  const char *name, *value;
+  size_t i;
+
+  for (i = 0; consent_gate_header_edit(c->gate, c->site, i, &op, &name,
+                                       &value); i++) {
+    if (op == CONSENT_HEADER_REMOVE)
+      consent_remove_header(r, name);
+    else if (op == CONSENT_HEADER_SET &&
+             ngx_strcasecmp((u_char *)name, (u_char *)"Accept-Ranges")
+             == 0) {
+      ngx_http_clear_accept_ranges(r);
+      consent_remove_header(r, name);
+      if (consent_push_header(r, name, value) != NGX_OK)
+        return NGX_ERROR;
+    } else {
+      if (op == CONSENT_HEADER_SET)
+        consent_remove_header(r, name);
+      if (consent_push_header(r, name, value) != NGX_OK)
+        return NGX_ERROR;
+    }
+  }
+  return NGX_OK;
+}
+
+/* Link headers lose the links to providers not allowed. */
+static ngx_int_t
+consent_filter_links(ngx_http_request_t *r, consent_rewriter_t *rw)
+{
+  ngx_list_part_t *part;
+  ngx_table_elt_t *h;
+  ngx_uint_t i;
+  char *out;
+
+  for (part = &r->headers_out.headers.part; part; part = part->next) {
+    h = part->elts;
+    for (i = 0; i < part->nelts; i++) {
+      if (h[i].hash == 0 || h[i].key.len != 4 ||
+          ngx_strncasecmp(h[i].key.data, (u_char *)"Link", 4) != 0)
+        continue;
+      if (consent_rewriter_filter_link(rw, (char *)h[i].value.data,
+                                       h[i].value.len, &out) != CONSENT_OK)
+        return NGX_ERROR;
+      if (out == NULL) {
+        h[i].hash = 0;
+        continue;
+      }
+      h[i].value.len = ngx_strlen(out);
+      h[i].value.data = ngx_pnalloc(r->pool, h[i].value.len);
+      if (h[i].value.data == NULL) {
+        consent_free(out);
+        return NGX_ERROR;
+      }
+      ngx_memcpy(h[i].value.data, out, h[i].value.len);
+      consent_free(out);
+    }
+  }
+  return NGX_OK;
+}
+
 static ngx_int_t
 ngx_http_consent_header_filter(ngx_http_request_t *r)
 {
   ngx_http_consent_loc_conf_t *c;
   ngx_http_consent_ctx_t *ctx;
-  ngx_table_elt_t *h;
-  consent_encoding coding = CONSENT_ENCODING_IDENTITY;
+  consent_encoding coding;
+  consent_http_action act;
   const consent_state_t *state;
   consent_status why;
-  ngx_str_t lang;
+  const char *reason;
+  ngx_str_t lang, type, enc;
   u_char *ret;
 
   c = ngx_http_get_module_loc_conf(r, ngx_http_consent_module);
-  if (!c->enable || c->gate == NULL || c->is_endpoint ||
-      !consent_is_html(&r->headers_out.content_type))
+  if (!c->enable || c->gate == NULL || c->is_endpoint)
     return ngx_http_next_header_filter(r);
-  if (r->headers_out.content_encoding &&
-      r->headers_out.content_encoding->value.len) {
-    ngx_str_t *e = &r->headers_out.content_encoding->value;
-    if ((e->len == 4 && ngx_strncasecmp(e->data, (u_char *)"gzip", 4) == 0)
-        || (e->len == 6 &&
-            ngx_strncasecmp(e->data, (u_char *)"x-gzip", 6) == 0))
-      coding = CONSENT_ENCODING_GZIP;
-    else if (e->len == 7 &&
-             ngx_strncasecmp(e->data, (u_char *)"deflate", 7) == 0)
-      coding = CONSENT_ENCODING_DEFLATE;
-    else if (!(e->len == 8 &&
-               ngx_strncasecmp(e->data, (u_char *)"identity", 8) == 0)) {
-      ngx_log_error(NGX_LOG_WARN, r->connection->log, 0, "consent: not "
-                    "gated: Content-Encoding \"%V\" is not one the gate "
-                    "reads (gzip, deflate)", e);
-      return ngx_http_next_header_filter(r);
-    }
+  type = consent_content_type(r);
+  enc = consent_out_header(r, "Content-Encoding");
+  act = consent_http_classify((int)r->headers_out.status,
+                              type.len ? (char *)type.data : NULL, type.len,
+                              enc.len ? (char *)enc.data : NULL, enc.len,
+                              &coding, &reason);
+  if (act == CONSENT_HTTP_PASS)
+    return ngx_http_next_header_filter(r);
+  if (act == CONSENT_HTTP_REFUSE) {
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "consent: refused "
+                  "(502): %s", reason);
+    return ngx_http_filter_finalize_request(r, &ngx_http_consent_module,
+                                            NGX_HTTP_BAD_GATEWAY);
   }
-  if (r == r->main) {
-    /* This response now depends on the visitor's cookie. */
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL)
-      return NGX_ERROR;
-    h->hash = 1;
-    ngx_str_set(&h->key, "Vary");
-    ngx_str_set(&h->value, "Cookie");
-    ngx_http_clear_content_length(r);
-    ngx_http_clear_accept_ranges(r);
-    ngx_http_clear_etag(r);
-    ngx_http_clear_last_modified(r);
-    r->allow_ranges = 0;
-  }
+  if (r == r->main && consent_edit_headers(r, c) != NGX_OK)
+    return NGX_ERROR;
   if (r->header_only || r->headers_out.status == NGX_HTTP_NO_CONTENT ||
       r->headers_out.status == NGX_HTTP_NOT_MODIFIED)
     return ngx_http_next_header_filter(r);
@@ -1072,8 +1203,10 @@ ngx_http_consent_header_filter(ngx_http_request_t *r)
     consent_rewriter_set_return_path(ctx->rw, "/");
   else
     consent_rewriter_set_return_path(ctx->rw, (char *)ret);
-  if (coding != CONSENT_ENCODING_IDENTITY &&
-      consent_rewriter_set_encoding(ctx->rw, coding, coding) != CONSENT_OK)
+  if (consent_rewriter_set_content_type(ctx->rw, (char *)type.data,
+                                        type.len) != CONSENT_OK ||
+      consent_rewriter_set_encoding(ctx->rw, coding, coding) != CONSENT_OK ||
+      (r == r->main && consent_filter_links(r, ctx->rw) != NGX_OK))
     return NGX_ERROR;
   ngx_http_set_ctx(r, ctx, ngx_http_consent_module);
   r->filter_need_in_memory = 1;
@@ -1171,18 +1304,39 @@ failed:
   return NGX_ERROR;
 }
 
-/* Static pages in a gated location: their cached copies and byte ranges
- * belong to another visitor's version, so the gated page is always sent
- * whole (the validators are dropped from gated responses too). */
+/* A part of a page, or a 304 against the backend's or the file's own
+ * validators, cannot be gated: the backend (and the static module) never
+ * see Range and the conditionals of a request that may get a page. */
 static ngx_int_t
 ngx_http_consent_access(ngx_http_request_t *r)
 {
   ngx_http_consent_loc_conf_t *c;
+  ngx_list_part_t *part;
+  ngx_table_elt_t *h;
+  ngx_uint_t i, k;
+  int dropped = 0;
 
   if (r != r->main)
     return NGX_DECLINED;
   c = ngx_http_get_module_loc_conf(r, ngx_http_consent_module);
-  if (c->enable && !c->is_endpoint) {
+  if (!c->enable || c->is_endpoint)
+    return NGX_DECLINED;
+  for (part = &r->headers_in.headers.part; part != NULL; part = part->next) {
+    h = part->elts;
+    for (i = 0, k = 0; i < part->nelts; i++) {
+      if (consent_http_drop_request_header((char *)r->uri.data, r->uri.len,
+                                           (char *)h[i].key.data,
+                                           h[i].key.len)) {
+        dropped = 1;
+        continue;
+      }
+      if (k != i)
+        h[k] = h[i];
+      k++;
+    }
+    part->nelts = k;
+  }
+  if (dropped) {
     r->headers_in.if_modified_since = NULL;
     r->headers_in.if_none_match = NULL;
     r->headers_in.if_match = NULL;

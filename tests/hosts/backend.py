@@ -5,13 +5,49 @@ Serves the files of a folder; HTML goes out gzip-encoded
 (Content-Encoding: gzip) when the request accepts it, as many CMS and
 application servers behind a proxy do.  /slow.html sends the first half of
 a page, waits, then sends the rest, so the suite can see that the gate
-streams.  Usage: backend.py PORT FOLDER (prints "ready" when listening).
+streams.  /hostile/NAME answers as a hostile or careless backend would
+(see HOSTILE).  Usage: backend.py PORT FOLDER (prints "ready" when listening).
 """
 import gzip
 import http.server
 import os
 import sys
 import time
+
+import codings
+
+# A page with an embed, as each /hostile/NAME sends it: (headers, body).
+PAGE = (b'<!DOCTYPE html><html><head><title>hostile</title></head><body>'
+        b'<p>hostile page</p><iframe src="https://www.youtube.com/embed/'
+        b'hostile"></iframe><p>end</p></body></html>')
+HTML = [("Content-Type", "text/html; charset=utf-8")]
+JP = (b'<!DOCTYPE html><html><head><meta charset="iso-2022-jp"><title>jp'
+      b'</title></head><body><p>\x1b$B<!--\x1b(B<iframe src="https://'
+      b'www.youtube.com/embed/hostile"></iframe>\x1b$B-->\x1b(B</p></body>'
+      b'</html>')
+HOSTILE = {
+    "br": (HTML + [("Content-Encoding", "br")], codings.br(PAGE)),
+    "zstd": (HTML + [("Content-Encoding", "zstd")], codings.zstd(PAGE)),
+    "gzip-twice": (HTML + [("Content-Encoding", "gzip"),
+                           ("Content-Encoding", "gzip")],
+                   gzip.compress(gzip.compress(PAGE))),
+    "compress": (HTML + [("Content-Encoding", "compress")], PAGE),
+    "utf16": ([("Content-Type", "text/html; charset=utf-16")],
+              PAGE.decode().encode("utf-16")),
+    "utf16be": ([("Content-Type", "text/html; charset=utf-16be")],
+                PAGE.decode().encode("utf-16-be")),
+    "utf16-bom": (HTML, b"\xff\xfe" + PAGE.decode().encode("utf-16-le")),
+    "notype": ([], PAGE),
+    "tab": ([("Content-Type", "text/html\t;charset=utf-8")], PAGE),
+    "iso2022jp": ([("Content-Type", "text/html; charset=iso-2022-jp")],
+                  PAGE),
+    "iso2022jp-meta": ([("Content-Type", "text/html")], JP),
+    "link": (HTML + [("Link", "<https://www.youtube.com/embed/hostile>; "
+                      "rel=preload; as=document, </local.css>; rel=preload;"
+                      " as=style"),
+                     ("Link", "<https://fonts.googleapis.com>; "
+                      "rel=preconnect")], PAGE),
+}
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -24,6 +60,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         if self.path == "/slow.html":
             return self.slow()
+        if self.path.startswith("/hostile/"):
+            return self.hostile(self.path[9:])
         name = os.path.normpath(self.path.split("?", 1)[0]).lstrip("/")
         path = os.path.join(self.folder, name)
         if ".." in name.split("/") or not os.path.isfile(path):
@@ -41,6 +79,42 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("Vary", "Accept-Encoding")
         self.send_header("Content-Length", str(len(body)))
         self.send_header("ETag", '"backend-etag"')
+        self.end_headers()
+        self.wfile.write(body)
+
+    def hostile(self, name):
+        if name == "range":
+            return self.ranges()
+        if name not in HOSTILE:
+            self.send_error(404)
+            return
+        headers, body = HOSTILE[name]
+        self.send_response(200)
+        for k, v in headers:
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def ranges(self):
+        """Honours Range and If-None-Match as a careless backend does."""
+        etag = '"backend-etag"'
+        if self.headers.get("If-None-Match") == etag:
+            self.send_response(304)
+            self.send_header("ETag", etag)
+            self.end_headers()
+            return
+        rng = self.headers.get("Range", "")
+        self.send_response(206 if rng.startswith("bytes=") else 200)
+        body = PAGE
+        if rng.startswith("bytes="):
+            a, b = rng[6:].split("-")
+            body = PAGE[int(a):int(b) + 1]
+            self.send_header("Content-Range", "bytes %s-%s/%d" %
+                             (a, b, len(PAGE)))
+        self.send_header("Content-Type", "text/html")
+        self.send_header("ETag", etag)
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
 

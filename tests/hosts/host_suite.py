@@ -29,6 +29,8 @@ import sys
 import time
 import urllib.parse
 
+import codings
+
 ARGS = None
 COUNT = 0
 FAILED = 0
@@ -210,6 +212,86 @@ def check_proxy():
        "streamed page gated in both parts")
 
 
+HOSTILE_YT = 'src="https://www.youtube.com/embed/hostile"'
+ACCEPT_ALL = {"Accept-Encoding": "gzip, deflate, br, zstd"}
+
+
+def hostile(name, headers=None):
+    """GET /proxy/hostile/NAME; the response and its decoded text."""
+    h = dict(ACCEPT_ALL)
+    h.update(headers or {})
+    r = request("GET", "/proxy/hostile/" + name, h)
+    try:
+        body = codings.decode(r.body, r.header("Content-Encoding"))
+    except (ValueError, OSError, EOFError) as e:
+        diag("%s: %s" % (name, e))
+        body = b""
+    return r, body
+
+
+def check_hostile():
+    """A hostile or careless backend: every page it sends is gated, or
+    refused with a 502, never passed unread."""
+    for name, coding in (("br", "br"), ("zstd", "zstd")):
+        r, body = hostile(name)
+        t = body.decode("utf-8", "replace")
+        ok(r.status == 200 and r.header("Content-Encoding") == coding and
+           gated(t, "youtube") and HOSTILE_YT not in t and "<p>end</p>" in t
+           and "cookie" in (r.header("Vary") or "").lower(),
+           "backend sends %s: decoded, gated, sent in %s again, Vary: "
+           "Cookie (%d, %s)" % (name, coding, r.status,
+                                r.header("Content-Encoding")))
+    r, body = hostile("br", {"Accept-Encoding": "identity"})
+    ok(HOSTILE_YT.encode() not in body and
+       (r.status == 502 or b'data-consent-provider="youtube"' in body),
+       "unasked br: gated or refused, never passed (%d)" % r.status)
+    for name in ("gzip-twice", "compress"):
+        r, body = hostile(name)
+        ok(r.status == 502 and HOSTILE_YT.encode() not in r.body and
+           b"youtube" not in r.body,
+           "Content-Encoding %s: refused with 502 (%d)" % (name, r.status))
+    for name, what in (("utf16", "charset=utf-16 with a byte order mark"),
+                       ("utf16be", "charset=utf-16be, no byte order mark"),
+                       ("utf16-bom", "a UTF-16 byte order mark under "
+                        "charset=utf-8")):
+        r, body = hostile(name)
+        t = body.decode("utf-8", "replace")
+        ok(r.status == 200 and body.startswith(b"\xef\xbb\xbf<!DOCTYPE")
+           and gated(t, "youtube") and HOSTILE_YT not in t,
+           "%s: gated as UTF-8, sent with a UTF-8 byte order mark (%d)" %
+           (what, r.status))
+    for name, what in (("notype", "no Content-Type"),
+                       ("tab", "text/html<TAB>;charset=utf-8")):
+        r, body = hostile(name)
+        t = body.decode("utf-8", "replace")
+        ok(r.status == 200 and gated(t, "youtube") and HOSTILE_YT not in t,
+           "%s: sniffed as a page by browsers, so gated (%d)" %
+           (what, r.status))
+    r, body = hostile("iso2022jp")
+    ok(r.status == 502 and b"youtube" not in r.body,
+       "charset=iso-2022-jp: refused with 502 (%d)" % r.status)
+    r, body = hostile("iso2022jp-meta")
+    ok(r.status == 200 and b"\x1b$B" not in body and b"<!--" in body,
+       "ISO-2022-JP by <meta>: the switches that hide markup are gone, so "
+       "the iframe stays in the comment the gate saw (%d)" % r.status)
+    r, body = hostile("link")
+    links = ", ".join(r.all("Link"))
+    ok("youtube" not in links and "fonts.googleapis" not in links and
+       "</local.css>; rel=preload; as=style" in links,
+       "Link preload/preconnect of providers dropped, the site's own kept "
+       "(%s)" % links)
+    r = request("GET", "/proxy/hostile/range", {"Range": "bytes=0-99"})
+    ok(r.status == 200 and r.header("Content-Range") is None and
+       gated(r.text(), "youtube") and HOSTILE_YT not in r.text(),
+       "Range is not passed to the backend: the whole gated page (%d)" %
+       r.status)
+    r = request("GET", "/proxy/hostile/range",
+                {"If-None-Match": '"backend-etag"'})
+    ok(r.status == 200 and gated(r.text(), "youtube"),
+       "If-None-Match with the backend's ETag is not passed: the gated "
+       "page, not a 304 (%d)" % r.status)
+
+
 def cookie_of(resp, name="consent"):
     for v in resp.all("Set-Cookie"):
         if v.startswith(name + "="):
@@ -389,6 +471,7 @@ def main():
     check_static()
     if not ARGS.no_proxy:
         check_proxy()
+        check_hostile()
     check_endpoint()
     check_banners()
     check_refusals()

@@ -41,8 +41,11 @@ def site_app(root, backend_port):
     def proxy(environ, start_response, path):
         c = http.client.HTTPConnection("127.0.0.1", backend_port, timeout=20)
         headers = {}
-        if environ.get("HTTP_ACCEPT_ENCODING"):
-            headers["Accept-Encoding"] = environ["HTTP_ACCEPT_ENCODING"]
+        for name in ("Accept-Encoding", "Range", "If-Range",
+                     "If-None-Match", "If-Modified-Since"):
+            key = "HTTP_" + name.upper().replace("-", "_")
+            if environ.get(key):
+                headers[name] = environ[key]
         c.request("GET", path, headers=headers)
         r = c.getresponse()
         hop = {"connection", "transfer-encoding", "keep-alive"}

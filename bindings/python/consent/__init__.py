@@ -675,6 +675,22 @@ class Gate(_Handle):
         b = _bytes(accept_language or "")
         return LIB.consent_gate_negotiate_language(self._p, b, len(b)).decode()
 
+    def header_edits(self, site: Optional["Site"] = None
+                     ) -> List[Tuple[str, str, str]]:
+        """The changes a gated response's headers need, as (op, name,
+        value) with op "remove", "set" or "merge" (Vary); site: the
+        Site whose cookie the visitor's state comes from (None: none)."""
+        edits = []
+        op, name, value = c_int(), c_char_p(), c_char_p()
+        i = 0
+        while LIB.consent_gate_header_edit(self._p, site._p if site else None,
+                                           i, byref(op), byref(name),
+                                           byref(value)):
+            edits.append((("remove", "set", "merge")[op.value],
+                          name.value.decode(), value.value.decode()))
+            i += 1
+        return edits
+
     def rewriter(self, **options: Any) -> "Rewriter":
         """A Rewriter for one response (options as Rewriter)."""
         return Rewriter(self, **options)
@@ -686,7 +702,38 @@ class Gate(_Handle):
         return out.decode("utf-8") if isinstance(html, str) else out
 
 
-_ENCODINGS = {None: 0, "identity": 0, "gzip": 1, "x-gzip": 1, "deflate": 2}
+_ENCODINGS = {None: 0, "identity": 0, "gzip": 1, "x-gzip": 1, "deflate": 2,
+              "br": 3, "zstd": 4}
+_ENCODING_NAMES = ("identity", "gzip", "deflate", "br", "zstd")
+
+#: consent_http_classify(): what a host does with a response.
+HTTP_PASS, HTTP_GATE, HTTP_REFUSE = 0, 1, 2
+
+
+def http_classify(status: int, content_type: Optional[str],
+                  content_encoding: Optional[str]) -> Tuple[int, str, str]:
+    """Whether a response is gated (HTTP_GATE), passed untouched
+    (HTTP_PASS) or refused with a 502 (HTTP_REFUSE: a page the gate cannot
+    read), from its status and its Content-Type and Content-Encoding
+    values (None: absent).  Returns (action, coding name, reason)."""
+    t = content_type.encode("latin-1") if content_type is not None else None
+    e = (content_encoding.encode("latin-1")
+         if content_encoding is not None else None)
+    coding = c_int(0)
+    reason = c_char_p()
+    act = LIB.consent_http_classify(status, t, len(t) if t else 0, e,
+                                    len(e) if e else 0, byref(coding),
+                                    byref(reason))
+    return act, _ENCODING_NAMES[coding.value], (reason.value or b"").decode()
+
+
+def http_drop_request_header(path: str, name: str) -> bool:
+    """True when a gated location must not pass this request header to
+    its application (Range and the conditionals, for a path that may be
+    answered with a page)."""
+    p = path.encode("utf-8", "surrogateescape")
+    n = name.encode("latin-1")
+    return bool(LIB.consent_http_drop_request_header(p, len(p), n, len(n)))
 _ACTIONS = ("gated", "allowed", "dropped")
 
 
@@ -698,8 +745,10 @@ class Rewriter(_Handle):
     language or accept_language: the placeholders' language;
     return_path: the page's path, for the endpoint to send the visitor back;
     nonce: CSP nonce for the inlined script;
-    encoding: "gzip"/"deflate" for a compressed body (decoded and
-    re-encoded); report=True collects the embeds found in ``embeds``.
+    encoding: "gzip", "deflate", "br" or "zstd" for a compressed body
+    (decoded and re-encoded); content_type: the response's Content-Type
+    (its charset: UTF-16 is gated as UTF-8); report=True collects the
+    embeds found in ``embeds``.
     """
 
     _free = LIB.consent_rewriter_free
@@ -710,7 +759,8 @@ class Rewriter(_Handle):
                  accept_language: Optional[str] = None,
                  return_path: Optional[str] = None,
                  nonce: Optional[str] = None,
-                 encoding: Optional[str] = None, report: bool = False):
+                 encoding: Optional[str] = None,
+                 content_type: Optional[str] = None, report: bool = False):
         gate = gate if gate is not None else _default_gate()
         out = c_void_p()
         _check(LIB.consent_rewriter_new_buffered(gate._p, byref(out)))
@@ -730,9 +780,13 @@ class Rewriter(_Handle):
                                                         return_path.encode()))
         if nonce is not None:
             _check(LIB.consent_rewriter_set_nonce(p, nonce.encode()))
+        if content_type is not None:
+            t = content_type.encode("latin-1")
+            _check(LIB.consent_rewriter_set_content_type(p, t, len(t)))
         if encoding is not None:
             if encoding.lower() not in _ENCODINGS:
-                raise InvalidArgument(2, "encoding must be gzip or deflate")
+                raise InvalidArgument(2, "encoding must be gzip, deflate, br "
+                                      "or zstd")
             e = _ENCODINGS[encoding.lower()]
             _check(LIB.consent_rewriter_set_encoding(p, e, e))
         if report:
@@ -745,6 +799,20 @@ class Rewriter(_Handle):
 
             self._report_cb = REPORT_FN(on_embed)
             _check(LIB.consent_rewriter_set_report(p, self._report_cb, None))
+
+    def filter_link(self, value: str) -> Optional[str]:
+        """A Link header value without the links to providers the state
+        does not allow; None when none is left (drop the header)."""
+        v = value.encode("latin-1")
+        out = c_void_p()
+        _check(LIB.consent_rewriter_filter_link(self._p, v, len(v),
+                                                byref(out)))
+        if not out.value:
+            return None
+        try:
+            return ctypes.string_at(out.value).decode("latin-1")
+        finally:
+            LIB.consent_free(out)
 
     def _take(self) -> bytes:
         n = c_size_t()

@@ -21,19 +21,18 @@ import sys
 from typing import (Any, Callable, Dict, Iterable, Iterator, List, Optional,
                     Tuple)
 
-from . import (CONSENT_ENDPOINT_MAX_BODY, ConsentError, Gate, KeyRing,
-               Previews, Registry, Rewriter, Site)
+from . import (CONSENT_ENDPOINT_MAX_BODY, HTTP_GATE, HTTP_PASS, ConsentError,
+               Gate, KeyRing, Previews, Registry, Rewriter, Site,
+               http_classify, http_drop_request_header)
 
 StartResponse = Callable[..., Any]
 
-_HTML = ("text/html", "application/xhtml+xml")
-# Static pages: their validators and byte ranges belong to another
-# visitor's version.
-_PAGE_SUFFIXES = ("/", ".html", ".htm", ".xhtml", ".shtml", ".php")
+_REFUSED = b"502 Bad Gateway: the page cannot be checked for embeds\n"
 
 
-def _media_type(value: Optional[str]) -> str:
-    return (value or "").split(";", 1)[0].strip().lower()
+def _joined(headers: List[Tuple[str, str]], name: str) -> Optional[str]:
+    vals = [v for k, v in headers if k.lower() == name]
+    return ", ".join(vals) if vals else None
 
 
 class ConsentMiddleware:
@@ -185,10 +184,11 @@ class ConsentMiddleware:
         gate = self._gate_for(path)
         if gate is None:
             return self.app(environ, start_response)
-        if path.endswith(_PAGE_SUFFIXES) or "." not in path.rsplit("/", 1)[-1]:
-            for k in ("HTTP_RANGE", "HTTP_IF_RANGE", "HTTP_IF_NONE_MATCH",
-                      "HTTP_IF_MODIFIED_SINCE"):
-                environ.pop(k, None)
+        # A part of a page, or a 304 against the application's own
+        # validators, cannot be gated.
+        for k in [k for k in environ if k.startswith("HTTP_")]:
+            if http_drop_request_header(path, k[5:].replace("_", "-")):
+                del environ[k]
         return _Gated(self, gate, environ, start_response)
 
 
@@ -202,21 +202,42 @@ class _Gated:
         self.rewriter: Optional[Rewriter] = None
         self.request = None
         self.head = environ.get("REQUEST_METHOD") == "HEAD"
+        self.refused = False
         self.result = mw.app(environ, self._start)
 
     def _start(self, status: str, headers: List[Tuple[str, str]],
                exc_info: Any = None) -> Callable[[bytes], Any]:
         code = int(status.split(None, 1)[0])
-        get = {k.lower(): v for k, v in headers}
-        enc = get.get("content-encoding", "identity").strip().lower()
-        if (_media_type(get.get("content-type")) in _HTML and
-                enc in ("identity", "gzip", "x-gzip", "deflate")):
-            drop = {"content-length", "etag", "last-modified", "content-md5",
-                    "accept-ranges"}
-            headers = [(k, v) for k, v in headers if k.lower() not in drop]
-            headers.append(("Vary", "Cookie"))
+        act, coding, reason = http_classify(
+            code, _joined(headers, "content-type"),
+            _joined(headers, "content-encoding"))
+        if act != HTTP_PASS and act != HTTP_GATE:
+            # A page the gate cannot read: never sent.
+            self.environ.get("wsgi.errors", sys.stderr).write(
+                "consent: refused (502): %s\n" % reason)
+            self.refused = True
+            self.start_response("502 Bad Gateway", [
+                ("Content-Type", "text/plain; charset=utf-8"),
+                ("Content-Length", str(len(_REFUSED))),
+                ("Cache-Control", "no-store")], exc_info)
+            return lambda data: None
+        if act == HTTP_GATE:
+            for op, name, value in self.gate.header_edits(self.mw.site):
+                if op != "merge":
+                    headers = [(k, v) for k, v in headers
+                               if k.lower() != name.lower()]
+                if op != "remove":
+                    headers.append((name, value))
             if code not in (204, 304) and not self.head:
-                self._open(None if enc == "identity" else enc)
+                self._open(coding, _joined(headers, "content-type"))
+                links = []
+                for k, v in headers:
+                    if k.lower() == "link":
+                        v = self.rewriter.filter_link(v)
+                        if v is None:
+                            continue
+                    links.append((k, v))
+                headers = links
         writer = self.start_response(status, headers, exc_info)
 
         def write(data: bytes) -> None:
@@ -224,7 +245,7 @@ class _Gated:
             writer(self.rewriter.write(data) if self.rewriter else data)
         return write
 
-    def _open(self, encoding: Optional[str]) -> None:
+    def _open(self, encoding: str, content_type: Optional[str]) -> None:
         env = self.environ
         mw = self.mw
         state = None
@@ -241,12 +262,15 @@ class _Gated:
         self.rewriter = Rewriter(self.gate, state=state,
                                  accept_language=env.get(
                                      "HTTP_ACCEPT_LANGUAGE"),
-                                 return_path=path, encoding=encoding)
+                                 return_path=path, encoding=encoding,
+                                 content_type=content_type)
 
     def __iter__(self) -> Iterator[bytes]:
         try:
+            if self.refused:
+                yield _REFUSED
             for chunk in self.result:
-                if self.head:
+                if self.head or self.refused:
                     continue
                 if self.rewriter is None:
                     yield chunk
