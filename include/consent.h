@@ -825,9 +825,10 @@ consent_request_set_header(consent_request_t *req, const char *name,
                            const char *value, size_t len);
 
 /* The visitor's consent: the state of the site's cookie when it
- * verifies (otherwise an empty state), combined with the site's other
- * consent sources: banner cookies and Global Privacy Control, where a
- * refusal anywhere wins.  The state is
+ * verifies (otherwise an empty state; with several cookies of its name,
+ * a provider is allowed only when every one that verifies allows it),
+ * combined with the site's other consent sources: banner cookies and
+ * Global Privacy Control, where a refusal anywhere wins.  The state is
  * owned by the request and lives as long as it; give it to
  * consent_rewriter_set_state().  *why (may be NULL) gets CONSENT_OK or
  * why the cookie was not used (CONSENT_E_NOCOOKIE, CONSENT_E_COOKIE_*).
@@ -840,7 +841,8 @@ consent_request_state(consent_request_t *req, long long now,
  * same-origin POST of the form fields provider (one or more), always,
  * return and revoke, or a GET with "revoke" in the query, gives 303 See
  * Other to the return path with a fresh signed cookie (or its deletion);
- * everything else a 4xx refusal: cross-site (403), a return path that is
+ * a GET with "state" in the query 200 and {"allowed":[ids]} (JSON), what
+ * the visitor's verified state allows; everything else a 4xx refusal: cross-site (403), a return path that is
  * not a relative path of this site (400), an unknown provider (400), a
  * body over CONSENT_ENDPOINT_MAX_BODY (413), a query over as many bytes
  * (414), another content type (415), another method (405).  method is "GET", "POST", ...; query (without

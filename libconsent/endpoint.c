@@ -267,6 +267,21 @@ state_reset(struct consent__request *r)
   r->effective = NULL;
 }
 
+/* Takes back, in s, every allowance other does not give too. */
+static int
+intersect(struct consent__state *s, const struct consent__state *other,
+          int64_t now)
+{
+  size_t i;
+
+  for (i = 0; i < s->reg->count; i++)
+    if (consent__state_allows(s, i, now) &&
+        !consent__state_allows(other, i, now) &&
+        consent__state_set(s, i, 0, now) != 0)
+      return CONSENT_E_NOMEM;
+  return CONSENT_OK;
+}
+
 int
 consent__request_state(struct consent__request *r, int64_t now)
 {
@@ -281,23 +296,35 @@ consent__request_state(struct consent__request *r, int64_t now)
   consent__state_init(&r->state, site->reg);
   r->state_ready = 1;
   r->effective = &r->state;
+  /* Several cookies of this name (one planted from a sibling domain, or
+   * left under another path): a provider is allowed only when every one
+   * that verifies allows it, so a refusal is never overridden. */
   for (i = 0; (site->sources & CONSENT_SOURCE_COOKIE) && i < 16 &&
        consent__cookie_find(r->cookie.data ? r->cookie.data : "",
                             r->cookie.len, cookie_name(site), i, &v,
                             &vlen); i++) {
-    st = consent__cookie_verify(&r->state, site->ring, v, vlen,
-                                site->policy, now);
-    if (st == CONSENT_OK) {
+    struct consent__state other;
+    int first = r->cookie_status != CONSENT_OK;
+    struct consent__state *into = first ? &r->state : &other;
+    if (!first)
+      consent__state_init(&other, site->reg);
+    st = consent__cookie_verify(into, site->ring, v, vlen, site->policy,
+                                now);
+    if (st == CONSENT_OK && first)
       r->cookie_status = CONSENT_OK;
-      break;
+    else if (st == CONSENT_OK)
+      st = intersect(&r->state, &other, now);
+    else if (first) {
+      consent__state_clear(&r->state);
+      if (r->cookie_status == CONSENT_E_NOCOOKIE && st != CONSENT_E_NOMEM)
+        r->cookie_status = st;
     }
-    consent__state_clear(&r->state);
+    if (!first)
+      consent__state_free(&other);
     if (st == CONSENT_E_NOMEM) {
       state_reset(r);
       return -1;
     }
-    if (r->cookie_status == CONSENT_E_NOCOOKIE)
-      r->cookie_status = st;
   }
   /* New decisions are given under the site's terms. */
   r->state.policy = site->policy;
@@ -489,7 +516,7 @@ form_decode(const char *s, size_t n, char *out, size_t cap)
 struct form {
   size_t prov[64];                  /* registry indexes */
   size_t nprov;
-  int always, revoke, has_return;
+  int always, revoke, has_return, state;
   char ret[CONSENT__RETURN_MAX + 1];
   const char *bad;                  /* why the form is refused */
 };
@@ -550,6 +577,8 @@ form_read(const struct consent__registry *reg, const char *s, size_t n,
       f->always = vl > 0 && strcmp(value, "0") != 0;
     } else if (strcmp(name, "revoke") == 0) {
       f->revoke = vl != 0 ? strcmp(value, "0") != 0 : 1;
+    } else if (strcmp(name, "state") == 0) {
+      f->state = 1;
     }
   }
 }
@@ -631,10 +660,34 @@ see_other(struct consent__request *r, const char *ret)
 {
   int st;
 
+  struct consent__buf loc = { NULL, 0, 0 };
+  size_t i;
+
+  /* Header values are bytes in Latin-1 for most servers: a path in
+   * UTF-8 goes percent-encoded, as browsers send it. */
+  for (i = 0, st = 0; ret[i] != '\0'; i++) {
+    unsigned char c = (unsigned char)ret[i];
+    char hex[3];
+    if (c < 0x80) {
+      st |= consent__buf_append(&loc, ret + i, 1);
+      continue;
+    }
+    hex[0] = '%';
+    hex[1] = "0123456789ABCDEF"[c >> 4];
+    hex[2] = "0123456789ABCDEF"[c & 15];
+    st |= consent__buf_append(&loc, hex, 3);
+  }
+  st |= consent__buf_append(&loc, "", 1);
+  if (st != 0) {
+    consent__buf_free(&loc);
+    return CONSENT_E_NOMEM;
+  }
   r->status = 303;
-  st = add_header(r, "Location", ret, strlen(ret));
-  return st != CONSENT_OK ? st : page(r, "See Other",
-                                      "Your choice is saved.", ret);
+  st = add_header(r, "Location", loc.data, loc.len - 1);
+  if (st == CONSENT_OK)
+    st = page(r, "See Other", "Your choice is saved.", loc.data);
+  consent__buf_free(&loc);
+  return st;
 }
 
 static int
@@ -667,6 +720,38 @@ grant(struct consent__request *r, const struct form *f, int64_t now)
   consent__buf_free(&value);
   consent__buf_free(&json);
   return st;
+}
+
+/* GET ?state: the providers the visitor's verified state allows, for the
+ * script of a cache-safe page, which trusts nothing else:
+ * {"allowed":["youtube","vimeo"]}. */
+static int
+state_answer(struct consent__request *r, int64_t now)
+{
+  const struct consent__registry *reg = r->site->reg;
+  const struct consent__state *s = r->effective;
+  size_t i, n = 0;
+  int st = 0;
+
+  r->status = 200;
+  st |= put(&r->body, "{\"allowed\":[");
+  for (i = 0; i < reg->count; i++) {
+    if (!reg->prov[i].enabled || !consent__state_allows(s, i, now))
+      continue;
+    st |= put(&r->body, n++ ? ",\"" : "\"");
+    st |= put(&r->body, reg->prov[i].id);   /* [a-z0-9._-] */
+    st |= put(&r->body, "\"");
+  }
+  st |= put(&r->body, "]}\n");
+  st |= consent__buf_append(&r->body, "", 1);
+  if (st != 0)
+    return CONSENT_E_NOMEM;
+  r->body.len--;
+  snprintf(r->reason, sizeof(r->reason), "state read");
+  st = add_header(r, "Content-Type", "application/json", 16);
+  if (st == CONSENT_OK)
+    st = add_header(r, "Cache-Control", "no-store", 8);
+  return st != CONSENT_OK ? st : add_header(r, "Vary", "Cookie", 6);
 }
 
 static int
@@ -716,10 +801,12 @@ consent__request_endpoint(struct consent__request *r, const char *method,
   if (query != NULL)
     form_read(r->site->reg, query, qlen, &f);
   if (get) {
+    if (f.bad == NULL && f.state && !f.revoke)
+      return state_answer(r, now);
     if (f.bad == NULL && !f.revoke)
       return refuse(r, 405, "Method Not Allowed",
                     "method not allowed: GET only withdraws consent "
-                    "(?revoke)");
+                    "(?revoke) or reads it (?state)");
   } else if (f.bad == NULL) {
     if (blen > CONSENT_ENDPOINT_MAX_BODY)
       return refuse(r, 413, "Content Too Large",

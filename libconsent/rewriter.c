@@ -154,6 +154,22 @@ report(struct consent__rewriter *rw, long prov, consent_action action)
              rw->line + 1, action, rw->report_ud);
 }
 
+/* A cache-safe page is the same for every visitor: its script asks the
+ * endpoint (data-consent-state) what the visitor's signed cookie allows,
+ * and trusts nothing else.  A page gated per visitor needs no answer. */
+static int
+state_attr(const struct consent__gate *g, struct consent__buf *b)
+{
+  int st = 0;
+
+  if (!g->cache_safe || g->endpoint == NULL)
+    return 0;
+  st |= consent__buf_append(b, " data-consent-state=\"", 21);
+  st |= consent__escape(b, g->endpoint, strlen(g->endpoint));
+  st |= consent__buf_append(b, "\"", 1);
+  return st;
+}
+
 /* The style and script once per page, before the first placeholder. */
 static void
 assets(struct consent__rewriter *rw)
@@ -172,7 +188,9 @@ assets(struct consent__rewriter *rw)
       st |= consent__escape(b, g->css_url, strlen(g->css_url));
       st |= consent__buf_append(b, "\">", 2);
     }
-    st |= consent__buf_append(b, "<script defer src=\"", 19);
+    st |= consent__buf_append(b, "<script defer", 13);
+    st |= state_attr(g, b);
+    st |= consent__buf_append(b, " src=\"", 6);
     st |= consent__escape(b, g->js_url, strlen(g->js_url));
     st |= consent__buf_append(b, "\"></script>", 11);
   } else {
@@ -187,6 +205,7 @@ assets(struct consent__rewriter *rw)
     st |= consent__buf_append(b, consent__asset_css,
                               strlen(consent__asset_css));
     st |= consent__buf_append(b, "</style><script", 15);
+    st |= state_attr(g, b);
     if (rw->nonce) {
       st |= consent__buf_append(b, nonce_attr, strlen(nonce_attr));
       st |= consent__escape(b, rw->nonce, strlen(rw->nonce));

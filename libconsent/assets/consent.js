@@ -1,7 +1,8 @@
 /* libconsent: puts back the embeds the visitor allows (no dependencies). */
 (function () {
   "use strict";
-  var d = document, P = "data-consent-", C = "consent_allowed";
+  var d = document, P = "data-consent-", C = "consent_allowed",
+    me = d.currentScript, S = me && me.getAttribute(P + "state");
   function all(sel, root) {
     return [].slice.call((root || d).querySelectorAll(sel));
   }
@@ -78,6 +79,21 @@
       activate(p, box);
     }
   });
-  function auto() { allowed().forEach(function (p) { activate(p, null); }); }
+  /* A page gated for each visitor came with what the visitor allows.
+   * A cache-safe page (data-consent-state: the endpoint) is the same for
+   * everyone: it asks the endpoint, which reads the signed cookie, and
+   * trusts nothing else (a cookie planted from a sibling domain, or
+   * storage left from before a withdrawal, only makes it ask). */
+  function auto() {
+    if (!S || !allowed().length || !window.fetch) return;
+    fetch(S + (S.indexOf("?") < 0 ? "?" : "&") + "state",
+      { credentials: "same-origin", cache: "no-store" })
+      .then(function (r) { return r.ok ? r.json() : {}; })
+      .then(function (j) {
+        (j.allowed || []).forEach(function (p) {
+          if (/^[a-z0-9._-]+$/.test(p)) activate(p, null);
+        });
+      }).catch(function () {});
+  }
   if (d.readyState == "loading") d.addEventListener("DOMContentLoaded", auto); else auto();
 })();

@@ -54,6 +54,14 @@ async function newPage(browser, thirdParty, cookies) {
     const req = route.request();
     const u = new URL(req.url());
     if (u.origin === SITE) {
+      /* The consent endpoint's GET ?state, standing in for a server that
+       * verifies the signed cookie (the host suite checks the real one):
+       * "consent=signed-vimeo" stands for a cookie that verifies. */
+      if (u.pathname === "/consent" && u.searchParams.has("state")) {
+        const signed = /(?:^|;\s*)consent=signed-vimeo(?:;|$)/.test(req.headers()["cookie"] || "");
+        return route.fulfill({ status: 200, contentType: "application/json",
+                               body: JSON.stringify({ allowed: signed ? ["vimeo"] : [] }) });
+      }
       const file = path.join(pagesDir, path.basename(u.pathname) || "index.html");
       if (fs.existsSync(file))
         return route.fulfill({ status: 200, contentType: "text/html; charset=utf-8",
@@ -192,17 +200,29 @@ function providersOf(list) {
       await context.close();
     }
 
-    /* 3. Cache-safe output: what the visitor allowed before comes back on
-     * load, nothing else. */
+    /* 3. Cache-safe output: only what the signed cookie allows comes back
+     * on load; a companion cookie planted without it does nothing. */
     {
       const seen = [];
       const { context, page } = await newPage(browser, seen,
-        [{ name: "consent_allowed", value: "vimeo", url: SITE }]);
+        [{ name: "consent_allowed", value: "vimeo.youtube.x", url: SITE }]);
+      await page.goto(SITE + "/providers-cache-safe.html");
+      await settle(page);
+      ok(seen.length === 0 &&
+         await page.locator('[data-consent-provider="vimeo"]').count() > 0,
+         `cache-safe page: a planted companion cookie (vimeo.youtube.x) without a signed cookie loads nothing (${providersOf(seen).join(", ")})`);
+      await context.close();
+    }
+    {
+      const seen = [];
+      const { context, page } = await newPage(browser, seen,
+        [{ name: "consent_allowed", value: "vimeo.youtube", url: SITE },
+         { name: "consent", value: "signed-vimeo", url: SITE }]);
       await page.goto(SITE + "/providers-cache-safe.html");
       await settle(page);
       const p = providersOf(seen);
       ok(seen.length > 0 && p.length === 1 && p[0] === "vimeo",
-         `cache-safe page: the visitor's earlier choice (Vimeo) loads on its own, nothing else (${p.join(", ")})`,
+         `cache-safe page: what the signed cookie allows (Vimeo) loads on its own, not what the companion cookie adds (YouTube) (${p.join(", ")})`,
          JSON.stringify(seen.slice(0, 10), null, 1));
       ok(await page.locator('[data-consent-provider="vimeo"]').count() === 0 &&
          await page.locator('[data-consent-provider="youtube"]').count() >= 3,

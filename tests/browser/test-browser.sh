@@ -8,7 +8,7 @@
 mkdir -p "$TMP/pages" "$top_builddir/screenshots"
 "$GATE" --privacy-url /privacy "$top_srcdir/examples/article.html" >"$TMP/pages/article.html" &&
 "$GATE" --privacy-url /privacy "$top_srcdir/examples/providers.html" >"$TMP/pages/providers.html" &&
-"$GATE" --cache-safe "$top_srcdir/examples/providers.html" >"$TMP/pages/providers-cache-safe.html" &&
+"$GATE" --cache-safe --endpoint /consent "$top_srcdir/examples/providers.html" >"$TMP/pages/providers-cache-safe.html" &&
 "$GATE" providers --json >"$TMP/providers.json"
 if [ $? -ne 0 ]; then
   ok 1 "consent-gate prepares the pages"

@@ -357,6 +357,41 @@ def check_endpoint():
     ok(fresh and VIMEO_RAW in r.text() and YT_RAW not in r.text(),
        "a cookie signed with the site's key file (consent-gate) is honoured")
 
+    # Two valid cookies (one planted from a sibling domain): a refusal is
+    # never overridden.
+    both = subprocess.run([ARGS.gate, "cookie", "issue", "--key-file",
+                           ARGS.key, "--allow", "youtube,vimeo"],
+                          capture_output=True, text=True).stdout.strip()
+    for order in (("consent=" + both, "consent=" + fresh),
+                  ("consent=" + fresh, "consent=" + both)):
+        r = request("GET", "/page.html", {"Cookie": "; ".join(order)})
+        ok(both and VIMEO_RAW in r.text() and YT_RAW not in r.text(),
+           "two valid consent cookies (youtube+vimeo, vimeo): only what "
+           "both allow passes, in either order")
+    # The state the script of a cache-safe page asks for.
+    st = {"Sec-Fetch-Site": "same-origin"}
+    r = request("GET", "/consent?state", dict(st, Cookie="consent=" + fresh))
+    try:
+        allowed = json.loads(r.body).get("allowed")
+    except ValueError:
+        allowed = None
+    ok(r.status == 200 and allowed == ["vimeo"] and
+       "no-store" in (r.header("Cache-Control") or ""),
+       "GET ?state: what the signed cookie allows, as JSON, not stored "
+       "(%d %s)" % (r.status, allowed))
+    r = request("GET", "/consent?state",
+                dict(st, Cookie="consent_allowed=youtube.vimeo.x"))
+    ok(r.status == 200 and json.loads(r.body or b"{}").get("allowed") == [],
+       "GET ?state: a planted companion cookie alone allows nothing")
+    # A return path in UTF-8 comes back percent-encoded (a header value
+    # is Latin-1).
+    r = request("POST", "/consent", h,
+                "provider=vimeo&return=%2F%C3%BCber%2F%E6%97%A5.html")
+    ok(r.status == 303 and
+       r.header("Location") == "/%C3%BCber/%E6%97%A5.html",
+       "a UTF-8 return path: 303 to it percent-encoded (%d %s)" %
+       (r.status, r.header("Location")))
+
     # Withdrawal.
     r = request("GET", "/consent?revoke&return=/page.html",
                 {"Sec-Fetch-Site": "same-origin", "Cookie": c})
