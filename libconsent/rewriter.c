@@ -154,18 +154,22 @@ report(struct consent__rewriter *rw, long prov, consent_action action)
              rw->line + 1, action, rw->report_ud);
 }
 
-/* A cache-safe page is the same for every visitor: its script asks the
- * endpoint (data-consent-state) what the visitor's signed cookie allows,
- * and trusts nothing else.  A page gated per visitor needs no answer. */
+/* What the script restores on load (data-consent-state): a cache-safe
+ * page is the same for every visitor, so its script asks the endpoint
+ * what the visitor's signed cookie allows and trusts nothing else; a page
+ * gated per visitor with an endpoint ("") came with what the visitor
+ * allows; without an endpoint (no attribute) only the script's own
+ * same-origin storage remembers. */
 static int
 state_attr(const struct consent__gate *g, struct consent__buf *b)
 {
   int st = 0;
 
-  if (!g->cache_safe || g->endpoint == NULL)
+  if (g->endpoint == NULL)
     return 0;
   st |= consent__buf_append(b, " data-consent-state=\"", 21);
-  st |= consent__escape(b, g->endpoint, strlen(g->endpoint));
+  if (g->cache_safe)
+    st |= consent__escape(b, g->endpoint, strlen(g->endpoint));
   st |= consent__buf_append(b, "\"", 1);
   return st;
 }
@@ -188,11 +192,11 @@ assets(struct consent__rewriter *rw)
       st |= consent__escape(b, g->css_url, strlen(g->css_url));
       st |= consent__buf_append(b, "\">", 2);
     }
-    st |= consent__buf_append(b, "<script defer", 13);
-    st |= state_attr(g, b);
-    st |= consent__buf_append(b, " src=\"", 6);
+    st |= consent__buf_append(b, "<script defer src=\"", 19);
     st |= consent__escape(b, g->js_url, strlen(g->js_url));
-    st |= consent__buf_append(b, "\"></script>", 11);
+    st |= consent__buf_append(b, "\"", 1);
+    st |= state_attr(g, b);
+    st |= consent__buf_append(b, "></script>", 10);
   } else {
     const char *nonce_attr = rw->nonce ? " nonce=\"" : "";
     st |= consent__buf_append(b, "<style", 6);
@@ -205,12 +209,12 @@ assets(struct consent__rewriter *rw)
     st |= consent__buf_append(b, consent__asset_css,
                               strlen(consent__asset_css));
     st |= consent__buf_append(b, "</style><script", 15);
-    st |= state_attr(g, b);
     if (rw->nonce) {
       st |= consent__buf_append(b, nonce_attr, strlen(nonce_attr));
       st |= consent__escape(b, rw->nonce, strlen(rw->nonce));
       st |= consent__buf_append(b, "\"", 1);
     }
+    st |= state_attr(g, b);
     st |= consent__buf_append(b, ">", 1);
     st |= consent__buf_append(b, consent__asset_js, strlen(consent__asset_js));
     st |= consent__buf_append(b, "</script>", 9);

@@ -79,21 +79,24 @@
       activate(p, box);
     }
   });
-  /* A page gated for each visitor came with what the visitor allows.
-   * A cache-safe page (data-consent-state: the endpoint) is the same for
-   * everyone: it asks the endpoint, which reads the signed cookie, and
-   * trusts nothing else (a cookie planted from a sibling domain, or
-   * storage left from before a withdrawal, only makes it ask). */
+  /* A page gated for each visitor (data-consent-state="") came with what
+   * the visitor allows.  A cache-safe page (data-consent-state: the
+   * endpoint) is the same for everyone: it asks the endpoint, which reads
+   * the signed cookie, and trusts nothing else (a cookie planted from a
+   * sibling domain, or storage left from before a withdrawal, only makes
+   * it ask).  Without an endpoint only this origin's own storage, which
+   * no other site can write, remembers. */
+  function some(list) {
+    (list || []).forEach(function (p) { if (/^[a-z0-9_-]+$/.test(p)) activate(p, null); });
+  }
   function auto() {
-    if (!S || !allowed().length || !window.fetch) return;
-    fetch(S + (S.indexOf("?") < 0 ? "?" : "&") + "state",
-      { credentials: "same-origin", cache: "no-store" })
-      .then(function (r) { return r.ok ? r.json() : {}; })
-      .then(function (j) {
-        (j.allowed || []).forEach(function (p) {
-          if (/^[a-z0-9._-]+$/.test(p)) activate(p, null);
-        });
-      }).catch(function () {});
+    if (S == null) {
+      try { some((localStorage.getItem(C) || "").split(".")); } catch (e) {}
+    } else if (S && allowed().length && window.fetch) {
+      fetch(S + "?state")
+        .then(function (r) { return r.json(); })
+        .then(function (j) { some(j.allowed); }, function () {});
+    }
   }
   if (d.readyState == "loading") d.addEventListener("DOMContentLoaded", auto); else auto();
 })();

@@ -567,9 +567,10 @@ test_placeholder_contract(void)
          strstr(b.data, "href=\"/privacy\">Our privacy policy</a>"),
          "the provider's and the site's privacy links");
   tap_ok(strstr(b.data, "<style nonce=\"n0nce\">") &&
-         strstr(b.data, "<script nonce=\"n0nce\">") &&
-         count(b.data, "<script") == 1, "inline script and style once, "
-         "with the CSP nonce");
+         strstr(b.data, "<script nonce=\"n0nce\" data-consent-state=\"\">")
+         && count(b.data, "<script") == 1, "inline script and style once, "
+         "with the CSP nonce; per visitor with an endpoint, the script "
+         "restores nothing on load (data-consent-state=\"\")");
   free(b.data);
   consent_gate_free(g);
   consent_config_set_script(c, CONSENT_SCRIPT_URL, "/s/consent.js",
@@ -580,9 +581,22 @@ test_placeholder_contract(void)
                          "</iframe><img src=\"https://i.vimeocdn.com/x.jpg\">",
                          NULL);
     tap_ok(strstr(out, "<link rel=\"stylesheet\" href=\"/s/consent.css\">"
-                  "<script defer src=\"/s/consent.js\"></script>") &&
+                  "<script defer src=\"/s/consent.js\" "
+                  "data-consent-state=\"\"></script>") &&
            count(out, "<script") == 1 && count(out, "<style") == 0,
            "script mode url: no inline script or style at all");
+    free(out);
+  }
+  consent_gate_free(g);
+  consent_config_set_cache_safe(c, 1);
+  g = gate_with(c);
+  {
+    char *out = gate_str(g, "<iframe src=\"https://player.vimeo.com/1\">"
+                         "</iframe>", NULL);
+    tap_ok(strstr(out, "<script defer src=\"/s/consent.js\" "
+                  "data-consent-state=\"/consent\"></script>") != NULL,
+           "cache-safe with an endpoint: the script asks the endpoint "
+           "(data-consent-state=\"/consent\")");
     free(out);
   }
   consent_gate_free(g);
