@@ -533,6 +533,7 @@ consent__recoder_init(struct consent__recoder *r, int charset)
 }
 
 static const char utf8_bom[3] = { '\xEF', '\xBB', '\xBF' };
+static const unsigned char zstd_magic[4] = { 0x28, 0xB5, 0x2F, 0xFD };
 
 /* Whether the first bytes have said all a byte order mark can say. */
 static int
@@ -544,8 +545,10 @@ bom_settled(const struct consent__recoder *r)
     return 0;
   if (h[0] == 0xEF)
     return r->head_len == 3 || (r->head_len == 2 && h[1] != 0xBB);
-  if (h[0] == 0xFE || h[0] == 0xFF)
+  if (h[0] == 0xFE || h[0] == 0xFF || h[0] == 0x1F)
     return r->head_len >= 2;
+  if (h[0] == 0x28)                       /* zstd: 28 B5 2F FD */
+    return r->head_len == 4 || memcmp(h, zstd_magic, r->head_len) != 0;
   return 1;
 }
 
@@ -713,7 +716,10 @@ settle_bom(struct consent__recoder *r, consent__bytes_fn fn, void *ud)
   size_t skip = 0;
 
   r->sniffed = 1;
-  if (r->head_len == 3 && h[0] == 0xEF && h[1] == 0xBB && h[2] == 0xBF)
+  if ((r->head_len >= 2 && h[0] == 0x1F && h[1] == 0x8B) ||
+      (r->head_len == 4 && memcmp(h, zstd_magic, 4) == 0))
+    return CONSENT__COMPRESSED;
+  if (r->head_len >= 3 && h[0] == 0xEF && h[1] == 0xBB && h[2] == 0xBF)
     r->charset = CONSENT__CHARSET_UTF8;
   else if (r->head_len >= 2 && h[0] == 0xFE && h[1] == 0xFF) {
     r->charset = CONSENT__CHARSET_UTF16BE;
@@ -733,6 +739,8 @@ int
 consent__recoder_write(struct consent__recoder *r, const char *buf,
                        size_t len, consent__bytes_fn fn, void *ud)
 {
+  int st;
+
   if (!r->sniffed) {
     while (len > 0 && !bom_settled(r)) {
       r->head[r->head_len++] = (unsigned char)*buf++;
@@ -740,8 +748,8 @@ consent__recoder_write(struct consent__recoder *r, const char *buf,
     }
     if (!bom_settled(r))
       return 0;
-    if (settle_bom(r, fn, ud) != 0)
-      return -1;
+    if ((st = settle_bom(r, fn, ud)) != 0)
+      return st;
   }
   return recode(r, buf, len, fn, ud);
 }
@@ -751,9 +759,10 @@ consent__recoder_end(struct consent__recoder *r, consent__bytes_fn fn,
                      void *ud)
 {
   static const char fffd[3] = { '\xEF', '\xBF', '\xBD' };
+  int st;
 
-  if (!r->sniffed && settle_bom(r, fn, ud) != 0)
-    return -1;
+  if (!r->sniffed && (st = settle_bom(r, fn, ud)) != 0)
+    return st;
   if (r->esc_len > 0) {
     /* An ESC at the end switches nothing. */
     size_t n = r->esc_len;

@@ -99,10 +99,12 @@ enum {
 int consent__content_type(const char *value, size_t len,
                           const char **essence, size_t *essence_len);
 
+#define CONSENT__COMPRESSED (-2)
+
 struct consent__recoder {
   int charset;               /* CONSENT__CHARSET_* in effect */
   int sniffed;               /* byte order mark looked for */
-  unsigned char head[3];     /* the first bytes, until they tell */
+  unsigned char head[4];     /* the first bytes, until they tell */
   unsigned head_len;
   unsigned char odd[1];      /* UTF-16: a byte waiting for its pair */
   unsigned odd_len;
@@ -114,12 +116,15 @@ struct consent__recoder {
 
 void consent__recoder_init(struct consent__recoder *r, int charset);
 
-/* Hands buf to fn as the tokenizer must read it.  0, or -1 when fn
- * stopped it. */
+/* Hands buf to fn as the tokenizer must read it.  0, -1 when fn stopped
+ * it, or CONSENT__COMPRESSED when the body starts as a gzip or zstd
+ * stream does: compressed, though nothing said so (a header added after
+ * the gate, a pre-compressed file served as it is), it would reach the
+ * browser unread. */
 int consent__recoder_write(struct consent__recoder *r, const char *buf,
                            size_t len, consent__bytes_fn fn, void *ud);
 
-/* Flushes what the end of input settles.  0, or -1. */
+/* Flushes what the end of input settles.  0, -1 or CONSENT__COMPRESSED. */
 int consent__recoder_end(struct consent__recoder *r, consent__bytes_fn fn,
                          void *ud);
 

@@ -1208,14 +1208,28 @@ feed_fn(const char *buf, size_t len, void *ud)
   return feed(ud, buf, len);
 }
 
+/* A body that is compressed though no coding was given. */
+static void
+undeclared(struct consent__rewriter *rw)
+{
+  if (rw->status != 0)
+    return;
+  rw->status = CONSENT_E_ENCODING;
+  snprintf(rw->errmsg, sizeof(rw->errmsg), "%s: the body is a gzip or "
+           "zstd stream but no content coding says so",
+           consent_strerror(CONSENT_E_ENCODING));
+}
+
 /* The decoder's output goes through the recoder. */
 static int
 recode_fn(const char *buf, size_t len, void *ud)
 {
   struct consent__rewriter *rw = ud;
+  int st = consent__recoder_write(&rw->rec, buf, len, feed_fn, rw);
 
-  return consent__recoder_write(&rw->rec, buf, len, feed_fn, rw) != 0 ||
-         rw->status != 0;
+  if (st == CONSENT__COMPRESSED)
+    undeclared(rw);
+  return st != 0 || rw->status != 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1321,8 +1335,12 @@ consent__rewriter_end(struct consent__rewriter *rw)
     rw->status = st;                  /* (errmsg says what) */
     return rw->status;
   }
-  if (consent__recoder_end(&rw->rec, feed_fn, rw) != 0 || rw->status != 0)
+  if ((st = consent__recoder_end(&rw->rec, feed_fn, rw)) != 0 ||
+      rw->status != 0) {
+    if (st == CONSENT__COMPRESSED)
+      undeclared(rw);
     return rw->status;
+  }
   rw->ended = 1;
   rw->chunk = NULL;
   rw->chunk_len = 0;

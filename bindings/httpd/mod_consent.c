@@ -1011,6 +1011,11 @@ out_header(request_rec *r, const char *name)
 
   apr_table_do(join_value, &j, r->headers_out, name, NULL);
   apr_table_do(join_value, &j, r->err_headers_out, name, NULL);
+  /* A static file's coding (AddEncoding, MultiViews: page.html.gz) is
+   * r->content_encoding until the header filter writes it out. */
+  if (strcasecmp(name, "Content-Encoding") == 0 &&
+      r->content_encoding != NULL)
+    join_value(&j, name, r->content_encoding);
   return j.joined;
 }
 
@@ -1152,6 +1157,7 @@ refuse(ap_filter_t *f, filter_ctx *ctx, apr_bucket_brigade *bb)
   apr_brigade_cleanup(bb);
   apr_table_unset(r->headers_out, "Content-Encoding");
   apr_table_unset(r->err_headers_out, "Content-Encoding");
+  r->content_encoding = NULL;
   e = ap_bucket_error_create(HTTP_BAD_GATEWAY, NULL, r->pool,
                              f->c->bucket_alloc);
   APR_BRIGADE_INSERT_TAIL(bb, e);

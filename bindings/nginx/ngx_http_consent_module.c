@@ -1153,6 +1153,13 @@ ngx_http_consent_header_filter(ngx_http_request_t *r)
                               type.len ? (char *)type.data : NULL, type.len,
                               enc.len ? (char *)enc.data : NULL, enc.len,
                               &coding, &reason);
+  /* A fragment of a gated page (SSI include of any type) is part of that
+   * page: read like a body without a type. */
+  if (act == CONSENT_HTTP_PASS && r != r->main &&
+      ngx_http_get_module_ctx(r->main, ngx_http_consent_module) != NULL)
+    act = consent_http_classify((int)r->headers_out.status, NULL, 0,
+                                enc.len ? (char *)enc.data : NULL, enc.len,
+                                &coding, &reason);
   if (act == CONSENT_HTTP_PASS)
     return ngx_http_next_header_filter(r);
   if (act == CONSENT_HTTP_REFUSE) {

@@ -35,6 +35,12 @@ httpd_start() {
   HTTPD_SITE="$TMP/site"
   mkdir -p "$TMP/httpd/logs"
   host_site "$HTTPD_SITE"
+  # Pre-compressed copies of the page (test-httpd.sh).
+  mkdir -p "$HTTPD_SITE/gz" "$HTTPD_SITE/mv" "$HTTPD_SITE/forced"
+  gzip -c "$HTTPD_SITE/page.html" >"$HTTPD_SITE/gz/page.html.gz"
+  cp "$HTTPD_SITE/gz/page.html.gz" "$HTTPD_SITE/mv/page.html.gz"
+  cp "$HTTPD_SITE/gz/page.html.gz" "$HTTPD_SITE/forced/page"
+  chmod -R a+rX "$HTTPD_SITE"
   HTTPD_KEY="$TMP/keys"
   "$GATE" key new --key-file "$HTTPD_KEY" >/dev/null || return 1
   HTTPD_RECEIPTS="$TMP/httpd/receipts.log"
@@ -56,6 +62,8 @@ $user
 LoadModule mpm_event_module $APACHE_MODULES/mod_mpm_event.so
 LoadModule authz_core_module $APACHE_MODULES/mod_authz_core.so
 LoadModule mime_module $APACHE_MODULES/mod_mime.so
+LoadModule negotiation_module $APACHE_MODULES/mod_negotiation.so
+LoadModule headers_module $APACHE_MODULES/mod_headers.so
 LoadModule proxy_module $APACHE_MODULES/mod_proxy.so
 LoadModule proxy_http_module $APACHE_MODULES/mod_proxy_http.so
 LoadModule consent_module $TMP/mod/.libs/mod_consent.so
@@ -85,6 +93,19 @@ ConsentGPCCategories marketing video
   ConsentGuard On
 </Location>
 ProxyPass /proxy/ http://127.0.0.1:$backend_port/
+<Directory "$HTTPD_SITE/gz">
+  AddEncoding gzip .gz
+  AddType text/html .gz
+</Directory>
+<Directory "$HTTPD_SITE/mv">
+  Options +MultiViews
+  RemoveType .gz
+  AddEncoding gzip .gz
+</Directory>
+<Directory "$HTTPD_SITE/forced">
+  ForceType text/html
+  Header set Content-Encoding gzip
+</Directory>
 ${1:-}
 EOF
   "$APACHE2" -f "$TMP/httpd/httpd.conf" -t >"$TMP/httpd/configtest.log" 2>&1 || {

@@ -17,6 +17,22 @@ if ! httpd_start; then
 fi
 ok 0 "apache2 with mod_consent starts on port $HTTPD_PORT"
 host_checks httpd "$HTTPD_PORT" "$HTTPD_SITE" "$HTTPD_KEY" "$HTTPD_RECEIPTS"
+# Pre-compressed static pages (httpd.sh: AddEncoding gzip .gz in /gz/,
+# MultiViews in /mv/, ForceType and "Header set Content-Encoding gzip" in
+# /forced/): gated or refused, never sent unread.
+for case in "gz/page.html.gz|AddEncoding gzip .gz" "mv/page|MultiViews (page.html.gz)" \
+            "forced/page|ForceType text/html + Header set Content-Encoding gzip"; do
+  url=${case%%|*} what=${case#*|}
+  code=$(curl -s --compressed -o "$TMP/gz.out" -w '%{http_code}' "http://127.0.0.1:$HTTPD_PORT/$url")
+  if grep -q '<iframe width="560" height="315" src="https://www.youtube.com/embed/' "$TMP/gz.out"; then
+    ok 1 "$what: the page went out ungated ($code)"
+  elif [ "$code" = 200 ]; then
+    grep -q 'data-consent-provider="youtube"' "$TMP/gz.out"
+    ok $? "$what: gated ($code)"
+  else
+    ok 0 "$what: refused, nothing of it sent ($code)"
+  fi
+done
 ! grep -q "exit signal" "$TMP/httpd/logs/error.log"
 ok $? "no httpd child crashed"
 httpd_stop

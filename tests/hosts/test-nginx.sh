@@ -26,6 +26,17 @@ grep -q 'data-consent-provider="youtube"' "$TMP/ssi.out" &&
   ! grep -q '<iframe src="https://www.youtube.com/embed/ssi">' "$TMP/ssi.out" &&
   grep -q "<p>before</p>" "$TMP/ssi.out" && grep -q "<p>after</p>" "$TMP/ssi.out"
 ok $? "nginx: an SSI subrequest's embed is gated, the page around it intact"
+# A fragment of any type is part of the page it is included in.
+for ext in txt inc; do
+  printf '<!doctype html><p>before</p><!--# include virtual="/ssi/frag.%s" --><p>after</p>\n' $ext >"$NGINX_SITE/ssi/page-$ext.html"
+  printf '<iframe src="https://www.youtube.com/embed/ssi-%s"></iframe>\n' $ext >"$NGINX_SITE/ssi/frag.$ext"
+  chmod a+r "$NGINX_SITE/ssi/page-$ext.html" "$NGINX_SITE/ssi/frag.$ext"
+  curl -s "http://127.0.0.1:$NGINX_PORT/ssi/page-$ext.html" >"$TMP/ssi-$ext.out"
+  grep -q 'data-consent-provider="youtube"' "$TMP/ssi-$ext.out" &&
+    ! grep -q "<iframe src=\"https://www.youtube.com/embed/ssi-$ext\">" "$TMP/ssi-$ext.out" &&
+    grep -q "<p>after</p>" "$TMP/ssi-$ext.out"
+  ok $? "nginx: an SSI include of a .$ext fragment (not text/html) is gated too"
+done
 # Settings past 4 KB: two locations that differ there have gates of
 # their own (the key that told them apart was cut at 4096 bytes).
 mkdir -p "$NGINX_SITE/long1" "$NGINX_SITE/long2"

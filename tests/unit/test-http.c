@@ -541,6 +541,39 @@ charsets(void)
   }
 }
 
+static void
+undeclared(void)
+{
+  static const struct {
+    const char *body, *what;
+    size_t len;
+    int refused;
+  } t[] = {
+    { "\x1F\x8B\x08\x00\x00\x00\x00\x00", "a gzip stream", 8, 1 },
+    { "\x28\xB5\x2F\xFD\x00\x58", "a zstd stream", 6, 1 },
+    { "\x1F<p>", "a page starting with 0x1F", 4, 0 },
+    { "(<p>)", "a page starting with '('", 5, 0 },
+    { "\x28\xB5\x2F", "the first three bytes of zstd's, then the end", 3,
+      0 },
+  };
+  static const size_t steps[] = { 0, 1 };
+  size_t i, k;
+
+  for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+    for (k = 0; k < 2; k++) {
+      struct buf out = { 0 };
+      consent_status st = gate_coded(CONSENT_ENCODING_IDENTITY, t[i].body,
+                                     t[i].len, steps[k], &out, NULL);
+      tap_ok(t[i].refused ? st == CONSENT_E_ENCODING && out.len == 0 :
+             st == CONSENT_OK && out.len == t[i].len &&
+             memcmp(out.data, t[i].body, t[i].len) == 0,
+             "no coding given, %s (%s): %s", t[i].what, k ? "byte by byte"
+             : "whole", t[i].refused ? "refused (CONSENT_E_ENCODING)"
+             : "passed as it is");
+      free(out.data);
+    }
+}
+
 int
 main(void)
 {
@@ -555,6 +588,7 @@ main(void)
   link_headers();
   codings();
   charsets();
+  undeclared();
   consent_gate_free(gate);
   return tap_done();
 }
