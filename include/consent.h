@@ -623,7 +623,9 @@ CONSENT_EXTERN consent_status
 consent_rewriter_set_nonce(consent_rewriter_t *rw, const char *nonce);
 
 /* The path the consent endpoint sends the visitor back to (the page's
- * own path; copied).  Since: 0.1.0 */
+ * own path; copied).  One over 2048 bytes, which the endpoint would
+ * refuse, loses its query, or becomes "/" when its path alone is longer.
+ * Since: 0.1.0 */
 CONSENT_EXTERN consent_status
 consent_rewriter_set_return_path(consent_rewriter_t *rw, const char *path);
 
@@ -794,6 +796,18 @@ consent_sources_from_names(const char *list, unsigned int *sources);
 CONSENT_EXTERN consent_status
 consent_site_set_gpc_categories(consent_site_t *site, const char *list);
 
+/* Reverse proxies (addresses, or ADDR/BITS networks, separated by
+ * spaces or commas; at most 16) whose Forwarded (proto=, host=) or
+ * X-Forwarded-Proto and X-Forwarded-Host headers tell the origin the
+ * browser asked for, so that the endpoint's same-origin check holds
+ * behind a proxy that ends TLS or rewrites Host.  Only a request whose
+ * peer (consent_request_set_peer()) is one of them is believed; "" (the
+ * default) trusts none.  Returns CONSENT_OK, CONSENT_E_INVAL (a word that
+ * is no address or network; nothing is trusted then) or CONSENT_E_LIMIT.
+ * Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_site_trust_proxies(consent_site_t *site, const char *list);
+
 /* The largest request body the consent endpoint accepts; hosts read at
  * most one byte more and pass what they read. */
 #define CONSENT_ENDPOINT_MAX_BODY 4096
@@ -817,12 +831,19 @@ consent_request_free(consent_request_t *req);
 
 /* Gives a request header (name case-insensitive, value len bytes).  The
  * request keeps Cookie (several are joined), Host, Origin,
- * Sec-Fetch-Site, Sec-GPC and Content-Type and ignores the others, so
+ * Sec-Fetch-Site, Sec-GPC, Content-Type, Forwarded, X-Forwarded-Proto and
+ * X-Forwarded-Host and ignores the others, so
  * hosts may pass every header.  Returns CONSENT_OK, CONSENT_E_INVAL, CONSENT_E_LIMIT
  * (a header over 16 KB) or CONSENT_E_NOMEM.  Since: 0.1.0 */
 CONSENT_EXTERN consent_status
 consent_request_set_header(consent_request_t *req, const char *name,
                            const char *value, size_t len);
+
+/* The address (IPv4 or IPv6 text) the request came from, the TCP peer,
+ * for consent_site_trust_proxies().  Returns CONSENT_OK or
+ * CONSENT_E_INVAL.  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_request_set_peer(consent_request_t *req, const char *address);
 
 /* The visitor's consent: the state of the site's cookie when it
  * verifies (otherwise an empty state; with several cookies of its name,

@@ -552,9 +552,24 @@ consent_rewriter_set_nonce(consent_rewriter_t *rw, const char *nonce)
 consent_status
 consent_rewriter_set_return_path(consent_rewriter_t *rw, const char *path)
 {
+  char *d;
+  size_t n;
+
   if (rw == NULL)
     return CONSENT_E_INVAL;
-  return set_copy(&rw->rw.return_path, path);
+  if (path == NULL || (n = strlen(path)) <= CONSENT__RETURN_MAX)
+    return set_copy(&rw->rw.return_path, path);
+  /* The endpoint takes return paths up to CONSENT__RETURN_MAX bytes: a
+   * longer one loses its query, or is the site's root, so that a click
+   * from the page still consents. */
+  n = strcspn(path, "?#");
+  d = n <= CONSENT__RETURN_MAX ? consent__strndup(path, n)
+      : consent__strndup("/", 1);
+  if (d == NULL)
+    return CONSENT_E_NOMEM;
+  free(rw->rw.return_path);
+  rw->rw.return_path = d;
+  return CONSENT_OK;
 }
 
 consent_status
@@ -1558,6 +1573,25 @@ consent_sources_from_names(const char *list, unsigned int *sources)
     return CONSENT_E_INVAL;
   return (consent_status)consent__sources_parse(list, sources, msg,
                                                 sizeof(msg));
+}
+
+consent_status
+consent_site_trust_proxies(consent_site_t *site, const char *list)
+{
+  char bad[64];
+
+  if (site == NULL || list == NULL)
+    return CONSENT_E_INVAL;
+  return (consent_status)consent__site_trust_proxies(&site->s, list, bad,
+                                                     sizeof(bad));
+}
+
+consent_status
+consent_request_set_peer(consent_request_t *req, const char *address)
+{
+  if (req == NULL)
+    return CONSENT_E_INVAL;
+  return (consent_status)consent__request_set_peer(&req->r, address);
 }
 
 consent_status

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <strings.h>
 
 #include "consent.h"
@@ -116,6 +117,9 @@ consent__request_free(struct consent__request *r)
   consent__buf_free(&r->origin);
   consent__buf_free(&r->fetch_site);
   consent__buf_free(&r->ctype);
+  consent__buf_free(&r->fwd_proto);
+  consent__buf_free(&r->fwd_host);
+  consent__buf_free(&r->forwarded);
   if (r->state_ready)
     consent__state_free(&r->state);
   if (r->combined_ready)
@@ -159,6 +163,12 @@ consent__request_header(struct consent__request *r, const char *name,
     return keep(&r->fetch_site, value, len, 0);
   if (strcasecmp(name, "Content-Type") == 0)
     return keep(&r->ctype, value, len, 0);
+  if (strcasecmp(name, "X-Forwarded-Proto") == 0)
+    return keep(&r->fwd_proto, value, len, 0);
+  if (strcasecmp(name, "X-Forwarded-Host") == 0)
+    return keep(&r->fwd_host, value, len, 0);
+  if (strcasecmp(name, "Forwarded") == 0)
+    return keep(&r->forwarded, value, len, 1);
   if (strcasecmp(name, "Sec-GPC") == 0) {
     while (len > 0 && (*value == ' ' || *value == '\t'))
       value++, len--;
@@ -407,15 +417,176 @@ refuse(struct consent__request *r, int status, const char *title,
 /* ------------------------------------------------------------------ */
 /* Checks                                                              */
 
+/* Parses an address, IPv4 as IPv4-mapped IPv6.  0 or -1. */
+static int
+parse_addr(const char *a, size_t n, unsigned char out[16])
+{
+  char buf[64];
+  unsigned char v4[4];
+
+  if (n == 0 || n >= sizeof(buf))
+    return -1;
+  memcpy(buf, a, n);
+  buf[n] = '\0';
+  if (inet_pton(AF_INET, buf, v4) == 1) {
+    memset(out, 0, 10);
+    out[10] = out[11] = 0xFF;
+    memcpy(out + 12, v4, 4);
+    return 0;
+  }
+  return inet_pton(AF_INET6, buf, out) == 1 ? 0 : -1;
+}
+
+int
+consent__site_trust_proxies(struct consent__site *s, const char *list,
+                            char *bad, size_t badlen)
+{
+  const char *p = list;
+  size_t n;
+
+  s->nproxies = 0;
+  while ((n = consent__next_word(&p)) > 0) {
+    const char *w = p, *slash = memchr(w, '/', n);
+    size_t alen = slash ? (size_t)(slash - w) : n;
+    struct consent__net net;
+    unsigned long bits;
+    char *end;
+    int v4;
+
+    p += n;
+    if (s->nproxies == sizeof(s->proxies) / sizeof(s->proxies[0]))
+      return CONSENT_E_LIMIT;
+    if (parse_addr(w, alen, net.addr) != 0)
+      goto invalid;
+    v4 = memchr(w, ':', alen) == NULL;
+    bits = v4 ? 32 : 128;
+    if (slash != NULL) {
+      if (slash + 1 == w + n || !(slash[1] >= '0' && slash[1] <= '9'))
+        goto invalid;
+      bits = strtoul(slash + 1, &end, 10);
+      if (end != w + n || bits > (v4 ? 32ul : 128ul))
+        goto invalid;
+    }
+    net.bits = (unsigned)bits + (v4 ? 96 : 0);
+    s->proxies[s->nproxies++] = net;
+    continue;
+  invalid:
+    snprintf(bad, badlen, "%.*s", (int)n, w);
+    s->nproxies = 0;
+    return CONSENT_E_INVAL;
+  }
+  return CONSENT_OK;
+}
+
+int
+consent__request_set_peer(struct consent__request *r, const char *addr)
+{
+  unsigned char a[16];
+  size_t i;
+
+  r->peer_trusted = 0;
+  if (addr == NULL || parse_addr(addr, strlen(addr), a) != 0)
+    return CONSENT_E_INVAL;
+  for (i = 0; i < r->site->nproxies; i++) {
+    const struct consent__net *net = &r->site->proxies[i];
+    unsigned full = net->bits / 8, rest = net->bits % 8;
+    if (memcmp(a, net->addr, full) == 0 &&
+        (rest == 0 ||
+         ((a[full] ^ net->addr[full]) & (0xFF << (8 - rest)) & 0xFF) == 0)) {
+      r->peer_trusted = 1;
+      break;
+    }
+  }
+  return CONSENT_OK;
+}
+
+/* The value of name= in the first element of a Forwarded header
+ * (RFC 7239), quotes removed; 0 when there is none. */
+static size_t
+forwarded_param(const struct consent__buf *f, const char *name,
+                const char **v)
+{
+  const char *p = f->data, *end;
+  size_t n = strlen(name);
+
+  if (p == NULL)
+    return 0;
+  end = p + strcspn(p, ",");             /* the first element */
+  while (p < end) {
+    while (p < end && (*p == ' ' || *p == '\t' || *p == ';'))
+      p++;
+    if ((size_t)(end - p) > n && consent__strncasecmp(p, name, n) == 0 &&
+        p[n] == '=') {
+      const char *a = p + n + 1, *b;
+      if (a < end && *a == '"') {
+        b = memchr(a + 1, '"', (size_t)(end - a - 1));
+        if (b == NULL)
+          return 0;
+        *v = a + 1;
+        return (size_t)(b - a - 1);
+      }
+      for (b = a; b < end && *b != ';'; b++)
+        ;
+      while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
+        b--;
+      *v = a;
+      return (size_t)(b - a);
+    }
+    while (p < end && *p != ';')
+      p++;
+  }
+  return 0;
+}
+
+/* The first value of a list header (X-Forwarded-*): the client's side. */
+static size_t
+first_value(const struct consent__buf *b, const char **v)
+{
+  const char *p = b->data;
+  size_t n;
+
+  if (p == NULL)
+    return 0;
+  while (*p == ' ' || *p == '\t')
+    p++;
+  n = strcspn(p, ",");
+  while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+    n--;
+  *v = p;
+  return n;
+}
+
 /* The origin this request was made to, from its Host header, without a
- * default port: "https://example.org". */
+ * default port: "https://example.org".  Behind a trusted proxy
+ * (consent_site_trust_proxies), its Forwarded or X-Forwarded-Proto and
+ * X-Forwarded-Host say what the browser asked for. */
 static int
 own_origin(const struct consent__request *r, char *out, size_t cap)
 {
-  const char *h = r->host.data;
-  size_t n = r->host.len, i;
-  const char *dflt = r->https ? ":443" : ":80";
-  size_t dn = strlen(dflt);
+  const char *h = r->host.data, *v;
+  size_t n = r->host.len, i, vn;
+  int https = r->https;
+  const char *dflt;
+  size_t dn;
+
+  if (r->peer_trusted) {
+    if ((vn = forwarded_param(&r->forwarded, "proto", &v)) > 0 ||
+        (vn = first_value(&r->fwd_proto, &v)) > 0) {
+      if (vn == 5 && consent__strncasecmp(v, "https", 5) == 0)
+        https = 1;
+      else if (vn == 4 && consent__strncasecmp(v, "http", 4) == 0)
+        https = 0;
+      else
+        return -1;
+    }
+    if ((vn = forwarded_param(&r->forwarded, "host", &v)) > 0 ||
+        (vn = first_value(&r->fwd_host, &v)) > 0) {
+      h = v;
+      n = vn;
+    }
+  }
+  dflt = https ? ":443" : ":80";
+  dn = strlen(dflt);
 
   if (h == NULL || n == 0)
     return -1;
@@ -425,7 +596,7 @@ own_origin(const struct consent__request *r, char *out, size_t cap)
       return -1;
   if (n > dn && memcmp(h + n - dn, dflt, dn) == 0)
     n -= dn;
-  if (snprintf(out, cap, "%s://%.*s", r->https ? "https" : "http", (int)n,
+  if (snprintf(out, cap, "%s://%.*s", https ? "https" : "http", (int)n,
                h) >= (int)cap)
     return -1;
   return 0;

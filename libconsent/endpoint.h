@@ -27,6 +27,13 @@ struct consent__site {
   int64_t max_age;
   unsigned sources;                 /* CONSENT_SOURCE_* */
   uint32_t gpc_categories;          /* bit per consent_category */
+  /* Reverse proxies whose forwarding headers tell the request's origin:
+   * address (IPv4 as IPv4-mapped IPv6) and prefix length. */
+  struct consent__net {
+    unsigned char addr[16];
+    unsigned bits;
+  } proxies[16];
+  size_t nproxies;
 };
 
 struct consent__header {
@@ -38,6 +45,9 @@ struct consent__request {
   const struct consent__site *site;
   int https;
   struct consent__buf cookie, host, origin, fetch_site, ctype;
+  /* Forwarding headers, believed when the peer is a trusted proxy. */
+  struct consent__buf fwd_proto, fwd_host, forwarded;
+  int peer_trusted;
   int gpc;                          /* Sec-GPC: 1 */
   struct consent__state state;      /* the site's cookie alone */
   struct consent__state combined;   /* with the banners and GPC */
@@ -58,6 +68,16 @@ void consent__site_init(struct consent__site *s,
                         const struct consent__registry *reg,
                         const struct consent__keyring *ring);
 void consent__site_free(struct consent__site *s);
+
+/* Reads "ADDR[/BITS] ..." (spaces or commas) into the site's trusted
+ * proxies.  CONSENT_OK, CONSENT_E_INVAL (*bad: the word) or
+ * CONSENT_E_LIMIT (over 16). */
+int consent__site_trust_proxies(struct consent__site *s, const char *list,
+                                char *bad, size_t badlen);
+
+/* Whether addr (IPv4 or IPv6 text) is one of the trusted proxies. */
+int consent__request_set_peer(struct consent__request *r,
+                              const char *addr);
 /* Returns a consent_status. */
 int consent__site_set_cookie(struct consent__site *s, const char *name,
                              const char *domain, const char *path,

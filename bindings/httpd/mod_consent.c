@@ -63,6 +63,7 @@ typedef struct {
   int guard;
   int sources;                      /* CONSENT_SOURCE_* bits */
   const char *gpc_categories;
+  const char *proxies;            /* ConsentTrustedProxies */
   const char *previews_dir, *previews_url;
   const char *previews_ca;
   apr_array_header_t *previews_opts;  /* "resolve ENTRY", "trust ADDR",
@@ -142,6 +143,7 @@ merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
   c->guard = MERGE(guard, UNSET);
   c->sources = MERGE(sources, UNSET);
   c->gpc_categories = MERGE(gpc_categories, NULL);
+  c->proxies = MERGE(proxies, NULL);
   src = add->previews_dir != NULL ? add : base;
   c->previews_dir = src->previews_dir;
   c->previews_url = src->previews_url;
@@ -488,6 +490,37 @@ set_gpc_categories(cmd_parms *cmd, void *cv, const char *args)
   return NULL;
 }
 
+/* ConsentTrustedProxies ADDR[/BITS] ... */
+static const char *
+set_proxies(cmd_parms *cmd, void *cv, const char *args)
+{
+  /* The library reads the list: a throw-away site tells whether it can. */
+  static const char key[] =
+    "1 2025-01-01T00:00:00Z AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8\n";
+  consent_registry_t *reg = NULL;
+  consent_keyring_t *ring = NULL;
+  consent_site_t *probe = NULL;
+  consent_status st;
+
+  st = consent_registry_new_empty(&reg);
+  if (st == CONSENT_OK)
+    st = consent_keyring_load_buffer(key, sizeof(key) - 1, NULL, &ring,
+                                     NULL);
+  if (st == CONSENT_OK)
+    st = consent_site_new(reg, ring, &probe);
+  if (st == CONSENT_OK)
+    st = consent_site_trust_proxies(probe, args);
+  consent_site_free(probe);
+  consent_keyring_free(ring);
+  consent_registry_free(reg);
+  if (st != CONSENT_OK)
+    return apr_psprintf(cmd->pool, "ConsentTrustedProxies: '%s': %s (give "
+                        "addresses or ADDR/BITS networks, at most 16)", args,
+                        consent_strerror(st));
+  ((consent_conf *)cv)->proxies = args;
+  return NULL;
+}
+
 /* ConsentPreviews DIR [/URL-PATH/] */
 static const char *
 set_previews(cmd_parms *cmd, void *cv, const char *dir, const char *url)
@@ -601,6 +634,9 @@ static const command_rec consent_cmds[] = {
   AP_INIT_RAW_ARGS("ConsentSources", set_sources, NULL, WHERE,
                    "where consent comes from: cookie tcf klaro cookiebot "
                    "onetrust cc_cookie borlabs gpc (default: cookie gpc)"),
+  AP_INIT_RAW_ARGS("ConsentTrustedProxies", set_proxies, NULL, WHERE,
+                   "reverse proxies whose Forwarded / X-Forwarded-Proto and "
+                   "X-Forwarded-Host headers the consent endpoint believes"),
   AP_INIT_RAW_ARGS("ConsentGPCCategories", set_gpc_categories, NULL, WHERE,
                    "categories Global Privacy Control refuses (default "
                    "marketing)"),
@@ -634,7 +670,7 @@ settings_key(apr_pool_t *p, const consent_conf *c)
                         " ", NULL);
   return apr_psprintf(p, "%pp|%pp|%s|%s|%s|%d|%d|%" APR_INT64_T_FMT
                       "|%s|%s|%s|%s|%d|%s|%s|%" APR_INT64_T_FMT "|%s|%s|%d|"
-                      "%d|%d|%s|%s|%s|%s|%pp",
+                      "%d|%d|%s|%s|%s|%s|%s|%pp",
                       (void *)registry_of(c), (void *)ring_of(c),
                       c->cookie_name ? c->cookie_name : "",
                       c->cookie_domain ? c->cookie_domain : "",
@@ -649,7 +685,8 @@ settings_key(apr_pool_t *p, const consent_conf *c)
                       allow,
                       c->privacy_url ? c->privacy_url : "", c->cache_safe,
                       c->guard, c->sources, c->gpc_categories ? c->gpc_categories
-                      : "", c->previews_dir ? c->previews_dir : "",
+                      : "", c->proxies ? c->proxies : "",
+                      c->previews_dir ? c->previews_dir : "",
                       c->previews_url ? c->previews_url : "",
                       c->previews_ca ? c->previews_ca : "",
                       (void *)c->previews_opts);
@@ -754,6 +791,8 @@ build(const consent_conf *c, consent_built *b, const char **what)
     st = consent_site_set_sources(b->site, (unsigned)c->sources);
   if (st == CONSENT_OK && c->gpc_categories != NULL)
     st = consent_site_set_gpc_categories(b->site, c->gpc_categories);
+  if (st == CONSENT_OK && c->proxies != NULL)
+    st = consent_site_trust_proxies(b->site, c->proxies);
   if (st != CONSENT_OK) {
     consent_site_free(b->site);
     consent_gate_free(b->gate);
@@ -945,6 +984,9 @@ request_of(request_rec *r, const consent_built *b)
   apr_pool_cleanup_register(r->pool, req, free_request,
                             apr_pool_cleanup_null);
   apr_table_do(copy_header, req, r->headers_in, NULL);
+  /* The TCP peer (not r->useragent_ip, which mod_remoteip may have
+   * taken from a header). */
+  consent_request_set_peer(req, r->connection->client_ip);
   return req;
 }
 

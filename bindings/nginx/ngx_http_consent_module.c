@@ -43,6 +43,7 @@ typedef struct {
   ngx_flag_t guard;
   ngx_uint_t sources;               /* CONSENT_SOURCE_* */
   ngx_str_t gpc_categories;
+  ngx_str_t proxies;                  /* consent_trusted_proxies */
   ngx_str_t previews_dir, previews_url;
   ngx_array_t *previews_fetch;      /* of ngx_str_t: ca=, resolve=, ... */
   ngx_flag_t is_endpoint;
@@ -162,6 +163,8 @@ static ngx_command_t ngx_http_consent_commands[] = {
     ngx_http_consent_sources, NGX_HTTP_LOC_CONF_OFFSET, 0, NULL },
   { ngx_string("consent_gpc_categories"), LOC | NGX_CONF_1MORE,
     ngx_http_consent_sources, NGX_HTTP_LOC_CONF_OFFSET, 1, NULL },
+  { ngx_string("consent_trusted_proxies"), LOC | NGX_CONF_1MORE,
+    ngx_http_consent_sources, NGX_HTTP_LOC_CONF_OFFSET, 2, NULL },
   { ngx_string("consent_previews"), LOC | NGX_CONF_TAKE12,
     ngx_http_consent_previews, NGX_HTTP_LOC_CONF_OFFSET, 0, NULL },
   { ngx_string("consent_previews_fetch"), LOC | NGX_CONF_1MORE,
@@ -474,9 +477,10 @@ ngx_http_consent_checked_file(ngx_conf_t *cf, ngx_command_t *cmd,
   return NGX_CONF_OK;
 }
 
-/* consent_sources cookie tcf ... gpc; (offset 0) and
- * consent_gpc_categories marketing ...; (offset 1): the words are joined
- * and checked by the library. */
+/* consent_sources cookie tcf ... gpc; (offset 0),
+ * consent_gpc_categories marketing ...; (offset 1) and
+ * consent_trusted_proxies 10.0.0.0/8 ...; (offset 2): the words are
+ * joined and checked by the library. */
 static char *
 ngx_http_consent_sources(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
@@ -492,6 +496,7 @@ ngx_http_consent_sources(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
   static const char key[] =
     "1 2000-01-01T00:00:00Z AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n";
   consent_status st;
+  ngx_str_t *field;
 
   for (i = 1; i < cf->args->nelts; i++)
     len += value[i].len + 1;
@@ -515,7 +520,8 @@ ngx_http_consent_sources(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     c->sources = sources;
     return NGX_CONF_OK;
   }
-  if (c->gpc_categories.data != NULL)
+  field = cmd->offset == 1 ? &c->gpc_categories : &c->proxies;
+  if (field->data != NULL)
     return "is duplicate";
   /* The names are checked on a throwaway site. */
   st = consent_registry_new_empty(&reg);
@@ -525,17 +531,19 @@ ngx_http_consent_sources(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
   if (st == CONSENT_OK)
     st = consent_site_new(reg, ring, &probe);
   if (st == CONSENT_OK)
-    st = consent_site_set_gpc_categories(probe, (char *)p);
+    st = cmd->offset == 1 ? consent_site_set_gpc_categories(probe, (char *)p)
+         : consent_site_trust_proxies(probe, (char *)p);
   consent_site_free(probe);
   consent_keyring_free(ring);
   consent_registry_free(reg);
   if (st != CONSENT_OK) {
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "consent_gpc_categories: "
-                       "\"%s\" has an unknown category", p);
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%V: \"%s\": %s", &cmd->name,
+                       p, cmd->offset == 1 ? "an unknown category"
+                       : "give addresses or ADDR/BITS networks, at most 16");
     return NGX_CONF_ERROR;
   }
-  c->gpc_categories.data = p;
-  c->gpc_categories.len = len;
+  field->data = p;
+  field->len = len;
   return NGX_CONF_OK;
 }
 
@@ -666,14 +674,15 @@ consent_build(ngx_conf_t *cf, ngx_http_consent_loc_conf_t *c,
   ngx_uint_t i, nallow = c->allow ? c->allow->nelts : 0;
 
   p = ngx_snprintf(key, sizeof(key), "%p|%p|%V|%V|%V|%i|%i|%i|%V|%V|%V|%V|"
-                   "%V|%i|%V|%V|%uz|%i|%i|%V|%ui|%V|%V|%V|%p|",
+                   "%V|%i|%V|%V|%uz|%i|%i|%V|%ui|%V|%V|%V|%V|%p|",
                    reg, ring, &c->cookie_name, &c->cookie_domain,
                    &c->cookie_path, c->cookie_flags, c->policy, c->max_age,
                    &c->language, &c->template_file, &c->texts_file,
                    &c->privacy_url, endpoint, c->script_mode, &c->js_url,
                    &c->css_url, c->buffer, c->cache_safe, c->guard,
                    &c->receipt_log,
-                   c->sources, &c->gpc_categories, &c->previews_dir,
+                   c->sources, &c->gpc_categories, &c->proxies,
+                   &c->previews_dir,
                    &c->previews_url, c->previews_fetch);
   for (i = 0; i < nallow && p < end; i++)
     p = ngx_snprintf(p, end - p, "%V ", &allow[i]);
@@ -787,6 +796,8 @@ consent_build(ngx_conf_t *cf, ngx_http_consent_loc_conf_t *c,
     if (st == CONSENT_OK && c->gpc_categories.len)
       st = consent_site_set_gpc_categories(b->site,
                                            cstr(cf, &c->gpc_categories));
+    if (st == CONSENT_OK && c->proxies.len)
+      st = consent_site_trust_proxies(b->site, cstr(cf, &c->proxies));
   }
   if (st != CONSENT_OK) {
     consent_site_free(b->site);
@@ -854,6 +865,7 @@ ngx_http_consent_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
   }
   ngx_conf_merge_ptr_value(c->previews_fetch, prev->previews_fetch, NULL);
   ngx_conf_merge_str_value(c->gpc_categories, prev->gpc_categories, "");
+  ngx_conf_merge_str_value(c->proxies, prev->proxies, "");
   ngx_conf_merge_value(c->asset, prev->asset, NGX_CONF_UNSET);
   if (!c->enable && !c->is_endpoint)
     return NGX_CONF_OK;
@@ -906,6 +918,13 @@ consent_request_of(ngx_http_request_t *r, ngx_http_consent_loc_conf_t *c,
     return NULL;
   cln->handler = consent_cleanup_request;
   cln->data = req;
+  if (r->connection->addr_text.len < sizeof(name)) {
+    /* The TCP peer, for consent_trusted_proxies. */
+    ngx_memcpy(name, r->connection->addr_text.data,
+               r->connection->addr_text.len);
+    name[r->connection->addr_text.len] = '\0';
+    consent_request_set_peer(req, name);
+  }
   if (lang != NULL) {
     ngx_str_null(lang);
   }

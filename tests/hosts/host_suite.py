@@ -69,9 +69,11 @@ class Resp:
         return self.body.decode("utf-8", "replace")
 
 
-def request(method, path, headers=None, body=None):
+def request(method, path, headers=None, body=None, source=None):
     u = urllib.parse.urlsplit(ARGS.base)
-    c = http.client.HTTPConnection(u.hostname, u.port, timeout=20)
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=20,
+                                   source_address=(source, 0) if source
+                                   else None)
     h = {"Host": u.netloc}
     h.update(headers or {})
     c.request(method, path, body=body, headers=h)
@@ -391,6 +393,34 @@ def check_endpoint():
        r.header("Location") == "/%C3%BCber/%E6%97%A5.html",
        "a UTF-8 return path: 303 to it percent-encoded (%d %s)" %
        (r.status, r.header("Location")))
+
+    # Behind a reverse proxy that ends TLS and rewrites Host (the hosts
+    # trust 127.0.0.1, not 127.0.0.2).
+    site = "https://www.example.test"
+    fwd = {"Origin": site, "Sec-Fetch-Site": "same-origin",
+           "Content-Type": "application/x-www-form-urlencoded"}
+    for how, extra in (("X-Forwarded-Proto/-Host",
+                        {"X-Forwarded-Proto": "https",
+                         "X-Forwarded-Host": "www.example.test"}),
+                       ("Forwarded", {"Forwarded": 'for=192.0.2.1;proto=https;'
+                                      'host="www.example.test"'})):
+        r = request("POST", "/consent", dict(fwd, **extra),
+                    "provider=vimeo&return=/page.html")
+        ok(r.status == 303, "a trusted proxy's %s: the click from %s "
+           "consents (%d)" % (how, site, r.status))
+        r = request("POST", "/consent", dict(fwd, **extra),
+                    "provider=vimeo&return=/page.html", source="127.0.0.2")
+        ok(r.status == 403, "the same %s from an untrusted address: "
+           "refused (%d)" % (how, r.status))
+    r = request("POST", "/consent", fwd, "provider=vimeo&return=/page.html")
+    ok(r.status == 403, "Origin %s without forwarding headers: refused (%d)"
+       % (site, r.status))
+    # A page whose URL is longer than the endpoint takes still consents.
+    r = request("GET", "/page.html?" + "q" * 3000)
+    m = re.search(r'name="return" value="([^"]*)"', r.text())
+    ok(m is not None and m.group(1) == "/page.html",
+       "a page URL over 2048 bytes: the return field is its path (%s)" %
+       (m.group(1)[:40] if m else None))
 
     # Withdrawal.
     r = request("GET", "/consent?revoke&return=/page.html",

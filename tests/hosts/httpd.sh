@@ -83,6 +83,7 @@ ConsentPrivacyURL /privacy.html
 ConsentProviders "$(abs "$top_srcdir/tests/banners")/providers.conf"
 ConsentSources cookie tcf klaro gpc
 ConsentGPCCategories marketing video
+ConsentTrustedProxies 127.0.0.1 ::1/128
 <Location /own/>
   ConsentAllow youtube
 </Location>

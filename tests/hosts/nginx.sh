@@ -70,6 +70,7 @@ http {
     consent_providers $(abs "$top_srcdir/tests/banners")/providers.conf;
     consent_sources cookie tcf klaro gpc;
     consent_gpc_categories marketing video;
+    consent_trusted_proxies 127.0.0.1 ::1/128;
     location = /consent { consent_endpoint; }
     location /own/ { consent_allow youtube; }
     location /off/ { consent off; }

@@ -84,6 +84,7 @@ def main():
         providers=os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                "..", "banners", "providers.conf"),
         sources="cookie tcf klaro gpc", gpc_categories="marketing video",
+        trusted_proxies="127.0.0.1 ::1/128",
         paths={"/own/": {"allow": ["youtube"]}, "/off/": None,
                "/guard/": {"guard": True}})
     server = make_server("127.0.0.1", int(port), app, server_class=Server,

@@ -910,7 +910,8 @@ class Site(_Handle):
                  httponly: bool = True, samesite: Optional[str] = "lax",
                  policy_version: int = 0, max_age: Optional[int] = None,
                  sources: Optional[Union[str, Iterable[str]]] = None,
-                 gpc_categories: Optional[str] = None):
+                 gpc_categories: Optional[str] = None,
+                 trusted_proxies: Optional[str] = None):
         out = c_void_p()
         _check(LIB.consent_site_new(registry._p, ring._p, byref(out)))
         super().__init__(out.value, (registry, ring))
@@ -931,10 +932,16 @@ class Site(_Handle):
         if gpc_categories is not None:
             _check(LIB.consent_site_set_gpc_categories(
                 self._p, gpc_categories.encode()), gpc_categories)
+        if trusted_proxies is not None:
+            _check(LIB.consent_site_trust_proxies(
+                self._p, trusted_proxies.encode()),
+                "trusted_proxies " + trusted_proxies)
 
-    def request(self, headers: Headers = (), *, https: bool = False) -> "Request":
-        """One request to the site, with its headers."""
-        return Request(self, headers, https=https)
+    def request(self, headers: Headers = (), *, https: bool = False,
+                peer: Optional[str] = None) -> "Request":
+        """One request to the site, with its headers; peer: the address
+        it came from (for trusted_proxies)."""
+        return Request(self, headers, https=https, peer=peer)
 
 
 class Request(_Handle):
@@ -944,11 +951,13 @@ class Request(_Handle):
     _free = LIB.consent_request_free
 
     def __init__(self, site: Site, headers: Headers = (), *,
-                 https: bool = False):
+                 https: bool = False, peer: Optional[str] = None):
         out = c_void_p()
         _check(LIB.consent_request_new(site._p, int(https), byref(out)))
         super().__init__(out.value, (site,))
         self.site = site
+        if peer:
+            LIB.consent_request_set_peer(self._p, peer.encode())
         items = headers.items() if isinstance(headers, Mapping) else headers
         for name, value in items:
             v = _bytes(value)

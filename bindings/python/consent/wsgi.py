@@ -44,6 +44,9 @@ class ConsentMiddleware:
     endpoint: the consent endpoint's path (placeholders post to it);
     cookie_name, secure, policy_version, max_age: the consent cookie;
     sources, gpc_categories: where consent comes from (docs/banners.md);
+    trusted_proxies: reverse proxies ("10.0.0.1 192.168.0.0/16") whose
+    Forwarded / X-Forwarded-Proto / X-Forwarded-Host headers the endpoint
+    believes (REMOTE_ADDR is the peer);
     previews: a Previews cache: placeholders show titles and thumbnails,
     its fetcher runs in a thread, and its url_prefix serves the thumbnails;
     receipt_log: a file for receipts (one JSON line each) or a callable
@@ -63,6 +66,7 @@ class ConsentMiddleware:
                  policy_version: int = 0, max_age: Optional[int] = None,
                  receipt_log: Any = None, sources: Any = None,
                  gpc_categories: Optional[str] = None,
+                 trusted_proxies: Optional[str] = None,
                  previews: Optional[Previews] = None,
                  paths: Optional[Dict[str, Optional[Dict[str, Any]]]] = None,
                  **gate_options: Any):
@@ -76,7 +80,8 @@ class ConsentMiddleware:
         self.site = (Site(self.registry, ring, cookie_name=cookie_name,
                           secure=secure, policy_version=policy_version,
                           max_age=max_age, sources=sources,
-                          gpc_categories=gpc_categories)
+                          gpc_categories=gpc_categories,
+                          trusted_proxies=trusted_proxies)
                      if ring is not None else None)
         base = dict(gate_options)
         base.setdefault("endpoint", endpoint if ring is not None else None)
@@ -146,7 +151,8 @@ class ConsentMiddleware:
                 body = environ["wsgi.input"].read(n)
         with self.site.request(self._headers(environ),
                                https=environ.get("wsgi.url_scheme") ==
-                               "https") as req:
+                               "https",
+                               peer=environ.get("REMOTE_ADDR")) as req:
             resp = req.endpoint(method, environ.get("QUERY_STRING", ""), body)
         if resp.receipt is not None:
             self._log(environ, resp.receipt)
@@ -251,6 +257,7 @@ class _Gated:
         state = None
         if mw.site is not None:
             self.request = mw.site.request(mw._headers(env),
+                                           peer=env.get("REMOTE_ADDR"),
                                            https=env.get("wsgi.url_scheme")
                                            == "https")
             state = self.request.state()
