@@ -1,6 +1,6 @@
 /*
  * fuzz-gzip.c: libFuzzer target for the compressed path: the input is a
- * gzip (or deflate) stream given to the gate, in random chunks.  Corrupt
+ * gzip, deflate, br or zstd stream given to the gate, in random chunks.  Corrupt
  * and truncated streams must give CONSENT_E_ENCODING, never a crash, and
  * the result must not depend on the chunking.
  */
@@ -22,8 +22,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   gate_setup(8192);
   if (size < 1)
     return 0;
-  enc = 1 + (data[0] & 1);
-  chunk = 1 + (data[0] >> 1) % 64;
+  enc = 1 + (data[0] & 3);           /* gzip, deflate, br, zstd */
+  chunk = 1 + (data[0] >> 2) % 64;
   data++;
   size--;
   sa = gate_run(NULL, enc, data, size, 0, &a);

@@ -36,7 +36,7 @@ for t in $targets; do
       -fno-sanitize-recover=undefined -I"$top/include" -I"$top/libconsent" \
       "$top/tests/fuzz/fuzz-$t.c" $src "$out/providers-builtin.c" \
       "$out/assets-js.c" "$out/assets-css.c" "$out/assets-guard.c" \
-      $(pkg-config --cflags --libs libcrypto zlib jansson libcurl) -lpthread -o "$out/fuzz-$t" \
+      $(pkg-config --cflags --libs libcrypto zlib libbrotlidec libbrotlienc libzstd jansson libcurl) -lpthread -o "$out/fuzz-$t" \
       2>"$out/build-$t.log"; then
     echo "not ok $n - fuzz-$t builds"
     sed 's/^/# /' "$out/build-$t.log" | tail -20
