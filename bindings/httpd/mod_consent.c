@@ -879,7 +879,9 @@ child_init(apr_pool_t *p, server_rec *s)
   (void)s;
   built = apr_hash_make(p);
   apr_thread_mutex_create(&built_lock, APR_THREAD_MUTEX_DEFAULT, p);
-  apr_pool_cleanup_register(p, NULL, free_built, apr_pool_cleanup_null);
+  /* Before the child pool's subpools go (the fetcher threads' among
+   * them): the fetchers stop and are joined first. */
+  apr_pool_pre_cleanup_register(p, NULL, free_built);
 }
 
 /* A random key that lives as long as the configuration, for servers

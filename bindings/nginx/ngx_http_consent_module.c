@@ -113,9 +113,21 @@ static char *ngx_http_consent_asset(ngx_conf_t *cf, ngx_command_t *cmd,
 static ngx_http_output_header_filter_pt ngx_http_next_header_filter;
 static ngx_http_output_body_filter_pt ngx_http_next_body_filter;
 
-static consent_registry_t *builtin_registry;
-static consent_keyring_t *temporary_ring;
-static ngx_http_consent_built_t *built;
+/* What one configuration cycle built, kept in its main configuration:
+ * a reload that fails leaves the running cycle's intact (workers
+ * respawned after it start the fetchers of their own cycle, never of the
+ * failed one, whose memory is gone). */
+typedef struct {
+  consent_registry_t *builtin_registry;
+  consent_keyring_t *temporary_ring;
+  ngx_http_consent_built_t *built;
+} ngx_http_consent_main_conf_t;
+
+static void *
+ngx_http_consent_create_main_conf(ngx_conf_t *cf)
+{
+  return ngx_pcalloc(cf->pool, sizeof(ngx_http_consent_main_conf_t));
+}
 
 #define LOC NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
 #define OFF(f) offsetof(ngx_http_consent_loc_conf_t, f)
@@ -177,12 +189,11 @@ static ngx_command_t ngx_http_consent_commands[] = {
   ngx_null_command
 };
 
-static ngx_int_t ngx_http_consent_preconfiguration(ngx_conf_t *cf);
 
 static ngx_http_module_t ngx_http_consent_module_ctx = {
-  ngx_http_consent_preconfiguration,     /* preconfiguration */
+  NULL,                                  /* preconfiguration */
   ngx_http_consent_init,                 /* postconfiguration */
-  NULL,                                  /* create main configuration */
+  ngx_http_consent_create_main_conf,     /* create main configuration */
   NULL,                                  /* init main configuration */
   ngx_http_consent_create_srv_conf,      /* create server configuration */
   NULL,                                  /* merge server configuration */
@@ -277,11 +288,13 @@ ngx_http_consent_create_loc_conf(ngx_conf_t *cf)
 static ngx_int_t
 consent_temporary_ring(ngx_conf_t *cf)
 {
+  ngx_http_consent_main_conf_t *mc =
+    ngx_http_conf_get_module_main_conf(cf, ngx_http_consent_module);
   u_char secret[32], b64[64], line[128];
   ngx_str_t src = { sizeof(secret), secret }, dst = { 0, b64 };
   ngx_fd_t fd;
 
-  if (temporary_ring != NULL)
+  if (mc->temporary_ring != NULL)
     return NGX_OK;
   fd = ngx_open_file("/dev/urandom", NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
   if (fd == NGX_INVALID_FILE)
@@ -294,10 +307,10 @@ consent_temporary_ring(ngx_conf_t *cf)
   ngx_encode_base64url(&dst, &src);
   ngx_snprintf(line, sizeof(line), "1 2000-01-01T00:00:00Z %V\n%Z", &dst);
   if (consent_keyring_load_buffer((char *)line, ngx_strlen(line),
-                                  "temporary key", &temporary_ring, NULL) !=
-      CONSENT_OK)
+                                  "temporary key", &mc->temporary_ring, NULL)
+      != CONSENT_OK)
     return NGX_ERROR;
-  return consent_on_cleanup(cf, consent_cleanup_ring, temporary_ring);
+  return consent_on_cleanup(cf, consent_cleanup_ring, mc->temporary_ring);
 }
 
 static char *
@@ -663,8 +676,10 @@ static char *
 consent_build(ngx_conf_t *cf, ngx_http_consent_loc_conf_t *c,
               ngx_str_t *endpoint)
 {
-  consent_registry_t *reg = c->registry ? c->registry : builtin_registry;
-  consent_keyring_t *ring = c->ring ? c->ring : temporary_ring;
+  ngx_http_consent_main_conf_t *mc =
+    ngx_http_conf_get_module_main_conf(cf, ngx_http_consent_module);
+  consent_registry_t *reg = c->registry ? c->registry : mc->builtin_registry;
+  consent_keyring_t *ring = c->ring ? c->ring : mc->temporary_ring;
   consent_config_t *cfg = NULL;
   ngx_http_consent_built_t *b;
   consent_status st;
@@ -689,7 +704,7 @@ consent_build(ngx_conf_t *cf, ngx_http_consent_loc_conf_t *c,
   /* Settings that fill the key cannot be told apart by it: such a
    * location gets a gate of its own (sharing one could give it another
    * location's allow list). */
-  for (b = p < end ? built : NULL; b != NULL; b = b->next)
+  for (b = p < end ? mc->built : NULL; b != NULL; b = b->next)
     if (b->key.len == (size_t)(p - key) &&
         ngx_memcmp(b->key.data, key, b->key.len) == 0) {
       c->gate = b->gate;
@@ -809,12 +824,12 @@ consent_build(ngx_conf_t *cf, ngx_http_consent_loc_conf_t *c,
   }
   if (consent_on_cleanup(cf, consent_cleanup_built, b) != NGX_OK)
     return NGX_CONF_ERROR;
-  if (ring == temporary_ring && endpoint->len)
+  if (ring == mc->temporary_ring && endpoint->len)
     ngx_conf_log_error(NGX_LOG_WARN, cf, 0, "consent: no consent_key_file: "
                        "consent cookies are signed with a temporary key and "
                        "end when nginx restarts");
-  b->next = built;
-  built = b;
+  b->next = mc->built;
+  mc->built = b;
   c->gate = b->gate;
   c->site = b->site;
   return NGX_CONF_OK;
@@ -825,6 +840,7 @@ ngx_http_consent_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 {
   ngx_http_consent_loc_conf_t *prev = parent, *c = child;
   ngx_http_consent_srv_conf_t *scf;
+  ngx_http_consent_main_conf_t *mc;
 
   ngx_conf_merge_value(c->enable, prev->enable, 0);
   if (c->registry == CONSENT_UNSET_PTR) {
@@ -869,10 +885,11 @@ ngx_http_consent_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
   ngx_conf_merge_value(c->asset, prev->asset, NGX_CONF_UNSET);
   if (!c->enable && !c->is_endpoint)
     return NGX_CONF_OK;
-  if (builtin_registry == NULL) {
-    if (consent_registry_new(&builtin_registry) != CONSENT_OK ||
-        consent_on_cleanup(cf, consent_cleanup_registry, builtin_registry)
-        != NGX_OK)
+  mc = ngx_http_conf_get_module_main_conf(cf, ngx_http_consent_module);
+  if (mc->builtin_registry == NULL) {
+    if (consent_registry_new(&mc->builtin_registry) != CONSENT_OK ||
+        consent_on_cleanup(cf, consent_cleanup_registry,
+                           mc->builtin_registry) != NGX_OK)
       return NGX_CONF_ERROR;
   }
   if (consent_temporary_ring(cf) != NGX_OK)
@@ -1598,9 +1615,11 @@ consent_fetcher(void *data)
 static ngx_int_t
 ngx_http_consent_init_process(ngx_cycle_t *cycle)
 {
+  ngx_http_consent_main_conf_t *mc =
+    ngx_http_cycle_get_module_main_conf(cycle, ngx_http_consent_module);
   ngx_http_consent_built_t *b;
 
-  for (b = built; b != NULL; b = b->next)
+  for (b = mc ? mc->built : NULL; b != NULL; b = b->next)
     if (b->previews != NULL) {
       atomic_store(&b->stop, 0);
       if (pthread_create(&b->fetcher, NULL, consent_fetcher, b) == 0)
@@ -1615,10 +1634,11 @@ ngx_http_consent_init_process(ngx_cycle_t *cycle)
 static void
 ngx_http_consent_exit_process(ngx_cycle_t *cycle)
 {
+  ngx_http_consent_main_conf_t *mc =
+    ngx_http_cycle_get_module_main_conf(cycle, ngx_http_consent_module);
   ngx_http_consent_built_t *b;
 
-  (void)cycle;
-  for (b = built; b != NULL; b = b->next)
+  for (b = mc ? mc->built : NULL; b != NULL; b = b->next)
     if (b->fetching) {
       atomic_store(&b->stop, 1);
       pthread_join(b->fetcher, NULL);
@@ -1626,17 +1646,6 @@ ngx_http_consent_exit_process(ngx_cycle_t *cycle)
     }
 }
 
-/* A new configuration (start or reload) builds its own; the previous
- * one's are freed with its pool. */
-static ngx_int_t
-ngx_http_consent_preconfiguration(ngx_conf_t *cf)
-{
-  (void)cf;
-  builtin_registry = NULL;
-  temporary_ring = NULL;
-  built = NULL;
-  return NGX_OK;
-}
 
 static ngx_int_t
 ngx_http_consent_init(ngx_conf_t *cf)

@@ -225,6 +225,13 @@ ConsentPreviewsFetch ca=$TMP/ca.pem trust=127.0.0.1 resolve=oembed.video.test:$P
   ConsentProviders $TMP/p.conf
 </Location>"; then
   module_previews httpd "$HTTPD_PORT" "$HTTPD_SITE" "$TMP/hcache"
+  # Children with a fetcher thread end cleanly: graceful restart, stop.
+  "$APACHE2" -f "$TMP/httpd/httpd.conf" -k graceful >/dev/null 2>&1
+  sleep 1
+  curl -s -o /dev/null "http://127.0.0.1:$HTTPD_PORT/pv/page.html"
+  httpd_stop
+  ! grep -E "exit signal|Segmentation" "$TMP/httpd/logs/error.log"
+  ok $? "httpd with previews: no child crashes on graceful restart or stop"
 else
   ok 1 "httpd with previews starts ($(cat "$TMP/httpd.why"))"
 fi
@@ -242,6 +249,21 @@ if nginx_start "consent_previews $TMP/ncache /consent-previews/;
     }
     location /consent-previews/ { return 404; }"; then
   module_previews nginx "$NGINX_PORT" "$NGINX_SITE" "$TMP/ncache"
+  # A reload that fails past parsing (its listen address is taken), then
+  # a worker that dies: the master respawns it from the running
+  # configuration, and it must start (it used the failed one's memory).
+  conf="$TMP/nginx/nginx.conf"
+  cp "$conf" "$conf.good"
+  sed "s|^http {|http {\n  server { listen 127.0.0.1:$PORT; }|" "$conf.good" >"$conf"
+  "$NGINX" -p "$TMP/nginx" -c "$conf" -s reload
+  sleep 1
+  cp "$conf.good" "$conf"
+  pkill -KILL -f "nginx: worker process" -P "$(cat "$TMP/nginx/nginx.pid")"
+  sleep 1
+  code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$NGINX_PORT/pv/page.html")
+  grep -q "bind() to 127.0.0.1:$PORT failed" "$TMP/nginx/logs/error.log" &&
+    [ "$code" = 200 ] && ! grep -Eq "exited on signal (6|7|11)" "$TMP/nginx/logs/error.log"
+  ok $? "nginx with previews: after a failed reload, respawned workers run ($code; $(grep -Ec 'exited on signal (6|7|11)' "$TMP/nginx/logs/error.log") crashes)"
 else
   ok 1 "nginx with previews starts ($(cat "$TMP/nginx.why"))"
 fi
