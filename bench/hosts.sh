@@ -58,6 +58,51 @@ EOF
 
 size=$(wc -c <"$HTTPD_SITE/article.html")
 
+# A 64 MiB page (the article, repeated), for slow readers and the time to
+# its first byte.
+/usr/bin/python3 - "$HTTPD_SITE" <<'EOF'
+import sys
+page = open(sys.argv[1] + "/article.html", encoding="utf-8").read()
+body = page[page.index("<main>"):page.index("</main>")]
+out = [page[:page.index("<main>")]]
+n = len(out[0])
+while n < 64 << 20:
+    out.append(body)
+    n += len(body)
+out.append("</body></html>\n")
+for path in (sys.argv[1] + "/big.html", sys.argv[1] + "/off/big.html"):
+    open(path, "w", encoding="utf-8").write("".join(out))
+EOF
+big=$(wc -c <"$HTTPD_SITE/big.html")
+
+# slow BASE PATH: RSS of the children while 4 clients hold a request for
+# PATH open without reading (64 KB receive buffers), against before.
+slow() {
+  before=$(children_rss)
+  /usr/bin/python3 - "$1" "$2" <<'EOF' &
+import socket, sys, time, urllib.parse
+u = urllib.parse.urlsplit(sys.argv[1])
+socks = []
+for i in range(4):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    s.connect((u.hostname, u.port))
+    s.sendall(b"GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" % sys.argv[2].encode())
+    socks.append(s)
+time.sleep(8)
+EOF
+  spid=$!
+  sleep 5
+  during=$(children_rss)
+  kill $spid 2>/dev/null; wait $spid 2>/dev/null
+  echo "${before%% *} ${during%% *}"
+}
+
+# ttfb URL: seconds to the first byte, and to the last.
+ttfb() {
+  curl -s -o /dev/null -w '%{time_starttransfer} %{time_total}' "$1"
+}
+
 children_rss() {
   ppid=$(cat "$pidfile")
   kb=0 np=0
@@ -102,6 +147,15 @@ run() {
   printf '%-28s %12s\n' "filter off (again)" "$off2"
   /usr/bin/python3 -c "import sys; a,b,c=map(float,sys.argv[1:]); print('ratio on/off: %.2f (gated HTML through the server: %.0f MB/s)' % (b/((a+c)/2), b*$size/1e6))" "$off" "$on" "$off2"
   echo "children RSS (KB): after warm-up $rss0; after each gated round: $rss1$rsses"
+  echo "-- a $big-byte page, 4 clients that do not read it (children RSS, KB):"
+  set -- $(slow "$base" /off/big.html)
+  echo "   gate off: $1 before, $2 while they wait (+$(( $2 - $1 )))"
+  set -- $(slow "$base" /big.html)
+  echo "   gate on:  $1 before, $2 while they wait (+$(( $2 - $1 )))"
+  set -- $(ttfb "$base/off/big.html")
+  echo "-- first byte / whole page (s): gate off $1 / $2"
+  set -- $(ttfb "$base/big.html")
+  echo "                                gate on  $1 / $2"
 }
 
 echo "== libconsent server modules, load benchmark; machine: $(nproc) cores"

@@ -1219,6 +1219,8 @@ fail(ap_filter_t *f, filter_ctx *ctx, const char *what)
   return APR_EGENERAL;
 }
 
+#define SLICE ((apr_size_t)65536)
+
 static apr_status_t
 consent_filter(ap_filter_t *f, apr_bucket_brigade *bb)
 {
@@ -1277,13 +1279,28 @@ consent_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     }
     {
       const char *data;
-      apr_size_t len;
+      apr_size_t len, off, n;
       rv = apr_bucket_read(e, &data, &len, APR_BLOCK_READ);
       if (rv != APR_SUCCESS)
         return rv;
-      if (consent_rewriter_write(ctx->rw, data, len) != CONSENT_OK) {
-        apr_brigade_cleanup(bb);
-        return fail(f, ctx, "cannot gate the page");
+      /* In slices, each passed on at once: the first bytes of a large
+       * file go out before the rest is read, and a client that does not
+       * read holds the filter in ap_pass_brigade (the core's flow
+       * control) instead of the gated page piling up here. */
+      for (off = 0; off < len; off += n) {
+        n = len - off < SLICE ? len - off : SLICE;
+        if (consent_rewriter_write(ctx->rw, data + off, n) != CONSENT_OK) {
+          apr_brigade_cleanup(bb);
+          return fail(f, ctx, "cannot gate the page");
+        }
+        if (!APR_BRIGADE_EMPTY(ctx->out)) {
+          rv = ap_pass_brigade(f->next, ctx->out);
+          apr_brigade_cleanup(ctx->out);
+          if (rv != APR_SUCCESS) {
+            apr_brigade_cleanup(bb);
+            return rv;
+          }
+        }
       }
     }
     apr_bucket_delete(e);

@@ -77,10 +77,18 @@ typedef struct {
   consent_request_t *req;
   ngx_http_request_t *r;
   ngx_chain_t *out, **last_out, *free, *busy;
+  ngx_chain_t *in;                /* input not read yet */
+  ngx_uint_t nbufs;               /* output buffers allocated */
   ngx_buf_t *cur;
   unsigned done : 1;
   unsigned failed : 1;
 } ngx_http_consent_ctx_t;
+
+/* Output buffers (16 KB each) a response may have in flight before the
+ * filter stops reading its input until the client takes some: a reader
+ * that does not read holds about this much, not the gated page. */
+#define CONSENT_OUT_BUFS 8
+#define CONSENT_OUT_BUF 16384
 
 static ngx_int_t ngx_http_consent_init(ngx_conf_t *cf);
 static void *ngx_http_consent_create_srv_conf(ngx_conf_t *cf);
@@ -982,10 +990,11 @@ consent_sink(const char *buf, size_t len, void *ud)
         return 1;
       b = cl->buf;
       if (b->start == NULL) {
-        b->start = ngx_palloc(ctx->r->pool, 16384);
+        b->start = ngx_palloc(ctx->r->pool, CONSENT_OUT_BUF);
         if (b->start == NULL)
           return 1;
-        b->end = b->start + 16384;
+        b->end = b->start + CONSENT_OUT_BUF;
+        ctx->nbufs++;
       }
       b->pos = b->last = b->start;
       b->tag = (ngx_buf_tag_t)&ngx_http_consent_module;
@@ -1292,51 +1301,67 @@ static ngx_int_t
 ngx_http_consent_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 {
   ngx_http_consent_ctx_t *ctx;
-  ngx_chain_t *cl;
   ngx_int_t rc;
-  int flush = 0, last = 0;
+  int flush, last;
 
   ctx = ngx_http_get_module_ctx(r, ngx_http_consent_module);
-  if (ctx == NULL || (ctx->done && in == NULL && ctx->busy == NULL))
+  if (ctx == NULL ||
+      (ctx->done && in == NULL && ctx->in == NULL && ctx->busy == NULL))
     return ngx_http_next_body_filter(r, in);
   if (ctx->failed)
     return NGX_ERROR;
-  for (cl = in; cl != NULL; cl = cl->next) {
-    ngx_buf_t *b = cl->buf;
-    if (ctx->done) {
-      b->pos = b->last;
-      continue;
-    }
-    if (ngx_buf_in_memory(b)) {
-      if (b->last > b->pos &&
-          consent_rewriter_write(ctx->rw, (char *)b->pos,
-                                 (size_t)(b->last - b->pos)) != CONSENT_OK)
-        goto failed;
-      b->pos = b->last;
-    } else if (b->in_file && b->file_last > b->file_pos) {
-      ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0, "consent: a file "
-                    "buffer reached the filter");
-      goto failed;
-    }
-    if (b->flush)
-      flush = 1;
-    if (b->last_buf || (b->last_in_chain && r != r->main))
-      last = 1;
-  }
-  if (last && !ctx->done) {
-    if (consent_rewriter_end(ctx->rw) != CONSENT_OK)
-      goto failed;
-    ctx->done = 1;
-  }
-  if ((flush || last) && consent_mark(ctx, flush, last) != NGX_OK)
+  if (in != NULL && ngx_chain_add_copy(r->pool, &ctx->in, in) != NGX_OK)
     return NGX_ERROR;
-  rc = ngx_http_next_body_filter(r, ctx->out);
-  ngx_chain_update_chains(r->pool, &ctx->free, &ctx->busy, &ctx->out,
-                          (ngx_buf_tag_t)&ngx_http_consent_module);
-  ctx->out = NULL;
-  ctx->last_out = &ctx->out;
-  ctx->cur = NULL;
-  return rc;
+  for (;;) {
+    flush = last = 0;
+    while (ctx->in != NULL) {
+      ngx_buf_t *b = ctx->in->buf;
+      if (ctx->done) {
+        b->pos = b->last;
+      } else if (ngx_buf_in_memory(b) && b->last > b->pos) {
+        size_t n = (size_t)(b->last - b->pos);
+        /* Back-pressure: while every output buffer waits for the
+         * client, the input stays unread (and the file or upstream is
+         * read no further). */
+        if (ctx->free == NULL && ctx->nbufs >= CONSENT_OUT_BUFS)
+          break;
+        if (n > CONSENT_OUT_BUF)
+          n = CONSENT_OUT_BUF;
+        if (consent_rewriter_write(ctx->rw, (char *)b->pos, n) !=
+            CONSENT_OK)
+          goto failed;
+        b->pos += n;
+        if (b->pos < b->last)
+          continue;
+      } else if (b->in_file && b->file_last > b->file_pos) {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0, "consent: a "
+                      "file buffer reached the filter");
+        goto failed;
+      }
+      if (b->flush)
+        flush = 1;
+      if (!ctx->done &&
+          (b->last_buf || (b->last_in_chain && r != r->main))) {
+        last = 1;
+        if (consent_rewriter_end(ctx->rw) != CONSENT_OK)
+          goto failed;
+        ctx->done = 1;
+      }
+      ctx->in = ctx->in->next;
+    }
+    if ((flush || last) && consent_mark(ctx, flush, last) != NGX_OK)
+      return NGX_ERROR;
+    rc = ngx_http_next_body_filter(r, ctx->out);
+    ngx_chain_update_chains(r->pool, &ctx->free, &ctx->busy, &ctx->out,
+                            (ngx_buf_tag_t)&ngx_http_consent_module);
+    ctx->out = NULL;
+    ctx->last_out = &ctx->out;
+    ctx->cur = NULL;
+    /* More to read and room again: go on; otherwise the writer calls
+     * back when the client has taken some. */
+    if (rc == NGX_ERROR || ctx->in == NULL || ctx->free == NULL)
+      return rc;
+  }
 
 failed:
   /* Nothing more of this response goes out: an embed is never let
