@@ -20,14 +20,16 @@ wait_port() {
 abs() { (cd "$1" && pwd); }
 
 # host_site DIR: the host suite's site in DIR (once): the files of
-# tests/hosts/site, and the same page under /own/, /off/ and /guard/,
+# tests/hosts/site, and the same page under /own/, /off/, /guard/ and
+# /safe/ (cache-safe),
 # where hosts configure the gate differently.
 host_site() {
   if [ ! -d "$1" ]; then
     cp -R "$top_srcdir/tests/hosts/site" "$1" && chmod -R u+w "$1"
-    mkdir -p "$1/own" "$1/off" "$1/guard"
+    mkdir -p "$1/own" "$1/off" "$1/guard" "$1/safe"
     cp "$1/page.html" "$1/own/page.html" && cp "$1/page.html" "$1/off/page.html"
     cp "$1/page.html" "$1/guard/page.html"
+    cp "$1/page.html" "$1/safe/page.html"
   fi
   chmod -R a+rX "$1"
 }

@@ -106,8 +106,17 @@ def check_static():
        "static page: youtube, vimeo and the tweet are placeholders")
     ok('href="https://www.youtube.com/watch?v=M7lc1UVf-VE"' in t,
        "a plain link to YouTube is left alone")
-    vary = (r.header("Vary") or "").lower()
-    ok("cookie" in vary, "Vary: Cookie (%s)" % r.header("Vary"))
+    vary = sorted(v.strip().lower() for v in
+                  (r.header("Vary") or "").split(",") if v.strip())
+    ok(vary == ["accept-language", "cookie", "sec-gpc"],
+       "Vary: what the gated page depends on: Cookie, Sec-GPC (GPC is a "
+       "source), Accept-Language (%s)" % r.header("Vary"))
+    r2 = request("GET", "/safe/page.html")
+    vary = sorted(v.strip().lower() for v in
+                  (r2.header("Vary") or "").split(",") if v.strip())
+    ok(gated(r2.text(), "youtube") and vary == ["accept-language"],
+       "cache-safe: Vary: Accept-Language only, no Cookie (it would defeat "
+       "shared caches) (%s)" % r2.header("Vary"))
     ok(r.header("Content-Length") is None or
        int(r.header("Content-Length")) == len(r.body),
        "no stale Content-Length")

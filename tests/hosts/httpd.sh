@@ -90,6 +90,9 @@ ConsentTrustedProxies 127.0.0.1 ::1/128
 <Location /off/>
   ConsentGate Off
 </Location>
+<Location /safe/>
+  ConsentCacheSafe On
+</Location>
 <Location /guard/>
   ConsentGuard On
 </Location>

@@ -75,6 +75,7 @@ http {
     location /own/ { consent_allow youtube; }
     location /off/ { consent off; }
     location /guard/ { consent_guard on; }
+    location /safe/ { consent_cache_safe on; }
     location /long1/ { consent_allow $many vimeo; }
     location /long2/ { consent_allow $many dailymotion; }
     location /ssi/ { ssi on; }

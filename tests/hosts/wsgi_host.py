@@ -86,7 +86,7 @@ def main():
         sources="cookie tcf klaro gpc", gpc_categories="marketing video",
         trusted_proxies="127.0.0.1 ::1/128",
         paths={"/own/": {"allow": ["youtube"]}, "/off/": None,
-               "/guard/": {"guard": True}})
+               "/guard/": {"guard": True}, "/safe/": {"cache_safe": True}})
     server = make_server("127.0.0.1", int(port), app, server_class=Server,
                          handler_class=Quiet)
     print("ready", flush=True)
