@@ -108,6 +108,50 @@ async function scripted(browser) {
   await ctx.close();
 }
 
+/* A hostile or careless backend behind /proxy/ (tests/hosts/backend.py),
+ * pre-compressed static pages (httpd's /gz/, /mv/; 404 elsewhere) and
+ * planted companion cookies: with JavaScript on and off, the browser
+ * makes no request to anyone but the site before consent. */
+const HOSTILE = ["br", "zstd", "gzip-twice", "compress", "utf16", "utf16be",
+                 "utf16-bom", "notype", "tab", "iso2022jp", "iso2022jp-meta",
+                 "link"].map(h => "/proxy/hostile/" + h)
+  .concat(["/gz/page.html.gz", "/mv/page"]);
+
+async function hostile(browser) {
+  for (const js of [true, false]) {
+    const third = [], loaded = [];
+    const ctx = await context(browser, js, third);
+    const page = await ctx.newPage();
+    for (const path of HOSTILE) {
+      const before = third.length;
+      try {
+        await page.goto(base + path, { waitUntil: "load", timeout: 10000 });
+        await page.waitForTimeout(js ? 300 : 50);
+      } catch (e) {
+        /* A refused page (502) or a download is nothing loaded. */
+      }
+      if (third.length > before) loaded.push(path + ": " + third.slice(before).join(" "));
+    }
+    ok(loaded.length === 0, `JavaScript ${js ? "on" : "off"}: ${HOSTILE.length} hostile ` +
+       "or pre-compressed pages (br, zstd, UTF-16 three ways, no type, ISO-2022-JP, Link " +
+       "preloads, ...): zero third-party requests", loaded.join("\n"));
+    await ctx.close();
+  }
+  for (const path of ["/page.html", "/safe/page.html"]) {
+    const third = [];
+    const ctx = await context(browser, true, third);
+    await ctx.addCookies([{ name: "consent_allowed", value: "youtube.vimeo.x",
+                            url: base }]);
+    const page = await ctx.newPage();
+    await page.evaluate(() => 0).catch(() => {});
+    await page.goto(base + path);
+    await page.waitForTimeout(500);
+    ok(third.length === 0, `a planted companion cookie (consent_allowed=youtube.vimeo.x) ` +
+       `loads nothing on ${path}`, third.join(" "));
+    await ctx.close();
+  }
+}
+
 (async () => {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
@@ -116,6 +160,7 @@ async function scripted(browser) {
   try {
     await noScript(browser);
     await scripted(browser);
+    await hostile(browser);
   } catch (e) {
     ok(false, "browser flow ran", e && e.stack);
   }
