@@ -944,6 +944,16 @@ CONSENT_EXTERN int
 consent_http_drop_request_header(const char *path, size_t path_len,
                                  const char *name, size_t name_len);
 
+/* The Accept-Encoding to send the application or backend of a gated
+ * location instead of the visitor's value (len bytes): only the codings
+ * the gate reads (gzip, x-gzip, deflate, br, zstd, identity; their
+ * q-values kept), so that a page comes back in one it can read.  *out
+ * gets the value (the caller's, consent_free), or NULL when none is
+ * left: send no Accept-Encoding (identity).  Returns CONSENT_OK,
+ * CONSENT_E_INVAL or CONSENT_E_NOMEM.  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_http_accept_encoding(const char *value, size_t len, char **out);
+
 /* How a host changes a gated response's headers.  Append only. */
 typedef enum consent_header_op {
   CONSENT_HEADER_REMOVE = 0,  /* remove every header of this name */

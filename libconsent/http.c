@@ -9,6 +9,7 @@
 #include "consent.h"
 #include "codec.h"
 #include "util.h"
+#include <stdlib.h>
 
 static int
 is(const char *p, size_t n, const char *s)
@@ -101,6 +102,56 @@ consent_http_classify(int status, const char *content_type, size_t type_len,
   if (reason != NULL)
     *reason = why;
   return act;
+}
+
+consent_status
+consent_http_accept_encoding(const char *value, size_t len, char **out)
+{
+  struct consent__buf b = { NULL, 0, 0 };
+  size_t i = 0;
+  int st = 0;
+
+  if (out == NULL)
+    return CONSENT_E_INVAL;
+  *out = NULL;
+  if (value == NULL && len > 0)
+    return CONSENT_E_INVAL;
+  while (i < len) {
+    size_t a, e, t;
+    while (i < len && (http_ws((unsigned char)value[i]) || value[i] == ','))
+      i++;
+    a = i;
+    while (i < len && value[i] != ',')
+      i++;
+    e = i;
+    while (e > a && http_ws((unsigned char)value[e - 1]))
+      e--;
+    for (t = a; t < e && value[t] != ';' && !http_ws((unsigned char)value[t]);
+         t++)
+      ;
+    /* Only what the gate reads; "*" would let the backend pick another. */
+    if (e == a || !(is(value + a, t - a, "gzip") ||
+                    is(value + a, t - a, "x-gzip") ||
+                    is(value + a, t - a, "deflate") ||
+                    is(value + a, t - a, "br") ||
+                    is(value + a, t - a, "zstd") ||
+                    is(value + a, t - a, "identity")))
+      continue;
+    if (b.len > 0)
+      st |= consent__buf_append(&b, ", ", 2);
+    st |= consent__buf_append(&b, value + a, e - a);
+  }
+  st |= consent__buf_append(&b, "", 1);
+  if (st != 0) {
+    consent__buf_free(&b);
+    return CONSENT_E_NOMEM;
+  }
+  if (b.len == 1) {
+    consent__buf_free(&b);
+    return CONSENT_OK;
+  }
+  *out = b.data;
+  return CONSENT_OK;
 }
 
 int

@@ -1338,7 +1338,8 @@ static void
 drop_request_headers(request_rec *r)
 {
   drop_ctx d;
-  const char *essence = r->content_type;
+  const char *essence = r->content_type, *ae;
+  char *out = NULL;
   int i;
 
   d.r = r;
@@ -1349,6 +1350,15 @@ drop_request_headers(request_rec *r)
   apr_table_do(collect_drop, &d, r->headers_in, NULL);
   for (i = 0; i < d.names->nelts; i++)
     apr_table_unset(r->headers_in, APR_ARRAY_IDX(d.names, i, const char *));
+  /* Only codings the gate reads come back. */
+  if ((ae = apr_table_get(r->headers_in, "Accept-Encoding")) != NULL &&
+      consent_http_accept_encoding(ae, strlen(ae), &out) == CONSENT_OK) {
+    if (out != NULL)
+      apr_table_set(r->headers_in, "Accept-Encoding", out);
+    else
+      apr_table_unset(r->headers_in, "Accept-Encoding");
+    consent_free(out);
+  }
 }
 
 static void

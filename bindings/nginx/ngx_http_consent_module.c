@@ -1398,6 +1398,28 @@ ngx_http_consent_access(ngx_http_request_t *r)
         dropped = 1;
         continue;
       }
+      if (h[i].key.len == 15 &&
+          ngx_strncasecmp(h[i].key.data, (u_char *)"Accept-Encoding", 15)
+          == 0) {
+        /* Only codings the gate reads come back. */
+        char *ae = NULL;
+        if (consent_http_accept_encoding((char *)h[i].value.data,
+                                         h[i].value.len, &ae) != CONSENT_OK)
+          return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        if (ae == NULL) {
+          if (r->headers_in.accept_encoding == &h[i])
+            r->headers_in.accept_encoding = NULL;
+          continue;
+        }
+        h[i].value.len = ngx_strlen(ae);
+        h[i].value.data = ngx_pnalloc(r->pool, h[i].value.len);
+        if (h[i].value.data == NULL) {
+          consent_free(ae);
+          return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+        ngx_memcpy(h[i].value.data, ae, h[i].value.len);
+        consent_free(ae);
+      }
       if (k != i)
         h[k] = h[i];
       k++;

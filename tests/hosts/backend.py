@@ -85,6 +85,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def hostile(self, name):
         if name == "range":
             return self.ranges()
+        if name == "accept-encoding":
+            body = (b"<!DOCTYPE html><p>asked: %s</p>" %
+                    self.headers.get("Accept-Encoding", "(none)").encode())
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
         if name not in HOSTILE:
             self.send_error(404)
             return

@@ -291,6 +291,12 @@ def check_hostile():
        "</local.css>; rel=preload; as=style" in links,
        "Link preload/preconnect of providers dropped, the site's own kept "
        "(%s)" % links)
+    r = request("GET", "/proxy/hostile/accept-encoding",
+                {"Accept-Encoding": "compress, gzip;q=0.8, exi, br, *"})
+    m = re.search(r"asked: ([^<]*)", r.text())
+    ok(m is not None and m.group(1) == "gzip;q=0.8, br",
+       "the backend is asked only for codings the gate reads (%s)" %
+       (m.group(1) if m else r.status))
     r = request("GET", "/proxy/hostile/range", {"Range": "bytes=0-99"})
     ok(r.status == 200 and r.header("Content-Range") is None and
        gated(r.text(), "youtube") and HOSTILE_YT not in r.text(),

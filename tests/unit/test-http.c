@@ -125,6 +125,33 @@ request_headers(void)
            t[i].drop ? "dropped" : "kept");
 }
 
+static void
+accept_encoding(void)
+{
+  static const struct {
+    const char *in, *out;
+  } t[] = {
+    { "gzip, deflate, br, zstd", "gzip, deflate, br, zstd" },
+    { "compress, gzip;q=0.8, exi, br, *", "gzip;q=0.8, br" },
+    { " BR ;q=1 , x-gzip", "BR ;q=1, x-gzip" },
+    { "identity", "identity" },
+    { "compress, *", NULL },
+    { "", NULL },
+  };
+  size_t i;
+
+  for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+    char *out = (char *)"x";
+    consent_status st = consent_http_accept_encoding(t[i].in,
+                                                     strlen(t[i].in), &out);
+    tap_ok(st == CONSENT_OK && (t[i].out == NULL ? out == NULL :
+                                out != NULL && strcmp(out, t[i].out) == 0),
+           "Accept-Encoding \"%s\" to the backend: %s", t[i].in,
+           out ? out : "(none)");
+    consent_free(out);
+  }
+}
+
 static const char *
 vary_of(const consent_gate_t *g, const consent_site_t *site, int *edits)
 {
@@ -584,6 +611,7 @@ main(void)
   consent_config_free(c);
   classify();
   request_headers();
+  accept_encoding();
   header_edits();
   link_headers();
   codings();

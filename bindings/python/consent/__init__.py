@@ -727,6 +727,20 @@ def http_classify(status: int, content_type: Optional[str],
     return act, _ENCODING_NAMES[coding.value], (reason.value or b"").decode()
 
 
+def http_accept_encoding(value: str) -> Optional[str]:
+    """The Accept-Encoding to pass to the application of a gated location:
+    only the codings the gate reads; None: send none (identity)."""
+    v = value.encode("latin-1")
+    out = c_void_p()
+    _check(LIB.consent_http_accept_encoding(v, len(v), byref(out)))
+    if not out.value:
+        return None
+    try:
+        return ctypes.string_at(out.value).decode("latin-1")
+    finally:
+        LIB.consent_free(out)
+
+
 def http_drop_request_header(path: str, name: str) -> bool:
     """True when a gated location must not pass this request header to
     its application (Range and the conditionals, for a path that may be

@@ -110,6 +110,8 @@ PROTOTYPES = {
     "consent_request_set_peer": (c_status, [c_void_p, c_char_p]),
     "consent_http_classify": (c_int, [c_int, c_char_p, c_size_t, c_char_p,
                                       c_size_t, POINTER(c_int), c_char_pp]),
+    "consent_http_accept_encoding": (c_status, [c_char_p, c_size_t,
+                                                c_void_pp]),
     "consent_http_drop_request_header": (c_int, [c_char_p, c_size_t,
                                                  c_char_p, c_size_t]),
     "consent_gate_header_edit": (c_int, [c_void_p, c_void_p, c_size_t,

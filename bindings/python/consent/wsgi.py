@@ -23,7 +23,7 @@ from typing import (Any, Callable, Dict, Iterable, Iterator, List, Optional,
 
 from . import (CONSENT_ENDPOINT_MAX_BODY, HTTP_GATE, HTTP_PASS, ConsentError,
                Gate, KeyRing, Previews, Registry, Rewriter, Site,
-               http_classify, http_drop_request_header)
+               http_accept_encoding, http_classify, http_drop_request_header)
 
 StartResponse = Callable[..., Any]
 
@@ -195,6 +195,13 @@ class ConsentMiddleware:
         for k in [k for k in environ if k.startswith("HTTP_")]:
             if http_drop_request_header(path, k[5:].replace("_", "-")):
                 del environ[k]
+        if "HTTP_ACCEPT_ENCODING" in environ:
+            # Only codings the gate reads come back.
+            ae = http_accept_encoding(environ["HTTP_ACCEPT_ENCODING"])
+            if ae is None:
+                del environ["HTTP_ACCEPT_ENCODING"]
+            else:
+                environ["HTTP_ACCEPT_ENCODING"] = ae
         return _Gated(self, gate, environ, start_response)
 
 
