@@ -24,6 +24,7 @@ import http.client
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -408,6 +409,31 @@ def check_endpoint():
        r.header("Location") == "/%C3%BCber/%E6%97%A5.html",
        "a UTF-8 return path: 303 to it percent-encoded (%d %s)" %
        (r.status, r.header("Location")))
+
+    # The same, unencoded in a GET ?revoke (raw UTF-8 bytes in the
+    # request line): percent-encoded, or refused with 400; never a dropped
+    # connection or a 500.
+    u = urllib.parse.urlsplit(ARGS.base)
+    raw = b""
+    try:
+        with socket.create_connection((u.hostname, u.port), timeout=20) as so:
+            so.sendall(b"GET /consent?revoke&return=/\xc3\xbcber HTTP/1.1\r\n"
+                       b"Host: " + u.netloc.encode() + b"\r\n"
+                       b"Sec-Fetch-Site: same-origin\r\nConnection: close\r\n"
+                       b"\r\n")
+            while True:
+                chunk = so.recv(65536)
+                if not chunk:
+                    break
+                raw += chunk
+    except OSError as e:
+        diag(e)
+    head = raw.split(b"\r\n\r\n", 1)[0].decode("latin-1")
+    status = head.split(" ", 2)[1] if head.startswith("HTTP/") else "none"
+    ok(status == "400" or (status == "303" and re.search(
+        r"(?im)^Location: /%C3%BCber\r?$", head)),
+       "a raw UTF-8 return path in the query: 303 to it percent-encoded, "
+       "or 400 (%s)" % head.split("\r\n")[0])
 
     # Behind a reverse proxy that ends TLS and rewrites Host (the hosts
     # trust 127.0.0.1, not 127.0.0.2).

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import urllib.parse
 from typing import (Any, Callable, Dict, Iterable, Iterator, List, Optional,
                     Tuple)
 
@@ -153,7 +154,10 @@ class ConsentMiddleware:
                                https=environ.get("wsgi.url_scheme") ==
                                "https",
                                peer=environ.get("REMOTE_ADDR")) as req:
-            resp = req.endpoint(method, environ.get("QUERY_STRING", ""), body)
+            # WSGI strings are bytes as Latin-1 (PEP 3333): the bytes
+            # the browser sent.
+            resp = req.endpoint(method, environ.get("QUERY_STRING", "")
+                                .encode("latin-1", "replace"), body)
         if resp.receipt is not None:
             self._log(environ, resp.receipt)
         elif resp.status >= 400:
@@ -268,9 +272,14 @@ class _Gated:
                                            https=env.get("wsgi.url_scheme")
                                            == "https")
             state = self.request.state()
-        path = (env.get("SCRIPT_NAME", "") + env.get("PATH_INFO", "")) or "/"
+        # The path as the browser sent it: PATH_INFO is decoded, and WSGI
+        # strings are bytes as Latin-1 (PEP 3333).
+        path = urllib.parse.quote(
+            (env.get("SCRIPT_NAME", "") + env.get("PATH_INFO", ""))
+            .encode("latin-1", "replace"), safe="/;=:@!$&'()*+,~") or "/"
         if env.get("QUERY_STRING"):
-            path += "?" + env["QUERY_STRING"]
+            path += "?" + env["QUERY_STRING"].encode(
+                "latin-1", "replace").decode("utf-8", "replace")
         if not path.startswith("/") or path.startswith("//") or "\\" in path:
             path = "/"
         self.rewriter = Rewriter(self.gate, state=state,
