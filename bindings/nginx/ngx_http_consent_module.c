@@ -1141,6 +1141,23 @@ consent_edit_headers(ngx_http_request_t *r, ngx_http_consent_loc_conf_t *c)
   return NGX_OK;
 }
 
+/* A header's new value from the library, copied to the request's pool;
+ * v is freed. */
+static ngx_int_t
+consent_take_value(ngx_http_request_t *r, ngx_table_elt_t *h, char *v)
+{
+  size_t n = ngx_strlen(v);
+  u_char *p = ngx_pnalloc(r->pool, n);
+
+  if (p != NULL) {
+    ngx_memcpy(p, v, n);
+    h->value.data = p;
+    h->value.len = n;
+  }
+  consent_free(v);
+  return p != NULL ? NGX_OK : NGX_ERROR;
+}
+
 /* Link headers lose the links to providers not allowed. */
 static ngx_int_t
 consent_filter_links(ngx_http_request_t *r, consent_rewriter_t *rw)
@@ -1159,18 +1176,10 @@ consent_filter_links(ngx_http_request_t *r, consent_rewriter_t *rw)
       if (consent_rewriter_filter_link(rw, (char *)h[i].value.data,
                                        h[i].value.len, &out) != CONSENT_OK)
         return NGX_ERROR;
-      if (out == NULL) {
+      if (out == NULL)
         h[i].hash = 0;
-        continue;
-      }
-      h[i].value.len = ngx_strlen(out);
-      h[i].value.data = ngx_pnalloc(r->pool, h[i].value.len);
-      if (h[i].value.data == NULL) {
-        consent_free(out);
+      else if (consent_take_value(r, &h[i], out) != NGX_OK)
         return NGX_ERROR;
-      }
-      ngx_memcpy(h[i].value.data, out, h[i].value.len);
-      consent_free(out);
     }
   }
   return NGX_OK;
@@ -1411,14 +1420,8 @@ ngx_http_consent_access(ngx_http_request_t *r)
             r->headers_in.accept_encoding = NULL;
           continue;
         }
-        h[i].value.len = ngx_strlen(ae);
-        h[i].value.data = ngx_pnalloc(r->pool, h[i].value.len);
-        if (h[i].value.data == NULL) {
-          consent_free(ae);
+        if (consent_take_value(r, &h[i], ae) != NGX_OK)
           return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-        ngx_memcpy(h[i].value.data, ae, h[i].value.len);
-        consent_free(ae);
       }
       if (k != i)
         h[k] = h[i];

@@ -727,18 +727,24 @@ def http_classify(status: int, content_type: Optional[str],
     return act, _ENCODING_NAMES[coding.value], (reason.value or b"").decode()
 
 
-def http_accept_encoding(value: str) -> Optional[str]:
-    """The Accept-Encoding to pass to the application of a gated location:
-    only the codings the gate reads; None: send none (identity)."""
-    v = value.encode("latin-1")
+def _header_call(fn: Callable[..., int], *args: Any) -> Optional[str]:
+    """Calls fn(*args, value, len, &out) for a header value: the library's
+    answer (freed here), or None when it says to drop the header."""
+    v = args[-1].encode("latin-1")
     out = c_void_p()
-    _check(LIB.consent_http_accept_encoding(v, len(v), byref(out)))
+    _check(fn(*args[:-1], v, len(v), byref(out)))
     if not out.value:
         return None
     try:
         return ctypes.string_at(out.value).decode("latin-1")
     finally:
         LIB.consent_free(out)
+
+
+def http_accept_encoding(value: str) -> Optional[str]:
+    """The Accept-Encoding to pass to the application of a gated location:
+    only the codings the gate reads; None: send none (identity)."""
+    return _header_call(LIB.consent_http_accept_encoding, value)
 
 
 def http_drop_request_header(path: str, name: str) -> bool:
@@ -817,16 +823,7 @@ class Rewriter(_Handle):
     def filter_link(self, value: str) -> Optional[str]:
         """A Link header value without the links to providers the state
         does not allow; None when none is left (drop the header)."""
-        v = value.encode("latin-1")
-        out = c_void_p()
-        _check(LIB.consent_rewriter_filter_link(self._p, v, len(v),
-                                                byref(out)))
-        if not out.value:
-            return None
-        try:
-            return ctypes.string_at(out.value).decode("latin-1")
-        finally:
-            LIB.consent_free(out)
+        return _header_call(LIB.consent_rewriter_filter_link, self._p, value)
 
     def _take(self) -> bytes:
         n = c_size_t()
