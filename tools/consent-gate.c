@@ -78,8 +78,10 @@ usage(FILE *f)
 "      --ca-file F  --resolve HOST:PORT:ADDR  --trust-address IP\n"
 "                          for fetching from private mirrors and tests\n"
 "      --report FILE       the embeds found, as JSON (- for stderr)\n"
-"      --decode ENC        the input is gzip or deflate\n"
-"      --encode ENC        compress the output with gzip or deflate\n"
+"      --decode ENC        the input is gzip, deflate, br or zstd\n"
+"      --encode ENC        compress the output (gzip, deflate, br, zstd)\n"
+"      --content-type T    the page's Content-Type (its charset: utf-16 is\n"
+"                          read as such; utf-8 keeps ESC bytes)\n"
 "      --max-buffer N      the most bytes held for one embed (default\n"
 "                          1048576, at least 4096); past it the embed is\n"
 "                          replaced, never let through\n"
@@ -681,6 +683,7 @@ struct gate_opts {
   struct common c;
   const char *output, *in_place, *texts, *template_file, *lang;
   const char *accept_language, *privacy_url, *endpoint, *return_path;
+  const char *content_type;
   const char *script_url, *css_url, *nonce, *cookie, *report_file;
   const char **allow;
   size_t nallow;
@@ -756,6 +759,10 @@ parse_encoding(const char *s, int *out)
     *out = CONSENT_ENCODING_GZIP;
   else if (strcmp(s, "deflate") == 0)
     *out = CONSENT_ENCODING_DEFLATE;
+  else if (strcmp(s, "br") == 0)
+    *out = CONSENT_ENCODING_BR;
+  else if (strcmp(s, "zstd") == 0)
+    *out = CONSENT_ENCODING_ZSTD;
   else if (strcmp(s, "identity") == 0)
     *out = CONSENT_ENCODING_IDENTITY;
   else
@@ -988,6 +995,9 @@ gate_stream(struct gate_opts *o, int fd, const char *in_name,
     st = consent_rewriter_set_nonce(rw, o->nonce);
   if (st == CONSENT_OK && o->return_path)
     st = consent_rewriter_set_return_path(rw, o->return_path);
+  if (st == CONSENT_OK && o->content_type != NULL)
+    st = consent_rewriter_set_content_type(rw, o->content_type,
+                                           strlen(o->content_type));
   if (st == CONSENT_OK && (o->decode || o->encode))
     st = consent_rewriter_set_encoding(rw, (consent_encoding)o->decode,
                                        (consent_encoding)o->encode);
@@ -1167,6 +1177,7 @@ cmd_gate(int argc, char **argv)
     { "report", required_argument, NULL, 'r' },
     { "decode", required_argument, NULL, 'd' },
     { "encode", required_argument, NULL, 'E' },
+    { "content-type", required_argument, NULL, 'J' },
     { "max-buffer", required_argument, NULL, 'B' },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'V' },
@@ -1250,10 +1261,12 @@ cmd_gate(int argc, char **argv)
       if (parse_policy(optarg, &o.policy) != 0)
         return EXIT_USAGE;
       break;
+    case 'J': o.content_type = optarg; break;
     case 'd':
     case 'E':
       if (parse_encoding(optarg, c == 'd' ? &o.decode : &o.encode) != 0)
-        return usage_error("'%s' is not gzip, deflate or identity", optarg);
+        return usage_error("'%s' is not gzip, deflate, br, zstd or "
+                           "identity", optarg);
       break;
     case 'B':
       if (parse_size(optarg, &o.max_buffer) != 0 || o.max_buffer < 4096)

@@ -56,9 +56,21 @@ head -c 1000 "$TMP/a.html.gz" >"$TMP/cut.gz"
 "$GATE" --decode gzip "$TMP/cut.gz" >/dev/null 2>"$TMP/err"
 [ $? -eq 1 ] && grep -q "truncated" "$TMP/err"
 ok $? "a truncated gzip input: exit 1, 'truncated'"
+for enc in br zstd; do
+  "$GATE" --encode "$enc" "$A" >"$TMP/a.$enc" &&
+    "$GATE" --decode "$enc" "$TMP/a.$enc" | cmp -s - "$TMP/out.plain"
+  ok $? "--encode $enc, then --decode $enc: the same gated page"
+done
+"$GATE" "$TMP/a.html.gz" >/dev/null 2>"$TMP/err"
+[ $? -eq 1 ] && grep -q "no content coding says so" "$TMP/err"
+ok $? "gzip input without --decode: refused, never passed unread ($(cat "$TMP/err"))"
+printf 'a\033$Bb' | "$GATE" | od -An -c | tr -d ' \n' >"$TMP/esc"
+printf 'a\033$Bb' | "$GATE" --content-type 'text/html; charset=UTF-8' | od -An -c | tr -d ' \n' >"$TMP/esc8"
+[ "$(cat "$TMP/esc")" = 'a$Bb' ] && [ "$(cat "$TMP/esc8")" = 'a033$Bb' ]
+ok $? "--content-type: ISO-2022-JP's ESC \$ B goes unless the page is declared UTF-8 ($(cat "$TMP/esc") / $(cat "$TMP/esc8"))"
 
 "$GATE" --script url --script-url /c.js --css-url /c.css "$A" >"$TMP/out"
-grep -q '<script defer src="/c.js"></script>' "$TMP/out" && ! grep -q "consent-embed{box-sizing" "$TMP/out" && grep -q '<link rel="stylesheet" href="/c.css">' "$TMP/out"
+grep -q '<script defer src="/c.js"' "$TMP/out" && ! grep -q "consent-embed{box-sizing" "$TMP/out" && grep -q '<link rel="stylesheet" href="/c.css">' "$TMP/out"
 ok $? "--script url: no inline script or style"
 "$GATE" --nonce abc123 "$A" | grep -q '<script nonce="abc123">'
 ok $? "--nonce"
