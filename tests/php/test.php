@@ -98,6 +98,15 @@ $bad = $site->request(['Host' => 'example.org', 'Origin' => 'https://evil.test',
                        'Content-Type' => 'application/x-www-form-urlencoded'], true)
             ->endpoint('POST', '', 'provider=youtube');
 ok($bad['status'] === 403 && $bad['receipt'] === null, 'cross-site POST refused: ' . $bad['reason']);
+$proxied = new Consent\Site($registry, new Consent\KeyRing($keyFile),
+                            ['secure' => false, 'trusted_proxies' => '10.0.0.0/8']);
+$fwd = ['Host' => 'backend:8080', 'Origin' => 'https://www.example.org',
+        'X-Forwarded-Proto' => 'https', 'X-Forwarded-Host' => 'www.example.org',
+        'Content-Type' => 'application/x-www-form-urlencoded'];
+ok($proxied->request($fwd, false, '10.1.2.3')->endpoint('POST', '', 'provider=youtube')['status'] === 303,
+   'trusted_proxies: a click forwarded by 10.1.2.3 consents');
+ok($proxied->request($fwd, false, '192.0.2.9')->endpoint('POST', '', 'provider=youtube')['status'] === 403,
+   'trusted_proxies: the same headers from 192.0.2.9 are not believed');
 
 $gpcSite = new Consent\Site($registry, new Consent\KeyRing($keyFile),
                             ['secure' => false, 'sources' => 'cookie klaro gpc',

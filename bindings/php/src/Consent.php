@@ -91,6 +91,8 @@ consent_status consent_site_set_gpc_categories(consent_site_t *site, const char 
 consent_status consent_request_new(const consent_site_t *site, int https, consent_request_t **req);
 void consent_request_free(consent_request_t *req);
 consent_status consent_request_set_header(consent_request_t *req, const char *name, const char *value, size_t len);
+consent_status consent_site_trust_proxies(consent_site_t *site, const char *list);
+consent_status consent_request_set_peer(consent_request_t *req, const char *address);
 const consent_state_t *consent_request_state(consent_request_t *req, long long now, consent_status *why);
 consent_status consent_request_endpoint(consent_request_t *req, const char *method, const char *query, size_t query_len, const char *body, size_t body_len, long long now);
 int consent_response_status(const consent_request_t *req);
@@ -324,7 +326,8 @@ final class Gate
  * How the site keeps consent.  Options: cookie_name, domain, path, secure,
  * httponly, samesite ('lax', 'strict', 'none'), policy_version, sources
  * ('cookie tcf klaro gpc', default 'cookie gpc'), gpc_categories
- * (default 'marketing').
+ * (default 'marketing'), trusted_proxies (reverse proxies whose Forwarded /
+ * X-Forwarded-Proto / X-Forwarded-Host the endpoint believes).
  */
 final class Site
 {
@@ -353,12 +356,17 @@ final class Site
             Lib::check($f->consent_site_set_gpc_categories($this->ptr, $options['gpc_categories']),
                        'gpc_categories ' . $options['gpc_categories']);
         }
+        if (!empty($options['trusted_proxies'])) {
+            Lib::check($f->consent_site_trust_proxies($this->ptr, $options['trusted_proxies']),
+                       'trusted_proxies ' . $options['trusted_proxies']);
+        }
     }
 
-    /** One request, with its headers as name => value. */
-    public function request(array $headers, bool $https = false): Request
+    /** One request, with its headers as name => value; $peer: the address it came from
+     *  (REMOTE_ADDR), for trusted_proxies. */
+    public function request(array $headers, bool $https = false, ?string $peer = null): Request
     {
-        return new Request($this, $headers, $https);
+        return new Request($this, $headers, $https, $peer);
     }
 
     /** The request headers of PHP's $_SERVER. */
@@ -388,12 +396,16 @@ final class Request
     public \FFI\CData $ptr;
     public int $cookieStatus = -1;
 
-    public function __construct(public readonly Site $site, array $headers, bool $https)
+    public function __construct(public readonly Site $site, array $headers, bool $https,
+                                ?string $peer = null)
     {
         $f = Lib::ffi();
         $out = Lib::out('consent_request_t');
         Lib::check($f->consent_request_new($site->ptr, $https ? 1 : 0, \FFI::addr($out)));
         $this->ptr = $out;
+        if ($peer !== null && $peer !== '') {
+            $f->consent_request_set_peer($this->ptr, $peer);
+        }
         foreach ($headers as $name => $value) {
             Lib::check($f->consent_request_set_header($this->ptr, (string)$name, (string)$value,
                                                       strlen((string)$value)), (string)$name);

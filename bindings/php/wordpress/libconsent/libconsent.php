@@ -35,6 +35,7 @@ function libconsent_options(): array
         'language' => '',           // placeholders' fallback language
         'policy_version' => 0,      // raise when the privacy policy changes
         'privacy_url' => '',        // default: the WordPress privacy page
+        'trusted_proxies' => '',    // reverse proxies in front of the site
     ], is_array($o) ? $o : []);
 }
 
@@ -81,7 +82,8 @@ function libconsent_runtime(bool $reset = false): ?array
             try {
                 $site = new Consent\Site($registry, new Consent\KeyRing($o['key_file']),
                                          ['secure' => is_ssl(),
-                                          'policy_version' => (int)$o['policy_version']]);
+                                          'policy_version' => (int)$o['policy_version'],
+                                          'trusted_proxies' => (string)$o['trusted_proxies']]);
             } catch (Consent\ConsentException $e) {
                 error_log('libconsent: key file: ' . $e->getMessage());
             }
@@ -149,7 +151,8 @@ function libconsent_endpoint_response(array $server, string $query, string $body
                 'reason' => 'no key file configured'];
     }
     $https = !empty($server['HTTPS']) && $server['HTTPS'] !== 'off';
-    $req = $rt['site']->request(Consent\Site::headersFromServer($server), $https);
+    $req = $rt['site']->request(Consent\Site::headersFromServer($server), $https,
+                                $server['REMOTE_ADDR'] ?? null);
     return $req->endpoint($server['REQUEST_METHOD'] ?? 'GET', $query, $body);
 }
 
@@ -235,6 +238,7 @@ function libconsent_settings_page(): void
         'language' => ['Language', 'Placeholders\' language when the browser\'s fits none (de, en, es, fr, it, nl, pl).'],
         'policy_version' => ['Policy version', 'Raise it when your privacy policy changes: earlier consent no longer counts.'],
         'privacy_url' => ['Privacy policy URL', 'Linked from every placeholder (empty: the WordPress privacy page).'],
+        'trusted_proxies' => ['Trusted proxies', 'Addresses (or ADDR/BITS) of reverse proxies in front of this site whose X-Forwarded-Proto / X-Forwarded-Host / Forwarded headers may be believed (empty: none).'],
     ];
     echo '<div class="wrap"><h1>Consent (libconsent)</h1>';
     settings_errors(LIBCONSENT_OPTION);
