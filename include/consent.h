@@ -622,10 +622,11 @@ consent_rewriter_set_language(consent_rewriter_t *rw, const char *tag);
 CONSENT_EXTERN consent_status
 consent_rewriter_set_nonce(consent_rewriter_t *rw, const char *nonce);
 
-/* The path the consent endpoint sends the visitor back to (the page's
- * own path; copied).  One over 2048 bytes, which the endpoint would
- * refuse, loses its query, or becomes "/" when its path alone is longer.
- * Since: 0.1.0 */
+/* The path the consent endpoint sends the visitor back to: the page's
+ * own path and query as the request gave them (copied).  One that is not
+ * a path of this site (a full URL, "//host", a backslash, a blank) is
+ * "/"; one over 2048 bytes, which the endpoint would refuse, loses its
+ * query, or becomes "/" when its path alone is longer.  Since: 0.1.0 */
 CONSENT_EXTERN consent_status
 consent_rewriter_set_return_path(consent_rewriter_t *rw, const char *path);
 
@@ -867,7 +868,8 @@ consent_request_state(consent_request_t *req, long long now,
  * not a relative path of this site (400), an unknown provider (400), a
  * body over CONSENT_ENDPOINT_MAX_BODY (413), a query over as many bytes
  * (414), another content type (415), another method (405).  method is "GET", "POST", ...; query (without
- * '?') and body may be NULL.  The answer is read with the
+ * '?') and body may be NULL; a body over CONSENT_ENDPOINT_MAX_BODY need not
+ * be read: give NULL and its length (413).  The answer is read with the
  * consent_response_* calls.  Returns CONSENT_OK when an answer is ready
  * (whatever its HTTP status), or CONSENT_E_INVAL, CONSENT_E_CRYPTO or
  * CONSENT_E_NOMEM.  Since: 0.1.0 */

@@ -557,13 +557,14 @@ consent_rewriter_set_return_path(consent_rewriter_t *rw, const char *path)
 
   if (rw == NULL)
     return CONSENT_E_INVAL;
-  if (path == NULL || (n = strlen(path)) <= CONSENT__RETURN_MAX)
+  if (path == NULL || consent__return_path_ok(path, strlen(path)))
     return set_copy(&rw->rw.return_path, path);
-  /* The endpoint takes return paths up to CONSENT__RETURN_MAX bytes: a
-   * longer one loses its query, or is the site's root, so that a click
-   * from the page still consents. */
+  /* What the endpoint would refuse: a path that is not of this site (a
+   * full URL, "//host", a backslash, a blank) is the site's root; one too
+   * long, or with such bytes in its query, loses the query.  Hosts pass
+   * the request's URI as it came. */
   n = strcspn(path, "?#");
-  d = n <= CONSENT__RETURN_MAX ? consent__strndup(path, n)
+  d = consent__return_path_ok(path, n) ? consent__strndup(path, n)
       : consent__strndup("/", 1);
   if (d == NULL)
     return CONSENT_E_NOMEM;
@@ -1506,8 +1507,10 @@ consent_request_endpoint(consent_request_t *req, const char *method,
                          const char *query, size_t query_len,
                          const char *body, size_t body_len, long long now)
 {
+  /* (A body of more than CONSENT_ENDPOINT_MAX_BODY bytes need not be
+   * read: NULL and its length.) */
   if (req == NULL || method == NULL || (query == NULL && query_len > 0) ||
-      (body == NULL && body_len > 0))
+      (body == NULL && body_len > 0 && body_len <= CONSENT_ENDPOINT_MAX_BODY))
     return CONSENT_E_INVAL;
   return (consent_status)consent__request_endpoint(&req->r, method, query,
                                                    query_len, body,

@@ -638,8 +638,8 @@ cross_site(const struct consent__request *r, int navigation)
 
 /* A relative path of this site: "/" then no "/" or "\" right after, no
  * backslash, blank or control character anywhere. */
-static int
-return_path_ok(const char *p, size_t n)
+int
+consent__return_path_ok(const char *p, size_t n)
 {
   size_t i;
 
@@ -738,7 +738,7 @@ form_read(const struct consent__registry *reg, const char *s, size_t n,
         f->prov[f->nprov++] = (size_t)p;
       }
     } else if (strcmp(name, "return") == 0) {
-      if (vl < 0 || !return_path_ok(value, (size_t)vl)) {
+      if (vl < 0 || !consent__return_path_ok(value, (size_t)vl)) {
         f->bad = "return path refused: not a relative path of this site";
         return;
       }

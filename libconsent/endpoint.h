@@ -75,6 +75,11 @@ void consent__site_free(struct consent__site *s);
 int consent__site_trust_proxies(struct consent__site *s, const char *list,
                                 char *bad, size_t badlen);
 
+/* Whether p (n bytes) is a relative path of this site: "/..." but not
+ * "//" or "/\\", no backslash, blank or control byte, at most
+ * CONSENT__RETURN_MAX bytes. */
+int consent__return_path_ok(const char *p, size_t n);
+
 /* Whether addr (IPv4 or IPv6 text) is one of the trusted proxies. */
 int consent__request_set_peer(struct consent__request *r,
                               const char *addr);

@@ -1018,18 +1018,6 @@ free_rewriter(void *rw)
   return APR_SUCCESS;
 }
 
-/* The page's own path for the placeholders' return field. */
-static const char *
-return_path(request_rec *r)
-{
-  const char *u = r->unparsed_uri;
-
-  if (u == NULL || u[0] != '/' || u[1] == '/' || u[1] == '\\' ||
-      strchr(u, '\\') != NULL)
-    return "/";
-  return u;
-}
-
 /* The response's header `name` from headers_out and err_headers_out,
  * joined as one list. */
 typedef struct {
@@ -1179,7 +1167,9 @@ start(ap_filter_t *f, filter_ctx *ctx)
   if (al != NULL)
     consent_rewriter_set_language(ctx->rw, consent_gate_negotiate_language(
                                     b->gate, al, strlen(al)));
-  consent_rewriter_set_return_path(ctx->rw, return_path(r));
+  /* The page's own path for the placeholders' return field (the library
+   * keeps only a path of this site). */
+  consent_rewriter_set_return_path(ctx->rw, r->unparsed_uri);
   if (consent_rewriter_set_content_type(ctx->rw, type, type ? strlen(type)
                                         : 0) != CONSENT_OK ||
       consent_rewriter_set_encoding(ctx->rw, coding, coding) != CONSENT_OK ||

@@ -1259,11 +1259,7 @@ ngx_http_consent_header_filter(ngx_http_request_t *r)
     return NGX_ERROR;
   ngx_memcpy(ret, r->unparsed_uri.data, r->unparsed_uri.len);
   ret[r->unparsed_uri.len] = '\0';
-  if (ret[0] != '/' || ret[1] == '/' || ret[1] == '\\' ||
-      ngx_strchr(ret, '\\') != NULL)
-    consent_rewriter_set_return_path(ctx->rw, "/");
-  else
-    consent_rewriter_set_return_path(ctx->rw, (char *)ret);
+  consent_rewriter_set_return_path(ctx->rw, (char *)ret);
   if (consent_rewriter_set_content_type(ctx->rw, (char *)type.data,
                                         type.len) != CONSENT_OK ||
       consent_rewriter_set_encoding(ctx->rw, coding, coding) != CONSENT_OK ||
@@ -1591,7 +1587,6 @@ consent_body_read(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_consent_endpoint_handler(ngx_http_request_t *r)
 {
-  static char oversize[CONSENT_ENDPOINT_MAX_BODY + 1];
   ngx_int_t rc;
 
   if (r->method != NGX_HTTP_POST ||
@@ -1599,10 +1594,9 @@ ngx_http_consent_endpoint_handler(ngx_http_request_t *r)
     rc = ngx_http_discard_request_body(r);
     if (rc != NGX_OK)
       return rc;
-    /* The library answers 413 to a body it does not need to see. */
-    return consent_respond(r, r->method == NGX_HTTP_POST ? oversize : NULL,
-                           r->method == NGX_HTTP_POST ? sizeof(oversize)
-                           : 0);
+    /* The library answers 413 to a body it need not see. */
+    return consent_respond(r, NULL, r->method == NGX_HTTP_POST ?
+                           (size_t)r->headers_in.content_length_n : 0);
   }
   r->request_body_in_single_buf = 1;
   rc = ngx_http_read_client_request_body(r, consent_body_read);

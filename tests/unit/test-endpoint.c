@@ -201,6 +201,14 @@ test_refusals(void)
   tap_ok(consent_response_status(r) == 413, "refused: a body of %zu bytes "
          "-> 413", strlen(big));
   consent_request_free(r);
+  r = request(SAME, 1);
+  tap_ok(consent_request_endpoint(r, "POST", NULL, 0, NULL, 1 << 20, NOW) ==
+         CONSENT_OK && consent_response_status(r) == 413,
+         "a body of 1 MiB not read (NULL and its length) -> 413");
+  tap_ok(consent_request_endpoint(r, "POST", NULL, 0, NULL, 10, NOW) ==
+         CONSENT_E_INVAL, "NULL and a length within the limit: "
+         "CONSENT_E_INVAL");
+  consent_request_free(r);
 
   r = request(SAME, 1);
   consent_request_endpoint(r, "PUT", NULL, 0, NULL, 0, NOW);

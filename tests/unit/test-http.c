@@ -569,6 +569,46 @@ charsets(void)
 }
 
 static void
+return_paths(void)
+{
+  static const struct {
+    const char *in, *out;
+  } t[] = {
+    { "/news/a.html?page=2", "/news/a.html?page=2" },
+    { "https://evil.test/x", "/" },
+    { "//evil.test/x", "/" },
+    { "/\\evil.test/x", "/" },
+    { "/a\\b", "/" },
+    { "/a b", "/" },
+    { "relative", "/" },
+    { "/x?next=//evil.test", "/x?next=//evil.test" },
+  };
+  consent_config_t *c;
+  consent_gate_t *g;
+  size_t i;
+
+  consent_config_new(&c);
+  consent_config_set_endpoint(c, "/consent");
+  consent_gate_new(c, &g);
+  consent_config_free(c);
+  for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+    consent_rewriter_t *rw;
+    struct buf b = { 0 };
+    char want[200];
+    consent_rewriter_new(g, sink, &b, &rw);
+    consent_rewriter_set_return_path(rw, t[i].in);
+    consent_rewriter_write(rw, PAGE, strlen(PAGE));
+    consent_rewriter_end(rw);
+    consent_rewriter_free(rw);
+    snprintf(want, sizeof(want), "name=\"return\" value=\"%s\"", t[i].out);
+    tap_ok(b.data != NULL && strstr(b.data, want) != NULL,
+           "return path %s: the form returns to %s", t[i].in, t[i].out);
+    free(b.data);
+  }
+  consent_gate_free(g);
+}
+
+static void
 undeclared(void)
 {
   static const struct {
@@ -617,6 +657,7 @@ main(void)
   codings();
   charsets();
   undeclared();
+  return_paths();
   consent_gate_free(gate);
   return tap_done();
 }

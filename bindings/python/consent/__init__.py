@@ -993,12 +993,17 @@ class Request(_Handle):
         st.registry = self.site.registry
         return st
 
-    def endpoint(self, method: str, query: Text = b"", body: Text = b"",
-                 now: int = 0) -> Response:
-        """The consent endpoint's answer to this request."""
-        q, b = _bytes(query), _bytes(body)
+    def endpoint(self, method: str, query: Text = b"",
+                 body: Optional[Text] = b"", now: int = 0,
+                 body_length: Optional[int] = None) -> Response:
+        """The consent endpoint's answer to this request.  A body over
+        CONSENT_ENDPOINT_MAX_BODY need not be read: body=None and its
+        body_length (the answer is 413)."""
+        q = _bytes(query)
+        b = _bytes(body) if body is not None else None
+        n = len(b) if b is not None else (body_length or 0)
         _check(LIB.consent_request_endpoint(self._p, method.encode(), q,
-                                            len(q), b, len(b), now))
+                                            len(q), b, n, now))
         headers = []
         name, value = c_char_p(), c_char_p()
         i = 0

@@ -140,14 +140,16 @@ class ConsentMiddleware:
                            [("Content-Type", "text/plain")])
             return [b"consent endpoint: no key ring configured\n"]
         method = environ.get("REQUEST_METHOD", "GET")
-        body = b""
+        body: Optional[bytes] = b""
+        body_length = None
         if method == "POST":
             try:
                 n = int(environ.get("CONTENT_LENGTH") or 0)
             except ValueError:
                 n = 0
             if n > CONSENT_ENDPOINT_MAX_BODY:
-                body = b"\0" * (CONSENT_ENDPOINT_MAX_BODY + 1)
+                body = None                 # not read: the library says 413
+                body_length = n
             elif n > 0:
                 body = environ["wsgi.input"].read(n)
         with self.site.request(self._headers(environ),
@@ -157,7 +159,8 @@ class ConsentMiddleware:
             # WSGI strings are bytes as Latin-1 (PEP 3333): the bytes
             # the browser sent.
             resp = req.endpoint(method, environ.get("QUERY_STRING", "")
-                                .encode("latin-1", "replace"), body)
+                                .encode("latin-1", "replace"), body,
+                                body_length=body_length)
         if resp.receipt is not None:
             self._log(environ, resp.receipt)
         elif resp.status >= 400:
@@ -280,8 +283,6 @@ class _Gated:
         if env.get("QUERY_STRING"):
             path += "?" + env["QUERY_STRING"].encode(
                 "latin-1", "replace").decode("utf-8", "replace")
-        if not path.startswith("/") or path.startswith("//") or "\\" in path:
-            path = "/"
         self.rewriter = Rewriter(self.gate, state=state,
                                  accept_language=env.get(
                                      "HTTP_ACCEPT_LANGUAGE"),
