@@ -266,6 +266,15 @@ CONSENT_EXTERN consent_status
 consent_keyring_load_buffer(const char *buf, size_t len, const char *name,
                             consent_keyring_t **ring, char **errmsg);
 
+/* A key ring of one random key that exists only in memory: for servers
+ * without a key file (consent works, but ends when the process does, and
+ * is not shared between servers), and for checking settings that need a
+ * site.  On success *ring is the caller's (consent_keyring_free).
+ * Returns CONSENT_OK, CONSENT_E_INVAL, CONSENT_E_CRYPTO or
+ * CONSENT_E_NOMEM.  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_keyring_new_temporary(consent_keyring_t **ring);
+
 /* Since: 0.1.0 */
 CONSENT_EXTERN void
 consent_keyring_free(consent_keyring_t *ring);

@@ -989,6 +989,29 @@ consent_registry_match_url(const consent_registry_t *registry,
 /* Key ring                                                            */
 
 consent_status
+consent_keyring_new_temporary(consent_keyring_t **ring)
+{
+  consent_keyring_t *k;
+  unsigned id;
+  int st;
+
+  if (ring == NULL)
+    return CONSENT_E_INVAL;
+  *ring = NULL;
+  k = calloc(1, sizeof(*k));
+  if (k == NULL)
+    return CONSENT_E_NOMEM;
+  st = consent__keyring_add(&k->k, (int64_t)time(NULL), &id);
+  if (st != 0) {
+    consent__keyring_free(&k->k);
+    free(k);
+    return (consent_status)st;
+  }
+  *ring = k;
+  return CONSENT_OK;
+}
+
+consent_status
 consent_keyring_load_buffer(const char *buf, size_t len, const char *name,
                             consent_keyring_t **ring, char **errmsg)
 {

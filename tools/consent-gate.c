@@ -770,10 +770,6 @@ parse_encoding(const char *s, int *out)
   return 0;
 }
 
-/* A key that verifies nothing the caller could have: the site object
- * needs a key ring even when only banner cookies are read. */
-static const char no_key[] =
-  "1 2000-01-01T00:00:00Z AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n";
 
 /* --cookie-header/--sources/--gpc: the visitor's consent from every
  * source, as a server module gets it (docs/banners.md). */
@@ -800,8 +796,9 @@ setup_request(struct gate_opts *o)
   if (o->c.ring == NULL) {
     /* Without a key file the site's own cookie cannot be read. */
     sources &= ~CONSENT_SOURCE_COOKIE;
-    if (consent_keyring_load_buffer(no_key, sizeof(no_key) - 1, "none",
-                                    &o->c.ring, NULL) != CONSENT_OK)
+    /* (The site object needs a key ring even when only banner cookies
+     * are read: one that verifies nothing the caller could have.) */
+    if (consent_keyring_new_temporary(&o->c.ring) != CONSENT_OK)
       return 1;
   }
   if (consent_site_new(o->c.registry, o->c.ring, &o->site) != CONSENT_OK ||

@@ -16,7 +16,6 @@
 #include <string.h>
 
 #include "httpd.h"
-#include "apr_base64.h"
 #include "apr_hash.h"
 #include "apr_strings.h"
 #include "apr_thread_mutex.h"
@@ -495,8 +494,6 @@ static const char *
 set_proxies(cmd_parms *cmd, void *cv, const char *args)
 {
   /* The library reads the list: a throw-away site tells whether it can. */
-  static const char key[] =
-    "1 2025-01-01T00:00:00Z AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8\n";
   consent_registry_t *reg = NULL;
   consent_keyring_t *ring = NULL;
   consent_site_t *probe = NULL;
@@ -504,8 +501,7 @@ set_proxies(cmd_parms *cmd, void *cv, const char *args)
 
   st = consent_registry_new_empty(&reg);
   if (st == CONSENT_OK)
-    st = consent_keyring_load_buffer(key, sizeof(key) - 1, NULL, &ring,
-                                     NULL);
+    st = consent_keyring_new_temporary(&ring);
   if (st == CONSENT_OK)
     st = consent_site_new(reg, ring, &probe);
   if (st == CONSENT_OK)
@@ -890,28 +886,12 @@ child_init(apr_pool_t *p, server_rec *s)
 static consent_status
 make_temporary_ring(apr_pool_t *p)
 {
-  unsigned char secret[32];
-  char b64[64], line[128];
-  int i, n;
+  consent_status st = consent_keyring_new_temporary(&temporary_ring);
 
-  if (apr_generate_random_bytes(secret, sizeof(secret)) != APR_SUCCESS)
-    return CONSENT_E_CRYPTO;
-  n = apr_base64_encode(b64, (const char *)secret, sizeof(secret));
-  for (i = 0; i < n; i++) {       /* URL-safe, no padding */
-    if (b64[i] == '+')
-      b64[i] = '-';
-    else if (b64[i] == '/')
-      b64[i] = '_';
-    else if (b64[i] == '=' || b64[i] == '\0')
-      b64[i] = '\0';
-  }
-  apr_snprintf(line, sizeof(line), "1 2000-01-01T00:00:00Z %s\n", b64);
-  if (consent_keyring_load_buffer(line, strlen(line), "temporary key",
-                                  &temporary_ring, NULL) != CONSENT_OK)
-    return CONSENT_E_CRYPTO;
-  apr_pool_cleanup_register(p, temporary_ring, free_ring,
-                            apr_pool_cleanup_null);
-  return CONSENT_OK;
+  if (st == CONSENT_OK)
+    apr_pool_cleanup_register(p, temporary_ring, free_ring,
+                              apr_pool_cleanup_null);
+  return st;
 }
 
 static int

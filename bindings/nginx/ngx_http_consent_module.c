@@ -298,25 +298,10 @@ consent_temporary_ring(ngx_conf_t *cf)
 {
   ngx_http_consent_main_conf_t *mc =
     ngx_http_conf_get_module_main_conf(cf, ngx_http_consent_module);
-  u_char secret[32], b64[64], line[128];
-  ngx_str_t src = { sizeof(secret), secret }, dst = { 0, b64 };
-  ngx_fd_t fd;
 
   if (mc->temporary_ring != NULL)
     return NGX_OK;
-  fd = ngx_open_file("/dev/urandom", NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
-  if (fd == NGX_INVALID_FILE)
-    return NGX_ERROR;
-  if (read(fd, secret, sizeof(secret)) != (ssize_t)sizeof(secret)) {
-    ngx_close_file(fd);
-    return NGX_ERROR;
-  }
-  ngx_close_file(fd);
-  ngx_encode_base64url(&dst, &src);
-  ngx_snprintf(line, sizeof(line), "1 2000-01-01T00:00:00Z %V\n%Z", &dst);
-  if (consent_keyring_load_buffer((char *)line, ngx_strlen(line),
-                                  "temporary key", &mc->temporary_ring, NULL)
-      != CONSENT_OK)
+  if (consent_keyring_new_temporary(&mc->temporary_ring) != CONSENT_OK)
     return NGX_ERROR;
   return consent_on_cleanup(cf, consent_cleanup_ring, mc->temporary_ring);
 }
@@ -514,8 +499,6 @@ ngx_http_consent_sources(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
   consent_site_t *probe = NULL;
   consent_registry_t *reg = NULL;
   consent_keyring_t *ring = NULL;
-  static const char key[] =
-    "1 2000-01-01T00:00:00Z AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n";
   consent_status st;
   ngx_str_t *field;
 
@@ -547,8 +530,7 @@ ngx_http_consent_sources(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
   /* The names are checked on a throwaway site. */
   st = consent_registry_new_empty(&reg);
   if (st == CONSENT_OK)
-    st = consent_keyring_load_buffer(key, sizeof(key) - 1, "probe", &ring,
-                                     NULL);
+    st = consent_keyring_new_temporary(&ring);
   if (st == CONSENT_OK)
     st = consent_site_new(reg, ring, &probe);
   if (st == CONSENT_OK)

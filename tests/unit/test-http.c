@@ -569,6 +569,41 @@ charsets(void)
 }
 
 static void
+temporary_ring(void)
+{
+  consent_keyring_t *a = NULL, *b = NULL;
+  consent_registry_t *reg;
+  consent_state_t *s, *got = NULL, *got2 = NULL;
+  char *value = NULL;
+  consent_status st;
+
+  consent_registry_new(&reg);
+  consent_state_new(reg, &s);
+  consent_state_set_provider(s, "youtube", 1, 0);
+  tap_ok(consent_keyring_new_temporary(&a) == CONSENT_OK &&
+         consent_keyring_new_temporary(&b) == CONSENT_OK &&
+         consent_keyring_signing_key(a) == 1,
+         "a temporary key ring: one key, id 1");
+  st = consent_cookie_issue(s, a, 0, NULL, NULL, &value, NULL);
+  tap_ok(st == CONSENT_OK && value != NULL &&
+         consent_cookie_verify(reg, a, value, strlen(value), 0, 0, &got)
+         == CONSENT_OK &&
+         consent_cookie_verify(reg, b, value, strlen(value), 0, 0, &got2)
+         != CONSENT_OK,
+         "it signs and verifies its own cookies; another one's key is "
+         "random (it verifies none of them)");
+  tap_ok(consent_keyring_new_temporary(NULL) == CONSENT_E_INVAL,
+         "NULL: CONSENT_E_INVAL");
+  consent_free(value);
+  consent_state_free(got);
+  consent_state_free(got2);
+  consent_keyring_free(a);
+  consent_keyring_free(b);
+  consent_state_free(s);
+  consent_registry_free(reg);
+}
+
+static void
 return_paths(void)
 {
   static const struct {
@@ -658,6 +693,7 @@ main(void)
   charsets();
   undeclared();
   return_paths();
+  temporary_ring();
   consent_gate_free(gate);
   return tap_done();
 }
