@@ -1057,6 +1057,23 @@ CONSENT_EXTERN consent_status
 consent_previews_set_limit(consent_previews_t *pv,
                            consent_preview_option option, long long value);
 
+/* One setting of the cache or its fetcher as "NAME=VALUE", the form
+ * host directives take: ca=FILE, resolve=HOST:PORT:ADDRESS,
+ * trust=ADDRESS, or a limit by name (cache_bytes, ttl, error_ttl,
+ * concurrency, timeout_ms, max_json, max_image) with a decimal value.
+ * pv NULL only checks the option (for a host's configuration parser).
+ * Returns CONSENT_OK, CONSENT_E_INVAL (unknown name, bad value),
+ * CONSENT_E_LIMIT or CONSENT_E_NOMEM.  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_previews_set_option(consent_previews_t *pv, const char *option);
+
+/* The content type of a file of the cache folder a host may serve by
+ * name (len bytes, without the folder): "KEY.jpg", ".png", ".webp" or
+ * ".gif" with KEY 64 lowercase hex digits; NULL for anything else (serve
+ * nothing: 404).  Static.  Thread-safe.  Since: 0.1.0 */
+CONSENT_EXTERN const char *
+consent_previews_file_type(const char *name, size_t len);
+
 /* The URL path the host serves the cache folder under (default
  * "/consent-previews/"; starts and ends with '/'; copied).  Returns
  * CONSENT_OK, CONSENT_E_INVAL or CONSENT_E_NOMEM.  Since: 0.1.0 */

@@ -1760,6 +1760,64 @@ consent_previews_set_limit(consent_previews_t *pv,
 }
 
 consent_status
+consent_previews_set_option(consent_previews_t *pv, const char *option)
+{
+  static const char *const limits[] = {
+    "cache_bytes", "ttl", "error_ttl", "concurrency", "timeout_ms",
+    "max_json", "max_image", NULL
+  };
+  const char *eq, *v;
+  size_t n;
+  int k;
+
+  if (option == NULL || (eq = strchr(option, '=')) == NULL)
+    return CONSENT_E_INVAL;
+  n = (size_t)(eq - option);
+  v = eq + 1;
+  if (n == 2 && strncmp(option, "ca", 2) == 0)
+    return *v == '\0' ? CONSENT_E_INVAL : pv == NULL ? CONSENT_OK
+           : consent_previews_set_ca_file(pv, v);
+  if (n == 7 && strncmp(option, "resolve", 7) == 0)
+    return *v == '\0' ? CONSENT_E_INVAL : pv == NULL ? CONSENT_OK
+           : consent_previews_add_resolve(pv, v);
+  if (n == 5 && strncmp(option, "trust", 5) == 0)
+    return (consent_status)consent__previews_trust(pv ? pv->p : NULL, v);
+  for (k = 0; limits[k] != NULL; k++)
+    if (strlen(limits[k]) == n && strncmp(option, limits[k], n) == 0) {
+      char *end;
+      long long x;
+      errno = 0;
+      x = strtoll(v, &end, 10);
+      if (*v == '\0' || *end != '\0' || errno != 0)
+        return CONSENT_E_INVAL;
+      return (consent_status)consent__previews_set(pv ? pv->p : NULL, k, x);
+    }
+  return CONSENT_E_INVAL;
+}
+
+const char *
+consent_previews_file_type(const char *name, size_t len)
+{
+  static const char *const ext[] = { ".jpg", ".png", ".webp", ".gif" };
+  static const char *const type[] = { "image/jpeg", "image/png",
+                                      "image/webp", "image/gif" };
+  size_t i;
+  int k;
+
+  if (name == NULL || len < 64 + 4)
+    return NULL;
+  for (i = 0; i < 64; i++)
+    if (!((name[i] >= '0' && name[i] <= '9') ||
+          (name[i] >= 'a' && name[i] <= 'f')))
+      return NULL;
+  for (k = 0; k < 4; k++)
+    if (len - 64 == strlen(ext[k]) &&
+        memcmp(name + 64, ext[k], len - 64) == 0)
+      return type[k];
+  return NULL;
+}
+
+consent_status
 consent_previews_set_url_prefix(consent_previews_t *pv, const char *prefix)
 {
   if (pv == NULL)

@@ -25,6 +25,7 @@
 #include <netinet/in.h>
 #include <openssl/evp.h>
 #include <pthread.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,45 +234,29 @@ consent__previews_free(struct consent__previews *pv)
 int
 consent__previews_set(struct consent__previews *pv, int opt, long long v)
 {
-  switch (opt) {
-  case CONSENT_PREVIEW_CACHE_BYTES:
-    if (v < 65536)
-      return CONSENT_E_INVAL;
-    pv->cap_bytes = v;
-    return 0;
-  case CONSENT_PREVIEW_TTL:
-    if (v < 1)
-      return CONSENT_E_INVAL;
-    pv->ttl = v;
-    return 0;
-  case CONSENT_PREVIEW_ERROR_TTL:
-    if (v < 1)
-      return CONSENT_E_INVAL;
-    pv->error_ttl = v;
-    return 0;
-  case CONSENT_PREVIEW_CONCURRENCY:
-    if (v < 1 || v > 64)
-      return CONSENT_E_INVAL;
-    pv->concurrency = (unsigned)v;
-    return 0;
-  case CONSENT_PREVIEW_TIMEOUT_MS:
-    if (v < 100 || v > 600000)
-      return CONSENT_E_INVAL;
-    pv->timeout_ms = (long)v;
-    return 0;
-  case CONSENT_PREVIEW_MAX_JSON:
-    if (v < 1024 || v > (1LL << 24))
-      return CONSENT_E_INVAL;
-    pv->max_json = (size_t)v;
-    return 0;
-  case CONSENT_PREVIEW_MAX_IMAGE:
-    if (v < 1024 || v > (1LL << 28))
-      return CONSENT_E_INVAL;
-    pv->max_image = (size_t)v;
-    return 0;
-  default:
+  /* The range of each CONSENT_PREVIEW_* option. */
+  static const struct {
+    long long lo, hi;
+  } range[] = {
+    { 65536, LLONG_MAX }, { 1, LLONG_MAX }, { 1, LLONG_MAX }, { 1, 64 },
+    { 100, 600000 }, { 1024, 1LL << 24 }, { 1024, 1LL << 28 }
+  };
+
+  if (opt < 0 || opt >= (int)(sizeof(range) / sizeof(range[0])) ||
+      v < range[opt].lo || v > range[opt].hi)
     return CONSENT_E_INVAL;
+  if (pv == NULL)
+    return 0;                           /* only checked */
+  switch (opt) {
+  case CONSENT_PREVIEW_CACHE_BYTES: pv->cap_bytes = v; break;
+  case CONSENT_PREVIEW_TTL: pv->ttl = v; break;
+  case CONSENT_PREVIEW_ERROR_TTL: pv->error_ttl = v; break;
+  case CONSENT_PREVIEW_CONCURRENCY: pv->concurrency = (unsigned)v; break;
+  case CONSENT_PREVIEW_TIMEOUT_MS: pv->timeout_ms = (long)v; break;
+  case CONSENT_PREVIEW_MAX_JSON: pv->max_json = (size_t)v; break;
+  default: pv->max_image = (size_t)v; break;
   }
+  return 0;
 }
 
 static int
@@ -322,10 +307,12 @@ consent__previews_trust(struct consent__previews *pv, const char *addr)
 {
   unsigned char buf[16];
 
-  if (pv->ntrusted == MAX_TRUSTED)
+  if (pv != NULL && pv->ntrusted == MAX_TRUSTED)
     return CONSENT_E_LIMIT;
   if (inet_pton(AF_INET, addr, buf) != 1 && inet_pton(AF_INET6, addr, buf) != 1)
     return CONSENT_E_INVAL;
+  if (pv == NULL)
+    return 0;                           /* only checked */
   snprintf(pv->trusted[pv->ntrusted++], INET6_ADDRSTRLEN, "%s", addr);
   return 0;
 }

@@ -36,7 +36,8 @@ int consent__previews_lookup(struct consent__previews *pv, const char *id,
 struct consent__previews *consent__previews_new(
   const struct consent__registry *reg, const char *dir);
 void consent__previews_free(struct consent__previews *pv);
-/* CONSENT_PREVIEW_* options; each returns a consent_status. */
+/* CONSENT_PREVIEW_* options; each returns a consent_status.  pv NULL
+ * (here and in _trust): the value is only checked. */
 int consent__previews_set(struct consent__previews *pv, int opt,
                           long long v);
 int consent__previews_set_prefix(struct consent__previews *pv,

@@ -830,12 +830,8 @@ setup_request(struct gate_opts *o)
 static int
 setup_previews(struct gate_opts *o)
 {
-  static const char *const names[] = { "cache_bytes", "ttl", "error_ttl",
-                                       "concurrency", "timeout_ms",
-                                       "max_json", "max_image", NULL };
   consent_status st;
   size_t i;
-  int k;
 
   st = consent_previews_new(o->c.registry, o->previews_dir, &o->previews);
   if (st != CONSENT_OK) {
@@ -858,21 +854,13 @@ setup_previews(struct gate_opts *o)
         CONSENT_OK)
       return usage_error("--trust-address: '%s' is not an IP address",
                          o->trust[i]);
-  for (i = 0; i < o->nlimits; i++) {
-    const char *eq = strchr(o->limits[i], '=');
-    long long v;
-    for (k = 0; names[k]; k++)
-      if (eq != NULL && strlen(names[k]) == (size_t)(eq - o->limits[i]) &&
-          strncmp(o->limits[i], names[k], (size_t)(eq - o->limits[i])) == 0)
-        break;
-    if (eq == NULL || names[k] == NULL || parse_ll(eq + 1, &v) != 0 ||
-        consent_previews_set_limit(o->previews, (consent_preview_option)k,
-                                   v) != CONSENT_OK)
+  for (i = 0; i < o->nlimits; i++)
+    if (consent_previews_set_option(o->previews, o->limits[i]) !=
+        CONSENT_OK)
       return usage_error("--preview-limit: '%s' is not NAME=VALUE with a "
                          "valid value (cache_bytes, ttl, error_ttl, "
                          "concurrency, timeout_ms, max_json, max_image)",
                          o->limits[i]);
-  }
   return consent_config_set_previews(o->config, o->previews) == CONSENT_OK
          ? 0 : 1;
 }

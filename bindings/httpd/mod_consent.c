@@ -540,24 +540,18 @@ set_previews(cmd_parms *cmd, void *cv, const char *dir, const char *url)
 static const char *
 set_previews_fetch(cmd_parms *cmd, void *cv, const char *arg)
 {
-  static const char *const limits[] = { "cache_bytes=", "ttl=", "error_ttl=",
-                                        "concurrency=", "timeout_ms=",
-                                        "max_json=", "max_image=", NULL };
   consent_conf *c = cv;
-  int k;
 
-  if (strncmp(arg, "ca=", 3) == 0) {
+  if (strncmp(arg, "ca=", 3) == 0) {      /* relative to ServerRoot */
     c->previews_ca = ap_server_root_relative(cmd->pool, arg + 3);
     return NULL;
   }
-  for (k = 0; limits[k] && strncmp(arg, limits[k], strlen(limits[k])); k++)
-    ;
-  if (strncmp(arg, "resolve=", 8) != 0 && strncmp(arg, "trust=", 6) != 0 &&
-      limits[k] == NULL)
+  if (consent_previews_set_option(NULL, arg) != CONSENT_OK)
     return apr_psprintf(cmd->pool, "ConsentPreviewsFetch: '%s' is none of "
                         "ca=FILE, resolve=HOST:PORT:ADDR, trust=IP, "
                         "cache_bytes=, ttl=, error_ttl=, concurrency=, "
-                        "timeout_ms=, max_json=, max_image=", arg);
+                        "timeout_ms=, max_json=, max_image= with a valid "
+                        "value", arg);
   if (c->previews_opts == NULL)
     c->previews_opts = apr_array_make(cmd->pool, 4, sizeof(const char *));
   *(const char **)apr_array_push(c->previews_opts) = arg;
@@ -709,29 +703,8 @@ build(const consent_conf *c, consent_built *b, const char **what)
       st = consent_previews_set_ca_file(b->previews, c->previews_ca);
     for (i = 0; st == CONSENT_OK && c->previews_opts != NULL &&
          i < c->previews_opts->nelts; i++) {
-      static const char *const limits[] = { "cache_bytes", "ttl",
-                                            "error_ttl", "concurrency",
-                                            "timeout_ms", "max_json",
-                                            "max_image", NULL };
       const char *o = APR_ARRAY_IDX(c->previews_opts, i, const char *);
-      const char *eq = strchr(o, '=');
-      int k;
-      if (strncmp(o, "resolve=", 8) == 0) {
-        st = consent_previews_add_resolve(b->previews, o + 8);
-        continue;
-      }
-      if (strncmp(o, "trust=", 6) == 0) {
-        st = consent_previews_trust_address(b->previews, o + 6);
-        continue;
-      }
-      for (k = 0; limits[k] && (strlen(limits[k]) != (size_t)(eq - o) ||
-                                strncmp(o, limits[k], strlen(limits[k])));
-           k++)
-        ;
-      st = limits[k] ? consent_previews_set_limit(
-                         b->previews, (consent_preview_option)k,
-                         apr_atoi64(eq + 1)) : CONSENT_E_INVAL;
-      if (st != CONSENT_OK)
+      if ((st = consent_previews_set_option(b->previews, o)) != CONSENT_OK)
         *what = o;
     }
     if (st == CONSENT_OK)
@@ -1451,26 +1424,19 @@ asset(request_rec *r, consent_asset_id which)
   return OK;
 }
 
-/* A preview file from the cache folder: KEY.jpg|png|webp|gif only. */
+/* A preview file from the cache folder (the names the library allows). */
 static int
 preview_file(request_rec *r, const consent_conf *c, const char *name)
 {
-  static const char *const ext[] = { ".jpg", ".png", ".webp", ".gif" };
-  static const char *const type[] = { "image/jpeg", "image/png",
-                                      "image/webp", "image/gif" };
+  const char *type = consent_previews_file_type(name, strlen(name));
   apr_file_t *fh;
   apr_finfo_t fi;
   apr_size_t n;
   char *buf;
-  int k;
 
   if (r->method_number != M_GET)
     return HTTP_METHOD_NOT_ALLOWED;
-  if (strspn(name, "0123456789abcdef") != 64)
-    return HTTP_NOT_FOUND;
-  for (k = 0; k < 4 && strcmp(name + 64, ext[k]) != 0; k++)
-    ;
-  if (k == 4)
+  if (type == NULL)
     return HTTP_NOT_FOUND;
   if (apr_file_open(&fh, apr_pstrcat(r->pool, c->previews_dir, "/", name,
                                      NULL), APR_FOPEN_READ, 0, r->pool) !=
@@ -1488,7 +1454,7 @@ preview_file(request_rec *r, const consent_conf *c, const char *name)
     return HTTP_INTERNAL_SERVER_ERROR;
   }
   apr_file_close(fh);
-  ap_set_content_type(r, type[k]);
+  ap_set_content_type(r, type);
   apr_table_setn(r->headers_out, "Cache-Control", "public, max-age=604800");
   apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
   ap_set_content_length(r, (apr_off_t)n);

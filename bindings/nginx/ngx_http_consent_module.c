@@ -711,9 +711,6 @@ consent_build(ngx_conf_t *cf, ngx_http_consent_loc_conf_t *c,
   if (st == CONSENT_OK)
     st = consent_config_set_registry(cfg, reg);
   if (st == CONSENT_OK && c->previews_dir.len) {
-    static const char *const limits[] = { "cache_bytes", "ttl", "error_ttl",
-                                          "concurrency", "timeout_ms",
-                                          "max_json", "max_image", NULL };
     ngx_str_t *o = c->previews_fetch ? c->previews_fetch->elts : NULL;
     ngx_uint_t no = c->previews_fetch ? c->previews_fetch->nelts : 0;
     what = "consent_previews";
@@ -722,33 +719,10 @@ consent_build(ngx_conf_t *cf, ngx_http_consent_loc_conf_t *c,
       st = consent_previews_set_url_prefix(b->previews,
                                            cstr(cf, &c->previews_url));
     for (i = 0; st == CONSENT_OK && i < no; i++) {
-      char *v = cstr(cf, &o[i]), *eq = v ? strchr(v, '=') : NULL;
-      int k;
       what = "consent_previews_fetch (ca=, resolve=, trust=, cache_bytes=, "
              "ttl=, error_ttl=, concurrency=, timeout_ms=, max_json=, "
              "max_image=)";
-      if (eq == NULL) {
-        st = CONSENT_E_INVAL;
-        break;
-      }
-      *eq = '\0';
-      if (strcmp(v, "ca") == 0) {
-        st = consent_previews_set_ca_file(b->previews, eq + 1);
-        continue;
-      }
-      if (strcmp(v, "resolve") == 0) {
-        st = consent_previews_add_resolve(b->previews, eq + 1);
-        continue;
-      }
-      if (strcmp(v, "trust") == 0) {
-        st = consent_previews_trust_address(b->previews, eq + 1);
-        continue;
-      }
-      for (k = 0; limits[k] && strcmp(v, limits[k]) != 0; k++)
-        ;
-      st = limits[k] ? consent_previews_set_limit(
-                         b->previews, (consent_preview_option)k,
-                         strtoll(eq + 1, NULL, 10)) : CONSENT_E_INVAL;
+      st = consent_previews_set_option(b->previews, cstr(cf, &o[i]));
     }
     if (st == CONSENT_OK)
       st = consent_config_set_previews(cfg, b->previews);

@@ -569,6 +569,49 @@ charsets(void)
 }
 
 static void
+preview_options(void)
+{
+  static const struct {
+    const char *opt;
+    consent_status want;
+  } t[] = {
+    { "ttl=3600", CONSENT_OK }, { "cache_bytes=1048576", CONSENT_OK },
+    { "concurrency=64", CONSENT_OK }, { "concurrency=65", CONSENT_E_INVAL },
+    { "timeout_ms=99", CONSENT_E_INVAL }, { "max_image=2k", CONSENT_E_INVAL },
+    { "ttl=", CONSENT_E_INVAL }, { "trust=127.0.0.1", CONSENT_OK },
+    { "trust=::1", CONSENT_OK }, { "trust=localhost", CONSENT_E_INVAL },
+    { "resolve=a.test:443:127.0.0.1", CONSENT_OK }, { "ca=/x.pem", CONSENT_OK },
+    { "nonsense=1", CONSENT_E_INVAL }, { "ttl", CONSENT_E_INVAL },
+  };
+  static const struct {
+    const char *name, *type;
+  } f[] = {
+    { "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.jpg",
+      "image/jpeg" },
+    { "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.webp",
+      "image/webp" },
+    { "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.json",
+      NULL },
+    { "0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef.png",
+      NULL },
+    { "../../etc/passwd", NULL },
+  };
+  size_t i;
+
+  for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+    tap_ok(consent_previews_set_option(NULL, t[i].opt) == t[i].want,
+           "preview option %s: %s", t[i].opt,
+           t[i].want == CONSENT_OK ? "valid" : "refused");
+  for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+    const char *ty = consent_previews_file_type(f[i].name,
+                                                strlen(f[i].name));
+    tap_ok(f[i].type ? ty != NULL && strcmp(ty, f[i].type) == 0
+           : ty == NULL, "preview file %.20s...: %s", f[i].name,
+           f[i].type ? f[i].type : "not served");
+  }
+}
+
+static void
 temporary_ring(void)
 {
   consent_keyring_t *a = NULL, *b = NULL;
@@ -694,6 +737,7 @@ main(void)
   undeclared();
   return_paths();
   temporary_ring();
+  preview_options();
   consent_gate_free(gate);
   return tap_done();
 }

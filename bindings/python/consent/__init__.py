@@ -588,14 +588,12 @@ class Previews(_Handle):
     def file(self, name: str) -> Optional[Tuple[str, str]]:
         """(path, content type) of a thumbnail the cache holds, for serving
         it: KEY.jpg, .png, .webp or .gif only; None otherwise."""
-        types = {".jpg": "image/jpeg", ".png": "image/png",
-                 ".webp": "image/webp", ".gif": "image/gif"}
-        key, dot, ext = name.partition(".")
-        if (len(key) != 64 or not dot or "." + ext not in types or
-                any(c not in "0123456789abcdef" for c in key)):
+        b = name.encode("utf-8", "surrogateescape")
+        t = LIB.consent_previews_file_type(b, len(b))
+        if t is None:
             return None
         path = os.path.join(self.folder, name)
-        return (path, types["." + ext]) if os.path.isfile(path) else None
+        return (path, t.decode()) if os.path.isfile(path) else None
 
 
 _SCRIPT_MODES = {"inline": 0, "url": 1, "none": 2}

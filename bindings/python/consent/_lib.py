@@ -108,6 +108,8 @@ PROTOTYPES = {
                                                 c_void_pp]),
     "consent_site_trust_proxies": (c_status, [c_void_p, c_char_p]),
     "consent_request_set_peer": (c_status, [c_void_p, c_char_p]),
+    "consent_previews_file_type": (c_char_p, [c_char_p, c_size_t]),
+    "consent_previews_set_option": (c_status, [c_void_p, c_char_p]),
     "consent_http_classify": (c_int, [c_int, c_char_p, c_size_t, c_char_p,
                                       c_size_t, POINTER(c_int), c_char_pp]),
     "consent_http_accept_encoding": (c_status, [c_char_p, c_size_t,
