@@ -763,8 +763,11 @@ consent_site_set_cookie(consent_site_t *site, const char *name,
                         const char *domain, const char *path,
                         unsigned int flags);
 
-/* The site's policy version: cookies given under a lower one are void,
- * new ones carry it.  Since: 0.1.0 */
+/* The highest policy version (the cookie carries 32 bits). */
+#define CONSENT_POLICY_VERSION_MAX 4294967295u
+
+/* The site's policy version, 0 to CONSENT_POLICY_VERSION_MAX: cookies
+ * given under a lower one are void, new ones carry it.  Since: 0.1.0 */
 CONSENT_EXTERN void
 consent_site_set_policy_version(consent_site_t *site, unsigned int version);
 

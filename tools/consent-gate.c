@@ -189,9 +189,11 @@ parse_ll(const char *s, long long *out)
 static int
 parse_policy(const char *s, long long *out)
 {
-  if (parse_ll(s, out) == 0 && *out >= 0 && *out <= 0xFFFFFFFFLL)
+  if (parse_ll(s, out) == 0 && *out >= 0 &&
+      *out <= (long long)CONSENT_POLICY_VERSION_MAX)
     return 0;
-  usage_error("--policy-version: '%s' is not a number", s);
+  usage_error("--policy-version: '%s' is not a number from 0 to "
+              "4294967295 (CONSENT_POLICY_VERSION_MAX)", s);
   return -1;
 }
 

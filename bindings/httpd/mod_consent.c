@@ -47,7 +47,7 @@ typedef struct {
   consent_keyring_t *ring;
   const char *cookie_name, *cookie_domain, *cookie_path;
   int cookie_flags;
-  int policy;
+  long long policy;                /* -1 (UNSET) or a policy version */
   long long max_age;
   const char *endpoint;
   const char *language;
@@ -303,10 +303,10 @@ static const char *
 set_policy(cmd_parms *cmd, void *cv, const char *arg)
 {
   long long v;
-  const char *err = number(cmd, arg, 0, 0xFFFF, &v);
+  const char *err = number(cmd, arg, 0, CONSENT_POLICY_VERSION_MAX, &v);
 
   if (err == NULL)
-    ((consent_conf *)cv)->policy = (int)v;
+    ((consent_conf *)cv)->policy = v;
   return err;
 }
 
@@ -658,14 +658,15 @@ settings_key(apr_pool_t *p, const consent_conf *c)
   for (i = 0; c->allow != NULL && i < c->allow->nelts; i++)
     allow = apr_pstrcat(p, allow, APR_ARRAY_IDX(c->allow, i, const char *),
                         " ", NULL);
-  return apr_psprintf(p, "%pp|%pp|%s|%s|%s|%d|%d|%" APR_INT64_T_FMT
+  return apr_psprintf(p, "%pp|%pp|%s|%s|%s|%d|%" APR_INT64_T_FMT "|%"
+                      APR_INT64_T_FMT
                       "|%s|%s|%s|%s|%d|%s|%s|%" APR_INT64_T_FMT "|%s|%s|%d|"
                       "%d|%d|%s|%s|%s|%s|%s|%pp",
                       (void *)registry_of(c), (void *)ring_of(c),
                       c->cookie_name ? c->cookie_name : "",
                       c->cookie_domain ? c->cookie_domain : "",
                       c->cookie_path ? c->cookie_path : "", c->cookie_flags,
-                      c->policy, (apr_int64_t)c->max_age,
+                      (apr_int64_t)c->policy, (apr_int64_t)c->max_age,
                       c->endpoint ? c->endpoint : "",
                       c->language ? c->language : "",
                       c->template_file ? c->template_file : "",

@@ -113,6 +113,7 @@ static char *ngx_http_consent_previews(ngx_conf_t *cf, ngx_command_t *cmd,
                                        void *conf);
 static char *ngx_http_consent_words(ngx_conf_t *cf, ngx_command_t *cmd,
                                    void *conf);
+static char *cstr(ngx_conf_t *cf, ngx_str_t *s);
 static ngx_int_t ngx_http_consent_init_process(ngx_cycle_t *cycle);
 static void ngx_http_consent_exit_process(ngx_cycle_t *cycle);
 static char *ngx_http_consent_asset(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -138,6 +139,11 @@ ngx_http_consent_create_main_conf(ngx_conf_t *cf)
 }
 
 #define LOC NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF
+
+/* The policy versions a cookie can carry. */
+static ngx_conf_num_bounds_t consent_policy_bounds = {
+  ngx_conf_check_num_bounds, 0, (ngx_int_t)CONSENT_POLICY_VERSION_MAX
+};
 #define OFF(f) offsetof(ngx_http_consent_loc_conf_t, f)
 
 static ngx_command_t ngx_http_consent_commands[] = {
@@ -150,7 +156,8 @@ static ngx_command_t ngx_http_consent_commands[] = {
   { ngx_string("consent_cookie"), LOC | NGX_CONF_1MORE,
     ngx_http_consent_cookie, NGX_HTTP_LOC_CONF_OFFSET, 0, NULL },
   { ngx_string("consent_policy_version"), LOC | NGX_CONF_TAKE1,
-    ngx_conf_set_num_slot, NGX_HTTP_LOC_CONF_OFFSET, OFF(policy), NULL },
+    ngx_conf_set_num_slot, NGX_HTTP_LOC_CONF_OFFSET, OFF(policy),
+    &consent_policy_bounds },
   { ngx_string("consent_max_age"), LOC | NGX_CONF_TAKE1,
     ngx_conf_set_sec_slot, NGX_HTTP_LOC_CONF_OFFSET, OFF(max_age), NULL },
   { ngx_string("consent_language"), LOC | NGX_CONF_TAKE1,
@@ -565,6 +572,17 @@ ngx_http_consent_words(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
       return NGX_CONF_ERROR;
   }
   for (i = 1; i < cf->args->nelts; i++) {
+    /* consent_previews_fetch: each option checked by the library. */
+    if (cmd->offset == OFF(previews_fetch) &&
+        consent_previews_set_option(NULL, cstr(cf, &value[i])) !=
+        CONSENT_OK) {
+      ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%V: \"%V\" is none of "
+                         "ca=FILE, resolve=HOST:PORT:ADDR, trust=IP, "
+                         "cache_bytes=, ttl=, error_ttl=, concurrency=, "
+                         "timeout_ms=, max_json=, max_image= with a valid "
+                         "value", &cmd->name, &value[i]);
+      return NGX_CONF_ERROR;
+    }
     w = ngx_array_push(*a);
     if (w == NULL)
       return NGX_CONF_ERROR;

@@ -51,7 +51,10 @@ for case in "ConsentProviders $TMP/bad.conf|bad.conf:" \
             "ConsentTexts $TMP/bad.texts|ConsentTexts: .*bad.texts" \
             "ConsentCookie 'bad name'|ConsentCookie" \
             "ConsentBuffer 12|ConsentBuffer" \
-            "ConsentScript url relative.js|ConsentScript"; do
+            "ConsentScript url relative.js|ConsentScript" \
+            "ConsentPolicyVersion 4294967296|ConsentPolicyVersion" \
+            "ConsentTrustedProxies 10.0.0.0/33|ConsentTrustedProxies" \
+            "ConsentPreviewsFetch ttl=0|ConsentPreviewsFetch"; do
   line=${case%%|*} want=${case#*|}
   sed '/^# test line/d' "$conf" >"$conf.t" && echo "# test line
 $line" >>"$conf.t"
