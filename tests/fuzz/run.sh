@@ -17,7 +17,7 @@ CC=${FUZZ_CC:-clang}
 
 awk -v name=consent__builtin_providers -f "$top/tools/embed.awk" \
   "$top/libconsent/providers.conf" >"$out/providers-builtin.c"
-awk -v name=consent__asset_js -f "$top/tools/embed.awk" \
+awk -v name=consent__asset_js -v strip=1 -f "$top/tools/embed.awk" \
   "$top/libconsent/assets/consent.js" >"$out/assets-js.c"
 awk -v name=consent__asset_css -f "$top/tools/embed.awk" \
   "$top/libconsent/assets/consent.css" >"$out/assets-css.c"
