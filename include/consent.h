@@ -125,6 +125,12 @@ consent_version_num(void);
 CONSENT_EXTERN const char *
 consent_strerror(consent_status status);
 
+/* The name of a status code as in this header ("CONSENT_E_INVAL"), for
+ * logs and bindings; unknown codes give "CONSENT_E_UNKNOWN".  Never
+ * returns NULL.  Thread-safe.  Since: 0.1.0 */
+CONSENT_EXTERN const char *
+consent_status_name(consent_status status);
+
 /* Releases memory the library handed to the caller through an
  * out-parameter.  consent_free(NULL) does nothing.
  * Thread-safe.  Since: 0.1.0 */
@@ -580,6 +586,9 @@ consent_gate_negotiate_language(const consent_gate_t *gate,
 /* ------------------------------------------------------------------ */
 /* Rewriter: one per response                                          */
 
+/* Every consent_rewriter_set_* call belongs before the first
+ * consent_rewriter_write() (or _end()): after it, the setter returns
+ * CONSENT_E_INVAL and changes nothing. */
 typedef struct consent_rewriter consent_rewriter_t;
 
 /* Receives output.  buf is valid only during the call.  Return 0 to go
@@ -630,6 +639,12 @@ consent_rewriter_set_language(consent_rewriter_t *rw, const char *tag);
  * (copied).  Since: 0.1.0 */
 CONSENT_EXTERN consent_status
 consent_rewriter_set_nonce(consent_rewriter_t *rw, const char *nonce);
+
+/* The time consent is judged at (seconds since the epoch; 0: now, the
+ * default), as every other call takes its "now".  Returns CONSENT_OK or
+ * CONSENT_E_INVAL.  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_rewriter_set_time(consent_rewriter_t *rw, long long now);
 
 /* The path the consent endpoint sends the visitor back to: the page's
  * own path and query as the request gave them (copied).  One that is not

@@ -46,6 +46,7 @@ struct consent_gate {
 
 struct consent_rewriter {
   struct consent__rewriter rw;
+  int started;                    /* written to or ended: setters refuse */
   /* For a buffered rewriter: the output not yet taken. */
   struct consent__buf out;
   int buffered, taken;
@@ -521,7 +522,7 @@ consent_status
 consent_rewriter_set_state(consent_rewriter_t *rw,
                            const consent_state_t *state)
 {
-  if (rw == NULL || rw->rw.fed > 0)
+  if (rw == NULL || rw->started)
     return CONSENT_E_INVAL;
   rw->rw.state = state != NULL ? &state->s : NULL;
   return CONSENT_OK;
@@ -532,7 +533,7 @@ consent_rewriter_set_language(consent_rewriter_t *rw, const char *tag)
 {
   long i;
 
-  if (rw == NULL || tag == NULL)
+  if (rw == NULL || rw->started || tag == NULL)
     return CONSENT_E_INVAL;
   i = consent__texts_find(&rw->rw.gate->texts, tag, strlen(tag));
   if (i < 0)
@@ -544,7 +545,7 @@ consent_rewriter_set_language(consent_rewriter_t *rw, const char *tag)
 consent_status
 consent_rewriter_set_nonce(consent_rewriter_t *rw, const char *nonce)
 {
-  if (rw == NULL)
+  if (rw == NULL || rw->started)
     return CONSENT_E_INVAL;
   return set_copy(&rw->rw.nonce, nonce);
 }
@@ -555,7 +556,7 @@ consent_rewriter_set_return_path(consent_rewriter_t *rw, const char *path)
   char *d;
   size_t n;
 
-  if (rw == NULL)
+  if (rw == NULL || rw->started)
     return CONSENT_E_INVAL;
   if (path == NULL || consent__return_path_ok(path, strlen(path)))
     return set_copy(&rw->rw.return_path, path);
@@ -577,7 +578,7 @@ consent_status
 consent_rewriter_set_encoding(consent_rewriter_t *rw, consent_encoding in,
                               consent_encoding out)
 {
-  if (rw == NULL || (unsigned)in > CONSENT__CODING_MAX ||
+  if (rw == NULL || rw->started || (unsigned)in > CONSENT__CODING_MAX ||
       (unsigned)out > CONSENT__CODING_MAX)
     return CONSENT_E_INVAL;
   return (consent_status)consent__rewriter_set_encoding(&rw->rw, (int)in,
@@ -591,7 +592,7 @@ consent_rewriter_set_content_type(consent_rewriter_t *rw, const char *value,
   const char *ess;
   size_t elen;
 
-  if (rw == NULL || (value == NULL && len > 0))
+  if (rw == NULL || rw->started || (value == NULL && len > 0))
     return CONSENT_E_INVAL;
   return (consent_status)consent__rewriter_set_charset(
            &rw->rw, consent__content_type(value, len, &ess, &elen));
@@ -674,10 +675,19 @@ consent_gate_header_edit(const consent_gate_t *gate,
 }
 
 consent_status
+consent_rewriter_set_time(consent_rewriter_t *rw, long long now)
+{
+  if (rw == NULL || rw->started || now < 0)
+    return CONSENT_E_INVAL;
+  rw->rw.now = (int64_t)now_or(now);
+  return CONSENT_OK;
+}
+
+consent_status
 consent_rewriter_set_report(consent_rewriter_t *rw, consent_report_fn fn,
                             void *user_data)
 {
-  if (rw == NULL)
+  if (rw == NULL || rw->started)
     return CONSENT_E_INVAL;
   rw->rw.report = fn;
   rw->rw.report_ud = user_data;
@@ -689,6 +699,7 @@ consent_rewriter_write(consent_rewriter_t *rw, const char *buf, size_t len)
 {
   if (rw == NULL || (buf == NULL && len > 0))
     return CONSENT_E_INVAL;
+  rw->started = 1;
   drop_taken(rw);
   return (consent_status)consent__rewriter_write(&rw->rw, buf, len);
 }
@@ -698,6 +709,7 @@ consent_rewriter_end(consent_rewriter_t *rw)
 {
   if (rw == NULL)
     return CONSENT_E_INVAL;
+  rw->started = 1;
   drop_taken(rw);
   return (consent_status)consent__rewriter_end(&rw->rw);
 }

@@ -17,3 +17,17 @@ consent_strerror(consent_status status)
     return "unknown status";
   }
 }
+
+const char *
+consent_status_name(consent_status status)
+{
+  switch (status) {
+#define CONSENT__STATUS_NAME(name, value, msg) \
+  case CONSENT_##name:                         \
+    return "CONSENT_" #name;
+    CONSENT_STATUS_MAP(CONSENT__STATUS_NAME)
+#undef CONSENT__STATUS_NAME
+  default:
+    return "CONSENT_E_UNKNOWN";
+  }
+}

@@ -569,6 +569,61 @@ charsets(void)
 }
 
 static void
+api_rules(void)
+{
+  consent_rewriter_t *rw;
+  consent_registry_t *reg;
+  consent_state_t *s;
+  struct buf b = { 0 };
+  int late = 1;
+
+  tap_ok(strcmp(consent_status_name(CONSENT_OK), "CONSENT_OK") == 0 &&
+         strcmp(consent_status_name(CONSENT_E_INVAL), "CONSENT_E_INVAL")
+         == 0 && strcmp(consent_status_name((consent_status)999),
+                        "CONSENT_E_UNKNOWN") == 0,
+         "consent_status_name: the header's names");
+  consent_registry_new(&reg);
+  consent_state_new(reg, &s);
+  /* youtube allowed at time 1000 for 1000 s: the clock decides. */
+  consent_state_set_max_age(s, 1000);
+  consent_state_set_provider(s, "youtube", 1, 1000);
+  consent_rewriter_new(gate, sink, &b, &rw);
+  consent_rewriter_set_state(rw, s);
+  consent_rewriter_set_time(rw, 1500);
+  consent_rewriter_write(rw, PAGE, strlen(PAGE));
+  late &= consent_rewriter_set_time(rw, 5000) == CONSENT_E_INVAL;
+  late &= consent_rewriter_set_state(rw, NULL) == CONSENT_E_INVAL;
+  late &= consent_rewriter_set_language(rw, "de") == CONSENT_E_INVAL;
+  late &= consent_rewriter_set_nonce(rw, "n") == CONSENT_E_INVAL;
+  late &= consent_rewriter_set_return_path(rw, "/") == CONSENT_E_INVAL;
+  late &= consent_rewriter_set_encoding(rw, CONSENT_ENCODING_GZIP,
+                                        CONSENT_ENCODING_GZIP) ==
+          CONSENT_E_INVAL;
+  late &= consent_rewriter_set_content_type(rw, "text/html", 9) ==
+          CONSENT_E_INVAL;
+  late &= consent_rewriter_set_report(rw, NULL, NULL) == CONSENT_E_INVAL;
+  consent_rewriter_end(rw);
+  consent_rewriter_free(rw);
+  tap_ok(b.data != NULL && strstr(b.data, "<iframe src=\"" YT) != NULL,
+         "consent_rewriter_set_time: at 1500 the consent of 1000 (max age "
+         "1000 s) still holds");
+  tap_ok(late, "every rewriter setter after the first write: "
+         "CONSENT_E_INVAL");
+  free(b.data);
+  memset(&b, 0, sizeof(b));
+  consent_rewriter_new(gate, sink, &b, &rw);
+  consent_rewriter_set_state(rw, s);
+  consent_rewriter_set_time(rw, 2500);
+  consent_rewriter_write(rw, PAGE, strlen(PAGE));
+  consent_rewriter_end(rw);
+  consent_rewriter_free(rw);
+  tap_ok(gated(b.data, b.len), "at 2500 it has expired: gated");
+  free(b.data);
+  consent_state_free(s);
+  consent_registry_free(reg);
+}
+
+static void
 preview_options(void)
 {
   static const struct {
@@ -738,6 +793,7 @@ main(void)
   return_paths();
   temporary_ring();
   preview_options();
+  api_rules();
   consent_gate_free(gate);
   return tap_done();
 }
