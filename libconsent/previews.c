@@ -191,7 +191,8 @@ consent__previews_new(const struct consent__registry *reg, const char *dir)
     free(pv);
     return NULL;
   }
-  curl_global_init(CURL_GLOBAL_DEFAULT);
+  /* No curl_global_init() here: it is the program's (libcurl >= 7.84
+   * initializes itself, thread-safely, on the first handle). */
   return pv;
 }
 
