@@ -97,7 +97,8 @@ extern "C" {
   XX(E_COOKIE_SIZE, 18, "the consent cookie is longer than 4096 bytes")   \
   XX(E_COOKIE_OUTDATED, 19,                                               \
      "the consent was given under an older policy version")               \
-  XX(E_ENCODING, 20, "the compressed input is corrupt or truncated")
+  XX(E_ENCODING, 20, "the compressed input is corrupt or truncated")      \
+  XX(E_UNSUPPORTED, 21, "this build of libconsent leaves the feature out")
 
 typedef enum consent_status {
 #define CONSENT__STATUS_ENUM(name, value, msg) CONSENT_##name = value,
@@ -1047,8 +1048,10 @@ typedef struct consent_previews consent_previews_t;
 /* A preview cache in the folder dir, which must exist and be writable.
  * The registry (its oembed endpoints and hosts) must outlive it.  On
  * success *pv is owned by the caller (consent_previews_free).  Returns
- * CONSENT_OK, CONSENT_E_IO (no such writable folder), CONSENT_E_INVAL or
- * CONSENT_E_NOMEM.  Since: 0.1.0 */
+ * CONSENT_OK, CONSENT_E_IO (no such writable folder), CONSENT_E_INVAL,
+ * CONSENT_E_NOMEM, or CONSENT_E_UNSUPPORTED in a library configured with
+ * --disable-previews (then every consent_previews_* call says so, and
+ * neither libcurl nor a fetcher thread is linked).  Since: 0.1.0 */
 CONSENT_EXTERN consent_status
 consent_previews_new(const consent_registry_t *registry, const char *dir,
                      consent_previews_t **pv);

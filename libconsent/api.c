@@ -1748,7 +1748,8 @@ consent_previews_new(const consent_registry_t *registry, const char *dir,
     int e = errno;
     free(*pv);
     *pv = NULL;
-    return e == ENOMEM ? CONSENT_E_NOMEM : CONSENT_E_IO;
+    return e == ENOMEM ? CONSENT_E_NOMEM : e == ENOTSUP
+           ? CONSENT_E_UNSUPPORTED : CONSENT_E_IO;
   }
   return CONSENT_OK;
 }

@@ -8,6 +8,7 @@
 #   3. make distcheck: the release tarball builds, installs and passes
 #   4. short libFuzzer runs of every fuzz target (tests/fuzz/run.sh)
 #   5. consent-gate under valgrind: no leak, no error (tests/leaks.sh)
+#   6. the library configured with --disable-previews (tests/no-previews.sh)
 set -u
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -86,6 +87,9 @@ tap_part fuzzing _build/fuzz.out tests/fuzz/run.sh "${FUZZ_SECONDS:-20}"
 
 echo "== 5. valgrind"
 tap_part valgrind _build/leaks.out tests/leaks.sh
+
+echo "== 6. a build without previews (configure --disable-previews)"
+tap_part "build without previews" _build/nopreviews.out tests/no-previews.sh
 
 printf "\nParts:$parts\n\n"
 echo "$passed passed, $failed failed"
