@@ -30,11 +30,12 @@ from ._lib import LIB, RECEIPT_FN, REPORT_FN
 __all__ = [
     "ConsentError", "OutOfMemory", "InvalidArgument", "LimitExceeded",
     "ConsentIOError", "ParseError", "NotFound", "CryptoError", "CookieError",
-    "EncodingError", "RewriterError",
+    "EncodingError", "RewriterError", "Unsupported",
     "Registry", "KeyRing", "ConsentState", "Gate", "Rewriter", "Site",
     "Request", "Response", "rewrite", "version", "library_version",
     "CATEGORIES", "asset", "CONSENT_ENDPOINT_MAX_BODY", "tcf_decode",
-    "sources", "SOURCES", "Previews",
+    "sources", "SOURCES", "Previews", "http_classify", "http_accept_encoding",
+    "http_drop_request_header", "HTTP_PASS", "HTTP_GATE", "HTTP_REFUSE",
 ]
 
 __version__ = "0.1.0"
@@ -100,10 +101,15 @@ class RewriterError(ConsentError):
     """The rewriter failed, already ended, or its output failed."""
 
 
+class Unsupported(ConsentError, NotImplementedError):
+    """CONSENT_E_UNSUPPORTED: this build of libconsent leaves the feature
+    out (previews in a library configured with --disable-previews)."""
+
+
 _ERRORS = {1: OutOfMemory, 2: InvalidArgument, 3: RewriterError,
            4: RewriterError, 5: RewriterError, 6: LimitExceeded,
            7: ConsentIOError, 8: ParseError, 9: NotFound, 10: CryptoError,
-           20: EncodingError}
+           20: EncodingError, 21: Unsupported}
 
 
 def _error(status: int, detail: Optional[Union[str, bytes]] = None) -> ConsentError:

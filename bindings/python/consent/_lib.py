@@ -30,6 +30,8 @@ PROTOTYPES = {
     "consent_version": (c_char_p, []),
     "consent_version_num": (c_uint, []),
     "consent_strerror": (c_char_p, [c_status]),
+    "consent_status_name": (c_char_p, [c_status]),
+    "consent_rewriter_set_time": (c_status, [c_void_p, c_longlong]),
     "consent_free": (None, [c_void_p]),
     "consent_category_name": (c_char_p, [c_int]),
     "consent_category_from_name": (c_status, [c_char_p, c_size_t,
