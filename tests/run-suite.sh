@@ -9,6 +9,7 @@
 #   4. short libFuzzer runs of every fuzz target (tests/fuzz/run.sh)
 #   5. consent-gate under valgrind: no leak, no error (tests/leaks.sh)
 #   6. the library configured with --disable-previews (tests/no-previews.sh)
+#   7. make install and a program linked as the README says (tests/install.sh)
 set -u
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -90,6 +91,9 @@ tap_part valgrind _build/leaks.out tests/leaks.sh
 
 echo "== 6. a build without previews (configure --disable-previews)"
 tap_part "build without previews" _build/nopreviews.out tests/no-previews.sh
+
+echo "== 7. make install, as the README says"
+tap_part "install" _build/install.out tests/install.sh
 
 printf "\nParts:$parts\n\n"
 echo "$passed passed, $failed failed"

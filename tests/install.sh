@@ -1,0 +1,38 @@
+#!/bin/sh
+# install.sh: the README's "Building by hand" and "Linking" lines as they
+# are printed: make install (from _build, prefix /usr/local), then a
+# program built with `cc app.c $(pkg-config --cflags --libs libconsent)`
+# runs at once (no LD_LIBRARY_PATH, no manual ldconfig); make uninstall
+# leaves nothing behind.  Needs root (CI runs as root).  Prints TAP.
+top=$(cd "$(dirname "$0")/.." && pwd)
+n=0 failed=0
+ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else
+  echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
+if [ "$(id -u)" -ne 0 ]; then
+  echo "ok 1 - make install # SKIP not root"; echo "1..1"; exit 0
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+prefix=$(sed -n 's/^prefix = //p' "$top/_build/Makefile")
+make -C "$top/_build" install >"$tmp/install.log" 2>&1
+ok $? "make install (prefix $prefix)"
+ldconfig -p | grep -q "libconsent.so.0 .*=> $prefix/lib/"
+ok $? "the dynamic linker finds libconsent.so.0 in $prefix/lib right after make install"
+awk '/^```c$/ {on = 1; next} on && /^```$/ {exit} on {print}' \
+  "$top/README.md" >"$tmp/app.c"
+(cd "$tmp" && cc app.c $(pkg-config --cflags --libs libconsent) -o app) \
+  2>"$tmp/cc.err"
+ok $? "cc app.c \$(pkg-config --cflags --libs libconsent)$(head -c 200 "$tmp/cc.err")"
+env -u LD_LIBRARY_PATH "$tmp/app" <"$top/examples/article.html" >"$tmp/out" 2>"$tmp/err" &&
+  grep -q 'data-consent-provider="youtube"' "$tmp/out"
+ok $? "the program runs and gates, with no LD_LIBRARY_PATH $(head -c 200 "$tmp/err")"
+[ -f "$prefix/include/consent.h" ] && [ -f "$prefix/share/man/man3/libconsent.3" ] &&
+  [ -x "$prefix/bin/consent-gate" ]
+ok $? "header, man page and consent-gate installed"
+make -C "$top/_build" uninstall >"$tmp/uninstall.log" 2>&1
+ok $? "make uninstall"
+[ ! -e "$prefix/include/consent.h" ] && ! ls "$prefix"/lib/libconsent.so* >/dev/null 2>&1
+ok $? "nothing of libconsent is left in $prefix"
+ldconfig
+echo "1..$n"
+[ $failed -eq 0 ]
