@@ -29,6 +29,19 @@ ok $? "the program runs and gates, with no LD_LIBRARY_PATH $(head -c 200 "$tmp/e
 [ -f "$prefix/include/consent.h" ] && [ -f "$prefix/share/man/man3/libconsent.3" ] &&
   [ -x "$prefix/bin/consent-gate" ]
 ok $? "header, man page and consent-gate installed"
+# bindings/httpd/README.md: the module against the installed library.
+if command -v apxs >/dev/null 2>&1; then
+  moddir=$(apxs -q LIBEXECDIR)
+  (cd "$top" && make -C bindings/httpd && make -C bindings/httpd install) \
+    >"$tmp/httpd.log" 2>&1
+  ok $? "make -C bindings/httpd; make -C bindings/httpd install$(tail -3 "$tmp/httpd.log" | tr '\n' ' ' | head -c 300)"
+  printf 'ServerRoot %s\nServerName x\nListen 127.0.0.1:1\nPidFile %s/pid\nErrorLog %s/error.log\nLoadModule mpm_event_module %s/mod_mpm_event.so\nLoadModule consent_module %s/mod_consent.so\nConsentGate On\n' \
+    "$tmp" "$tmp" "$tmp" "$moddir" "$moddir" >"$tmp/httpd.conf"
+  /usr/sbin/apache2 -t -f "$tmp/httpd.conf" >"$tmp/t.log" 2>&1
+  ok $? "apache2 -t loads the installed $moddir/mod_consent.so$(head -c 200 "$tmp/t.log")"
+  rm -f "$moddir/mod_consent.so"
+  make -C "$top/bindings/httpd" clean >/dev/null 2>&1
+fi
 make -C "$top/_build" uninstall >"$tmp/uninstall.log" 2>&1
 ok $? "make uninstall"
 [ ! -e "$prefix/include/consent.h" ] && ! ls "$prefix"/lib/libconsent.so* >/dev/null 2>&1
