@@ -58,6 +58,7 @@ typedef struct {
   apr_array_header_t *allow;        /* provider ids */
   const char *privacy_url;
   const char *receipt_log;
+  apr_file_t *receipt_file;       /* opened by the parent (root) */
   int cache_safe;
   int guard;
   int sources;                      /* CONSENT_SOURCE_* bits */
@@ -138,6 +139,7 @@ merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
   c->allow = MERGE(allow, NULL);
   c->privacy_url = MERGE(privacy_url, NULL);
   c->receipt_log = MERGE(receipt_log, NULL);
+  c->receipt_file = add->receipt_log ? add->receipt_file : base->receipt_file;
   c->cache_safe = MERGE(cache_safe, UNSET);
   c->guard = MERGE(guard, UNSET);
   c->sources = MERGE(sources, UNSET);
@@ -444,9 +446,23 @@ set_receipt_log(cmd_parms *cmd, void *cv, const char *arg)
 {
   const char *path = ap_server_root_relative(cmd->pool, arg);
 
+  apr_file_t *fh;
+  apr_status_t rv;
+
   if (path == NULL)
     return "ConsentReceiptLog: bad path";
+  /* Opened now, while the configuration is read by the parent (root, as
+   * httpd opens its own logs): the children (www-data) inherit it. */
+  rv = apr_file_open(&fh, path, APR_FOPEN_WRITE | APR_FOPEN_CREATE |
+                     APR_FOPEN_APPEND, APR_FPROT_UREAD | APR_FPROT_UWRITE |
+                     APR_FPROT_GREAD, cmd->pool);
+  if (rv != APR_SUCCESS) {
+    char err[120];
+    return apr_psprintf(cmd->pool, "ConsentReceiptLog: cannot open %s: %s",
+                        path, apr_strerror(rv, err, sizeof(err)));
+  }
   ((consent_conf *)cv)->receipt_log = path;
+  ((consent_conf *)cv)->receipt_file = fh;
   return NULL;
 }
 
@@ -1333,19 +1349,16 @@ log_receipt(request_rec *r, const consent_conf *c, const char *json,
                   (int)len, json);
     return;
   }
-  if (apr_file_open(&fh, c->receipt_log, APR_FOPEN_WRITE | APR_FOPEN_CREATE
-                    | APR_FOPEN_APPEND, APR_FPROT_UREAD | APR_FPROT_UWRITE,
-                    r->pool) != APR_SUCCESS) {
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "mod_consent: cannot open "
+  fh = c->receipt_file;
+  /* One write of the whole line (O_APPEND): lines of several children
+   * never mix. */
+  n = len + 1;
+  if (apr_file_write(fh, apr_pstrcat(r->pool, apr_pstrndup(r->pool, json,
+                                                           len), "\n", NULL),
+                     &n) != APR_SUCCESS || n != len + 1)
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "mod_consent: cannot write "
                   "%s; consent receipt: %.*s", c->receipt_log, (int)len,
                   json);
-    return;
-  }
-  /* One write of the whole line: lines of several children never mix. */
-  n = len + 1;
-  apr_file_write(fh, apr_pstrcat(r->pool, apr_pstrndup(r->pool, json, len),
-                                 "\n", NULL), &n);
-  apr_file_close(fh);
 }
 
 /* Reads at most CONSENT_ENDPOINT_MAX_BODY + 1 bytes of the body. */

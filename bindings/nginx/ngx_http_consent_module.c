@@ -35,6 +35,7 @@ typedef struct {
   ngx_int_t policy;
   ngx_int_t max_age;
   ngx_str_t language, template_file, texts_file, privacy_url, receipt_log;
+  ngx_open_file_t *receipt_file;      /* opened by the master (root) */
   ngx_int_t script_mode;
   ngx_str_t js_url, css_url;
   size_t buffer;
@@ -847,6 +848,12 @@ ngx_http_consent_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
   ngx_conf_merge_str_value(c->texts_file, prev->texts_file, "");
   ngx_conf_merge_str_value(c->privacy_url, prev->privacy_url, "");
   ngx_conf_merge_str_value(c->receipt_log, prev->receipt_log, "");
+  /* Opened by the master, as nginx opens its own logs (and reopened on
+   * USR1): the workers inherit it.  (One entry per name and cycle.) */
+  if (c->receipt_log.len &&
+      (c->receipt_file = ngx_conf_open_file(cf->cycle, &c->receipt_log))
+      == NULL)
+    return NGX_CONF_ERROR;
   if (c->script_mode == NGX_CONF_UNSET) {
     c->script_mode = prev->script_mode;
     c->js_url = prev->js_url;
@@ -1417,34 +1424,30 @@ static void
 consent_log_receipt(ngx_http_request_t *r, ngx_http_consent_loc_conf_t *c,
                     const char *json, size_t len)
 {
-  ngx_fd_t fd;
   u_char *line;
 
-  if (c->receipt_log.len == 0) {
-    ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0, "consent receipt: "
-                  "%*s", len, json);
+  if (c->receipt_file == NULL) {
+    ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0, "consent "
+                  "receipt: %*s", len, json);
     return;
   }
-  line = ngx_pnalloc(r->pool, c->receipt_log.len + len + 2);
+  if (c->receipt_file->fd == NGX_INVALID_FILE) {
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "consent: \"%V\" is "
+                  "not open; consent receipt: %*s", &c->receipt_log, len,
+                  json);
+    return;
+  }
+  line = ngx_pnalloc(r->pool, len + 1);
   if (line == NULL)
     return;
-  ngx_memcpy(line, c->receipt_log.data, c->receipt_log.len);
-  line[c->receipt_log.len] = '\0';
-  fd = ngx_open_file(line, NGX_FILE_APPEND, NGX_FILE_CREATE_OR_OPEN,
-                     NGX_FILE_DEFAULT_ACCESS);
-  if (fd == NGX_INVALID_FILE) {
-    ngx_log_error(NGX_LOG_ERR, r->connection->log, ngx_errno, "consent: "
-                  "cannot open \"%V\"; consent receipt: %*s",
-                  &c->receipt_log, len, json);
-    return;
-  }
-  /* One write of the whole line: lines of several workers never mix. */
+  /* One write of the whole line (O_APPEND): lines of several workers
+   * never mix. */
   ngx_memcpy(line, json, len);
   line[len] = '\n';
-  if (ngx_write_fd(fd, line, len + 1) != (ssize_t)(len + 1))
+  if (ngx_write_fd(c->receipt_file->fd, line, len + 1) != (ssize_t)(len + 1))
     ngx_log_error(NGX_LOG_ERR, r->connection->log, ngx_errno, "consent: "
-                  "cannot write \"%V\"", &c->receipt_log);
-  ngx_close_file(fd);
+                  "cannot write \"%V\"; consent receipt: %*s",
+                  &c->receipt_log, len, json);
 }
 
 /* Sends the headers set so far and a body the library owns (static, or

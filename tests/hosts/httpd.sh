@@ -44,7 +44,7 @@ httpd_start() {
   HTTPD_KEY="$TMP/keys"
   "$GATE" key new --key-file "$HTTPD_KEY" >/dev/null || return 1
   HTTPD_RECEIPTS="$TMP/httpd/receipts.log"
-  : >"$HTTPD_RECEIPTS" && chmod 666 "$HTTPD_RECEIPTS"
+  rm -f "$HTTPD_RECEIPTS"   # (httpd creates it, as root, 0640)
   HTTPD_PORT=$(free_port)
   start_backend "$HTTPD_SITE"
   backend_port=$BACKEND_PORT

@@ -32,7 +32,7 @@ nginx_start() {
   NGINX_KEY="$TMP/nginx/keys"
   "$GATE" key new --key-file "$NGINX_KEY" >/dev/null || return 1
   NGINX_RECEIPTS="$TMP/nginx/receipts.log"
-  : >"$NGINX_RECEIPTS" && chmod 666 "$NGINX_RECEIPTS"
+  rm -f "$NGINX_RECEIPTS"   # (nginx creates it, as root)
   NGINX_PORT=$(free_port)
   start_backend "$NGINX_SITE"
   backend_port=$BACKEND_PORT
