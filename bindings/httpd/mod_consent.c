@@ -1088,7 +1088,8 @@ filter_links(request_rec *r, consent_rewriter_t *rw)
 }
 
 /* Sets up the rewriter on the first brigade; 0 when the response is not
- * to be gated (the filter is removed), -2 when it is refused. */
+ * to be gated (the filter is removed), 2 for HEAD (headers only), -2
+ * when it is refused. */
 static int
 start(ap_filter_t *f, filter_ctx *ctx)
 {
@@ -1119,8 +1120,9 @@ start(ap_filter_t *f, filter_ctx *ctx)
   if (b == NULL)
     return -1;
   edit_headers(r, b);
-  if (r->header_only || r->status == HTTP_NO_CONTENT ||
-      r->status == HTTP_NOT_MODIFIED)
+  if (r->header_only)
+    return 2;                     /* headers as for GET, no body */
+  if (r->status == HTTP_NO_CONTENT || r->status == HTTP_NOT_MODIFIED)
     return 0;
   if ((req = request_of(r, b)) == NULL ||
       (state = consent_request_state(req, 0, &why)) == NULL)
@@ -1194,6 +1196,19 @@ consent_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     go = start(f, ctx);
     if (go == -2)
       return refuse(f, ctx, bb);
+    if (go == 2) {
+      /* HEAD: the ungated body goes no further, so nothing after this
+       * filter counts its length into Content-Length. */
+      apr_bucket *e = APR_BRIGADE_FIRST(bb);
+      while (e != APR_BRIGADE_SENTINEL(bb)) {
+        apr_bucket *next = APR_BUCKET_NEXT(e);
+        if (!APR_BUCKET_IS_METADATA(e))
+          apr_bucket_delete(e);
+        e = next;
+      }
+      ap_remove_output_filter(f);
+      return ap_pass_brigade(f->next, bb);
+    }
     if (go == 0) {
       ap_remove_output_filter(f);
       return ap_pass_brigade(f->next, bb);

@@ -143,6 +143,9 @@ def check_static():
     ok(r.status == 200 and r.body == b"" and
        "cookie" in (r.header("Vary") or "").lower(),
        "HEAD: no body, Vary: Cookie")
+    ok(r.header("Content-Length") in (None, "0"),
+       "HEAD: no Content-Length of the ungated file (%s)" %
+       r.header("Content-Length"))
 
     r = request("GET", "/page.html", {"Range": "bytes=0-99"})
     ok(r.status == 200 and gated(r.text(), "youtube") and
