@@ -42,6 +42,14 @@ if command -v apxs >/dev/null 2>&1; then
   rm -f "$moddir/mod_consent.so"
   make -C "$top/bindings/httpd" clean >/dev/null 2>&1
 fi
+# bindings/python/README.md, its shell lines as printed (in a folder with
+# the repository's bindings/ and examples/; the library installed above).
+mkdir -p "$tmp/py" && ln -s "$top/bindings" "$top/examples" "$tmp/py/"
+awk '/^```sh$/ {on = 1; next} on && /^```$/ {exit} on {print}' \
+  "$top/bindings/python/README.md" >"$tmp/py/readme.sh"
+(cd "$tmp/py" && sh -e readme.sh) >"$tmp/py.log" 2>&1 &&
+  grep -q 'data-consent-provider="youtube"' "$tmp/py.log"
+ok $? "bindings/python/README.md: venv, pip install, gate a page ($(grep -v '^<\|^$' "$tmp/py.log" | tail -2 | tr '\n' ' ' | head -c 200))"
 make -C "$top/_build" uninstall >"$tmp/uninstall.log" 2>&1
 ok $? "make uninstall"
 [ ! -e "$prefix/include/consent.h" ] && ! ls "$prefix"/lib/libconsent.so* >/dev/null 2>&1
