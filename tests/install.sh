@@ -27,8 +27,9 @@ env -u LD_LIBRARY_PATH "$tmp/app" <"$top/examples/article.html" >"$tmp/out" 2>"$
   grep -q 'data-consent-provider="youtube"' "$tmp/out"
 ok $? "the program runs and gates, with no LD_LIBRARY_PATH $(head -c 200 "$tmp/err")"
 [ -f "$prefix/include/consent.h" ] && [ -f "$prefix/share/man/man3/libconsent.3" ] &&
-  [ -x "$prefix/bin/consent-gate" ]
-ok $? "header, man page and consent-gate installed"
+  [ -f "$prefix/share/man/man3/libconsent-api.3" ] &&
+  [ -f "$prefix/share/doc/libconsent/endpoint.md" ] && [ -x "$prefix/bin/consent-gate" ]
+ok $? "header, man pages (libconsent, libconsent-api), the docs they name and consent-gate installed"
 # bindings/httpd/README.md: the module against the installed library.
 if command -v apxs >/dev/null 2>&1; then
   moddir=$(apxs -q LIBEXECDIR)

@@ -1,0 +1,23 @@
+#!/bin/sh
+# libconsent-api(3) is in step with include/consent.h and documents every
+# exported function; the man pages format without warnings.
+. "${top_srcdir:-.}/tests/cli/tap.sh"
+/usr/bin/python3 "$top_srcdir/tools/gen-man-api.py" "$top_srcdir/include/consent.h" >"$TMP/api.3"
+cmp -s "$TMP/api.3" "$top_srcdir/doc/libconsent-api.3"
+ok $? "doc/libconsent-api.3 is in step with include/consent.h (tools/gen-man-api.py)"
+missing=""
+for s in $(sed -n 's/^ *\(consent_[a-z0-9_]*\);$/\1/p' "$top_srcdir/libconsent/libconsent.sym"); do
+  grep -q "^\.SS $s\$" "$top_srcdir/doc/libconsent-api.3" || missing="$missing $s"
+done
+[ -z "$missing" ]
+ok $? "every exported function has its entry in libconsent-api(3)${missing:+ (missing:$missing)}"
+for page in libconsent.3 libconsent-api.3 consent-gate.1; do
+  if command -v groff >/dev/null 2>&1; then
+    warn=$(groff -man -Tutf8 -ww -z "$top_srcdir/doc/$page" 2>&1)
+    [ -z "$warn" ]
+    ok $? "man page $page formats without warnings$(echo "$warn" | head -2)"
+  else
+    skip "man page $page formats without warnings" "groff is not installed"
+  fi
+done
+done_testing
