@@ -1564,16 +1564,17 @@ consent_body_read(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_consent_endpoint_handler(ngx_http_request_t *r)
 {
+  /* (Saved first: discarding the body counts content_length_n down.) */
+  off_t length = r->headers_in.content_length_n;
   ngx_int_t rc;
 
-  if (r->method != NGX_HTTP_POST ||
-      r->headers_in.content_length_n > CONSENT_ENDPOINT_MAX_BODY) {
+  if (r->method != NGX_HTTP_POST || length > CONSENT_ENDPOINT_MAX_BODY) {
     rc = ngx_http_discard_request_body(r);
     if (rc != NGX_OK)
       return rc;
     /* The library answers 413 to a body it need not see. */
     return consent_respond(r, NULL, r->method == NGX_HTTP_POST ?
-                           (size_t)r->headers_in.content_length_n : 0);
+                           (size_t)length : 0);
   }
   r->request_body_in_single_buf = 1;
   rc = ngx_http_read_client_request_body(r, consent_body_read);
