@@ -283,10 +283,17 @@ widget_provider(const struct consent__registry *r,
         return (long)w->prov;
     } else {
       size_t k;
-      for (k = 0; k < t->nattrs; k++)
-        if (t->attrs[k].name_len == w->value_len &&
-            memcmp(t->attrs[k].name, w->value, w->value_len) == 0)
+      for (k = 0; k < t->nattrs; k++) {
+        const struct consent__attr *a = &t->attrs[k];
+        if (a->name_len != w->value_len ||
+            strncasecmp(a->name, w->value, w->value_len) != 0)
+          continue;
+        if (w->op == 0 ||
+            (a->value_len >= w->attr_value_len &&
+             (w->op == '^' || a->value_len == w->attr_value_len) &&
+             memcmp(a->value, w->attr_value, w->attr_value_len) == 0))
           return (long)w->prov;
+      }
     }
   }
   return -1;
@@ -751,6 +758,12 @@ consent__match_tag(const struct consent__registry *r,
       m->until_end = !t->self_closing;
     }
   }
+  else if (prov >= 0 && m->kind == CONSENT__EMBED_SCRIPT && !m->visible &&
+           r->nwtags > 0 && is_widget_tag(r, t->name, t->name_len) &&
+           widget_provider(r, t) == prov)
+    /* A script that draws the embed where it stands (a gist, a Speaker
+     * Deck deck): a visible box, not an invisible template. */
+    m->visible = 1;
   m->prov = prov;
   if (prov < 0 && m->kind != CONSENT__EMBED_SCRIPT &&
       m->kind != CONSENT__EMBED_STYLE && !m->unreadable)

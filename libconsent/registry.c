@@ -278,14 +278,28 @@ compile_matchers(struct consent__registry *r)
     for (k = 0; k < p->widgets.n; k++) {
       struct consent__widget *w = &r->widgets[r->nwidgets];
       const char *s = p->widgets.v[k];
-      size_t tl = strcspn(s, ".#["), vl = strlen(s + tl + 1);
+      size_t tl = strcspn(s, ".#["), vl = strlen(s + tl + 1), al = 0;
+      const char *eq = NULL;
+      if (s[tl] == '[') {
+        vl--; /* without ']' */
+        eq = memchr(s + tl + 1, '=', vl);
+      }
+      if (eq != NULL) {
+        /* [attr=value] or [attr^=value]: the name, then the value. */
+        size_t nl = (size_t)(eq - (s + tl + 1));
+        w->op = eq[-1] == '^' ? '^' : '=';
+        al = vl - nl - 1;
+        vl = nl - (w->op == '^');
+        if (al >= sizeof(w->attr_value))
+          continue;
+        memcpy(w->attr_value, eq + 1, al);
+      }
+      w->attr_value_len = al;
       if (tl >= sizeof(w->tag) || vl >= sizeof(w->value))
         continue; /* longer than any real selector: skipped */
       memcpy(w->tag, s, tl);
       w->tag_len = tl;
       w->sel = s[tl];
-      if (w->sel == '[')
-        vl--; /* without ']' */
       memcpy(w->value, s + tl + 1, vl);
       w->value_len = vl;
       w->prov = (unsigned)r->enabled[i];
@@ -464,6 +478,16 @@ valid_id(const char *s, size_t n)
   return 1;
 }
 
+/* A character of a class, id, attribute name or attribute value in a
+ * widget selector. */
+static int
+selector_char(char c)
+{
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (c >= '0' && c <= '9') || c == '-' || c == '_' || c == ':';
+}
+
+/* tag.class, tag#id, tag[attr], tag[attr=value] or tag[attr^=value]. */
 static int
 valid_widget(const char *s)
 {
@@ -475,22 +499,30 @@ valid_widget(const char *s)
   if (p == s)
     return 0;
   if (*p == '.' || *p == '#') {
+    for (n = 0, p++; p[n] != '\0'; n++)
+      if (!selector_char(p[n]))
+        return 0;
+    return n > 0;
+  }
+  if (*p != '[')
+    return 0;
+  for (n = 0, p++; selector_char(p[n]); n++)
+    ;
+  if (n == 0)
+    return 0;
+  p += n;
+  if (*p == '^')
     p++;
-  } else if (*p == '[') {
-    p++;
-    n = strlen(p);
-    if (n < 2 || p[n - 1] != ']')
+  if (*p == '=') {
+    for (n = 0, p++; selector_char(p[n]) || p[n] == '.' || p[n] == '/'; n++)
+      ;
+    if (n == 0)
       return 0;
-  } else {
+    p += n;
+  } else if (p[-1] == '^') {
     return 0;
   }
-  if (*p == '\0' || *p == ']')
-    return 0;
-  for (; *p != '\0' && *p != ']'; p++)
-    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-          (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == ':'))
-      return 0;
-  return *p == '\0' || p[1] == '\0';
+  return p[0] == ']' && p[1] == '\0';
 }
 
 static int
@@ -555,8 +587,8 @@ add_items(struct parser *ps, struct consent__strlist *l, const char *v,
                     "onetrust:, cc_cookie: or borlabs: and a name", item,
                     NULL);
     } else if (!valid_widget(item)) {
-      return fail(ps, "widgets: '%s' is not tag.class, tag#id or "
-                  "tag[attribute]", item, NULL);
+      return fail(ps, "widgets: '%s' is not tag.class, tag#id, "
+                  "tag[attribute] or tag[attribute^=prefix]", item, NULL);
     }
     switch (strlist_add(l, item, strlen(item))) {
     case 0:

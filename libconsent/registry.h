@@ -49,13 +49,17 @@ struct consent__pattern {
   long next;                  /* next pattern of the same host, or -1 */
 };
 
-/* A widget selector, compiled: tag.class, tag#id or tag[attribute]. */
+/* A widget selector, compiled: tag.class, tag#id, tag[attribute],
+ * tag[attribute=value] or tag[attribute^=value]. */
 struct consent__widget {
   char tag[16];
   size_t tag_len;
   char sel;                   /* '.', '#' or '[' */
-  char value[64];
+  char value[64];             /* the class, id or attribute name */
   size_t value_len;
+  char op;                    /* '[': 0 (present), '=' or '^' (prefix) */
+  char attr_value[64];
+  size_t attr_value_len;
   unsigned prov;
 };
 

@@ -311,6 +311,42 @@ set_name(struct consent__rewriter *rw, const struct consent__token *t)
   rw->cap_name_len = n;
 }
 
+/* The pixels of the first "height:" or "min-height:" declaration of a
+ * style attribute ("444px" -> "444"), copied to out; 0 when there is
+ * none in whole pixels. */
+static size_t
+style_height(const char *v, size_t n, char out[16])
+{
+  const char *e = v + n, *p = v;
+
+  while ((p = memmem(p, (size_t)(e - p), "height", 6)) != NULL) {
+    const char *q = p + 6;
+    size_t k = 0;
+    int name_start = p == v || p[-1] == ';' || p[-1] == ' ' ||
+                     p[-1] == '\t' || p[-1] == '\n' ||
+                     (p - v >= 4 && memcmp(p - 4, "min-", 4) == 0);
+    p = q;
+    if (!name_start)
+      continue;
+    while (q < e && (*q == ' ' || *q == '\t'))
+      q++;
+    if (q == e || *q != ':')
+      continue;
+    q++;
+    while (q < e && (*q == ' ' || *q == '\t'))
+      q++;
+    while (q + k < e && k < 5 && q[k] >= '0' && q[k] <= '9')
+      k++;
+    if (k == 0 || q + k + 2 > e || q[k] != 'p' || q[k + 1] != 'x')
+      continue;
+    memcpy(out, q, k);
+    out[k] = 'p';
+    out[k + 1] = 'x';
+    return k + 2;
+  }
+  return 0;
+}
+
 static void
 keep_size(struct consent__rewriter *rw, const struct consent__token *t)
 {
@@ -328,6 +364,10 @@ keep_size(struct consent__rewriter *rw, const struct consent__token *t)
     memcpy(rw->width, w->value, rw->width_len);
   if (rw->height_len)
     memcpy(rw->height, h->value, rw->height_len);
+  else if (style != NULL)
+    /* A container sized by its style (a chart's min-height:444px). */
+    rw->height_len = style_height(style->value, style->value_len,
+                                  rw->height);
   rw->src_len = 0;
   if (rw->gate->previews != NULL) {
     const struct consent__attr *src = consent__attr_get(t, "src");

@@ -343,6 +343,16 @@ static const struct gcase cases[] = {
   { "widget by attribute", "<a data-pin-do=\"embedPin\" href=\"https://www."
     "pinterest.com/pin/1/\"></a>", "pinterest" },
   { "widget by id", "<div id=\"disqus_thread\"></div>", "disqus" },
+  { "widget by id prefix (Datawrapper's script embed)",
+    "<div style=\"min-height:444px\" id=\"datawrapper-vis-Qz7Lm\"><script "
+    "type=\"text/javascript\" defer src=\"https://datawrapper.dwcdn.net/"
+    "Qz7Lm/embed.js\" charset=\"utf-8\" data-target=\"#datawrapper-vis-"
+    "Qz7Lm\"></script><noscript><img src=\"https://datawrapper.dwcdn.net/"
+    "Qz7Lm/full.png\" alt=\"...\" /></noscript></div>", "datawrapper" },
+  { "an id that only starts like a widget's", "<div id=\"datawrapper-\">"
+    "</div>", NULL },
+  { "a script that draws where it stands (a gist)", "<script src=\"https://"
+    "gist.github.com/a/1.js\"></script>", "github-gist" },
   { "an unclosed widget at the end", "<blockquote class=\"instagram-media"
     "\"><a href=\"https://www.instagram.com/p/x/", "instagram" },
   { "a thumbnail as a background (lite-youtube)", "<lite-youtube videoid=x "
@@ -407,6 +417,21 @@ test_cases(void)
     if (!ok)
       printf("#   out: %.300s\n", out);
     free(bytes);
+    free(out);
+  }
+  {
+    /* The chart's container is one visible box of the container's size. */
+    char *out;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+      if (strstr(cases[i].name, "Datawrapper") != NULL)
+        break;
+    out = gate_str(g, cases[i].in, NULL);
+    tap_ok(strstr(out, "consent-embed--widget\" data-consent-provider=\""
+                  "datawrapper\"") != NULL &&
+           strstr(out, "style=\"min-height:444px\"") != NULL &&
+           strstr(out, "<template") == NULL,
+           "a script-built chart: one visible box, 444 px high, no "
+           "template");
     free(out);
   }
   consent_gate_free(g);
