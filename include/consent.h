@@ -552,6 +552,22 @@ consent_config_set_cache_safe(consent_config_t *config, int on);
 CONSENT_EXTERN consent_status
 consent_config_set_guard(consent_config_t *config, int on);
 
+/* The consent notice (on != 0; on by default): when the gate blocked
+ * providers that show nothing on the page (analytics, pixels, fonts, tag
+ * managers: no placeholder of theirs was drawn) and the visitor has
+ * decided nothing about them, the rewriter adds one notice at the end of
+ * a document (input with a doctype or an html, head or body tag; never
+ * a fragment): what is blocked, by category and provider, with "Allow
+ * all", "Only necessary" (remembered: a refusal in the cookie) and
+ * "Settings" (the endpoint's settings page), a form to the endpoint
+ * that the activation script runs in place.  No notice when a consent
+ * banner of the site answered (consent_site_set_sources()); a cache-safe
+ * page carries it for every visitor and the script removes it for those
+ * who decided (docs/placeholder.md).  Returns CONSENT_OK or
+ * CONSENT_E_INVAL.  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_config_set_notice(consent_config_t *config, int on);
+
 /* A provider allowed without consent (the site's own services); may be
  * called for several.  Unknown ids make consent_gate_new() fail with
  * CONSENT_E_NOTFOUND.  Returns CONSENT_OK, CONSENT_E_INVAL or
@@ -874,6 +890,13 @@ consent_request_set_header(consent_request_t *req, const char *name,
 CONSENT_EXTERN consent_status
 consent_request_set_peer(consent_request_t *req, const char *address);
 
+/* The gate whose texts, language and privacy policy link the
+ * endpoint's settings page uses (without one: the built-in texts, no
+ * link); the gate must outlive the request.  Returns CONSENT_OK or
+ * CONSENT_E_INVAL.  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_request_set_gate(consent_request_t *req, const consent_gate_t *gate);
+
 /* The visitor's consent: the state of the site's cookie when it
  * verifies (otherwise an empty state; with several cookies of its name,
  * a provider is allowed only when every one that verifies allows it),
@@ -889,10 +912,15 @@ consent_request_state(consent_request_t *req, long long now,
 
 /* Answers a request to the consent endpoint (docs/endpoint.md): a
  * same-origin POST of the form fields provider (one or more), always,
- * return and revoke, or a GET with "revoke" in the query, gives 303 See
- * Other to the return path with a fresh signed cookie (or its deletion);
- * a GET with "state" in the query 200 and {"allowed":[ids]} (JSON), what
- * the visitor's verified state allows; everything else a 4xx refusal: cross-site (403), a return path that is
+ * return, decision (allow, or necessary: refuse the providers given),
+ * settings (the settings page's form) and revoke, or a GET with "revoke"
+ * in the query, gives 303 See Other to the return path with a fresh
+ * signed cookie (or its deletion); a GET with "state" in the query 200
+ * and {"allowed":[ids],"decided":[ids]} (JSON), what the visitor's
+ * verified state allows and decides; any other GET 200 and the settings
+ * page (HTML: every enabled provider by category with the visitor's
+ * decision, switches, "withdraw all"; consent_request_set_gate());
+ * everything else a 4xx refusal: cross-site (403), a return path that is
  * not a relative path of this site (400), an unknown provider (400), a
  * body over CONSENT_ENDPOINT_MAX_BODY (413), a query over as many bytes
  * (414), another content type (415), another method (405).  method is "GET", "POST", ...; query (without

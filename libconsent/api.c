@@ -33,7 +33,7 @@ struct consent_config {
   struct consent__texts texts;
   char lang[9];
   char *site_privacy, *endpoint, *js_url, *css_url;
-  int script_mode, cache_safe, guard;
+  int script_mode, cache_safe, guard, notice;
   char **always;
   size_t nalways;
   struct consent__previews *previews;
@@ -154,6 +154,7 @@ consent_config_new(consent_config_t **config)
   if (c == NULL)
     return CONSENT_E_NOMEM;
   c->max_buffer = DEFAULT_MAX_BUFFER;
+  c->notice = 1;
   strcpy(c->lang, "en");
   if (consent__texts_init(&c->texts) != 0) {
     free(c);
@@ -333,6 +334,15 @@ consent_config_set_guard(consent_config_t *config, int on)
 }
 
 consent_status
+consent_config_set_notice(consent_config_t *config, int on)
+{
+  if (config == NULL)
+    return CONSENT_E_INVAL;
+  config->notice = on != 0;
+  return CONSENT_OK;
+}
+
+consent_status
 consent_config_allow_provider(consent_config_t *config, const char *id)
 {
   char **v, *d = NULL;
@@ -392,6 +402,7 @@ consent_gate_new(const consent_config_t *config, consent_gate_t **gate)
     g->script_mode = config->script_mode;
     g->cache_safe = config->cache_safe;
     g->guard = config->guard;
+    g->notice = config->notice;
     g->previews = config->previews;
     if (st == 0 && (dup_into(&g->site_privacy, config->site_privacy) ||
                     dup_into(&g->endpoint, config->endpoint) ||
@@ -1630,6 +1641,17 @@ consent_request_set_peer(consent_request_t *req, const char *address)
   if (req == NULL)
     return CONSENT_E_INVAL;
   return (consent_status)consent__request_set_peer(&req->r, address);
+}
+
+consent_status
+consent_request_set_gate(consent_request_t *req, const consent_gate_t *gate)
+{
+  if (req == NULL || gate == NULL)
+    return CONSENT_E_INVAL;
+  req->r.texts = &gate->g.texts;
+  req->r.texts_lang = gate->g.lang;
+  req->r.site_privacy = gate->g.site_privacy;
+  return CONSENT_OK;
 }
 
 consent_status

@@ -17,6 +17,7 @@
 #include "consent.h"
 #include "banners.h"
 #include "endpoint.h"
+#include "notice.h"
 #include "placeholder.h"
 
 void
@@ -117,6 +118,7 @@ consent__request_free(struct consent__request *r)
   consent__buf_free(&r->origin);
   consent__buf_free(&r->fetch_site);
   consent__buf_free(&r->ctype);
+  consent__buf_free(&r->lang);
   consent__buf_free(&r->fwd_proto);
   consent__buf_free(&r->fwd_host);
   consent__buf_free(&r->forwarded);
@@ -163,6 +165,8 @@ consent__request_header(struct consent__request *r, const char *name,
     return keep(&r->fetch_site, value, len, 0);
   if (strcasecmp(name, "Content-Type") == 0)
     return keep(&r->ctype, value, len, 0);
+  if (strcasecmp(name, "Accept-Language") == 0)
+    return keep(&r->lang, value, len, 0);
   if (strcasecmp(name, "X-Forwarded-Proto") == 0)
     return keep(&r->fwd_proto, value, len, 0);
   if (strcasecmp(name, "X-Forwarded-Host") == 0)
@@ -193,7 +197,7 @@ combine(struct consent__request *r, int64_t now)
   uint8_t *allow = NULL, *deny = NULL;
   unsigned bit;
   size_t i;
-  int st = 0;
+  int st = 0, answered = 0;
 
   if (banners == 0 && !gpc)
     return 0;
@@ -229,6 +233,7 @@ combine(struct consent__request *r, int64_t now)
       deny[i] |= dec[i] == 0;
       allow[i] |= dec[i] == 1;
     }
+    answered = 1;
   }
   if (gpc) {
     memset(dec, -1, reg->count + 1);
@@ -242,6 +247,7 @@ combine(struct consent__request *r, int64_t now)
   r->combined.max_age = r->state.max_age;
   r->combined.gpc = gpc;
   r->combined.gpc_categories = site->gpc_categories;
+  r->combined.answered = answered;
   for (i = 0; i < reg->count && st == 0; i++) {
     if (!reg->prov[i].enabled)
       continue;
@@ -685,9 +691,15 @@ form_decode(const char *s, size_t n, char *out, size_t cap)
 }
 
 struct form {
-  size_t prov[64];                  /* registry indexes */
+  size_t prov[400];                 /* registry indexes (a body of 4096
+                                       bytes holds fewer) */
   size_t nprov;
   int always, revoke, has_return, state;
+  int necessary;                    /* decision=necessary: refuse them */
+  int settings;                     /* the settings page's form */
+  int saved;                        /* the settings page after saving */
+  const char *query;                /* the request's own query */
+  size_t query_len;
   char ret[CONSENT__RETURN_MAX + 1];
   const char *bad;                  /* why the form is refused */
 };
@@ -750,6 +762,17 @@ form_read(const struct consent__registry *reg, const char *s, size_t n,
       f->revoke = vl != 0 ? strcmp(value, "0") != 0 : 1;
     } else if (strcmp(name, "state") == 0) {
       f->state = 1;
+    } else if (strcmp(name, "decision") == 0) {
+      if (strcmp(value, "necessary") == 0) {
+        f->necessary = 1;
+      } else if (strcmp(value, "allow") != 0) {
+        f->bad = "decision is neither allow nor necessary";
+        return;
+      }
+    } else if (strcmp(name, "settings") == 0) {
+      f->settings = 1;
+    } else if (strcmp(name, "saved") == 0) {
+      f->saved = 1;
     }
   }
 }
@@ -861,15 +884,71 @@ see_other(struct consent__request *r, const char *ret)
   return st;
 }
 
+/* Where the settings page's form goes back to: the page itself (the
+ * endpoint, a relative reference), saying "saved", with its return path. */
+static int
+settings_again(struct consent__request *r, const struct form *f)
+{
+  struct consent__buf loc = { NULL, 0, 0 };
+  const char *ret = f->has_return ? f->ret : "/";
+  const char *q = f->query, *e = f->query + f->query_len;
+  int st = 0;
+
+  /* The endpoint's own query fields stay (a host may route by them:
+   * WordPress's admin-post.php?action=libconsent). */
+  st |= put(&loc, "?");
+  while (q != NULL && q < e) {
+    const char *amp = memchr(q, '&', (size_t)(e - q));
+    size_t n = amp ? (size_t)(amp - q) : (size_t)(e - q);
+    if (n > 0 && strncmp(q, "saved", 5) != 0 && strncmp(q, "return", 6) != 0 &&
+        strncmp(q, "revoke", 6) != 0) {
+      st |= consent__buf_append(&loc, q, n);
+      st |= put(&loc, "&");
+    }
+    q += n + 1;
+  }
+  st |= put(&loc, "saved=1&return=");
+  st |= consent__query_escape(&loc, ret, strlen(ret));
+  st |= consent__buf_append(&loc, "", 1);
+  if (st == 0)
+    st = see_other(r, loc.data);
+  else
+    st = CONSENT_E_NOMEM;
+  consent__buf_free(&loc);
+  return st;
+}
+
+/* A grant (provider=...), a refusal of them (decision=necessary: the
+ * notice's "Only necessary"), or the settings page's form (settings=1:
+ * the providers given are allowed, every other one the visitor allowed
+ * or refused before is refused). */
 static int
 grant(struct consent__request *r, const struct form *f, int64_t now)
 {
   struct consent__buf value = { NULL, 0, 0 }, json = { NULL, 0, 0 };
+  const struct consent__registry *reg = r->site->reg;
   size_t i;
-  int st = CONSENT_OK, always = f->always;
+  int st = CONSENT_OK, always = f->always || f->settings;
 
-  for (i = 0; i < f->nprov && st == CONSENT_OK; i++)
-    st = consent__state_set(&r->state, f->prov[i], 1, now);
+  if (f->settings) {
+    unsigned char *on = calloc(reg->count + 1, 1);
+    if (on == NULL)
+      return CONSENT_E_NOMEM;
+    for (i = 0; i < f->nprov; i++)
+      on[f->prov[i]] = 1;
+    for (i = 0; i < reg->count && st == CONSENT_OK; i++) {
+      if (!reg->prov[i].enabled)
+        continue;
+      if (on[i])
+        st = consent__state_set(&r->state, i, 1, now);
+      else if (consent__state_allows(&r->state, i, now) ||
+               consent__state_refuses(&r->state, i, now))
+        st = consent__state_set(&r->state, i, 0, now);
+    }
+    free(on);
+  }
+  for (i = 0; !f->settings && i < f->nprov && st == CONSENT_OK; i++)
+    st = consent__state_set(&r->state, f->prov[i], !f->necessary, now);
   if (st == CONSENT_OK)
     st = consent__cookie_issue(&r->state, r->site->ring, now, &value,
                                &json);
@@ -885,9 +964,12 @@ grant(struct consent__request *r, const struct form *f, int64_t now)
     st = set_cookies(r, value.data, value.len,
                      always ? r->site->max_age : -1, now);
   if (st == CONSENT_OK)
-    st = receipt(r, "grant", &json);
+    st = receipt(r, f->settings ? "settings" : f->necessary ? "refuse"
+                                                             : "grant",
+                 &json);
   if (st == CONSENT_OK)
-    st = see_other(r, f->has_return ? f->ret : "/");
+    st = f->settings ? settings_again(r, f)
+                     : see_other(r, f->has_return ? f->ret : "/");
   consent__buf_free(&value);
   consent__buf_free(&json);
   return st;
@@ -911,6 +993,18 @@ state_answer(struct consent__request *r, int64_t now)
       continue;
     st |= put(&r->body, n++ ? ",\"" : "\"");
     st |= put(&r->body, reg->prov[i].id);   /* [a-z0-9._-] */
+    st |= put(&r->body, "\"");
+  }
+  /* What the visitor decided either way (or a banner answered for):
+   * the script of a cache-safe page takes the notice away for these. */
+  st |= put(&r->body, "],\"decided\":[");
+  for (i = 0, n = 0; i < reg->count; i++) {
+    if (!reg->prov[i].enabled ||
+        !(s->answered || consent__state_allows(s, i, now) ||
+          consent__state_refuses(s, i, now)))
+      continue;
+    st |= put(&r->body, n++ ? ",\"" : "\"");
+    st |= put(&r->body, reg->prov[i].id);
     st |= put(&r->body, "\"");
   }
   st |= put(&r->body, "]}\n");
@@ -942,8 +1036,58 @@ revoke(struct consent__request *r, const struct form *f, int64_t now)
   if (st == CONSENT_OK)
     st = receipt(r, "revoke", &json);
   if (st == CONSENT_OK)
-    st = see_other(r, f->has_return ? f->ret : "/");
+    st = f->settings ? settings_again(r, f)
+                     : see_other(r, f->has_return ? f->ret : "/");
   consent__buf_free(&json);
+  return st;
+}
+
+/* GET without revoke or state: the settings page, in the visitor's
+ * language among the gate's (or the built-in texts'). */
+static int
+settings_page(struct consent__request *r, const struct form *f, int64_t now)
+{
+  struct consent__texts own;
+  const struct consent__texts *t = r->texts;
+  struct consent__settings set;
+  size_t lang = r->texts_lang;
+  int st;
+
+  if (t == NULL) {
+    if (consent__texts_init(&own) != 0)
+      return CONSENT_E_NOMEM;
+    t = &own;
+    lang = (size_t)consent__texts_find(t, "en", 2);
+  }
+  if (r->lang.len > 0)
+    lang = consent__texts_negotiate(t, r->lang.data, r->lang.len);
+  memset(&set, 0, sizeof(set));
+  set.reg = r->site->reg;
+  set.state = r->effective;
+  set.now = now;
+  set.return_path = f->has_return ? f->ret : "/";
+  set.site_privacy = r->site_privacy;
+  set.saved = f->saved;
+  r->status = 200;
+  st = consent__render_settings(t, lang, &set, &r->body);
+  if (t == &own)
+    consent__texts_free(&own);
+  if (st == 0 && consent__buf_append(&r->body, "", 1) != 0)
+    st = CONSENT_E_NOMEM;
+  if (st != 0)
+    return CONSENT_E_NOMEM;
+  r->body.len--;
+  snprintf(r->reason, sizeof(r->reason), "settings page");
+  st = add_header(r, "Content-Type", "text/html; charset=utf-8", 24);
+  if (st == CONSENT_OK)
+    st = add_header(r, "Cache-Control", "no-store", 8);
+  if (st == CONSENT_OK)
+    st = add_header(r, "Vary", "Cookie, Accept-Language", 23);
+  if (st == CONSENT_OK)
+    st = add_header(r, "X-Frame-Options", "DENY", 4);
+  if (st == CONSENT_OK)
+    st = add_header(r, "Content-Security-Policy",
+                    "frame-ancestors 'none'", 22);
   return st;
 }
 
@@ -964,20 +1108,22 @@ consent__request_endpoint(struct consent__request *r, const char *method,
   if (!post && !get)
     return refuse(r, 405, "Method Not Allowed",
                   "method not allowed: the consent endpoint takes POST");
-  why = cross_site(r, get);
-  if (why != NULL)
-    return refuse(r, 403, "Forbidden", why);
   if (qlen > CONSENT_ENDPOINT_MAX_BODY)
     return refuse(r, 414, "URI Too Long", "query too long");
   if (query != NULL)
     form_read(r->site->reg, query, qlen, &f);
+  f.query = query;
+  f.query_len = query != NULL ? qlen : 0;
+  if (get && f.bad == NULL && !f.revoke && !f.state)
+    /* The settings page only shows; a link from anywhere may open it
+     * (it cannot be framed), and its form is checked like any other. */
+    return settings_page(r, &f, now);
+  why = cross_site(r, get);
+  if (why != NULL)
+    return refuse(r, 403, "Forbidden", why);
   if (get) {
     if (f.bad == NULL && f.state && !f.revoke)
       return state_answer(r, now);
-    if (f.bad == NULL && !f.revoke)
-      return refuse(r, 405, "Method Not Allowed",
-                    "method not allowed: GET only withdraws consent "
-                    "(?revoke) or reads it (?state)");
   } else if (f.bad == NULL) {
     if (blen > CONSENT_ENDPOINT_MAX_BODY)
       return refuse(r, 413, "Content Too Large",
@@ -993,7 +1139,7 @@ consent__request_endpoint(struct consent__request *r, const char *method,
     return refuse(r, 400, "Bad Request", f.bad);
   if (f.revoke)
     return revoke(r, &f, now);
-  if (f.nprov == 0)
+  if (f.nprov == 0 && !f.settings)
     return refuse(r, 400, "Bad Request", "no provider given");
   return grant(r, &f, now);
 }

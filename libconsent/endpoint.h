@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "cookie.h"
+#include "placeholder.h"
 #include "registry.h"
 #include "state.h"
 #include "util.h"
@@ -44,11 +45,16 @@ struct consent__header {
 struct consent__request {
   const struct consent__site *site;
   int https;
-  struct consent__buf cookie, host, origin, fetch_site, ctype;
+  struct consent__buf cookie, host, origin, fetch_site, ctype, lang;
   /* Forwarding headers, believed when the peer is a trusted proxy. */
   struct consent__buf fwd_proto, fwd_host, forwarded;
   int peer_trusted;
   int gpc;                          /* Sec-GPC: 1 */
+  /* The texts of the settings page: the gate's (consent_request_set_gate),
+   * or NULL for the built-in ones. */
+  const struct consent__texts *texts;
+  size_t texts_lang;                /* its default language */
+  const char *site_privacy;
   struct consent__state state;      /* the site's cookie alone */
   struct consent__state combined;   /* with the banners and GPC */
   const struct consent__state *effective;

@@ -18,7 +18,13 @@
 
 static const char *const keys[CONSENT__T_COUNT] = {
   "title", "intro", "privacy", "provider_link", "site_link", "button",
-  "always"
+  "always", "manage", "notice_title", "notice_intro", "allow_all",
+  "only_necessary", "settings", "settings_title", "settings_intro", "save",
+  "withdraw_all", "allowed", "refused", "undecided", "saved", "back",
+  "category_video", "category_audio", "category_social", "category_maps",
+  "category_charts", "category_documents", "category_fonts",
+  "category_analytics", "category_marketing", "category_comments",
+  "category_other"
 };
 
 /* The built-in texts, {provider} standing for the provider's name. */
@@ -28,7 +34,33 @@ static const char *const builtin[][1 + CONSENT__T_COUNT] = {
     "whether to load it.",
     "Loading it may send personal data to {provider}.",
     "Privacy policy of {provider}", "Our privacy policy", "Load content",
-    "Always allow {provider}" },
+    "Always allow {provider}",
+    "Manage consent",
+    "Your privacy choices",
+    "This page would like to use services that may send personal data to third parties. They stay off until you allow them.",
+    "Allow all",
+    "Only necessary",
+    "Settings",
+    "Privacy settings",
+    "Choose which external services this site may load for you. You can change your choice here at any time.",
+    "Save",
+    "Withdraw all consent",
+    "allowed",
+    "refused",
+    "not decided",
+    "Your choice is saved.",
+    "Back to the page",
+    "Video",
+    "Audio",
+    "Social media",
+    "Maps",
+    "Charts",
+    "Documents",
+    "Fonts",
+    "Analytics",
+    "Marketing",
+    "Comments",
+    "Other" },
   { "de", "Empfohlener externer Inhalt",
     "An dieser Stelle finden Sie einen externen Inhalt von {provider}. Sie "
     "entscheiden, ob Sie ihn laden m\xC3\xB6" "chten.",
@@ -36,7 +68,33 @@ static const char *const builtin[][1 + CONSENT__T_COUNT] = {
     "\xC3\xBC" "bermittelt werden.",
     "Datenschutzerkl\xC3\xA4rung von {provider}",
     "Unsere Datenschutzerkl\xC3\xA4rung", "Inhalt laden",
-    "{provider} immer erlauben" },
+    "{provider} immer erlauben",
+    "Einwilligungen verwalten",
+    "Ihre Datenschutz-Auswahl",
+    "Diese Seite m\xC3\xB6" "chte Dienste nutzen, die personenbezogene Daten an Dritte \xC3\xBC" "bermitteln k\xC3\xB6nnen. Sie bleiben aus, bis Sie sie erlauben.",
+    "Alle erlauben",
+    "Nur notwendige",
+    "Einstellungen",
+    "Datenschutz-Einstellungen",
+    "W\xC3\xA4hlen Sie, welche externen Dienste diese Website f\xC3\xBCr Sie laden darf. Sie k\xC3\xB6nnen Ihre Auswahl hier jederzeit \xC3\xA4ndern.",
+    "Speichern",
+    "Alle Einwilligungen widerrufen",
+    "erlaubt",
+    "abgelehnt",
+    "nicht entschieden",
+    "Ihre Auswahl ist gespeichert.",
+    "Zur\xC3\xBC" "ck zur Seite",
+    "Video",
+    "Audio",
+    "Soziale Medien",
+    "Karten",
+    "Diagramme",
+    "Dokumente",
+    "Schriften",
+    "Statistik",
+    "Marketing",
+    "Kommentare",
+    "Sonstiges" },
   { "fr", "Contenu externe recommand\xC3\xA9",
     "Nous aimerions vous montrer ici un contenu de {provider}. \xC3\x80 vous "
     "de d\xC3\xA9" "cider s'il doit \xC3\xAAtre charg\xC3\xA9.",
@@ -44,14 +102,66 @@ static const char *const builtin[][1 + CONSENT__T_COUNT] = {
     "\xC3\xA0 {provider}.",
     "Politique de confidentialit\xC3\xA9 de {provider}",
     "Notre politique de confidentialit\xC3\xA9", "Charger le contenu",
-    "Toujours autoriser {provider}" },
+    "Toujours autoriser {provider}",
+    "G\xC3\xA9rer le consentement",
+    "Vos choix de confidentialit\xC3\xA9",
+    "Cette page souhaite utiliser des services susceptibles de transmettre des donn\xC3\xA9" "es personnelles \xC3\xA0 des tiers. Ils restent d\xC3\xA9sactiv\xC3\xA9s tant que vous ne les autorisez pas.",
+    "Tout autoriser",
+    "Uniquement le n\xC3\xA9" "cessaire",
+    "Param\xC3\xA8tres",
+    "Param\xC3\xA8tres de confidentialit\xC3\xA9",
+    "Choisissez les services externes que ce site peut charger pour vous. Vous pouvez modifier votre choix ici \xC3\xA0 tout moment.",
+    "Enregistrer",
+    "Retirer tous les consentements",
+    "autoris\xC3\xA9",
+    "refus\xC3\xA9",
+    "non d\xC3\xA9" "cid\xC3\xA9",
+    "Votre choix est enregistr\xC3\xA9.",
+    "Retour \xC3\xA0 la page",
+    "Vid\xC3\xA9o",
+    "Audio",
+    "R\xC3\xA9seaux sociaux",
+    "Cartes",
+    "Graphiques",
+    "Documents",
+    "Polices",
+    "Statistiques",
+    "Marketing",
+    "Commentaires",
+    "Autres" },
   { "es", "Contenido externo recomendado",
     "Nos gustar\xC3\xAD" "a mostrarle aqu\xC3\xAD contenido de {provider}. "
     "Usted decide si desea cargarlo.",
     "Al cargarlo, pueden transmitirse datos personales a {provider}.",
     "Pol\xC3\xADtica de privacidad de {provider}",
     "Nuestra pol\xC3\xADtica de privacidad", "Cargar contenido",
-    "Permitir siempre {provider}" },
+    "Permitir siempre {provider}",
+    "Gestionar el consentimiento",
+    "Sus opciones de privacidad",
+    "Esta p\xC3\xA1gina desea usar servicios que pueden enviar datos personales a terceros. Permanecen desactivados hasta que usted los permita.",
+    "Permitir todo",
+    "Solo necesarias",
+    "Ajustes",
+    "Ajustes de privacidad",
+    "Elija qu\xC3\xA9 servicios externos puede cargar este sitio para usted. Puede cambiar su elecci\xC3\xB3n aqu\xC3\xAD en cualquier momento.",
+    "Guardar",
+    "Retirar todo el consentimiento",
+    "permitido",
+    "rechazado",
+    "sin decidir",
+    "Su elecci\xC3\xB3n se ha guardado.",
+    "Volver a la p\xC3\xA1gina",
+    "V\xC3\xAD" "deo",
+    "Audio",
+    "Redes sociales",
+    "Mapas",
+    "Gr\xC3\xA1" "ficos",
+    "Documentos",
+    "Fuentes",
+    "Estad\xC3\xAD" "sticas",
+    "Marketing",
+    "Comentarios",
+    "Otros" },
   { "it", "Contenuto esterno consigliato",
     "Qui vorremmo mostrarti un contenuto di {provider}. Sei tu a decidere "
     "se caricarlo.",
@@ -59,14 +169,66 @@ static const char *const builtin[][1 + CONSENT__T_COUNT] = {
     "{provider}.",
     "Informativa sulla privacy di {provider}",
     "La nostra informativa sulla privacy", "Carica contenuto",
-    "Consenti sempre {provider}" },
+    "Consenti sempre {provider}",
+    "Gestisci il consenso",
+    "Le tue scelte sulla privacy",
+    "Questa pagina vorrebbe usare servizi che possono trasmettere dati personali a terzi. Restano disattivati finch\xC3\xA9 non li consenti.",
+    "Consenti tutto",
+    "Solo necessari",
+    "Impostazioni",
+    "Impostazioni della privacy",
+    "Scegli quali servizi esterni questo sito pu\xC3\xB2 caricare per te. Puoi cambiare la tua scelta qui in qualsiasi momento.",
+    "Salva",
+    "Revoca tutti i consensi",
+    "consentito",
+    "rifiutato",
+    "non deciso",
+    "La tua scelta \xC3\xA8 stata salvata.",
+    "Torna alla pagina",
+    "Video",
+    "Audio",
+    "Social media",
+    "Mappe",
+    "Grafici",
+    "Documenti",
+    "Caratteri",
+    "Statistiche",
+    "Marketing",
+    "Commenti",
+    "Altro" },
   { "nl", "Aanbevolen externe inhoud",
     "We willen u hier inhoud van {provider} tonen. U beslist of deze wordt "
     "geladen.",
     "Bij het laden kunnen persoonsgegevens naar {provider} worden "
     "verzonden.",
     "Privacybeleid van {provider}", "Ons privacybeleid", "Inhoud laden",
-    "{provider} altijd toestaan" },
+    "{provider} altijd toestaan",
+    "Toestemming beheren",
+    "Uw privacykeuzes",
+    "Deze pagina wil diensten gebruiken die persoonsgegevens naar derden kunnen sturen. Ze blijven uit totdat u ze toestaat.",
+    "Alles toestaan",
+    "Alleen noodzakelijke",
+    "Instellingen",
+    "Privacy-instellingen",
+    "Kies welke externe diensten deze site voor u mag laden. U kunt uw keuze hier altijd wijzigen.",
+    "Opslaan",
+    "Alle toestemming intrekken",
+    "toegestaan",
+    "geweigerd",
+    "niet gekozen",
+    "Uw keuze is opgeslagen.",
+    "Terug naar de pagina",
+    "Video",
+    "Audio",
+    "Sociale media",
+    "Kaarten",
+    "Grafieken",
+    "Documenten",
+    "Lettertypen",
+    "Statistieken",
+    "Marketing",
+    "Reacties",
+    "Overig" },
   { "pl", "Polecana tre\xC5\x9B\xC4\x87 zewn\xC4\x99trzna",
     "Chcieliby\xC5\x9Bmy pokaza\xC4\x87 Ci tutaj tre\xC5\x9B\xC4\x87 z "
     "serwisu {provider}. To Ty decydujesz, czy j\xC4\x85 za\xC5\x82" "adowa"
@@ -76,7 +238,33 @@ static const char *const builtin[][1 + CONSENT__T_COUNT] = {
     "Polityka prywatno\xC5\x9B" "ci {provider}",
     "Nasza polityka prywatno\xC5\x9B" "ci", "Za\xC5\x82" "aduj tre\xC5\x9B"
     "\xC4\x87",
-    "Zawsze zezwalaj na {provider}" },
+    "Zawsze zezwalaj na {provider}",
+    "Zarz\xC4\x85" "dzaj zgodami",
+    "Twoje wybory dotycz\xC4\x85" "ce prywatno\xC5\x9B" "ci",
+    "Ta strona chcia\xC5\x82" "aby korzysta\xC4\x87 z us\xC5\x82ug, kt\xC3\xB3re mog\xC4\x85 przekazywa\xC4\x87 dane osobowe osobom trzecim. Pozostaj\xC4\x85 wy\xC5\x82\xC4\x85" "czone, dop\xC3\xB3ki ich nie zaakceptujesz.",
+    "Zezw\xC3\xB3l na wszystkie",
+    "Tylko niezb\xC4\x99" "dne",
+    "Ustawienia",
+    "Ustawienia prywatno\xC5\x9B" "ci",
+    "Wybierz, kt\xC3\xB3re us\xC5\x82ugi zewn\xC4\x99trzne ta strona mo\xC5\xBC" "e dla Ciebie wczyta\xC4\x87. Sw\xC3\xB3j wyb\xC3\xB3r mo\xC5\xBC" "esz tu zmieni\xC4\x87 w ka\xC5\xBC" "dej chwili.",
+    "Zapisz",
+    "Wycofaj wszystkie zgody",
+    "dozwolone",
+    "odrzucone",
+    "bez decyzji",
+    "Tw\xC3\xB3j wyb\xC3\xB3r zosta\xC5\x82 zapisany.",
+    "Wr\xC3\xB3\xC4\x87 do strony",
+    "Wideo",
+    "Audio",
+    "Media spo\xC5\x82" "eczno\xC5\x9B" "ciowe",
+    "Mapy",
+    "Wykresy",
+    "Dokumenty",
+    "Czcionki",
+    "Statystyka",
+    "Marketing",
+    "Komentarze",
+    "Inne" },
 };
 
 /* The default inside of a box; the library writes the outer element and
@@ -465,8 +653,8 @@ put(struct consent__buf *b, const char *s)
 }
 
 /* A text of the language with {provider} filled in, escaped. */
-static int
-put_text(struct consent__buf *b, const struct consent__texts *t,
+int
+consent__put_text(struct consent__buf *b, const struct consent__texts *t,
          size_t lang, enum consent__text which, const char *provider)
 {
   const char *s = t->lang[lang].text[which];
@@ -514,11 +702,11 @@ put_slot(struct consent__buf *b, const char *slot,
   if (strcmp(slot, "id") == 0)
     return put(b, id);
   if (strcmp(slot, "title") == 0)
-    return put_text(b, t, lang, CONSENT__T_TITLE, name);
+    return consent__put_text(b, t, lang, CONSENT__T_TITLE, name);
   if (strcmp(slot, "intro") == 0)
-    return put_text(b, t, lang, CONSENT__T_INTRO, name);
+    return consent__put_text(b, t, lang, CONSENT__T_INTRO, name);
   if (strcmp(slot, "privacy") == 0)
-    return put_text(b, t, lang, CONSENT__T_PRIVACY, name);
+    return consent__put_text(b, t, lang, CONSENT__T_PRIVACY, name);
   if (strcmp(slot, "provider") == 0)
     return consent__escape(b, name, strlen(name));
   if (strcmp(slot, "provider_id") == 0)
@@ -530,7 +718,7 @@ put_slot(struct consent__buf *b, const char *slot,
     st |= consent__escape(b, box->prov->privacy,
                           strlen(box->prov->privacy));
     st |= put(b, "\" rel=\"noopener noreferrer\" target=\"_blank\">");
-    st |= put_text(b, t, lang, CONSENT__T_PROVIDER_LINK, name);
+    st |= consent__put_text(b, t, lang, CONSENT__T_PROVIDER_LINK, name);
     return st | put(b, "</a>");
   }
   if (strcmp(slot, "preview") == 0) {
@@ -572,7 +760,7 @@ put_slot(struct consent__buf *b, const char *slot,
     st |= put(b, " &middot; <a href=\"");
     st |= consent__escape(b, box->site_privacy, strlen(box->site_privacy));
     st |= put(b, "\">");
-    st |= put_text(b, t, lang, CONSENT__T_SITE_LINK, name);
+    st |= consent__put_text(b, t, lang, CONSENT__T_SITE_LINK, name);
     return st | put(b, "</a>");
   }
   /* controls: a form for visitors without JavaScript when there is an
@@ -593,13 +781,13 @@ put_slot(struct consent__buf *b, const char *slot,
   st |= put(b, "<button class=\"consent-embed__button\" type=\"");
   st |= put(b, box->endpoint ? "submit" : "button");
   st |= put(b, "\" data-consent-allow>");
-  st |= put_text(b, t, lang, CONSENT__T_BUTTON, name);
+  st |= consent__put_text(b, t, lang, CONSENT__T_BUTTON, name);
   st |= put(b, "</button>");
   if (!box->no_always) {
     st |= put(b, "<label class=\"consent-embed__always\">"
               "<input type=\"checkbox\" name=\"always\" value=\"1\" "
               "data-consent-always> ");
-    st |= put_text(b, t, lang, CONSENT__T_ALWAYS, name);
+    st |= consent__put_text(b, t, lang, CONSENT__T_ALWAYS, name);
     st |= put(b, "</label>");
   }
   return st | put(b, box->endpoint ? "</form>" : "</div>");

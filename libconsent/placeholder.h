@@ -19,7 +19,25 @@ enum consent__text {
   CONSENT__T_SITE_LINK,      /* Our privacy policy */
   CONSENT__T_BUTTON,         /* Load content */
   CONSENT__T_ALWAYS,         /* Always allow {provider} */
-  CONSENT__T_COUNT
+  /* The consent notice and the settings page (notice.c). */
+  CONSENT__T_MANAGE,         /* Manage consent */
+  CONSENT__T_NOTICE_TITLE,   /* Your privacy choices */
+  CONSENT__T_NOTICE_INTRO,   /* This page would like to use ... */
+  CONSENT__T_ALLOW_ALL,      /* Allow all */
+  CONSENT__T_NECESSARY,      /* Only necessary */
+  CONSENT__T_SETTINGS,       /* Settings */
+  CONSENT__T_SETTINGS_TITLE, /* Privacy settings */
+  CONSENT__T_SETTINGS_INTRO, /* Choose which external services ... */
+  CONSENT__T_SAVE,           /* Save */
+  CONSENT__T_WITHDRAW_ALL,   /* Withdraw all consent */
+  CONSENT__T_ALLOWED,        /* allowed */
+  CONSENT__T_REFUSED,        /* refused */
+  CONSENT__T_UNDECIDED,      /* not decided */
+  CONSENT__T_SAVED,          /* Your choice is saved. */
+  CONSENT__T_BACK,           /* Back to the page */
+  CONSENT__T_CATEGORY,       /* 11 category names, in consent_category
+                                order: video ... other */
+  CONSENT__T_COUNT = CONSENT__T_CATEGORY + CONSENT__CATEGORIES
 };
 
 #define CONSENT__LANG_MAX 16
@@ -60,6 +78,12 @@ long consent__texts_find(const struct consent__texts *t, const char *tag,
  * none fits.  Returns the index. */
 size_t consent__texts_negotiate(const struct consent__texts *t,
                                 const char *header, size_t len);
+
+/* Appends text `which` of language lang, {provider} filled in with
+ * provider, HTML-escaped (the English text where the language has none). */
+int consent__put_text(struct consent__buf *b, const struct consent__texts *t,
+                      size_t lang, enum consent__text which,
+                      const char *provider);
 
 /* Appends s HTML-escaped (text and attribute values). */
 int consent__escape(struct consent__buf *b, const char *s, size_t n);

@@ -35,6 +35,7 @@ consent__gate_init(struct consent__gate *g)
 
   memset(g, 0, sizeof(*g));
   g->max_buffer = DEFAULT_MAX_BUFFER;
+  g->notice = 1;
   st = consent__texts_init(&g->texts);
   if (st != 0)
     return st;
@@ -245,6 +246,60 @@ kind_name(enum consent__embed_kind k)
   }
 }
 
+/* Notes what the page had of a provider, for the notice. */
+static void
+mark(struct consent__rewriter *rw, long prov, unsigned char how)
+{
+  if (!rw->gate->notice)
+    return;
+  if (rw->seen == NULL &&
+      (rw->seen = calloc(rw->gate->reg->count + 1, 1)) == NULL) {
+    fail(rw, CONSENT_E_NOMEM);
+    return;
+  }
+  rw->seen[prov] |= how;
+}
+
+/* The consent notice, at the end of a document that had providers
+ * gated out of sight (no box of theirs on the page) that the visitor
+ * has decided nothing about.  A cache-safe page carries it for every
+ * visitor; the script takes it away for those who decided. */
+static void
+notice(struct consent__rewriter *rw)
+{
+  const struct consent__gate *g = rw->gate;
+  const struct consent__state *s = g->cache_safe ? NULL : rw->state;
+  struct consent__notice n;
+  size_t i, *list, count = 0;
+
+  if (rw->seen == NULL || !rw->is_document || (s != NULL && s->answered))
+    return;
+  if ((list = malloc((g->reg->count + 1) * sizeof(*list))) == NULL) {
+    fail(rw, CONSENT_E_NOMEM);
+    return;
+  }
+  for (i = 0; i < g->reg->count; i++)
+    if (rw->seen[i] == 1 &&
+        (s == NULL || (!consent__state_allows(s, i, rw->now) &&
+                       !consent__state_refuses(s, i, rw->now))))
+      list[count++] = i;
+  if (count > 0) {
+    memset(&n, 0, sizeof(n));
+    n.reg = g->reg;
+    n.prov = list;
+    n.n = count;
+    n.endpoint = g->endpoint;
+    n.return_path = rw->return_path;
+    assets(rw);
+    rw->scratch.len = 0;
+    if (consent__render_notice(&g->texts, rw->lang, &n, &rw->scratch) != 0)
+      fail(rw, CONSENT_E_NOMEM);
+    else
+      out(rw, rw->scratch.data, rw->scratch.len);
+  }
+  free(list);
+}
+
 /* Writes the placeholder for the capture [cap_start, end). */
 static void
 placeholder(struct consent__rewriter *rw, long prov,
@@ -276,6 +331,8 @@ placeholder(struct consent__rewriter *rw, long prov,
     box.original = original->data ? original->data : "";
     box.original_len = original->len;
   }
+  if (prov >= 0)
+    mark(rw, prov, box.visible ? 2 : 1);
   assets(rw);
   b->len = 0;
   if (consent__render_box(&rw->gate->texts, rw->lang, &box, b) != 0) {
@@ -697,6 +754,13 @@ on_token(void *ud, const struct consent__token *t)
 {
   struct consent__rewriter *rw = ud;
 
+  if (!rw->is_document &&
+      (t->kind == CONSENT__TOK_DOCTYPE ||
+       (t->kind == CONSENT__TOK_START &&
+        (name_eq(t, "html", 4) || name_eq(t, "head", 4) ||
+         name_eq(t, "body", 4)))))
+    rw->is_document = 1;
+
   if (rw->cap == CAP_WIDGET_TAIL) {
     struct consent__match m;
     /* Merged only within the buffer bound, decided on offsets alone so
@@ -918,8 +982,10 @@ neutralize(struct consent__rewriter *rw, const struct consent__token *t)
   set_name(rw, t);
   out(rw, b->data, b->len);
   rw->emitted = t->raw_end;
-  for (k = 0; k < nprov; k++)
+  for (k = 0; k < nprov; k++) {
+    mark(rw, provs[k], 1);
     report(rw, provs[k], CONSENT_ACTION_GATED);
+  }
   return 1;
 }
 
@@ -1393,6 +1459,8 @@ consent__rewriter_end(struct consent__rewriter *rw)
   if (rw->cap == CAP_WIDGET_TAIL)
     finish_widget(rw); /* (end_capture may leave a widget waiting) */
   pass_to(rw, rw->fed);
+  if (rw->status == 0)
+    notice(rw);
   if (rw->enc_on && rw->status == 0 && consent__encoder_end(&rw->enc) != 0)
     fail(rw, CONSENT_E_SINK);
   return rw->status;
@@ -1411,6 +1479,7 @@ consent__rewriter_free(struct consent__rewriter *rw)
   consent__buf_free(&rw->scratch);
   free(rw->nonce);
   free(rw->return_path);
+  free(rw->seen);
   if (rw->dec_on)
     consent__decoder_free(&rw->dec);
   if (rw->enc_on)

@@ -18,6 +18,7 @@
 
 #include "codec.h"
 #include "matcher.h"
+#include "notice.h"
 #include "placeholder.h"
 #include "registry.h"
 #include "state.h"
@@ -45,6 +46,7 @@ struct consent__gate {
   int script_mode;
   int cache_safe;
   int guard;                          /* the runtime guard */
+  int notice;                         /* the consent notice */
   unsigned char *always;              /* per registry index */
   struct consent__previews *previews; /* or NULL */
 };
@@ -122,6 +124,10 @@ struct consent__rewriter {
   long base_prov;
   int base_seen;
   unsigned boxes;
+  /* For the notice: per registry index, 1 when the page had something of
+   * the provider gated out of sight, 2 when it had a visible box. */
+  unsigned char *seen;
+  int is_document;          /* a doctype, <html>, <head> or <body> */
   int assets_done;
   int guard_done;
   struct consent__buf scratch;

@@ -37,6 +37,9 @@ struct consent__state {
    * are not offered "always". */
   int gpc;
   uint32_t gpc_categories;
+  /* Set when a consent banner of the site answered (its cookie was
+   * read): the site asks there, so the gate's notice does not. */
+  int answered;
 };
 
 void consent__state_init(struct consent__state *s,

@@ -59,6 +59,8 @@ usage(FILE *f)
 "                          restores what the visitor allowed\n"
 "      --guard             the runtime guard first in <head>: stops what\n"
 "                          the page's scripts compute before consent\n"
+"      --no-notice         no consent notice for blocked trackers and\n"
+"                          fonts (on by default)\n"
 "      --allow-provider ID allowed without consent (repeatable)\n"
 "      --cookie VALUE      the visitor's consent cookie (needs\n"
 "                          --key-file; --policy-version N)\n"
@@ -689,7 +691,7 @@ struct gate_opts {
   const char *script_url, *css_url, *nonce, *cookie, *report_file;
   const char **allow;
   size_t nallow;
-  int no_providers, cache_safe, guard, script_mode, decode, encode;
+  int no_providers, cache_safe, guard, no_notice, script_mode, decode, encode;
   long long policy;
   size_t max_buffer;
   consent_config_t *config;
@@ -935,7 +937,8 @@ setup_gate(struct gate_opts *o)
       (o->endpoint &&
        (st = consent_config_set_endpoint(o->config, o->endpoint))) ||
       (st = consent_config_set_cache_safe(o->config, o->cache_safe)) ||
-      (st = consent_config_set_guard(o->config, o->guard)))
+      (st = consent_config_set_guard(o->config, o->guard)) ||
+      (st = consent_config_set_notice(o->config, !o->no_notice)))
     goto fail;
   if (consent_config_set_script(o->config, (consent_script_mode)o->script_mode,
                                 o->script_url, o->css_url) != CONSENT_OK)
@@ -1147,6 +1150,7 @@ cmd_gate(int argc, char **argv)
     { "nonce", required_argument, NULL, 'n' },
     { "cache-safe", no_argument, NULL, 'C' },
     { "guard", no_argument, NULL, 1000 + 'g' },
+    { "no-notice", no_argument, NULL, 1000 + 'N' },
     { "allow-provider", required_argument, NULL, 'a' },
     { "cookie", required_argument, NULL, 'k' },
     { "cookie-header", required_argument, NULL, 'H' },
@@ -1202,6 +1206,7 @@ cmd_gate(int argc, char **argv)
     case 'n': o.nonce = optarg; break;
     case 'C': o.cache_safe = 1; break;
     case 1000 + 'g': o.guard = 1; break;
+    case 1000 + 'N': o.no_notice = 1; break;
     case 'k': o.cookie = optarg; break;
     case 'H': o.cookie_header = optarg; break;
     case 'W': o.previews_dir = optarg; break;

@@ -61,6 +61,7 @@ typedef struct {
   apr_file_t *receipt_file;       /* opened by the parent (root) */
   int cache_safe;
   int guard;
+  int notice;
   int sources;                      /* CONSENT_SOURCE_* bits */
   const char *gpc_categories;
   const char *proxies;            /* ConsentTrustedProxies */
@@ -99,6 +100,7 @@ create_dir_conf(apr_pool_t *p, char *dir)
   c->buffer = UNSET;
   c->cache_safe = UNSET;
   c->guard = UNSET;
+  c->notice = UNSET;
   c->sources = UNSET;
   return c;
 }
@@ -142,6 +144,7 @@ merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
   c->receipt_file = add->receipt_log ? add->receipt_file : base->receipt_file;
   c->cache_safe = MERGE(cache_safe, UNSET);
   c->guard = MERGE(guard, UNSET);
+  c->notice = MERGE(notice, UNSET);
   c->sources = MERGE(sources, UNSET);
   c->gpc_categories = MERGE(gpc_categories, NULL);
   c->proxies = MERGE(proxies, NULL);
@@ -590,6 +593,14 @@ set_guard(cmd_parms *cmd, void *cv, int on)
   return NULL;
 }
 
+static const char *
+set_notice(cmd_parms *cmd, void *cv, int on)
+{
+  (void)cmd;
+  ((consent_conf *)cv)->notice = on;
+  return NULL;
+}
+
 #define WHERE (RSRC_CONF | ACCESS_CONF)
 
 static const command_rec consent_cmds[] = {
@@ -627,6 +638,9 @@ static const command_rec consent_cmds[] = {
                 "a file for consent receipts (default: the error log)"),
   AP_INIT_FLAG("ConsentCacheSafe", set_cache_safe, NULL, WHERE,
                "On: the same page for every visitor, the script restores"),
+  AP_INIT_FLAG("ConsentNotice", set_notice, NULL, WHERE,
+               "Off: no consent notice for blocked trackers, pixels and "
+               "fonts (On by default)"),
   AP_INIT_FLAG("ConsentGuard", set_guard, NULL, WHERE,
                "On: the runtime guard first in <head> (stops what scripts "
                "compute before consent)"),
@@ -677,7 +691,7 @@ settings_key(apr_pool_t *p, const consent_conf *c)
   return apr_psprintf(p, "%pp|%pp|%s|%s|%s|%d|%" APR_INT64_T_FMT "|%"
                       APR_INT64_T_FMT
                       "|%s|%s|%s|%s|%d|%s|%s|%" APR_INT64_T_FMT "|%s|%s|%d|"
-                      "%d|%d|%s|%s|%s|%s|%s|%pp",
+                      "%d|%d|%d|%s|%s|%s|%s|%s|%pp",
                       (void *)registry_of(c), (void *)ring_of(c),
                       c->cookie_name ? c->cookie_name : "",
                       c->cookie_domain ? c->cookie_domain : "",
@@ -691,7 +705,8 @@ settings_key(apr_pool_t *p, const consent_conf *c)
                       c->css_url ? c->css_url : "", (apr_int64_t)c->buffer,
                       allow,
                       c->privacy_url ? c->privacy_url : "", c->cache_safe,
-                      c->guard, c->sources, c->gpc_categories ? c->gpc_categories
+                      c->guard, c->notice, c->sources,
+                      c->gpc_categories ? c->gpc_categories
                       : "", c->proxies ? c->proxies : "",
                       c->previews_dir ? c->previews_dir : "",
                       c->previews_url ? c->previews_url : "",
@@ -751,6 +766,8 @@ build(const consent_conf *c, consent_built *b, const char **what)
     st = consent_config_set_cache_safe(cfg, c->cache_safe);
   if (st == CONSENT_OK && c->guard != UNSET)
     st = consent_config_set_guard(cfg, c->guard);
+  if (st == CONSENT_OK && c->notice != UNSET)
+    st = consent_config_set_notice(cfg, c->notice);
   for (i = 0; st == CONSENT_OK && c->allow != NULL && i < c->allow->nelts;
        i++)
     st = consent_config_allow_provider(cfg, APR_ARRAY_IDX(c->allow, i,
@@ -1411,6 +1428,7 @@ endpoint(request_rec *r, consent_conf *c)
     return HTTP_INTERNAL_SERVER_ERROR;
   if (r->method_number == M_POST && (rc = read_body(r, body, &blen)) != OK)
     return rc;
+  consent_request_set_gate(req, b->gate);
   if (consent_request_endpoint(req, r->method, r->args,
                                r->args ? strlen(r->args) : 0, body, blen,
                                0) != CONSENT_OK)

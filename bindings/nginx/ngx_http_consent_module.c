@@ -42,6 +42,7 @@ typedef struct {
   ngx_array_t *allow;               /* of ngx_str_t */
   ngx_flag_t cache_safe;
   ngx_flag_t guard;
+  ngx_flag_t notice;
   ngx_uint_t sources;               /* CONSENT_SOURCE_* */
   ngx_str_t gpc_categories;
   ngx_str_t proxies;                  /* consent_trusted_proxies */
@@ -184,6 +185,8 @@ static ngx_command_t ngx_http_consent_commands[] = {
     NULL },
   { ngx_string("consent_guard"), LOC | NGX_CONF_FLAG,
     ngx_conf_set_flag_slot, NGX_HTTP_LOC_CONF_OFFSET, OFF(guard), NULL },
+  { ngx_string("consent_notice"), LOC | NGX_CONF_FLAG,
+    ngx_conf_set_flag_slot, NGX_HTTP_LOC_CONF_OFFSET, OFF(notice), NULL },
   { ngx_string("consent_cache_safe"), LOC | NGX_CONF_FLAG,
     ngx_conf_set_flag_slot, NGX_HTTP_LOC_CONF_OFFSET, OFF(cache_safe),
     NULL },
@@ -293,6 +296,7 @@ ngx_http_consent_create_loc_conf(ngx_conf_t *cf)
   c->allow = NGX_CONF_UNSET_PTR;
   c->cache_safe = NGX_CONF_UNSET;
   c->guard = NGX_CONF_UNSET;
+  c->notice = NGX_CONF_UNSET;
   c->sources = NGX_CONF_UNSET_UINT;
   c->previews_fetch = NGX_CONF_UNSET_PTR;
   c->asset = NGX_CONF_UNSET;
@@ -698,13 +702,13 @@ consent_build(ngx_conf_t *cf, ngx_http_consent_loc_conf_t *c,
   ngx_uint_t i, nallow = c->allow ? c->allow->nelts : 0;
 
   p = ngx_snprintf(key, sizeof(key), "%p|%p|%V|%V|%V|%i|%i|%i|%V|%V|%V|%V|"
-                   "%V|%i|%V|%V|%uz|%i|%i|%V|%ui|%V|%V|%V|%V|%p|",
+                   "%V|%i|%V|%V|%uz|%i|%i|%i|%V|%ui|%V|%V|%V|%V|%p|",
                    reg, ring, &c->cookie_name, &c->cookie_domain,
                    &c->cookie_path, c->cookie_flags, c->policy, c->max_age,
                    &c->language, &c->template_file, &c->texts_file,
                    &c->privacy_url, endpoint, c->script_mode, &c->js_url,
                    &c->css_url, c->buffer, c->cache_safe, c->guard,
-                   &c->receipt_log,
+                   c->notice, &c->receipt_log,
                    c->sources, &c->gpc_categories, &c->proxies,
                    &c->previews_dir,
                    &c->previews_url, c->previews_fetch);
@@ -770,6 +774,8 @@ consent_build(ngx_conf_t *cf, ngx_http_consent_loc_conf_t *c,
     st = consent_config_set_cache_safe(cfg, (int)c->cache_safe);
   if (st == CONSENT_OK && c->guard != NGX_CONF_UNSET)
     st = consent_config_set_guard(cfg, (int)c->guard);
+  if (st == CONSENT_OK && c->notice != NGX_CONF_UNSET)
+    st = consent_config_set_notice(cfg, (int)c->notice);
   for (i = 0; st == CONSENT_OK && i < nallow; i++)
     st = consent_config_allow_provider(cfg, cstr(cf, &allow[i]));
   if (st == CONSENT_OK && (st = consent_gate_new(cfg, &b->gate)) !=
@@ -863,6 +869,7 @@ ngx_http_consent_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
   ngx_conf_merge_ptr_value(c->allow, prev->allow, NULL);
   ngx_conf_merge_value(c->cache_safe, prev->cache_safe, NGX_CONF_UNSET);
   ngx_conf_merge_value(c->guard, prev->guard, NGX_CONF_UNSET);
+  ngx_conf_merge_value(c->notice, prev->notice, NGX_CONF_UNSET);
   ngx_conf_merge_uint_value(c->sources, prev->sources, NGX_CONF_UNSET_UINT);
   if (c->previews_dir.data == NULL) {
     c->previews_dir = prev->previews_dir;
@@ -1498,6 +1505,8 @@ consent_respond(ngx_http_request_t *r, const char *body, size_t blen)
                r->method_name.len : sizeof(method) - 1;
     ngx_memcpy(method, r->method_name.data, n);
     method[n] = '\0';
+    if (c->gate != NULL)
+      consent_request_set_gate(req, c->gate);
     if (consent_request_endpoint(req, method, (char *)r->args.data,
                                  r->args.len, body, blen, 0) != CONSENT_OK)
       return NGX_HTTP_INTERNAL_SERVER_ERROR;

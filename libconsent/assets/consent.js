@@ -1,7 +1,7 @@
 /* libconsent: puts back the embeds the visitor allows (no dependencies). */
 (function () {
   "use strict";
-  var d = document, P = "data-consent-", C = "consent_allowed",
+  var d = document, P = "data-consent-", C = "consent_allowed", D = "consent_decided",
     me = d.currentScript, S = me && me.getAttribute(P + "state");
   function all(sel, root) {
     return [].slice.call((root || d).querySelectorAll(sel));
@@ -89,13 +89,57 @@
   function some(list) {
     (list || []).forEach(function (p) { if (/^[a-z0-9_-]+$/.test(p)) activate(p, null); });
   }
+  function decided() {
+    try { return (localStorage.getItem(D) || "").split("."); } catch (e) { return []; }
+  }
+  function listed(n) {
+    return n.getAttribute(P + "notice").split(" ").filter(function (p) {
+      return /^[a-z0-9._-]+$/.test(p);
+    });
+  }
+  function covered(n, list) {
+    return listed(n).every(function (p) { return list.indexOf(p) >= 0; });
+  }
+  function drop(n) {
+    if (n.parentNode) n.parentNode.removeChild(n);
+  }
+  /* The notice: its buttons post its form (the server remembers) and act
+     in place; without an endpoint this origin's storage remembers. */
+  d.addEventListener("click", function (ev) {
+    var b = ev.target.closest &&
+        ev.target.closest("[" + P + "notice-allow],[" + P + "notice-deny]"),
+      n, f, yes, list, body;
+    if (!b || !(n = b.closest("[" + P + "notice]"))) return;
+    f = n.querySelector("form");
+    if (f && !window.fetch) return;
+    ev.preventDefault();
+    yes = b.hasAttribute(P + "notice-allow");
+    list = listed(n);
+    if (f) {
+      body = new URLSearchParams(new FormData(f));
+      body.set("decision", yes ? "allow" : "necessary");
+      fetch(f.action, { method: "POST", credentials: "same-origin", body: body })
+        .catch(function () {});
+    }
+    if (yes) {
+      list.forEach(function (p) { remember(p); activate(p, null); });
+    } else {
+      try { localStorage.setItem(D, decided().concat(list).join(".")); } catch (e) {}
+    }
+    drop(n);
+  });
   function auto() {
+    var n = d.querySelector("[" + P + "notice]");
     if (S == null) {
       try { some((localStorage.getItem(C) || "").split(".")); } catch (e) {}
-    } else if (S && allowed().length && window.fetch) {
+      if (n && covered(n, allowed().concat(decided()))) drop(n);
+    } else if (S && (allowed().length || n) && window.fetch) {
       fetch(S + "?state")
         .then(function (r) { return r.json(); })
-        .then(function (j) { some(j.allowed); }, function () {});
+        .then(function (j) {
+          some(j.allowed);
+          if (n && covered(n, (j.allowed || []).concat(j.decided || []))) drop(n);
+        }, function () {});
     }
   }
   if (d.readyState == "loading") d.addEventListener("DOMContentLoaded", auto); else auto();

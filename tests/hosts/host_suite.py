@@ -560,10 +560,78 @@ def check_refusals():
     r = request("PUT", "/consent", good, "provider=youtube")
     ok(r.status == 405, "endpoint refuses PUT: %d" % r.status)
     r = request("GET", "/consent?provider=youtube")
-    ok(r.status == 405 and cookie_of(r) is None,
-       "a GET cannot grant: %d" % r.status)
+    ok(r.status == 200 and cookie_of(r) is None,
+       "a GET cannot grant (it shows the settings page): %d" % r.status)
     r = request("GET", "/consent?revoke", {"Sec-Fetch-Site": "cross-site"})
     ok(r.status == 403, "a cross-site GET ?revoke is refused: %d" % r.status)
+
+
+NOTICE = 'data-consent-notice="google-fonts google-analytics matomo-cloud ' \
+    'facebook-pixel"'
+
+
+def check_notice():
+    """Trackers and fonts get one notice; Only necessary is remembered;
+    the settings page withdraws one provider."""
+    r = request("GET", "/trackers.html")
+    t = r.text()
+    ok(r.status == 200 and t.count("<aside class=\"consent-notice\"") == 1
+       and NOTICE in t and 'action="/consent"' in t,
+       "a page with analytics, a pixel and fonts: one notice naming them, "
+       "a form to the endpoint")
+    ok(gated(t, "datawrapper") and 'style="min-height:444px"' in t and
+       "consent-embed--widget" in t,
+       "Datawrapper's script embed: one visible box of its size")
+    rest = re.sub(r'data-consent-original="[^"]*"', "", t)
+    leaks = [u for u in ("googletagmanager.com", "connect.facebook.net",
+                         "fonts.googleapis.com", "fonts.gstatic.com",
+                         "cdn.matomo.cloud", "datawrapper.dwcdn.net")
+             if u in rest]
+    ok(not leaks, "no tracker or chart URL outside the gated markup %s" %
+       leaks)
+    h = same_origin()
+    r = request("POST", "/consent", h,
+                "provider=google-fonts&provider=google-analytics&"
+                "provider=matomo-cloud&provider=facebook-pixel&"
+                "return=%2Ftrackers.html&always=1&decision=necessary")
+    c = cookie_of(r)
+    ok(r.status == 303 and r.header("Location") == "/trackers.html" and c,
+       "Only necessary: 303 back to the page with a cookie (%d)" % r.status)
+    r = request("GET", "/trackers.html", {"Cookie": c or ""})
+    t = r.text()
+    ok("data-consent-notice=" not in t and gated(t, "google-analytics"),
+       "after Only necessary: no notice, the trackers stay gated")
+    r = request("GET", "/consent?return=%2Ftrackers.html",
+                {"Cookie": c or "", "Accept-Language": "de-DE,de;q=0.9",
+                 "Sec-Fetch-Site": "cross-site"})
+    t = r.text()
+    ok(r.status == 200 and "Datenschutz-Einstellungen" in t and
+       r.header("X-Frame-Options") == "DENY" and
+       'value="google-analytics" aria-describedby' in t and
+       ">abgelehnt</span>" in t and cookie_of(r) is None,
+       "GET on the endpoint: the settings page in the visitor's language "
+       "(%d)" % r.status)
+    # Withdraw one provider of two on the settings page.
+    r = request("POST", "/consent", h,
+                "provider=youtube&provider=vimeo&return=%2Fpage.html&"
+                "always=1")
+    c = cookie_of(r)
+    r = request("POST", "/consent?return=%2Fpage.html", dict(h, Cookie=c),
+                "settings=1&return=%2Fpage.html&provider=vimeo")
+    c2 = cookie_of(r)
+    ok(r.status == 303 and (r.header("Location") or "").startswith(
+        "?saved=1&return=/page.html") and c2,
+       "the settings form: 303 back to the settings page (%d %s)" %
+       (r.status, r.header("Location")))
+    r = request("GET", "/page.html", {"Cookie": c2 or ""})
+    t = r.text()
+    ok(gated(t, "youtube") and YT_RAW not in t and VIMEO_RAW in t,
+       "withdrawn on the settings page: the next page gates YouTube again, "
+       "Vimeo still loads")
+    r = request("GET", "/consent?saved=1&return=%2Fpage.html",
+                {"Cookie": c2 or ""})
+    ok(r.status == 200 and "Your choice is saved." in r.text(),
+       "the settings page confirms the save")
 
 
 def main():
@@ -584,6 +652,7 @@ def main():
     check_endpoint()
     check_banners()
     check_refusals()
+    check_notice()
     print("1..%d" % COUNT)
     return 1 if FAILED else 0
 

@@ -215,8 +215,9 @@ test_refusals(void)
   tap_ok(consent_response_status(r) == 405 && header(r, "Allow", 0),
          "refused: PUT -> 405 with Allow");
   consent_request_endpoint(r, "GET", "provider=youtube", 16, NULL, 0, NOW);
-  tap_ok(consent_response_status(r) == 405 && !header(r, "Set-Cookie", 0),
-         "refused: GET cannot grant");
+  tap_ok(consent_response_status(r) == 200 && !header(r, "Set-Cookie", 0) &&
+         strstr(consent_response_body(r, NULL), "Privacy settings") != NULL,
+         "a GET cannot grant: it shows the settings page");
   consent_request_free(r);
 }
 
@@ -279,6 +280,151 @@ test_state(void)
   st = consent_request_state(r, NOW, &why);
   tap_ok(st && why == CONSENT_E_NOCOOKIE, "no cookie: empty state");
   consent_request_free(r);
+}
+
+/* The cookie of an answer as a request's Cookie header line. */
+static void
+cookie_line(const consent_request_t *r, char *out, size_t cap)
+{
+  const char *c = header(r, "Set-Cookie", 0);
+
+  snprintf(out, cap, SAME "Cookie: %.*s", c ? (int)strcspn(c, ";") : 0,
+           c ? c : "");
+}
+
+/* The notice's "Only necessary", the settings page and its form. */
+static void
+test_settings(void)
+{
+  consent_request_t *r, *r2;
+  consent_config_t *cfg;
+  consent_gate_t *gate;
+  const consent_state_t *st;
+  const char *body, *loc;
+  char hdr[2048];
+
+  r = post(SAME, "provider=google-analytics&provider=facebook-pixel&"
+           "return=%2Fa&always=1&decision=necessary");
+  cookie_line(r, hdr, sizeof(hdr));
+  tap_ok(consent_response_status(r) == 303 &&
+         strncmp(consent_response_receipt(r, NULL), "{\"action\":\"refuse\"",
+                 18) == 0 &&
+         strstr(header(r, "Set-Cookie", 0), "Max-Age=31536000") != NULL,
+         "Only necessary: 303, a refusal kept for the max age");
+  r2 = request(hdr, 1);
+  st = consent_request_state(r2, NOW + 1, NULL);
+  tap_ok(!consent_state_allows(st, "google-analytics", NOW + 1),
+         "refused providers stay off");
+  consent_request_endpoint(r2, "GET", "state", 5, NULL, 0, NOW + 1);
+  body = consent_response_body(r2, NULL);
+  tap_ok(strcmp(body, "{\"allowed\":[],\"decided\":[\"google-analytics\","
+                "\"facebook-pixel\"]}\n") == 0,
+         "?state lists what was decided: %s", body);
+  consent_request_free(r2);
+  consent_request_free(r);
+  r = post(SAME, "provider=youtube&decision=maybe");
+  tap_ok(consent_response_status(r) == 400, "decision is allow or necessary");
+  consent_request_free(r);
+
+  /* The settings page: the visitor's decisions, by category. */
+  r = post(SAME, "provider=youtube&provider=vimeo&always=1");
+  cookie_line(r, hdr, sizeof(hdr));
+  consent_request_free(r);
+  snprintf(hdr + strlen(hdr), sizeof(hdr) - strlen(hdr),
+           "\nAccept-Language: de-AT, en;q=0.5");
+  r = request(hdr, 1);
+  consent_request_endpoint(r, "GET", "return=%2Fnews%2Fa", 18, NULL, 0,
+                           NOW + 2);
+  body = consent_response_body(r, NULL);
+  tap_ok(consent_response_status(r) == 200 &&
+         header(r, "Set-Cookie", 0) == NULL &&
+         strcmp(header(r, "Content-Type", 0), "text/html; charset=utf-8")
+         == 0 && strcmp(header(r, "X-Frame-Options", 0), "DENY") == 0 &&
+         strcmp(header(r, "Cache-Control", 0), "no-store") == 0,
+         "GET: the settings page (200, HTML, no-store, never framed)");
+  tap_ok(strstr(body, "<html lang=\"de\">") &&
+         strstr(body, "Datenschutz-Einstellungen") &&
+         strstr(body, "<legend><label><input type=\"checkbox\" hidden "
+                "data-consent-category> Video</label></legend>"),
+         "in the visitor's language, grouped by category");
+  tap_ok(strstr(body, "name=\"provider\" value=\"youtube\" aria-describedby="
+                "\"consent-p-1\" checked> YouTube") &&
+         strstr(body, "name=\"provider\" value=\"dailymotion\" "
+                "aria-describedby=\"consent-p-3\"> Dailymotion") &&
+         strstr(body, ">erlaubt</span>") &&
+         strstr(body, ">nicht entschieden</span>") &&
+         strstr(body, "<main data-consent-allowed=\"youtube.vimeo\">"),
+         "each provider with the visitor's decision");
+  tap_ok(strstr(body, "<input type=\"hidden\" name=\"return\" value=\""
+                "/news/a\">") &&
+         strstr(body, "name=\"revoke\" value=\"1\"") &&
+         strstr(body, "<form method=\"post\" action=\"\">") &&
+         strstr(body, "<a href=\"/news/a\">Zur\xC3\xBC" "ck zur Seite</a>"),
+         "a form back to the endpoint, withdraw all, the way back");
+  consent_request_free(r);
+
+  /* Saving: youtube unticked (refused), vimeo kept, the rest untouched. */
+  r = request(hdr, 1);
+  consent_request_endpoint(r, "POST", "action=libconsent&return=%2Fnews%2Fa",
+                           36, "settings=1&return=%2Fnews%2Fa&provider=vimeo",
+                           44, NOW + 3);
+  loc = header(r, "Location", 0);
+  tap_ok(consent_response_status(r) == 303 && loc &&
+         strcmp(loc, "?action=libconsent&saved=1&return=/news/a") == 0,
+         "saved: back to the settings page (its own query kept): %s",
+         loc ? loc : "-");
+  cookie_line(r, hdr, sizeof(hdr));
+  consent_request_free(r);
+  r = request(hdr, 1);
+  st = consent_request_state(r, NOW + 4, NULL);
+  tap_ok(!consent_state_allows(st, "youtube", NOW + 4) &&
+         consent_state_allows(st, "vimeo", NOW + 4),
+         "one provider withdrawn, the other kept");
+  consent_request_endpoint(r, "GET", "saved=1&return=%2Fnews%2Fa", 25, NULL,
+                           0, NOW + 4);
+  body = consent_response_body(r, NULL);
+  tap_ok(strstr(body, "role=\"status\">Your choice is saved.</p>") &&
+         strstr(body, "value=\"youtube\" aria-describedby=\"consent-p-1\"> "
+                "YouTube</label><span class=\"consent-settings__state\" "
+                "id=\"consent-p-1\">refused</span>") &&
+         strstr(body, "value=\"dailymotion\" aria-describedby=\"consent-p-3\"> "
+                "Dailymotion</label><span class=\"consent-settings__state\" "
+                "id=\"consent-p-3\">not decided</span>"),
+         "the page says saved; refused and undecided told apart");
+  consent_request_free(r);
+  r = request(hdr, 1);
+  consent_request_endpoint(r, "POST", NULL, 0,
+                           "settings=1&revoke=1&return=%2Fnews%2Fa", 38,
+                           NOW + 5);
+  loc = header(r, "Location", 0);
+  tap_ok(consent_response_status(r) == 303 && loc &&
+         strcmp(loc, "?saved=1&return=/news/a") == 0 &&
+         strstr(header(r, "Set-Cookie", 0), "Max-Age=0") != NULL,
+         "withdraw all from the settings page: cookies deleted, back to it");
+  consent_request_free(r);
+  r = request("Host: example.org\nSec-Fetch-Site: cross-site", 1);
+  consent_request_endpoint(r, "POST", NULL, 0, "settings=1", 10, NOW + 6);
+  tap_ok(consent_response_status(r) == 403,
+         "a cross-site settings form is refused");
+  consent_request_free(r);
+
+  /* The gate's texts: a site's own language list and privacy link. */
+  consent_config_new(&cfg);
+  consent_config_set_language(cfg, "fr");
+  consent_config_set_privacy_url(cfg, "/privacy");
+  consent_gate_new(cfg, &gate);
+  r = request("Host: example.org", 1);
+  tap_ok(consent_request_set_gate(r, gate) == CONSENT_OK &&
+         consent_request_set_gate(NULL, gate) == CONSENT_E_INVAL,
+         "consent_request_set_gate");
+  consent_request_endpoint(r, "GET", NULL, 0, NULL, 0, NOW);
+  body = consent_response_body(r, NULL);
+  tap_ok(strstr(body, "<html lang=\"fr\">") &&
+         strstr(body, "<a href=\"/privacy\">Notre politique"),
+         "with a gate: its default language and the site's privacy link");
+  consent_request_free(r);
+  consent_gate_free(gate);
+  consent_config_free(cfg);
 }
 
 static void
@@ -422,6 +568,7 @@ main(void)
   test_refusals();
   test_revoke();
   test_state();
+  test_settings();
   test_state_after_oom();
   test_site();
   tap_ok(consent_request_endpoint(NULL, "POST", NULL, 0, NULL, 0, 0) ==

@@ -67,6 +67,7 @@ consent_status consent_config_set_endpoint(consent_config_t *config, const char 
 consent_status consent_config_set_script(consent_config_t *config, int mode, const char *js_url, const char *css_url);
 consent_status consent_config_set_cache_safe(consent_config_t *config, int on);
 consent_status consent_config_set_guard(consent_config_t *config, int on);
+consent_status consent_config_set_notice(consent_config_t *config, int on);
 consent_status consent_config_allow_provider(consent_config_t *config, const char *id);
 consent_status consent_gate_new(const consent_config_t *config, consent_gate_t **gate);
 void consent_gate_free(consent_gate_t *gate);
@@ -89,6 +90,7 @@ consent_status consent_site_set_sources(consent_site_t *site, unsigned int sourc
 consent_status consent_sources_from_names(const char *list, unsigned int *sources);
 consent_status consent_site_set_gpc_categories(consent_site_t *site, const char *list);
 consent_status consent_request_new(const consent_site_t *site, int https, consent_request_t **req);
+consent_status consent_request_set_gate(consent_request_t *req, const consent_gate_t *gate);
 void consent_request_free(consent_request_t *req);
 consent_status consent_request_set_header(consent_request_t *req, const char *name, const char *value, size_t len);
 consent_status consent_site_trust_proxies(consent_site_t *site, const char *list);
@@ -207,7 +209,8 @@ final class KeyRing
  * What to gate and how placeholders look.  Options: registry (Registry),
  * language, texts, template, privacy_url, endpoint, script ('inline',
  * 'url', 'none'), script_url, style_url, cache_safe, guard (the runtime
- * guard), allow (list of ids), max_buffer.
+ * guard), notice (the consent notice, default true), allow (list of ids),
+ * max_buffer.
  */
 final class Gate
 {
@@ -260,6 +263,7 @@ final class Gate
             $conf($f->consent_config_set_cache_safe($cfg, empty($options['cache_safe']) ? 0 : 1),
                   'cache_safe');
             $conf($f->consent_config_set_guard($cfg, empty($options['guard']) ? 0 : 1), 'guard');
+            $conf($f->consent_config_set_notice($cfg, ($options['notice'] ?? true) ? 1 : 0), 'notice');
             foreach ($options['allow'] ?? [] as $id) {
                 $conf($f->consent_config_allow_provider($cfg, $id), $id);
             }
@@ -435,9 +439,14 @@ final class Request
      * [[name, value], ...], 'body' => string, 'receipt' => ?array,
      * 'reason' => string].
      */
-    public function endpoint(string $method, string $query = '', string $body = ''): array
+    public function endpoint(string $method, string $query = '', string $body = '',
+                             ?Gate $gate = null): array
     {
         $f = Lib::ffi();
+        if ($gate !== null) {
+            /* The settings page (a GET) in the gate's texts and language. */
+            Lib::check($f->consent_request_set_gate($this->ptr, $gate->ptr));
+        }
         Lib::check($f->consent_request_endpoint($this->ptr, $method, $query, strlen($query), $body,
                                                 strlen($body), 0));
         $headers = [];

@@ -620,7 +620,7 @@ class Gate(_Handle):
                  endpoint: Optional[str] = None, script: str = "inline",
                  script_url: Optional[str] = None,
                  style_url: Optional[str] = None, cache_safe: bool = False,
-                 guard: bool = False,
+                 guard: bool = False, notice: bool = True,
                  allow: Iterable[str] = (),
                  max_buffer: Optional[int] = None,
                  previews: Optional["Previews"] = None):
@@ -662,6 +662,7 @@ class Gate(_Handle):
             conf(LIB.consent_config_set_cache_safe(c, int(cache_safe)),
                  "cache_safe")
             conf(LIB.consent_config_set_guard(c, int(guard)), "guard")
+            conf(LIB.consent_config_set_notice(c, int(notice)), "notice")
             for p in allow:
                 conf(LIB.consent_config_allow_provider(c, p.encode()), p)
             if previews is not None:
@@ -999,11 +1000,15 @@ class Request(_Handle):
 
     def endpoint(self, method: str, query: Text = b"",
                  body: Optional[Text] = b"", now: int = 0,
-                 body_length: Optional[int] = None) -> Response:
+                 body_length: Optional[int] = None,
+                 gate: Optional["Gate"] = None) -> Response:
         """The consent endpoint's answer to this request.  A body over
         CONSENT_ENDPOINT_MAX_BODY need not be read: body=None and its
-        body_length (the answer is 413)."""
+        body_length (the answer is 413).  gate: whose texts and language
+        the settings page (a GET) uses; it must outlive the request."""
         q = _bytes(query)
+        if gate is not None:
+            _check(LIB.consent_request_set_gate(self._p, gate._p))
         b = _bytes(body) if body is not None else None
         n = len(b) if b is not None else (body_length or 0)
         _check(LIB.consent_request_endpoint(self._p, method.encode(), q,

@@ -55,7 +55,7 @@ class ConsentMiddleware:
     paths: {prefix: None (gate off) or dict of Gate options};
     other keyword arguments are Gate options (language=, privacy_url=,
     allow=, script=, texts=, template=, max_buffer=, cache_safe=,
-    guard=).
+    guard=, notice=).
     """
 
     def __init__(self, app: Callable, *, registry: Optional[Registry] = None,
@@ -160,7 +160,7 @@ class ConsentMiddleware:
             # the browser sent.
             resp = req.endpoint(method, environ.get("QUERY_STRING", "")
                                 .encode("latin-1", "replace"), body,
-                                body_length=body_length)
+                                body_length=body_length, gate=self.gate)
         if resp.receipt is not None:
             self._log(environ, resp.receipt)
         elif resp.status >= 400:

@@ -153,7 +153,7 @@ function libconsent_endpoint_response(array $server, string $query, string $body
     $https = !empty($server['HTTPS']) && $server['HTTPS'] !== 'off';
     $req = $rt['site']->request(Consent\Site::headersFromServer($server), $https,
                                 $server['REMOTE_ADDR'] ?? null);
-    return $req->endpoint($server['REQUEST_METHOD'] ?? 'GET', $query, $body);
+    return $req->endpoint($server['REQUEST_METHOD'] ?? 'GET', $query, $body, $rt['gate']);
 }
 
 /** admin-post.php?action=libconsent */
