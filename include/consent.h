@@ -568,6 +568,20 @@ consent_config_set_guard(consent_config_t *config, int on);
 CONSENT_EXTERN consent_status
 consent_config_set_notice(consent_config_t *config, int on);
 
+/* Google Consent Mode v2 (on != 0; off by default): before the first
+ * Google tag of a page (a script of Google Analytics / Tag Manager or
+ * Google Ads, by its src or its text) the rewriter writes
+ * gtag('consent','default',{...}) with ad_storage, ad_user_data and
+ * ad_personalization granted only when the visitor allows google-ads,
+ * analytics_storage only when they allow google-analytics (their own
+ * decision or their category's; denied in cache-safe mode), and an update
+ * when the visitor allows one on the page.  For sites that let Google's
+ * tags load in their cookieless mode (google-analytics allowed without
+ * consent, consent_config_allow_provider()) and must send the signals.
+ * Returns CONSENT_OK or CONSENT_E_INVAL.  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_config_set_google_consent_mode(consent_config_t *config, int on);
+
 /* A provider allowed without consent (the site's own services); may be
  * called for several.  Unknown ids make consent_gate_new() fail with
  * CONSENT_E_NOTFOUND.  Returns CONSENT_OK, CONSENT_E_INVAL or

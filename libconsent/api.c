@@ -33,7 +33,7 @@ struct consent_config {
   struct consent__texts texts;
   char lang[9];
   char *site_privacy, *endpoint, *js_url, *css_url;
-  int script_mode, cache_safe, guard, notice;
+  int script_mode, cache_safe, guard, notice, google_consent_mode;
   char **always;
   size_t nalways;
   struct consent__previews *previews;
@@ -343,6 +343,15 @@ consent_config_set_notice(consent_config_t *config, int on)
 }
 
 consent_status
+consent_config_set_google_consent_mode(consent_config_t *config, int on)
+{
+  if (config == NULL)
+    return CONSENT_E_INVAL;
+  config->google_consent_mode = on != 0;
+  return CONSENT_OK;
+}
+
+consent_status
 consent_config_allow_provider(consent_config_t *config, const char *id)
 {
   char **v, *d = NULL;
@@ -403,6 +412,7 @@ consent_gate_new(const consent_config_t *config, consent_gate_t **gate)
     g->cache_safe = config->cache_safe;
     g->guard = config->guard;
     g->notice = config->notice;
+    g->google_consent_mode = config->google_consent_mode;
     g->previews = config->previews;
     if (st == 0 && (dup_into(&g->site_privacy, config->site_privacy) ||
                     dup_into(&g->endpoint, config->endpoint) ||

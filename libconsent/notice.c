@@ -68,14 +68,15 @@ put_provider(struct consent__buf *b, const struct consent__texts *t,
   return st | put(b, "</a>");
 }
 
-/* "ENDPOINT?return=PATH" (escaped for an attribute). */
-static int
-put_settings_url(struct consent__buf *b, const char *endpoint,
-                 const char *ret)
+int
+consent__settings_url(struct consent__buf *b, const char *endpoint,
+                      const char *ret)
 {
   struct consent__buf u = { NULL, 0, 0 };
   int st = 0;
 
+  if (ret == NULL)
+    ret = "/";
   st |= put(&u, endpoint);
   st |= put(&u, strchr(endpoint, '?') ? "&return=" : "?return=");
   st |= consent__query_escape(&u, ret, strlen(ret));
@@ -166,7 +167,7 @@ consent__render_notice(const struct consent__texts *t, size_t lang,
   st |= put(out, "</button>");
   if (n->endpoint != NULL) {
     st |= put(out, "<a class=\"consent-notice__settings\" href=\"");
-    st |= put_settings_url(out, n->endpoint, ret);
+    st |= consent__settings_url(out, n->endpoint, ret);
     st |= put(out, "\">");
     st |= consent__put_text(out, t, lang, CONSENT__T_SETTINGS, "");
     st |= put(out, "</a>");

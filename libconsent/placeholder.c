@@ -274,14 +274,15 @@ static const char default_template[] =
   "<p class=\"consent-embed__title\" id=\"{{id}}\">{{title}}</p>"
   "{{preview}}"
   "<p>{{intro}}</p>"
-  "<p>{{privacy}} {{provider_privacy_link}}{{site_privacy_link}}</p>"
+  "<p>{{privacy}} {{provider_privacy_link}}{{site_privacy_link}}"
+  "{{manage_link}}</p>"
   "{{controls}}"
   "</div>";
 
 static const char *const slots[] = {
   "id", "title", "intro", "privacy", "provider_privacy_link",
   "site_privacy_link", "controls", "provider", "provider_id", "preview",
-  NULL
+  "manage_link", NULL
 };
 
 int
@@ -594,8 +595,8 @@ consent__texts_set_template(struct consent__texts *t, const char *buf,
     if (slots[i] == NULL)
       return file_error(errmsg, cap, name, 0, "unknown slot (id, title, "
                         "intro, privacy, provider_privacy_link, "
-                        "site_privacy_link, controls, provider, "
-                        "provider_id, preview)", slot);
+                        "site_privacy_link, manage_link, controls, "
+                        "provider, provider_id, preview)", slot);
     if (strcmp(slot, "controls") == 0)
       controls = 1;
     p = close + 2;
@@ -753,6 +754,16 @@ put_slot(struct consent__buf *b, const char *slot,
       st |= consent__escape(b, pv->author, strlen(pv->author));
     }
     return st | put(b, "</figcaption></figure>");
+  }
+  if (strcmp(slot, "manage_link") == 0) {
+    /* The endpoint's settings page, to withdraw or change a decision. */
+    if (box->endpoint == NULL)
+      return 0;
+    st |= put(b, " &middot; <a class=\"consent-embed__manage\" href=\"");
+    st |= consent__settings_url(b, box->endpoint, box->return_path);
+    st |= put(b, "\">");
+    st |= consent__put_text(b, t, lang, CONSENT__T_MANAGE, name);
+    return st | put(b, "</a>");
   }
   if (strcmp(slot, "site_privacy_link") == 0) {
     if (box->site_privacy == NULL)

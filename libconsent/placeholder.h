@@ -85,6 +85,11 @@ int consent__put_text(struct consent__buf *b, const struct consent__texts *t,
                       size_t lang, enum consent__text which,
                       const char *provider);
 
+/* Appends the settings page's URL, "ENDPOINT?return=PATH" (ret NULL:
+ * "/"), escaped for an attribute (notice.c). */
+int consent__settings_url(struct consent__buf *b, const char *endpoint,
+                          const char *ret);
+
 /* Appends s HTML-escaped (text and attribute values). */
 int consent__escape(struct consent__buf *b, const char *s, size_t n);
 

@@ -300,6 +300,71 @@ notice(struct consent__rewriter *rw)
   free(list);
 }
 
+static int
+visitor_allows(const struct consent__rewriter *rw, long prov)
+{
+  return prov >= 0 && !rw->gate->cache_safe && rw->state != NULL &&
+         consent__state_allows(rw->state, (size_t)prov, rw->now);
+}
+
+/* Google Consent Mode v2: before the first Google tag (a script of
+ * Google Analytics / Tag Manager or Google Ads, by src or by its text),
+ * the consent default the tags read, denied unless the visitor allows
+ * the provider (its own decision or its category's).  Written at the
+ * output's current end, which is where the tag starts. */
+static void
+google_consent_mode(struct consent__rewriter *rw, long prov)
+{
+  const struct consent__gate *g = rw->gate;
+  const char *id, *ads, *analytics;
+  long ga, gads;
+  struct consent__buf *b = &rw->scratch;
+  int st = 0;
+
+  if (!g->google_consent_mode || rw->gcm_done || prov < 0)
+    return;
+  id = g->reg->prov[prov].id;
+  if (strcmp(id, "google-analytics") != 0 && strcmp(id, "google-ads") != 0)
+    return;
+  rw->gcm_done = 1;
+  ga = consent__registry_find(g->reg, "google-analytics", 16);
+  gads = consent__registry_find(g->reg, "google-ads", 10);
+  /* The visitor's own decision: a tag the site lets load without
+   * consent (cookieless) is no grant. */
+  analytics = visitor_allows(rw, ga) ? "granted" : "denied";
+  ads = visitor_allows(rw, gads) ? "granted" : "denied";
+  b->len = 0;
+  st |= consent__buf_append(b, "<script", 7);
+  if (rw->nonce != NULL) {
+    st |= consent__buf_append(b, " nonce=\"", 8);
+    st |= consent__escape(b, rw->nonce, strlen(rw->nonce));
+    st |= consent__buf_append(b, "\"", 1);
+  }
+  st |= consent__buf_append(b, ">", 1);
+  {
+    char js[768];
+    int n = snprintf(js, sizeof(js),
+      "window.dataLayer=window.dataLayer||[];"
+      "function gtag(){dataLayer.push(arguments);}"
+      "gtag('consent','default',{ad_storage:'%s',ad_user_data:'%s',"
+      "ad_personalization:'%s',analytics_storage:'%s',"
+      "wait_for_update:500});"
+      "document.addEventListener('consent:allow',function(e){"
+      "if(e.detail=='google-analytics')gtag('consent','update',"
+      "{analytics_storage:'granted'});"
+      "if(e.detail=='google-ads')gtag('consent','update',{ad_storage:"
+      "'granted',ad_user_data:'granted',ad_personalization:'granted'});"
+      "});", ads, ads, ads, analytics);
+    st |= consent__buf_append(b, js, (size_t)n);
+  }
+  st |= consent__buf_append(b, "</script>", 9);
+  if (st != 0) {
+    fail(rw, CONSENT_E_NOMEM);
+    return;
+  }
+  out(rw, b->data, b->len);
+}
+
 /* Writes the placeholder for the capture [cap_start, end). */
 static void
 placeholder(struct consent__rewriter *rw, long prov,
@@ -474,6 +539,8 @@ end_capture(struct consent__rewriter *rw, uint64_t end)
            ? foreign_text_provider(rw, text.data ? text.data : "", text.len)
            : consent__match_text(rw->gate->reg, text.data ? text.data : "",
                                  text.len);
+    if (rw->m.kind == CONSENT__EMBED_SCRIPT && rw->emitted == rw->cap_start)
+      google_consent_mode(rw, prov);
     if (prov < 0 || allowed(rw, prov)) {
       /* Nothing to gate: the bytes go out as they came. */
       if (prov >= 0)
@@ -1071,6 +1138,11 @@ on_start(struct consent__rewriter *rw, const struct consent__token *t)
         end_capture(rw, t->raw_end);
     }
     return;
+  }
+  if (m.kind == CONSENT__EMBED_SCRIPT && rw->gate->google_consent_mode &&
+      !rw->gcm_done && rw->emitted <= t->raw_start) {
+    pass_to(rw, t->raw_start);
+    google_consent_mode(rw, m.prov);
   }
   if (allowed(rw, m.prov)) {
     pass_allowed(rw, t, m.prov);

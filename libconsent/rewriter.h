@@ -47,6 +47,7 @@ struct consent__gate {
   int cache_safe;
   int guard;                          /* the runtime guard */
   int notice;                         /* the consent notice */
+  int google_consent_mode;            /* gtag('consent','default') */
   unsigned char *always;              /* per registry index */
   struct consent__previews *previews; /* or NULL */
 };
@@ -128,6 +129,7 @@ struct consent__rewriter {
    * the provider gated out of sight, 2 when it had a visible box. */
   unsigned char *seen;
   int is_document;          /* a doctype, <html>, <head> or <body> */
+  int gcm_done;             /* Google's consent default written */
   int assets_done;
   int guard_done;
   struct consent__buf scratch;

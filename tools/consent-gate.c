@@ -61,6 +61,8 @@ usage(FILE *f)
 "                          the page's scripts compute before consent\n"
 "      --no-notice         no consent notice for blocked trackers and\n"
 "                          fonts (on by default)\n"
+"      --google-consent-mode  Google Consent Mode v2: the consent default\n"
+"                          before the first Google tag\n"
 "      --allow-provider ID allowed without consent (repeatable)\n"
 "      --cookie VALUE      the visitor's consent cookie (needs\n"
 "                          --key-file; --policy-version N)\n"
@@ -691,7 +693,8 @@ struct gate_opts {
   const char *script_url, *css_url, *nonce, *cookie, *report_file;
   const char **allow;
   size_t nallow;
-  int no_providers, cache_safe, guard, no_notice, script_mode, decode, encode;
+  int no_providers, cache_safe, guard, no_notice, gcm, script_mode, decode,
+      encode;
   long long policy;
   size_t max_buffer;
   consent_config_t *config;
@@ -938,7 +941,8 @@ setup_gate(struct gate_opts *o)
        (st = consent_config_set_endpoint(o->config, o->endpoint))) ||
       (st = consent_config_set_cache_safe(o->config, o->cache_safe)) ||
       (st = consent_config_set_guard(o->config, o->guard)) ||
-      (st = consent_config_set_notice(o->config, !o->no_notice)))
+      (st = consent_config_set_notice(o->config, !o->no_notice)) ||
+      (st = consent_config_set_google_consent_mode(o->config, o->gcm)))
     goto fail;
   if (consent_config_set_script(o->config, (consent_script_mode)o->script_mode,
                                 o->script_url, o->css_url) != CONSENT_OK)
@@ -1151,6 +1155,7 @@ cmd_gate(int argc, char **argv)
     { "cache-safe", no_argument, NULL, 'C' },
     { "guard", no_argument, NULL, 1000 + 'g' },
     { "no-notice", no_argument, NULL, 1000 + 'N' },
+    { "google-consent-mode", no_argument, NULL, 1000 + 'G' },
     { "allow-provider", required_argument, NULL, 'a' },
     { "cookie", required_argument, NULL, 'k' },
     { "cookie-header", required_argument, NULL, 'H' },
@@ -1207,6 +1212,7 @@ cmd_gate(int argc, char **argv)
     case 'C': o.cache_safe = 1; break;
     case 1000 + 'g': o.guard = 1; break;
     case 1000 + 'N': o.no_notice = 1; break;
+    case 1000 + 'G': o.gcm = 1; break;
     case 'k': o.cookie = optarg; break;
     case 'H': o.cookie_header = optarg; break;
     case 'W': o.previews_dir = optarg; break;

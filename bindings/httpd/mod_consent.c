@@ -62,6 +62,7 @@ typedef struct {
   int cache_safe;
   int guard;
   int notice;
+  int gcm;                          /* ConsentGoogleConsentMode */
   int sources;                      /* CONSENT_SOURCE_* bits */
   const char *gpc_categories;
   const char *proxies;            /* ConsentTrustedProxies */
@@ -101,6 +102,7 @@ create_dir_conf(apr_pool_t *p, char *dir)
   c->cache_safe = UNSET;
   c->guard = UNSET;
   c->notice = UNSET;
+  c->gcm = UNSET;
   c->sources = UNSET;
   return c;
 }
@@ -145,6 +147,7 @@ merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
   c->cache_safe = MERGE(cache_safe, UNSET);
   c->guard = MERGE(guard, UNSET);
   c->notice = MERGE(notice, UNSET);
+  c->gcm = MERGE(gcm, UNSET);
   c->sources = MERGE(sources, UNSET);
   c->gpc_categories = MERGE(gpc_categories, NULL);
   c->proxies = MERGE(proxies, NULL);
@@ -601,6 +604,14 @@ set_notice(cmd_parms *cmd, void *cv, int on)
   return NULL;
 }
 
+static const char *
+set_gcm(cmd_parms *cmd, void *cv, int on)
+{
+  (void)cmd;
+  ((consent_conf *)cv)->gcm = on;
+  return NULL;
+}
+
 #define WHERE (RSRC_CONF | ACCESS_CONF)
 
 static const command_rec consent_cmds[] = {
@@ -641,6 +652,9 @@ static const command_rec consent_cmds[] = {
   AP_INIT_FLAG("ConsentNotice", set_notice, NULL, WHERE,
                "Off: no consent notice for blocked trackers, pixels and "
                "fonts (On by default)"),
+  AP_INIT_FLAG("ConsentGoogleConsentMode", set_gcm, NULL, WHERE,
+               "On: Google Consent Mode v2 defaults before the first "
+               "Google tag (Off by default)"),
   AP_INIT_FLAG("ConsentGuard", set_guard, NULL, WHERE,
                "On: the runtime guard first in <head> (stops what scripts "
                "compute before consent)"),
@@ -691,7 +705,7 @@ settings_key(apr_pool_t *p, const consent_conf *c)
   return apr_psprintf(p, "%pp|%pp|%s|%s|%s|%d|%" APR_INT64_T_FMT "|%"
                       APR_INT64_T_FMT
                       "|%s|%s|%s|%s|%d|%s|%s|%" APR_INT64_T_FMT "|%s|%s|%d|"
-                      "%d|%d|%d|%s|%s|%s|%s|%s|%pp",
+                      "%d|%d|%d|%d|%s|%s|%s|%s|%s|%pp",
                       (void *)registry_of(c), (void *)ring_of(c),
                       c->cookie_name ? c->cookie_name : "",
                       c->cookie_domain ? c->cookie_domain : "",
@@ -705,7 +719,7 @@ settings_key(apr_pool_t *p, const consent_conf *c)
                       c->css_url ? c->css_url : "", (apr_int64_t)c->buffer,
                       allow,
                       c->privacy_url ? c->privacy_url : "", c->cache_safe,
-                      c->guard, c->notice, c->sources,
+                      c->guard, c->notice, c->gcm, c->sources,
                       c->gpc_categories ? c->gpc_categories
                       : "", c->proxies ? c->proxies : "",
                       c->previews_dir ? c->previews_dir : "",
@@ -768,6 +782,8 @@ build(const consent_conf *c, consent_built *b, const char **what)
     st = consent_config_set_guard(cfg, c->guard);
   if (st == CONSENT_OK && c->notice != UNSET)
     st = consent_config_set_notice(cfg, c->notice);
+  if (st == CONSENT_OK && c->gcm != UNSET)
+    st = consent_config_set_google_consent_mode(cfg, c->gcm);
   for (i = 0; st == CONSENT_OK && c->allow != NULL && i < c->allow->nelts;
        i++)
     st = consent_config_allow_provider(cfg, APR_ARRAY_IDX(c->allow, i,

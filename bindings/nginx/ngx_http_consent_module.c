@@ -43,6 +43,7 @@ typedef struct {
   ngx_flag_t cache_safe;
   ngx_flag_t guard;
   ngx_flag_t notice;
+  ngx_flag_t gcm;                   /* consent_google_consent_mode */
   ngx_uint_t sources;               /* CONSENT_SOURCE_* */
   ngx_str_t gpc_categories;
   ngx_str_t proxies;                  /* consent_trusted_proxies */
@@ -187,6 +188,8 @@ static ngx_command_t ngx_http_consent_commands[] = {
     ngx_conf_set_flag_slot, NGX_HTTP_LOC_CONF_OFFSET, OFF(guard), NULL },
   { ngx_string("consent_notice"), LOC | NGX_CONF_FLAG,
     ngx_conf_set_flag_slot, NGX_HTTP_LOC_CONF_OFFSET, OFF(notice), NULL },
+  { ngx_string("consent_google_consent_mode"), LOC | NGX_CONF_FLAG,
+    ngx_conf_set_flag_slot, NGX_HTTP_LOC_CONF_OFFSET, OFF(gcm), NULL },
   { ngx_string("consent_cache_safe"), LOC | NGX_CONF_FLAG,
     ngx_conf_set_flag_slot, NGX_HTTP_LOC_CONF_OFFSET, OFF(cache_safe),
     NULL },
@@ -297,6 +300,7 @@ ngx_http_consent_create_loc_conf(ngx_conf_t *cf)
   c->cache_safe = NGX_CONF_UNSET;
   c->guard = NGX_CONF_UNSET;
   c->notice = NGX_CONF_UNSET;
+  c->gcm = NGX_CONF_UNSET;
   c->sources = NGX_CONF_UNSET_UINT;
   c->previews_fetch = NGX_CONF_UNSET_PTR;
   c->asset = NGX_CONF_UNSET;
@@ -702,13 +706,13 @@ consent_build(ngx_conf_t *cf, ngx_http_consent_loc_conf_t *c,
   ngx_uint_t i, nallow = c->allow ? c->allow->nelts : 0;
 
   p = ngx_snprintf(key, sizeof(key), "%p|%p|%V|%V|%V|%i|%i|%i|%V|%V|%V|%V|"
-                   "%V|%i|%V|%V|%uz|%i|%i|%i|%V|%ui|%V|%V|%V|%V|%p|",
+                   "%V|%i|%V|%V|%uz|%i|%i|%i|%i|%V|%ui|%V|%V|%V|%V|%p|",
                    reg, ring, &c->cookie_name, &c->cookie_domain,
                    &c->cookie_path, c->cookie_flags, c->policy, c->max_age,
                    &c->language, &c->template_file, &c->texts_file,
                    &c->privacy_url, endpoint, c->script_mode, &c->js_url,
                    &c->css_url, c->buffer, c->cache_safe, c->guard,
-                   c->notice, &c->receipt_log,
+                   c->notice, c->gcm, &c->receipt_log,
                    c->sources, &c->gpc_categories, &c->proxies,
                    &c->previews_dir,
                    &c->previews_url, c->previews_fetch);
@@ -776,6 +780,8 @@ consent_build(ngx_conf_t *cf, ngx_http_consent_loc_conf_t *c,
     st = consent_config_set_guard(cfg, (int)c->guard);
   if (st == CONSENT_OK && c->notice != NGX_CONF_UNSET)
     st = consent_config_set_notice(cfg, (int)c->notice);
+  if (st == CONSENT_OK && c->gcm != NGX_CONF_UNSET)
+    st = consent_config_set_google_consent_mode(cfg, (int)c->gcm);
   for (i = 0; st == CONSENT_OK && i < nallow; i++)
     st = consent_config_allow_provider(cfg, cstr(cf, &allow[i]));
   if (st == CONSENT_OK && (st = consent_gate_new(cfg, &b->gate)) !=
@@ -870,6 +876,7 @@ ngx_http_consent_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
   ngx_conf_merge_value(c->cache_safe, prev->cache_safe, NGX_CONF_UNSET);
   ngx_conf_merge_value(c->guard, prev->guard, NGX_CONF_UNSET);
   ngx_conf_merge_value(c->notice, prev->notice, NGX_CONF_UNSET);
+  ngx_conf_merge_value(c->gcm, prev->gcm, NGX_CONF_UNSET);
   ngx_conf_merge_uint_value(c->sources, prev->sources, NGX_CONF_UNSET_UINT);
   if (c->previews_dir.data == NULL) {
     c->previews_dir = prev->previews_dir;

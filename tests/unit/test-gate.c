@@ -633,6 +633,80 @@ test_notice(void)
   consent_gate_free(g);
 }
 
+/* Google Consent Mode v2: the default before the first Google tag. */
+static void
+test_google_consent_mode(void)
+{
+  static const char page[] =
+    "<!DOCTYPE html><html><head><script>var a=1;</script>"
+    "<script async src=\"https://www.googletagmanager.com/gtag/js?id=G-1\">"
+    "</script><script>gtag('config','G-1');</script></head><body>"
+    "<script src=\"https://pagead2.googlesyndication.com/pagead/js/"
+    "adsbygoogle.js\"></script></body></html>";
+  static const char inline_first[] =
+    "<p>x</p><script>(function(w,d,s,l,i){j.src='https://www.googletag"
+    "manager.com/gtm.js?id='+i})(window,document,'script','dataLayer',"
+    "'GTM-1');</script>";
+  consent_config_t *c;
+  consent_gate_t *g, *plain = default_gate();
+  consent_state_t *s;
+  struct opts o = { 0 };
+  char *out, *bytes, *d;
+
+  consent_config_new(&c);
+  consent_config_set_registry(c, reg);
+  tap_ok(consent_config_set_google_consent_mode(NULL, 1) == CONSENT_E_INVAL
+         && consent_config_set_google_consent_mode(c, 1) == CONSENT_OK,
+         "consent_config_set_google_consent_mode");
+  consent_config_allow_provider(c, "google-analytics");
+  g = gate_with(c);
+  out = gate_str(g, page, NULL);
+  d = strstr(out, "gtag('consent','default',");
+  tap_ok(d != NULL && count(out, "gtag('consent','default'") == 1 &&
+         strstr(out, "<script>var a=1;</script><script>window.dataLayer="
+                "window.dataLayer||[];") != NULL &&
+         d < strstr(out, "<script async src=\"https://www.googletagmanager"),
+         "one default, right before the first Google tag");
+  tap_ok(d && strncmp(d, "gtag('consent','default',{ad_storage:'denied',"
+                      "ad_user_data:'denied',ad_personalization:'denied',"
+                      "analytics_storage:'denied',wait_for_update:500});",
+                      130) == 0,
+         "denied for a visitor who decided nothing, though the tag loads "
+         "without consent (cookieless)");
+  o.chunk = 1;
+  bytes = gate_str(g, page, &o);
+  tap_ok(strcmp(out, bytes) == 0, "the same fed byte by byte");
+  free(bytes);
+  free(out);
+  consent_state_new(reg, &s);
+  consent_state_set_category(s, CONSENT_CATEGORY_ANALYTICS, 1, 0);
+  memset(&o, 0, sizeof(o));
+  o.state = s;
+  out = gate_str(g, page, &o);
+  tap_ok(strstr(out, "ad_storage:'denied'") &&
+         strstr(out, "analytics_storage:'granted'"),
+         "analytics allowed by the visitor: analytics_storage granted, ads "
+         "denied");
+  free(out);
+  consent_state_set_provider(s, "google-ads", 1, 0);
+  out = gate_str(g, page, &o);
+  tap_ok(strstr(out, "ad_storage:'granted',ad_user_data:'granted',"
+                "ad_personalization:'granted',analytics_storage:'granted'"),
+         "ads allowed too: all granted");
+  free(out);
+  out = gate_str(g, inline_first, NULL);
+  tap_ok(strstr(out, "<p>x</p><script>window.dataLayer=") != NULL,
+         "before an inline Google Tag Manager snippet");
+  free(out);
+  out = gate_str(plain, page, &o);
+  tap_ok(strstr(out, "gtag('consent'") == NULL, "off by default");
+  free(out);
+  consent_state_free(s);
+  consent_gate_free(g);
+  consent_gate_free(plain);
+  consent_config_free(c);
+}
+
 static void
 test_languages(void)
 {
@@ -1079,6 +1153,7 @@ main(void)
   test_generated();
   test_cases();
   test_notice();
+  test_google_consent_mode();
   test_consent();
   test_languages();
   test_placeholder_contract();

@@ -68,6 +68,7 @@ consent_status consent_config_set_script(consent_config_t *config, int mode, con
 consent_status consent_config_set_cache_safe(consent_config_t *config, int on);
 consent_status consent_config_set_guard(consent_config_t *config, int on);
 consent_status consent_config_set_notice(consent_config_t *config, int on);
+consent_status consent_config_set_google_consent_mode(consent_config_t *config, int on);
 consent_status consent_config_allow_provider(consent_config_t *config, const char *id);
 consent_status consent_gate_new(const consent_config_t *config, consent_gate_t **gate);
 void consent_gate_free(consent_gate_t *gate);
@@ -209,7 +210,8 @@ final class KeyRing
  * What to gate and how placeholders look.  Options: registry (Registry),
  * language, texts, template, privacy_url, endpoint, script ('inline',
  * 'url', 'none'), script_url, style_url, cache_safe, guard (the runtime
- * guard), notice (the consent notice, default true), allow (list of ids),
+ * guard), notice (the consent notice, default true), google_consent_mode
+ * (Google Consent Mode v2 defaults, default false), allow (list of ids),
  * max_buffer.
  */
 final class Gate
@@ -264,6 +266,8 @@ final class Gate
                   'cache_safe');
             $conf($f->consent_config_set_guard($cfg, empty($options['guard']) ? 0 : 1), 'guard');
             $conf($f->consent_config_set_notice($cfg, ($options['notice'] ?? true) ? 1 : 0), 'notice');
+            $conf($f->consent_config_set_google_consent_mode($cfg,
+                  empty($options['google_consent_mode']) ? 0 : 1), 'google_consent_mode');
             foreach ($options['allow'] ?? [] as $id) {
                 $conf($f->consent_config_allow_provider($cfg, $id), $id);
             }

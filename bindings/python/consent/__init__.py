@@ -621,6 +621,7 @@ class Gate(_Handle):
                  script_url: Optional[str] = None,
                  style_url: Optional[str] = None, cache_safe: bool = False,
                  guard: bool = False, notice: bool = True,
+                 google_consent_mode: bool = False,
                  allow: Iterable[str] = (),
                  max_buffer: Optional[int] = None,
                  previews: Optional["Previews"] = None):
@@ -663,6 +664,8 @@ class Gate(_Handle):
                  "cache_safe")
             conf(LIB.consent_config_set_guard(c, int(guard)), "guard")
             conf(LIB.consent_config_set_notice(c, int(notice)), "notice")
+            conf(LIB.consent_config_set_google_consent_mode(
+                c, int(google_consent_mode)), "google_consent_mode")
             for p in allow:
                 conf(LIB.consent_config_allow_provider(c, p.encode()), p)
             if previews is not None:

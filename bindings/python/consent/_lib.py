@@ -93,6 +93,7 @@ PROTOTYPES = {
     "consent_config_set_cache_safe": (c_status, [c_void_p, c_int]),
     "consent_config_set_guard": (c_status, [c_void_p, c_int]),
     "consent_config_set_notice": (c_status, [c_void_p, c_int]),
+    "consent_config_set_google_consent_mode": (c_status, [c_void_p, c_int]),
     "consent_config_allow_provider": (c_status, [c_void_p, c_char_p]),
     "consent_gate_new": (c_status, [c_void_p, c_void_pp]),
     "consent_gate_free": (None, [c_void_p]),

@@ -55,7 +55,7 @@ class ConsentMiddleware:
     paths: {prefix: None (gate off) or dict of Gate options};
     other keyword arguments are Gate options (language=, privacy_url=,
     allow=, script=, texts=, template=, max_buffer=, cache_safe=,
-    guard=, notice=).
+    guard=, notice=, google_consent_mode=).
     """
 
     def __init__(self, app: Callable, *, registry: Optional[Registry] = None,
