@@ -26,8 +26,17 @@ function ok(cond, what, diag) {
 
 const VIMEO_RAW = '<iframe src="https://player.vimeo.com/video/76979871"';
 
-async function context(browser, js, thirdParty) {
-  const ctx = await browser.newContext({ javaScriptEnabled: js,
+/* What a provider's script does when it runs: Datawrapper's embed.js
+ * marks its chart, so that a test sees the script ran. */
+function standIn(url) {
+  if (/datawrapper\.dwcdn\.net\/.*embed\.js/.test(url))
+    return "document.querySelectorAll('[id^=datawrapper-vis-]').forEach(" +
+           "function (e) { e.setAttribute('data-chart-ran', '1'); });";
+  return "";
+}
+
+async function context(browser, js, thirdParty, locale) {
+  const ctx = await browser.newContext({ javaScriptEnabled: js, locale: locale || "en-US",
                                         viewport: { width: 1100, height: 1400 } });
   await ctx.route("**/*", route => {
     const req = route.request();
@@ -37,7 +46,7 @@ async function context(browser, js, thirdParty) {
     return route.fulfill({
       status: 200,
       contentType: type === "script" ? "application/javascript" : "text/html",
-      body: type === "script" ? "" : "<p>third party stand-in</p>",
+      body: type === "script" ? standIn(req.url()) : "<p>third party stand-in</p>",
     });
   });
   return ctx;
@@ -152,6 +161,117 @@ async function hostile(browser) {
   }
 }
 
+/* The page with trackers, fonts and a script-built chart
+ * (tests/hosts/site/trackers.html): the notice, Only necessary, Allow
+ * all, the chart's box; the settings page withdraws one provider. */
+const TRACKERS = /googletagmanager|google-analytics|facebook|fbcdn|matomo|fonts\.g/;
+const shots = process.env.SHOTS_DIR;
+
+async function notice(browser) {
+  for (const js of [true, false]) {
+    const third = [];
+    const ctx = await context(browser, js, third);
+    const page = await ctx.newPage();
+    const tag = js ? "JavaScript on" : "JavaScript off";
+    await page.goto(base + "/trackers.html");
+    await page.waitForTimeout(js ? 400 : 50);
+    ok(third.length === 0, `${tag}: a page with GA, GTM, Meta Pixel, Matomo, Google Fonts ` +
+       "and a Datawrapper chart: zero third-party requests", third.join(" "));
+    const n = page.locator("aside.consent-notice");
+    const text = (await n.count()) ? await n.innerText() : "";
+    ok(await n.count() === 1 && await n.isVisible() &&
+       ["Google Analytics", "Meta Pixel", "Google Fonts", "Matomo"].every(p => text.includes(p)),
+       `${tag}: the notice is visible and names the trackers`, text);
+    const chart = page.locator('[data-consent-provider="datawrapper"]');
+    ok(await chart.count() === 1 && await chart.isVisible() &&
+       (await chart.innerText()).includes("Datawrapper") &&
+       (await chart.boundingBox()).height >= 440,
+       `${tag}: the chart is one visible box of its size naming Datawrapper`);
+    await n.locator("[data-consent-notice-deny]").click();
+    if (js) {
+      await page.waitForTimeout(400);
+      ok(await page.locator("aside.consent-notice").count() === 0,
+         `${tag}: Only necessary takes the notice away in place`);
+    } else {
+      await page.waitForLoadState("load");
+    }
+    await page.goto(base + "/trackers.html");
+    await page.waitForTimeout(js ? 400 : 50);
+    ok(await page.locator("aside.consent-notice").count() === 0 && third.length === 0,
+       `${tag}: after Only necessary nothing loaded and the next page has no notice`,
+       third.join(" "));
+    await ctx.close();
+  }
+  /* Allow all loads the trackers, not the chart; the chart's click runs
+   * its script. */
+  const third = [];
+  const ctx = await context(browser, true, third);
+  const page = await ctx.newPage();
+  await page.goto(base + "/trackers.html");
+  await page.waitForTimeout(300);
+  await page.locator("aside.consent-notice [data-consent-notice-allow]").click();
+  await page.waitForTimeout(600);
+  ok(hostsOf(third, TRACKERS).length > 0 && hostsOf(third, /datawrapper|dwcdn/).length === 0 &&
+     await page.locator("aside.consent-notice").count() === 0,
+     "Allow all: the trackers load, the chart does not, the notice goes", third.join(" "));
+  const before = third.length;
+  await page.locator('[data-consent-provider="datawrapper"] [data-consent-allow]').click();
+  await page.waitForTimeout(600);
+  const after = third.slice(before);
+  ok(after.length > 0 && after.every(h => /dwcdn|datawrapper/.test(h)) &&
+     await page.locator("#datawrapper-vis-Qz7Lm[data-chart-ran]").count() === 1,
+     "one click on the chart loads Datawrapper only, and its script runs", after.join(" "));
+  await ctx.close();
+}
+
+async function settings(browser) {
+  const third = [];
+  const ctx = await context(browser, false, third);
+  const page = await ctx.newPage();
+  await page.goto(base + "/page.html");
+  const yt = page.locator('[data-consent-provider="youtube"]');
+  await yt.locator("[data-consent-always]").check();
+  await yt.locator("[data-consent-allow]").click();
+  await page.waitForLoadState("load");
+  ok(await page.locator('iframe[src^="https://www.youtube.com/embed/"]').count() === 1,
+     "settings: YouTube always allowed");
+  await page.locator('[data-consent-provider="vimeo"] a.consent-embed__manage').click();
+  await page.waitForLoadState("load");
+  const box = page.locator('input[name="provider"][value="youtube"]');
+  ok(page.url().startsWith(base + "/consent?return=") && await box.isChecked(),
+     "settings: Manage consent opens the settings page, YouTube ticked", page.url());
+  await box.uncheck();
+  await page.locator('button[type="submit"]:not([name])').click();
+  await page.waitForLoadState("load");
+  ok((await page.locator('[role="status"]').innerText()).includes("saved") &&
+     !(await page.locator('input[name="provider"][value="youtube"]').isChecked()),
+     "settings: saved, YouTube now unticked");
+  third.length = 0;
+  await page.locator("main > p:last-child a").click();
+  await page.waitForLoadState("load");
+  ok(page.url() === base + "/page.html" &&
+     await page.locator('[data-consent-provider="youtube"]').count() === 1 &&
+     hostsOf(third, /youtube/).length === 0,
+     "settings: back on the page YouTube is gated again, zero requests to it", third.join(" "));
+  await ctx.close();
+}
+
+async function screenshots(browser) {
+  if (!shots) return;
+  for (const lang of ["en", "de"]) {
+    const ctx = await context(browser, true, [], lang === "de" ? "de-DE" : "en-US");
+    const page = await ctx.newPage();
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(base + "/trackers.html");
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: `${shots}/notice-${name}-${lang}.png` });
+    await page.goto(base + "/consent?return=%2Ftrackers.html");
+    await page.screenshot({ path: `${shots}/settings-${name}-${lang}.png`, fullPage: true });
+    await ctx.close();
+  }
+  ok(true, `screenshots of the notice and the settings page (en, de) in ${shots}`);
+}
+
 (async () => {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
@@ -161,6 +281,9 @@ async function hostile(browser) {
     await noScript(browser);
     await scripted(browser);
     await hostile(browser);
+    await notice(browser);
+    await settings(browser);
+    await screenshots(browser);
   } catch (e) {
     ok(false, "browser flow ran", e && e.stack);
   }

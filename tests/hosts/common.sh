@@ -68,6 +68,8 @@ host_checks() {
     ok 1 "$1: playwright-core is available ($(cat "$TMP/setup.err"))"
     return
   fi
+  mkdir -p screenshots
+  SHOTS_DIR="$PWD/screenshots" \
   PLAYWRIGHT_CORE="$pw" CHROMIUM="${CHROMIUM:-/usr/bin/chromium}" \
     node "$top_srcdir/tests/browser/host-flow.cjs" "http://127.0.0.1:$2" "$1" \
     >"$TMP/browser.tap" 2>&1
