@@ -272,6 +272,60 @@ async function screenshots(browser) {
   ok(true, `screenshots of the notice and the settings page (en, de) in ${shots}`);
 }
 
+/* Every built-in script-built embed (tests/hosts/site/widgets.html, the
+ * codes the providers' embed dialogs give): one visible box naming the
+ * provider, nothing fetched before consent, one click loads that
+ * provider only. */
+const WIDGETS = {
+  datawrapper: ["Datawrapper", /dwcdn|datawrapper/], flourish: ["Flourish", /flourish/],
+  infogram: ["Infogram", /infogram/], tiktok: ["TikTok", /tiktok/],
+  x: ["X (Twitter)", /twitter|twimg|(^|\.)x\.com$/], instagram: ["Instagram", /instagram/],
+  facebook: ["Facebook", /facebook|fbcdn/], threads: ["Threads", /threads/],
+  tumblr: ["Tumblr", /tumblr/], reddit: ["Reddit", /reddit/], bluesky: ["Bluesky", /bsky/],
+  imgur: ["Imgur", /imgur/], flickr: ["Flickr", /flickr/],
+  pinterest: ["Pinterest", /pinterest|pinimg/], twitch: ["Twitch", /twitch/],
+  typeform: ["Typeform", /typeform/], calendly: ["Calendly", /calendly/],
+  codepen: ["CodePen", /codepen/], tenor: ["Tenor", /tenor/],
+  "github-gist": ["GitHub Gist", /github/],
+};
+
+async function widgets(browser) {
+  for (const js of [false, true]) {
+    const third = [];
+    const ctx = await context(browser, js, third);
+    const page = await ctx.newPage();
+    const tag = js ? "JavaScript on" : "JavaScript off";
+    await page.goto(base + "/widgets.html");
+    await page.waitForTimeout(js ? 400 : 50);
+    ok(third.length === 0, `${tag}: ${Object.keys(WIDGETS).length} script-built embeds: ` +
+       "zero third-party requests before consent", third.join(" "));
+    const bad = [];
+    for (const [id, [label]] of Object.entries(WIDGETS)) {
+      const box = page.locator(`div.consent-embed[data-consent-provider="${id}"]`);
+      if (await box.count() !== 1 || !(await box.isVisible()) ||
+          !(await box.innerText()).includes(label))
+        bad.push(id);
+    }
+    ok(bad.length === 0, `${tag}: each is one visible box naming its provider`,
+       bad.join(" "));
+    if (js) {
+      const wrong = [];
+      for (const [id, [, re]] of Object.entries(WIDGETS)) {
+        const before = third.length;
+        await page.locator(`div.consent-embed[data-consent-provider="${id}"] ` +
+                           "[data-consent-allow]").click();
+        await page.waitForTimeout(250);
+        const got = third.slice(before);
+        if (got.length === 0 || !got.every(h => re.test(h)))
+          wrong.push(`${id}: ${got.join(" ") || "nothing"}`);
+      }
+      ok(wrong.length === 0, "one click each: that provider loads, and only that provider",
+         wrong.join("\n"));
+    }
+    await ctx.close();
+  }
+}
+
 (async () => {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
@@ -282,6 +336,7 @@ async function screenshots(browser) {
     await scripted(browser);
     await hostile(browser);
     await notice(browser);
+    await widgets(browser);
     await settings(browser);
     await screenshots(browser);
   } catch (e) {
