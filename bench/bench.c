@@ -140,6 +140,15 @@ work_rewriter(const struct doc *d)
   sink_bytes += n;
 }
 
+/* The gate without the consent notice: what the notice costs. */
+static void
+work_rewriter_nonotice(const struct doc *d)
+{
+  gate.notice = 0;
+  work_rewriter(d);
+  gate.notice = 1;
+}
+
 #ifdef HAVE_LIBXML2
 /* libxml2 doing the gate's job: parse, replace provider frames and
  * images with a placeholder, drop provider scripts and links,
@@ -262,6 +271,7 @@ table(const char *title, const struct doc *set, size_t n, size_t bytes,
     { "libconsent tokenizer", work_tokenizer },
     { "libconsent tokenizer, all", work_tokenizer_full },
     { "libconsent gate", work_rewriter },
+    { "libconsent gate, no notice", work_rewriter_nonotice },
 #ifdef HAVE_LIBXML2
     { "libxml2 (parse+gate+dump)", work_libxml2 },
 #endif

@@ -217,6 +217,12 @@ test_article(void)
     }
   }
   tap_ok(missing == 0, "the sample article: all 11 providers gated");
+  tap_ok(count(out, "<aside class=\"consent-notice\"") == 1 &&
+         strstr(out, "data-consent-notice=\"google-fonts google-analytics "
+                "facebook-pixel\"") != NULL,
+         "the sample article: one notice for its fonts, analytics and "
+         "pixel (byte identity, chunk invariance and idempotence below "
+         "cover it)");
   tap_ok(count(out, "data-consent-provider=\"x\"") == 1 &&
          count(out, "data-consent-provider=\"instagram\"") == 1,
          "a tweet and an Instagram post, each with its script, are one "
