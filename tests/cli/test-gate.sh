@@ -109,4 +109,22 @@ cp "$TMP/site/index.html" "$TMP/before"
 "$GATE" --in-place "$TMP/site" && cmp -s "$TMP/before" "$TMP/site/index.html"
 ok $? "gating a gated site again changes nothing"
 
+# The consent notice: on by default, off with --no-notice, and away when
+# a consent banner of the site answered.
+T="$top_srcdir/tests/hosts/site/trackers.html"
+"$GATE" "$T" | grep -q 'data-consent-notice="google-fonts google-analytics matomo-cloud facebook-pixel"'
+ok $? "a page with trackers gets the notice"
+"$GATE" --no-notice "$T" | grep -q 'data-consent-notice='
+[ $? -ne 0 ]
+ok $? "--no-notice: none"
+"$GATE" --sources "cookie klaro" --cookie-header 'klaro=%7B%22youtube%22%3Afalse%7D' "$T" |
+  grep -q 'data-consent-notice='
+[ $? -ne 0 ]
+ok $? "a banner source answered (a klaro cookie): no notice"
+"$GATE" --sources "cookie klaro" --cookie-header 'other=1' "$T" | grep -q 'data-consent-notice='
+ok $? "a banner source configured but silent: the notice"
+"$GATE" --google-consent-mode --allow-provider google-analytics "$T" |
+  grep -q "gtag('consent','default',{ad_storage:'denied'"
+ok $? "--google-consent-mode: the default before the first Google tag"
+
 done_testing
