@@ -198,6 +198,19 @@ ok($open['status'] === 400, 'endpoint: absolute return path refused');
 $rv = libconsent_endpoint_response(array_merge($server, ['REQUEST_METHOD' => 'GET']),
                                    'action=libconsent&revoke&return=/', '');
 ok($rv['status'] === 303 && $rv['receipt']['action'] === 'revoke', 'endpoint: GET revoke');
+// The settings page through admin-post.php: its save comes back to it.
+$sp = libconsent_endpoint_response(array_merge($server, ['REQUEST_METHOD' => 'GET',
+                                                         'HTTP_ACCEPT_LANGUAGE' => 'fr']),
+                                   'action=libconsent&return=%2F2026%2F', '');
+ok($sp['status'] === 200 && str_contains($sp['body'], "Param\u{e8}tres de confidentialit\u{e9}")
+   && str_contains($sp['body'], 'name="provider" value="youtube"'),
+   'endpoint: GET shows the settings page (in the visitor\'s language)');
+$sv = libconsent_endpoint_response(array_merge($server, ['HTTP_COOKIE' => $wpCookie]),
+                                   'action=libconsent&return=%2F2026%2F',
+                                   'settings=1&return=%2F2026%2F&provider=vimeo');
+$loc = array_values(array_filter($sv['headers'], fn($h) => $h[0] === 'Location'))[0][1] ?? '';
+ok($sv['status'] === 303 && $loc === '?action=libconsent&saved=1&return=/2026/',
+   "endpoint: a save goes back to the settings page through admin-post.php ($loc)");
 
 // Settings: what does not work keeps the old value, with a message.
 $GLOBALS['wp_settings_errors'] = [];
