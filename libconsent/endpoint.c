@@ -891,7 +891,7 @@ settings_again(struct consent__request *r, const struct form *f)
 {
   struct consent__buf loc = { NULL, 0, 0 };
   const char *ret = f->has_return ? f->ret : "/";
-  const char *q = f->query, *e = f->query + f->query_len;
+  const char *q = f->query, *e = q != NULL ? q + f->query_len : NULL;
   int st = 0;
 
   /* The endpoint's own query fields stay (a host may route by them:

@@ -18,7 +18,7 @@
 
 static const char *const keys[CONSENT__T_COUNT] = {
   "title", "intro", "privacy", "provider_link", "site_link", "button",
-  "always", "manage", "notice_title", "notice_intro", "allow_all",
+  "always", "open", "manage", "notice_title", "notice_intro", "allow_all",
   "only_necessary", "settings", "settings_title", "settings_intro", "save",
   "withdraw_all", "allowed", "refused", "undecided", "saved", "back",
   "category_video", "category_audio", "category_social", "category_maps",
@@ -35,6 +35,7 @@ static const char *const builtin[][1 + CONSENT__T_COUNT] = {
     "Loading it may send personal data to {provider}.",
     "Privacy policy of {provider}", "Our privacy policy", "Load content",
     "Always allow {provider}",
+    "Open on {provider}",
     "Manage consent",
     "Your privacy choices",
     "This page would like to use services that may send personal data to third parties. They stay off until you allow them.",
@@ -69,6 +70,7 @@ static const char *const builtin[][1 + CONSENT__T_COUNT] = {
     "Datenschutzerkl\xC3\xA4rung von {provider}",
     "Unsere Datenschutzerkl\xC3\xA4rung", "Inhalt laden",
     "{provider} immer erlauben",
+    "Auf {provider} \xC3\xB6" "ffnen",
     "Einwilligungen verwalten",
     "Ihre Datenschutz-Auswahl",
     "Diese Seite m\xC3\xB6" "chte Dienste nutzen, die personenbezogene Daten an Dritte \xC3\xBC" "bermitteln k\xC3\xB6nnen. Sie bleiben aus, bis Sie sie erlauben.",
@@ -103,6 +105,7 @@ static const char *const builtin[][1 + CONSENT__T_COUNT] = {
     "Politique de confidentialit\xC3\xA9 de {provider}",
     "Notre politique de confidentialit\xC3\xA9", "Charger le contenu",
     "Toujours autoriser {provider}",
+    "Ouvrir sur {provider}",
     "G\xC3\xA9rer le consentement",
     "Vos choix de confidentialit\xC3\xA9",
     "Cette page souhaite utiliser des services susceptibles de transmettre des donn\xC3\xA9" "es personnelles \xC3\xA0 des tiers. Ils restent d\xC3\xA9sactiv\xC3\xA9s tant que vous ne les autorisez pas.",
@@ -136,6 +139,7 @@ static const char *const builtin[][1 + CONSENT__T_COUNT] = {
     "Pol\xC3\xADtica de privacidad de {provider}",
     "Nuestra pol\xC3\xADtica de privacidad", "Cargar contenido",
     "Permitir siempre {provider}",
+    "Abrir en {provider}",
     "Gestionar el consentimiento",
     "Sus opciones de privacidad",
     "Esta p\xC3\xA1gina desea usar servicios que pueden enviar datos personales a terceros. Permanecen desactivados hasta que usted los permita.",
@@ -170,6 +174,7 @@ static const char *const builtin[][1 + CONSENT__T_COUNT] = {
     "Informativa sulla privacy di {provider}",
     "La nostra informativa sulla privacy", "Carica contenuto",
     "Consenti sempre {provider}",
+    "Apri su {provider}",
     "Gestisci il consenso",
     "Le tue scelte sulla privacy",
     "Questa pagina vorrebbe usare servizi che possono trasmettere dati personali a terzi. Restano disattivati finch\xC3\xA9 non li consenti.",
@@ -203,6 +208,7 @@ static const char *const builtin[][1 + CONSENT__T_COUNT] = {
     "verzonden.",
     "Privacybeleid van {provider}", "Ons privacybeleid", "Inhoud laden",
     "{provider} altijd toestaan",
+    "Openen op {provider}",
     "Toestemming beheren",
     "Uw privacykeuzes",
     "Deze pagina wil diensten gebruiken die persoonsgegevens naar derden kunnen sturen. Ze blijven uit totdat u ze toestaat.",
@@ -239,6 +245,7 @@ static const char *const builtin[][1 + CONSENT__T_COUNT] = {
     "Nasza polityka prywatno\xC5\x9B" "ci", "Za\xC5\x82" "aduj tre\xC5\x9B"
     "\xC4\x87",
     "Zawsze zezwalaj na {provider}",
+    "Otw\xC3\xB3rz w serwisie {provider}",
     "Zarz\xC4\x85" "dzaj zgodami",
     "Twoje wybory dotycz\xC4\x85" "ce prywatno\xC5\x9B" "ci",
     "Ta strona chcia\xC5\x82" "aby korzysta\xC4\x87 z us\xC5\x82ug, kt\xC3\xB3re mog\xC4\x85 przekazywa\xC4\x87 dane osobowe osobom trzecim. Pozostaj\xC4\x85 wy\xC5\x82\xC4\x85" "czone, dop\xC3\xB3ki ich nie zaakceptujesz.",
@@ -271,18 +278,20 @@ static const char *const builtin[][1 + CONSENT__T_COUNT] = {
  * the {{controls}} (the form with the contract attributes). */
 static const char default_template[] =
   "<div class=\"consent-embed__box\">"
+  "{{mark}}"
   "<p class=\"consent-embed__title\" id=\"{{id}}\">{{title}}</p>"
   "{{preview}}"
   "<p>{{intro}}</p>"
-  "<p>{{privacy}} {{provider_privacy_link}}{{site_privacy_link}}"
-  "{{manage_link}}</p>"
+  "<p class=\"consent-embed__small\">{{privacy}} {{provider_privacy_link}}"
+  "{{site_privacy_link}}{{manage_link}}</p>"
   "{{controls}}"
+  "{{open_link}}"
   "</div>";
 
 static const char *const slots[] = {
   "id", "title", "intro", "privacy", "provider_privacy_link",
   "site_privacy_link", "controls", "provider", "provider_id", "preview",
-  "manage_link", NULL
+  "manage_link", "mark", "open_link", NULL
 };
 
 int
@@ -596,7 +605,8 @@ consent__texts_set_template(struct consent__texts *t, const char *buf,
       return file_error(errmsg, cap, name, 0, "unknown slot (id, title, "
                         "intro, privacy, provider_privacy_link, "
                         "site_privacy_link, manage_link, controls, "
-                        "provider, provider_id, preview)", slot);
+                        "provider, provider_id, preview, mark, "
+                        "open_link)", slot);
     if (strcmp(slot, "controls") == 0)
       controls = 1;
     p = close + 2;
@@ -755,6 +765,22 @@ put_slot(struct consent__buf *b, const char *slot,
     }
     return st | put(b, "</figcaption></figure>");
   }
+  if (strcmp(slot, "mark") == 0)
+    /* The provider's name as a badge: what the box stands for at a
+     * glance, drawn from text (no request). */
+    return put(b, "<span class=\"consent-embed__mark\" aria-hidden=\"true\">") |
+           consent__escape(b, name, strlen(name)) | put(b, "</span>");
+  if (strcmp(slot, "open_link") == 0) {
+    /* For visitors who would rather go to the provider: a plain link
+     * (navigation, not an embed: nothing loads until it is followed). */
+    if (box->open_url == NULL || box->prov == NULL)
+      return 0;
+    st |= put(b, "<a class=\"consent-embed__open\" href=\"");
+    st |= consent__escape(b, box->open_url, box->open_url_len);
+    st |= put(b, "\" rel=\"noopener noreferrer\" target=\"_blank\">");
+    st |= consent__put_text(b, t, lang, CONSENT__T_OPEN, name);
+    return st | put(b, "</a>");
+  }
   if (strcmp(slot, "manage_link") == 0) {
     /* The endpoint's settings page, to withdraw or change a decision. */
     if (box->endpoint == NULL)
@@ -836,17 +862,21 @@ consent__render_box(const struct consent__texts *t, size_t lang,
   st |= put(out, "\"");
   /* Keep the embed's size so that the page does not jump. */
   if (box->absolute) {
+    /* (overflow:auto: in a narrow ratio box the text scrolls inside it
+     * rather than spilling over what follows.) */
     st |= put(out, " style=\"position:absolute;top:0;left:0;width:100%;"
-              "height:100%;margin:0;min-height:0\"");
+              "height:100%;margin:0;min-height:0;overflow:auto\"");
   } else if (dimension(box->width, box->width_len, w, sizeof(w)) &&
       dimension(box->height, box->height_len, h, sizeof(h))) {
+    /* (min-height:auto: a narrow box grows with its text instead of
+     * letting it spill over what follows.) */
     st |= put(out, " style=\"aspect-ratio:");
     st |= put(out, w);
     st |= put(out, "/");
     st |= put(out, h);
     st |= put(out, ";max-width:");
     st |= put(out, w);
-    st |= put(out, "px\"");
+    st |= put(out, "px;min-height:auto\"");
   } else if (dimension(box->height, box->height_len, h, sizeof(h))) {
     st |= put(out, " style=\"min-height:");
     st |= put(out, h);

@@ -19,6 +19,7 @@ enum consent__text {
   CONSENT__T_SITE_LINK,      /* Our privacy policy */
   CONSENT__T_BUTTON,         /* Load content */
   CONSENT__T_ALWAYS,         /* Always allow {provider} */
+  CONSENT__T_OPEN,           /* Open on {provider} */
   /* The consent notice and the settings page (notice.c). */
   CONSENT__T_MANAGE,         /* Manage consent */
   CONSENT__T_NOTICE_TITLE,   /* Your privacy choices */
@@ -109,6 +110,8 @@ struct consent__box {
   const char *return_path;        /* for the no-JS form */
   int no_always;                  /* no "always allow" (GPC applies) */
   const struct consent__preview *preview;  /* or NULL */
+  const char *open_url;           /* the embed on the provider, or NULL */
+  size_t open_url_len;
 };
 
 int consent__render_box(const struct consent__texts *t, size_t lang,

@@ -386,6 +386,10 @@ placeholder(struct consent__rewriter *rw, long prov,
   box.site_privacy = rw->gate->site_privacy;
   box.endpoint = rw->gate->endpoint;
   box.return_path = rw->return_path;
+  if (rw->open_url_len > 0) {
+    box.open_url = rw->open_url;
+    box.open_url_len = rw->open_url_len;
+  }
   box.no_always = box.prov != NULL && rw->state != NULL && rw->state->gpc &&
                   consent__gpc_locks(box.prov, rw->state->gpc_categories);
   if (rw->gate->previews != NULL && box.visible && rw->src_len > 0 &&
@@ -500,6 +504,34 @@ keep_size(struct consent__rewriter *rw, const struct consent__token *t)
   }
 }
 
+/* Where the embed is on the provider's own site, for the box's "open on"
+ * link: a frame's src, or a widget's cite, data-href or href, when that
+ * is an http(s) URL of the same provider (not a media file's: an image
+ * or a video file is no page to go to). */
+static void
+keep_open_url(struct consent__rewriter *rw, const struct consent__token *t,
+              long prov)
+{
+  static const char *const names[] = { "src", "cite", "data-href", "href",
+                                       NULL };
+  size_t i;
+
+  rw->open_url_len = 0;
+  for (i = 0; prov >= 0 && names[i] != NULL; i++) {
+    const struct consent__attr *a = consent__attr_get(t, names[i]);
+    if (a == NULL || a->value_len >= sizeof(rw->open_url) ||
+        !(strncasecmp(a->value, "https://", 8) == 0 ||
+          strncasecmp(a->value, "http://", 7) == 0) ||
+        memchr(a->value, '\0', a->value_len) != NULL ||
+        consent__registry_match_url(rw->gate->reg, a->value,
+                                    a->value_len) != prov)
+      continue;
+    memcpy(rw->open_url, a->value, a->value_len);
+    rw->open_url_len = a->value_len;
+    return;
+  }
+}
+
 static void
 begin_capture(struct consent__rewriter *rw, const struct consent__token *t,
               const struct consent__match *m, int inline_check)
@@ -517,6 +549,9 @@ begin_capture(struct consent__rewriter *rw, const struct consent__token *t,
   rw->cap_raw = t->raw_text;
   set_name(rw, t);
   keep_size(rw, t);
+  keep_open_url(rw, t, m->visible && (m->kind == CONSENT__EMBED_FRAME ||
+                                      m->kind == CONSENT__EMBED_WIDGET)
+                      ? m->prov : -1);
 }
 
 static long foreign_text_provider(struct consent__rewriter *rw,

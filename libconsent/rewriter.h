@@ -105,6 +105,8 @@ struct consent__rewriter {
   size_t width_len, height_len;
   char src[2049];           /* the embed's src, for its preview */
   size_t src_len;
+  char open_url[1025];      /* the embed on the provider's site */
+  size_t open_url_len;
   struct consent__preview preview;
 
   /* A second tokenizer for tags whose attributes the first did not

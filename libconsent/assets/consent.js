@@ -129,7 +129,9 @@
     drop(n);
   });
   function auto() {
-    var n = d.querySelector("[" + P + "notice]");
+    var n = d.querySelector("[" + P + "notice]"), m = d.querySelector("consent-notice");
+    /* The site's own place for the notice (<consent-notice></consent-notice>). */
+    if (n && m && !m.contains(n)) m.appendChild(n);
     if (S == null) {
       try { some((localStorage.getItem(C) || "").split(".")); } catch (e) {}
       if (n && covered(n, allowed().concat(decided()))) drop(n);

@@ -47,8 +47,9 @@ function providerOf(href) {
 
 const gif = Buffer.from("R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==", "base64");
 
-async function newPage(browser, thirdParty, cookies) {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 1400 } });
+async function newPage(browser, thirdParty, cookies, view) {
+  const context = await browser.newContext(Object.assign(
+    { viewport: { width: 1100, height: 1400 } }, view || {}));
   if (cookies) await context.addCookies(cookies);
   await context.route("**/*", async route => {
     const req = route.request();
@@ -137,6 +138,60 @@ function providersOf(list) {
       ok(await page.locator('iframe[src*="youtube-nocookie.com"]').count() === 1,
          "article: the YouTube player is back in place");
       await page.screenshot({ path: path.join(shotDir, "article-after.png"), fullPage: true });
+      await context.close();
+    }
+
+    /* 1b. The placeholders' look: no text spills out of a box from a
+     * phone (390 px) to a desktop (1280 px), light and dark; the page's
+     * own font; the provider's mark; an "open on" link. */
+    for (const width of [390, 1280]) {
+      for (const scheme of ["light", "dark"]) {
+        const seen = [];
+        const { context, page } = await newPage(browser, seen, null,
+          { viewport: { width, height: 900 }, colorScheme: scheme });
+        await page.goto(SITE + "/article.html");
+        await settle(page);
+        await page.evaluate(() => document.querySelectorAll(".consent-notice").forEach(n => n.remove()));
+        const geo = await page.evaluate(() => [...document.querySelectorAll("div.consent-embed")].map(e => {
+          const r = e.getBoundingClientRect(), abs = getComputedStyle(e).position === "absolute";
+          let spill = 0;
+          e.querySelectorAll("*").forEach(c => {
+            const q = c.getBoundingClientRect();
+            if (q.width && (q.right > r.right + 1 || q.left < r.left - 1 ||
+                            (!abs && q.bottom > r.bottom + 1))) spill++;
+          });
+          const next = e.nextElementSibling, n = next && next.getBoundingClientRect();
+          return { id: e.getAttribute("data-consent-provider"), spill,
+                   wide: r.right > document.documentElement.clientWidth + 1,
+                   over: !abs && n && n.height > 0 && n.top < r.bottom - 1,
+                   font: getComputedStyle(e).fontFamily, bg: getComputedStyle(e).backgroundColor,
+                   mark: !!e.querySelector(".consent-embed__mark"),
+                   scroll: !abs || getComputedStyle(e).overflowY === "auto" };
+        }));
+        const bad = geo.filter(g => g.spill || g.wide || g.over || !g.scroll);
+        ok(geo.length >= 8 && bad.length === 0,
+           `look at ${width} px, ${scheme}: ${geo.length} boxes, no text outside its box, ` +
+           "none wider than the page, none over what follows", JSON.stringify(bad));
+        ok(geo.every(g => /Merriweather|Georgia|serif/.test(g.font) && g.mark),
+           `look at ${width} px, ${scheme}: the article's own font, the provider's mark on each box`,
+           geo.map(g => g.font).join(" | "));
+        ok(geo.every(g => scheme === "dark" ? g.bg === "rgb(38, 38, 38)" : g.bg === "rgb(243, 243, 243)"),
+           `look at ${width} px, ${scheme}: the ${scheme} colours`, geo.map(g => g.bg).join(" "));
+        await page.screenshot({ path: path.join(shotDir, `article-${width}-${scheme}.png`), fullPage: true });
+        ok(seen.length === 0, `look at ${width} px, ${scheme}: no third-party request`);
+        await context.close();
+      }
+    }
+    {
+      const seen = [];
+      const { context, page } = await newPage(browser, seen);
+      await page.goto(SITE + "/article.html");
+      await settle(page);
+      const open = page.locator('div[data-consent-provider="youtube"] a.consent-embed__open');
+      ok(await open.count() === 1 && (await open.innerText()) === "Open on YouTube" &&
+         (await open.getAttribute("href")).startsWith("https://www.youtube-nocookie.com/embed/") &&
+         seen.length === 0,
+         "an \"Open on YouTube\" link to the video, which loads nothing until followed");
       await context.close();
     }
 

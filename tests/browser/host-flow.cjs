@@ -202,6 +202,17 @@ async function notice(browser) {
        third.join(" "));
     await ctx.close();
   }
+  {
+    const third = [];
+    const ctx = await context(browser, true, third);
+    const page = await ctx.newPage();
+    await page.goto(base + "/notice-place.html");
+    await page.waitForTimeout(300);
+    ok(await page.locator("header consent-notice aside.consent-notice").count() === 1 &&
+       third.length === 0,
+       "the script puts the notice where the site put <consent-notice>", third.join(" "));
+    await ctx.close();
+  }
   /* Allow all loads the trackers, not the chart; the chart's click runs
    * its script. */
   const third = [];

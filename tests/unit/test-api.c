@@ -245,7 +245,7 @@ test_buffered(void)
     "<p>after</p>";
   consent_gate_t *g = NULL;
   consent_rewriter_t *rw = NULL, *plain = NULL;
-  char *want = NULL, got[8192];
+  char *want = NULL, got[32768];
   size_t wlen = 0, glen = 0, n, i, pieces = 0;
   const char *p;
   struct sink s = { NULL, 0, 0, 0, 0 };
