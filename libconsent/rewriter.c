@@ -272,7 +272,8 @@ notice(struct consent__rewriter *rw)
   struct consent__notice n;
   size_t i, *list, count = 0;
 
-  if (rw->seen == NULL || !rw->is_document || (s != NULL && s->answered))
+  if (rw->seen == NULL || !rw->is_document || !rw->end_in_data ||
+      (s != NULL && s->answered))
     return;
   if ((list = malloc((g->reg->count + 1) * sizeof(*list))) == NULL) {
     fail(rw, CONSENT_E_NOMEM);
@@ -1558,6 +1559,9 @@ consent__rewriter_end(struct consent__rewriter *rw)
   rw->chunk = NULL;
   rw->chunk_len = 0;
   rw->chunk_base = rw->fed;
+  /* The notice goes at the end only where a browser reads it as markup:
+   * not inside an unclosed title, script, comment or tag. */
+  rw->end_in_data = consent__tok_in_data(&rw->tok);
   st = consent__tok_finish(&rw->tok);
   if (st != 0 && rw->status == 0)
     fail(rw, st);

@@ -131,6 +131,7 @@ struct consent__rewriter {
    * the provider gated out of sight, 2 when it had a visible box. */
   unsigned char *seen;
   int is_document;          /* a doctype, <html>, <head> or <body> */
+  int end_in_data;          /* the input ended in HTML text */
   int gcm_done;             /* Google's consent default written */
   int assets_done;
   int guard_done;

@@ -3256,6 +3256,16 @@ consent__tok_token_start(const struct consent__tokenizer *t)
   return text_state_fn(st) ? t->base : t->tok_start;
 }
 
+int
+consent__tok_in_data(const struct consent__tokenizer *t)
+{
+  consent__tok_state st = t->state;
+
+  if (char_ref(st))
+    st = t->ret;
+  return st == st_data && t->nforeign == 0;
+}
+
 uint64_t
 consent__tok_attr_name_start(const struct consent__tokenizer *t)
 {

@@ -329,6 +329,11 @@ uint64_t consent__tok_settled(const struct consent__tokenizer *t);
  * start tag (not complete yet), or UINT64_MAX. */
 uint64_t consent__tok_attr_name_start(const struct consent__tokenizer *t);
 
+/* Whether the tokenizer is in HTML text (the data state, outside SVG and
+ * MathML): markup written now would be read as markup, not as the text
+ * of a title, a script, a comment or a tag. */
+int consent__tok_in_data(const struct consent__tokenizer *t);
+
 /* Whether the tokenizer is inside a start tag, after its name (the
  * name is in t->name). */
 int consent__tok_in_start_tag(const struct consent__tokenizer *t);

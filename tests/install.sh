@@ -51,6 +51,22 @@ awk '/^```sh$/ {on = 1; next} on && /^```$/ {exit} on {print}' \
 (cd "$tmp/py" && sh -e readme.sh) >"$tmp/py.log" 2>&1 &&
   grep -q 'data-consent-provider="youtube"' "$tmp/py.log"
 ok $? "bindings/python/README.md: venv, pip install, gate a page ($(grep -v '^<\|^$' "$tmp/py.log" | tail -2 | tr '\n' ' ' | head -c 200))"
+# bindings/php/README.md, the WordPress plugin's install lines as printed
+# (tests/wordpress/test-wordpress.sh runs a real WordPress the same way);
+# what they copy is removed again.
+if [ -d /var/lib/wordpress/wp-content/plugins ] && [ -d /etc/php/8.2/apache2/conf.d ]; then
+  awk '/^```sh$/ {on = 1; next} on && /^```$/ {exit} on {print}' \
+    "$top/bindings/php/README.md" >"$tmp/wp.sh"
+  (cd "$top" && sh -e "$tmp/wp.sh") >"$tmp/wp.log" 2>&1
+  rc=$?
+  p=/var/lib/wordpress/wp-content/plugins/libconsent
+  ini=/etc/php/8.2/apache2/conf.d/30-libconsent.ini
+  [ $rc -eq 0 ] && [ -f "$p/libconsent.php" ] && [ -f "$p/Consent.php" ] &&
+    [ -f "$p/libconsent-ffi.h" ] && grep -q "^opcache.preload=$p/Consent.php$" "$ini" &&
+    php -d ffi.enable=preload -r "require '$p/Consent.php'; exit(Consent\\Lib::ffi()->consent_version_num() > 0 ? 0 : 1);"
+  ok $? "bindings/php/README.md: the WordPress plugin where Debian's WordPress and PHP look, the installed library loads through its files ($(tail -2 "$tmp/wp.log" | tr '\n' ' '))"
+  rm -rf "$p" "$ini"
+fi
 make -C "$top/_build" uninstall >"$tmp/uninstall.log" 2>&1
 ok $? "make uninstall"
 [ ! -e "$prefix/include/consent.h" ] && ! ls "$prefix"/lib/libconsent.so* >/dev/null 2>&1

@@ -1,16 +1,27 @@
 /* libconsent: puts back the embeds the visitor allows (no dependencies). */
 (function () {
   "use strict";
-  var d = document, P = "data-consent-", C = "consent_allowed", D = "consent_decided",
+  var d = document, P = "data-consent-", N = P + "notice", C = "consent_allowed", D = "consent_decided",
     me = d.currentScript, S = me && me.getAttribute(P + "state");
   function all(sel, root) {
     return [].slice.call((root || d).querySelectorAll(sel));
   }
+  /* Provider ids in a list ("a.b", "a b"): nothing else. */
+  function ids(v) {
+    return (v || "").split(/[.,\s]+/).filter(function (p) { return /^[a-z0-9._-]+$/.test(p); });
+  }
+  function stored(k) {
+    try { return localStorage.getItem(k) || ""; } catch (e) { return ""; }
+  }
   function allowed() {
-    var m = d.cookie.match(/(?:^|;\s*)consent_allowed=([^;]*)/), v = "";
-    if (m) v = decodeURIComponent(m[1]);
-    try { v += "." + (localStorage.getItem(C) || ""); } catch (e) {}
-    return v.split(/[.,\s]+/).filter(function (p) { return /^[a-z0-9._-]+$/.test(p); });
+    var m = d.cookie.match(/(?:^|;\s*)consent_allowed=([^;]*)/);
+    return ids((m ? decodeURIComponent(m[1]) : "") + "." + stored(C));
+  }
+  /* Posts a form to the endpoint in the background. */
+  function post(f, body) {
+    if (f && window.fetch)
+      fetch(f.action, { method: "POST", credentials: "same-origin",
+        body: body || new URLSearchParams(new FormData(f)) }).catch(function () {});
   }
   function remember(p) {
     var list = allowed();
@@ -25,12 +36,12 @@
     t = d.createElement("template");
     t.innerHTML = html;
     all("script", t.content).forEach(function (s) {
-      var n = d.createElement("script"), i;
-      for (i = 0; i < s.attributes.length; i++) n.setAttribute(s.attributes[i].name, s.attributes[i].value);
+      var n = d.createElement("script");
+      [].forEach.call(s.attributes, function (a) { n.setAttribute(a.name, a.value); });
       n.text = s.text;
-      s.parentNode.replaceChild(n, s);
+      s.replaceWith(n);
     });
-    el.parentNode.replaceChild(t.content, el);
+    el.replaceWith(t.content);
   }
   /* Attributes renamed to data-consent-off-NAME: back once every
    * provider data-consent-attrs names is allowed. */
@@ -62,18 +73,14 @@
     attrs();
   }
   d.addEventListener("click", function (ev) {
-    var b = ev.target.closest && ev.target.closest("[" + P + "allow]"), box, p, al, f;
-    if (!b || !(box = b.closest("[" + P + "provider]"))) return;
+    var b = ev.target.closest && ev.target.closest("[" + P + "allow]"), box, p, al;
+    if (!b || !(box = b.closest("[" + P + "provider]"))) return notice(ev);
     ev.preventDefault();
     p = box.getAttribute(P + "provider");
     al = box.querySelector("[" + P + "always]");
-    f = box.querySelector("form");
     if (al && al.checked) {
       remember(p);
-      if (f && window.fetch) {
-        fetch(f.action, { method: "POST", credentials: "same-origin",
-          body: new URLSearchParams(new FormData(f)) }).catch(function () {});
-      }
+      post(box.querySelector("form"));
       activate(p, null);
     } else {
       activate(p, box);
@@ -87,60 +94,45 @@
    * it ask).  Without an endpoint only this origin's own storage, which
    * no other site can write, remembers. */
   function some(list) {
-    (list || []).forEach(function (p) { if (/^[a-z0-9_-]+$/.test(p)) activate(p, null); });
+    ids((list || []).join(".")).forEach(function (p) { activate(p, null); });
   }
-  function decided() {
-    try { return (localStorage.getItem(D) || "").split("."); } catch (e) { return []; }
-  }
-  function listed(n) {
-    return n.getAttribute(P + "notice").split(" ").filter(function (p) {
-      return /^[a-z0-9._-]+$/.test(p);
-    });
-  }
+  /* Takes the notice away when the visitor decided on all it lists. */
   function covered(n, list) {
-    return listed(n).every(function (p) { return list.indexOf(p) >= 0; });
-  }
-  function drop(n) {
-    if (n.parentNode) n.parentNode.removeChild(n);
+    if (n && ids(n.getAttribute(N)).every(function (p) { return list.indexOf(p) >= 0; })) n.remove();
   }
   /* The notice: its buttons post its form (the server remembers) and act
      in place; without an endpoint this origin's storage remembers. */
-  d.addEventListener("click", function (ev) {
+  function notice(ev) {
     var b = ev.target.closest &&
-        ev.target.closest("[" + P + "notice-allow],[" + P + "notice-deny]"),
-      n, f, yes, list, body;
-    if (!b || !(n = b.closest("[" + P + "notice]"))) return;
+        ev.target.closest("[" + N + "-allow],[" + N + "-deny]"),
+      n, f, yes, body;
+    if (!b || !(n = b.closest("[" + N + "]"))) return;
     f = n.querySelector("form");
     if (f && !window.fetch) return;
     ev.preventDefault();
-    yes = b.hasAttribute(P + "notice-allow");
-    list = listed(n);
+    yes = b.hasAttribute(N + "-allow");
     if (f) {
       body = new URLSearchParams(new FormData(f));
       body.set("decision", yes ? "allow" : "necessary");
-      fetch(f.action, { method: "POST", credentials: "same-origin", body: body })
-        .catch(function () {});
+      post(f, body);
     }
-    if (yes) {
-      list.forEach(function (p) { remember(p); activate(p, null); });
-    } else {
-      try { localStorage.setItem(D, decided().concat(list).join(".")); } catch (e) {}
-    }
-    drop(n);
-  });
+    if (yes) ids(n.getAttribute(N)).forEach(function (p) { remember(p); activate(p, null); });
+    else try { localStorage.setItem(D, stored(D) + "." + ids(n.getAttribute(N)).join(".")); } catch (e) {}
+    n.remove();
+  }
   function auto() {
-    var n = d.querySelector("[" + P + "notice]"), m = d.querySelector("consent-notice");
+    var n = d.querySelector("[" + N + "]"), m = d.querySelector("consent-notice");
     /* The site's own place for the notice (<consent-notice></consent-notice>). */
     if (n && m && !m.contains(n)) m.appendChild(n);
     if (S == null) {
-      try { some((localStorage.getItem(C) || "").split(".")); } catch (e) {}
-      if (n && covered(n, allowed().concat(decided()))) drop(n);
+      some([stored(C)]);
+      covered(n, allowed().concat(ids(stored(D))));
     } else if (S && (allowed().length || n) && window.fetch) {
       fetch(S + "?state")
         .then(function (r) { return r.json(); })
         .then(function (j) {
           some(j.allowed);
-          if (n && covered(n, (j.allowed || []).concat(j.decided || []))) drop(n);
+          covered(n, (j.allowed || []).concat(j.decided || []));
         }, function () {});
     }
   }

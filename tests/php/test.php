@@ -145,6 +145,33 @@ function add_settings_error(string $setting, string $code, string $message): voi
 function esc_url_raw(string $url): string { return $url; }
 function esc_attr(string $s): string { return htmlspecialchars($s, ENT_QUOTES); }
 function esc_html(string $s): string { return htmlspecialchars($s, ENT_QUOTES); }
+function esc_url(string $s): string { return htmlspecialchars($s, ENT_QUOTES); }
+function register_activation_hook(string $file, $cb): void { $GLOBALS['wp_activate'] = $cb; }
+function is_feed(): bool { return !empty($GLOBALS['wp_is_feed']); }
+function get_permalink(): string { return '/2026/11/29/hello/'; }
+function get_locale(): string { return $GLOBALS['wp_locale'] ?? 'en_US'; }
+function wp_kses_allowed_html(string $context): array {
+    return ['p' => ['class' => true, 'style' => true], 'a' => ['href' => true, 'ping' => true],
+            'img' => ['src' => true], 'iframe' => ['src' => true], 'div' => ['class' => true, 'style' => true]];
+}
+function wp_kses(string $html, array $allowed): string {
+    /* A stand-in: drops the tags that are not allowed and the attributes
+     * not listed (WordPress's own does it by a real parse). */
+    return (string)preg_replace_callback('~<(/?)([a-z][a-z0-9]*)\b([^>]*)>~i', function ($m) use ($allowed) {
+        $t = strtolower($m[2]);
+        if (!isset($allowed[$t])) {
+            return '';
+        }
+        $attrs = '';
+        preg_match_all('~([a-z-]+)="([^"]*)"~i', $m[3], $am, PREG_SET_ORDER);
+        foreach ($am as [, $n, $v]) {
+            if (!empty($allowed[$t][strtolower($n)])) {
+                $attrs .= " $n=\"$v\"";
+            }
+        }
+        return "<$m[1]$t$attrs>";
+    }, $html);
+}
 
 require $top . '/bindings/php/wordpress/libconsent/libconsent.php';
 
@@ -168,6 +195,48 @@ ok(str_contains($embed, 'data-consent-provider="x"') && !str_contains($embed, '<
    'oEmbed output (a tweet) is gated');
 $widget = apply_filters('widget_block_content', '<iframe src="https://www.google.com/maps/embed?pb=1"></iframe>');
 ok(str_contains($widget, 'data-consent-provider="google-maps"'), 'a block widget (Google Maps) is gated');
+
+// Every box id is unique on the page, across fragments.
+$ids = [];
+preg_match_all('~ id="(consent-embed-\d+)"~', $post . $embed . $widget, $m);
+ok(count($m[1]) >= 4 && count(array_unique($m[1])) === count($m[1]),
+   'box ids are unique across the page\'s fragments (' . implode(' ', $m[1]) . ')');
+ok(!str_contains($post, '<script') && !str_contains($post, '<style'),
+   'no script or style in the content: they are enqueued once per page');
+// Feeds: a link to the post instead of each embed.
+$GLOBALS['wp_is_feed'] = true;
+$feed = apply_filters('the_content', $page);
+unset($GLOBALS['wp_is_feed']);
+ok(!str_contains($feed, '<iframe') && !str_contains($feed, 'data-consent')
+   && substr_count($feed, 'href="/2026/11/29/hello/"') === 2 && str_contains($feed, '<p>and</p>'),
+   'in a feed: each embed is a link to the post, no placeholder');
+// Failing closed: what the library cannot gate is never shown.
+$blocked = libconsent_fail_closed('<p style="background:url(https://i.ytimg.com/x.jpg)">Text</p>' . YT
+    . '<script src="https://platform.twitter.com/widgets.js"></script><img src="https://i.imgur.com/x.png">'
+    . '<blockquote class="twitter-tweet"><a href="https://twitter.com/a/status/1">x</a></blockquote><p>end</p>');
+ok(!preg_match('~<(iframe|script|img|blockquote)|src=|url\(~i', $blocked) && str_contains($blocked, 'Text')
+   && str_contains($blocked, '<p>end</p>') && substr_count($blocked, 'libconsent-blocked') === 1,
+   'without the library: embeds become a "content blocked" box, nothing that loads is left');
+// Activation: a key ring of the plugin's own, so forms and "always" work at once.
+function add_option(string $name, $value, $unused = '', $autoload = 'yes'): bool {
+    $GLOBALS['wp_options'][$name] = $value;
+    return true;
+}
+function set_transient(string $name, $value, int $ttl = 0): bool { $GLOBALS['wp_transients'][$name] = $value; return true; }
+$GLOBALS['wp_options']['libconsent_options'] = [];
+$GLOBALS['wp_activate']();
+$rt = libconsent_runtime(true);
+ok(preg_match('~^1 \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ [A-Za-z0-9_-]{43}\n$~',
+              $GLOBALS['wp_options']['libconsent_keyring'] ?? '') === 1 && $rt['site'] !== null
+   && empty($GLOBALS['wp_transients']),
+   'activation makes a key ring (kept in the database) and the site can sign cookies at once');
+$GLOBALS['wp_locale'] = 'de_DE';
+$rt = libconsent_runtime(true);
+ok(str_contains(apply_filters('the_content', $page), 'Inhalt laden'),
+   'the site\'s language (de_DE) for placeholders, whatever the browser says');
+unset($GLOBALS['wp_locale']);
+$GLOBALS['wp_options']['libconsent_options'] = ['key_file' => $keyFile];
+libconsent_runtime(true);
 
 // The endpoint through admin-post.php.
 $server = ['REQUEST_METHOD' => 'POST', 'HTTP_HOST' => 'example.org',

@@ -567,6 +567,25 @@ test_notice(void)
          "a fragment (no doctype, html, head or body) gets no notice");
   free(out);
 
+  {
+    /* A document that ends inside a title, a comment or a tag: a notice
+     * written there would be text, not markup (and would not survive
+     * gating the output again). */
+    static const char *const tails[] = { "<title>unclosed", "<!-- open",
+                                         "<p class=\"x", "<svg><g>" };
+    size_t k;
+    int none = 1;
+    for (k = 0; k < 4; k++) {
+      char doc[2048];
+      snprintf(doc, sizeof(doc), "%s%s", head, tails[k]);
+      out = gate_str(g, doc, NULL);
+      if (strstr(out, "<aside class=\"consent-notice\"") != NULL)
+        none = 0;
+      free(out);
+    }
+    tap_ok(none, "a document ending in a title, a comment, a tag or SVG: "
+           "no notice");
+  }
   consent_state_new(reg, &s);
   consent_state_set_provider(s, "google-analytics", 1, 0);
   consent_state_set_provider(s, "facebook-pixel", 0, 0);

@@ -16,7 +16,8 @@ if (!defined('ABSPATH')) {
     exit;
 }
 
-// The FFI class: bundled beside this file, or from the source tree.
+// The FFI class (and libconsent-ffi.h): bundled beside this file, or from
+// the source tree.
 if (!class_exists('Consent\\Gate')) {
     $libconsent_src = is_file(__DIR__ . '/Consent.php') ? __DIR__ . '/Consent.php'
                     : dirname(__DIR__, 2) . '/src/Consent.php';
@@ -36,6 +37,7 @@ function libconsent_options(): array
         'policy_version' => 0,      // raise when the privacy policy changes
         'privacy_url' => '',        // default: the WordPress privacy page
         'trusted_proxies' => '',    // reverse proxies in front of the site
+        'multilingual' => false,    // placeholders in the visitor's language
     ], is_array($o) ? $o : []);
 }
 
@@ -45,11 +47,36 @@ function libconsent_endpoint_url(): string
     return admin_url('admin-post.php?action=libconsent');
 }
 
+/** The key ring the plugin made on activation (kept in the database, which
+ *  only PHP reads; never a file the web server could serve). */
+const LIBCONSENT_KEYRING_OPTION = 'libconsent_keyring';
+
+/** The placeholders' language: the setting, else the site's language. */
+function libconsent_language(array $o): string
+{
+    if ($o['language'] !== '') {
+        return $o['language'];
+    }
+    $locale = function_exists('get_locale') ? (string)get_locale() : 'en';
+    return strtolower(substr($locale, 0, 2)) ?: 'en';
+}
+
+/** Why the library did not load, for the admin (empty when it did). */
+function libconsent_load_error(?string $set = null): string
+{
+    static $why = '';
+    if ($set !== null) {
+        $why = $set;
+    }
+    return $why;
+}
+
 /**
  * The gate and site of the current settings, built once per request
  * (PHP's life cycle).  When the configured files are broken the built-in
  * defaults are used (and the problem logged), so embeds stay gated; when
- * the library cannot be loaded, null (an admin notice says why).
+ * the library cannot be loaded, null: every embed is then blocked
+ * (libconsent_fail_closed) and an admin notice says why.
  */
 function libconsent_runtime(bool $reset = false): ?array
 {
@@ -64,36 +91,99 @@ function libconsent_runtime(bool $reset = false): ?array
     $o = libconsent_options();
     $privacy = $o['privacy_url'] ?: (function_exists('get_privacy_policy_url') ? get_privacy_policy_url() : '');
     try {
+        $ring = null;
+        $ringText = get_option(LIBCONSENT_KEYRING_OPTION, '');
+        try {
+            if ($o['key_file']) {
+                $ring = new Consent\KeyRing($o['key_file']);
+            } elseif (is_string($ringText) && $ringText !== '') {
+                $ring = new Consent\KeyRing('the key ring the plugin made', $ringText);
+            }
+        } catch (Consent\ConsentException $e) {
+            error_log('libconsent: key ring: ' . $e->getMessage());
+        }
+        $base = [
+            'language' => libconsent_language($o),
+            'privacy_url' => $privacy ?: null,
+            'endpoint' => $ring ? libconsent_endpoint_url() : null,
+            'script' => 'none',        // enqueued once per page (libconsent_assets)
+            'notice' => false,         // the plugin gates fragments, not pages
+        ];
         try {
             $registry = new Consent\Registry($o['providers'] ?: null);
-            $gate = new Consent\Gate(array_filter([
-                'registry' => $registry,
-                'language' => $o['language'] ?: null,
-                'privacy_url' => $privacy ?: null,
-                'endpoint' => $o['key_file'] ? libconsent_endpoint_url() : null,
-            ]));
+            $gate = new Consent\Gate(array_filter(['registry' => $registry] + $base,
+                                                  fn($v) => $v !== null));
         } catch (Consent\ConsentException $e) {
             error_log('libconsent: settings ignored, built-in defaults used: ' . $e->getMessage());
             $registry = new Consent\Registry();
-            $gate = new Consent\Gate(['registry' => $registry]);
+            $gate = new Consent\Gate(['registry' => $registry, 'script' => 'none',
+                                      'notice' => false, 'endpoint' => $base['endpoint']]);
         }
         $site = null;
-        if ($o['key_file']) {
+        if ($ring) {
             try {
-                $site = new Consent\Site($registry, new Consent\KeyRing($o['key_file']),
+                $site = new Consent\Site($registry, $ring,
                                          ['secure' => is_ssl(),
                                           'policy_version' => (int)$o['policy_version'],
                                           'trusted_proxies' => (string)$o['trusted_proxies']]);
             } catch (Consent\ConsentException $e) {
-                error_log('libconsent: key file: ' . $e->getMessage());
+                error_log('libconsent: ' . $e->getMessage());
             }
         }
-        $rt = ['registry' => $registry, 'gate' => $gate, 'site' => $site];
+        $rt = ['registry' => $registry, 'gate' => $gate, 'site' => $site, 'ring' => $ring];
     } catch (\Throwable $e) {
         $failed = true;
+        libconsent_load_error($e->getMessage());
         error_log('libconsent: ' . $e->getMessage());
     }
     return $rt;
+}
+
+/** On activation: a key ring of its own (so that "always" and the no-JS
+ *  form work at once), and a check that the library loads. */
+function libconsent_activate(): void
+{
+    if (get_option(LIBCONSENT_KEYRING_OPTION, '') === '') {
+        $key = rtrim(strtr(base64_encode(random_bytes(32)), '+/', '-_'), '=');
+        add_option(LIBCONSENT_KEYRING_OPTION, '1 ' . gmdate('Y-m-d\TH:i:s\Z') . " $key\n", '', 'no');
+    }
+    if (libconsent_runtime(true) === null) {
+        set_transient('libconsent_activation_error', libconsent_load_error(), 0);
+    }
+}
+register_activation_hook(__FILE__, 'libconsent_activate');
+
+/**
+ * When the library cannot be loaded: nothing that loads from elsewhere
+ * is shown.  Each embed becomes a plain box ($box), and what is left is
+ * passed through WordPress's own sanitizer with every tag and attribute
+ * that fetches taken out.  Also the form of embeds in feeds ($box: a
+ * link to the post).
+ */
+function libconsent_fail_closed(string $html, ?string $box = null): string
+{
+    $box ??= '<div class="libconsent-blocked" role="note">'
+        . esc_html('Content blocked: the consent component is unavailable.') . '</div>';
+    $mark = 'libconsent-blocked-' . bin2hex(random_bytes(6));
+    $html = (string)preg_replace(
+        '~<(iframe|object|video|audio|script|noscript|template|svg|math|frameset|picture|blockquote|style)\b.*?</\1\s*>~is',
+        $mark, $html);
+    $html = (string)preg_replace('~<(iframe|embed|object|video|audio|script|img|source|track|link|frame|input|image|use|meta|base)\b[^>]*>~is',
+                                 $mark, $html);
+    $allowed = wp_kses_allowed_html('post');
+    foreach (['img', 'audio', 'video', 'source', 'track', 'picture', 'iframe', 'embed', 'object',
+              'blockquote', 'style'] as $t) {
+        unset($allowed[$t]);
+    }
+    foreach ($allowed as $t => $attrs) {
+        if (is_array($attrs)) {
+            foreach (['style', 'background', 'src', 'srcset', 'poster', 'data', 'ping', 'cite'] as $a) {
+                unset($allowed[$t][$a]);
+            }
+        }
+    }
+    $html = wp_kses($html, $allowed);
+    return (string)preg_replace('~(?:' . $mark . '\s*)+~', $box, $html);
 }
 
 /** The page's own path, for the placeholders' return field. */
@@ -107,22 +197,103 @@ function libconsent_return_path(): string
 /** Gates a piece of HTML for the current visitor. */
 function libconsent_gate_html($html)
 {
+    static $ids = 0;
     if (!is_string($html) || $html === '' || is_admin()) {
         return $html;
     }
+    if (is_feed()) {
+        /* Feed readers run no script and post no forms: each embed becomes a
+         * link to the post. */
+        $link = '<p><a href="' . esc_url(get_permalink()) . '">'
+            . esc_html('Embedded content: view it on the site') . '</a></p>';
+        return libconsent_fail_closed($html, $link);
+    }
     $rt = libconsent_runtime();
     if ($rt === null) {
-        return $html;
+        return libconsent_fail_closed($html);
     }
     $state = null;
-    $req = null;
     if ($rt['site'] !== null) {
         $req = $rt['site']->request(Consent\Site::headersFromServer($_SERVER), is_ssl());
         $state = $req->state();
     }
-    return $rt['gate']->rewrite($html, $state, $_SERVER['HTTP_ACCEPT_LANGUAGE'] ?? null,
-                                libconsent_return_path());
+    $o = libconsent_options();
+    try {
+        $out = $rt['gate']->rewrite($html, $state,
+                                    $o['multilingual'] ? ($_SERVER['HTTP_ACCEPT_LANGUAGE'] ?? null) : null,
+                                    libconsent_return_path());
+    } catch (\Throwable $e) {
+        error_log('libconsent: gating failed: ' . $e->getMessage());
+        return libconsent_fail_closed($html);
+    }
+    /* Each fragment's boxes count from 1: their ids go on from the page's
+     * earlier fragments, so that every id is unique on the page. */
+    $base = $ids;
+    return (string)preg_replace_callback('~(id|aria-labelledby)="consent-embed-(\d+)"~',
+        function ($m) use ($base, &$ids) {
+            $n = $base + (int)$m[2];
+            $ids = max($ids, $n);
+            return $m[1] . '="consent-embed-' . $n . '"';
+        }, $out);
 }
+
+/**
+ * The activation script and style, once per page through WordPress's own
+ * API (no content filter touches them): static files in the uploads
+ * folder, named by their content.
+ */
+function libconsent_assets(): void
+{
+    if (libconsent_runtime() === null) {
+        wp_register_style('libconsent', false);
+        wp_enqueue_style('libconsent');
+        wp_add_inline_style('libconsent', LIBCONSENT_BLOCKED_CSS);
+        return;
+    }
+    $css = Consent\Lib::asset(1) . LIBCONSENT_WP_CSS . LIBCONSENT_BLOCKED_CSS;
+    $js = Consent\Lib::asset(0);
+    $up = wp_upload_dir(null, false);
+    $dir = $up['basedir'] . '/libconsent';
+    $name = substr(md5($js . $css), 0, 12);
+    $ok = is_file("$dir/consent-$name.js") && is_file("$dir/consent-$name.css");
+    if (!$ok && wp_mkdir_p($dir)) {
+        $ok = file_put_contents("$dir/consent-$name.js", $js) !== false
+            && file_put_contents("$dir/consent-$name.css", $css) !== false;
+    }
+    if ($ok) {
+        wp_enqueue_style('libconsent', $up['baseurl'] . "/libconsent/consent-$name.css", [], null);
+        wp_enqueue_script('libconsent', $up['baseurl'] . "/libconsent/consent-$name.js", [], null, true);
+    } else {
+        wp_register_style('libconsent', false);
+        wp_enqueue_style('libconsent');
+        wp_add_inline_style('libconsent', $css);
+        wp_register_script('libconsent', false, [], null, true);
+        wp_enqueue_script('libconsent');
+        wp_add_inline_script('libconsent', $js);
+    }
+}
+add_action('wp_enqueue_scripts', 'libconsent_assets');
+
+/** The script's data-consent-state: this page came gated for this visitor
+ *  (restore nothing on load; docs/endpoint.md). */
+function libconsent_script_tag(string $tag, string $handle): string
+{
+    if ($handle !== 'libconsent' || !str_contains($tag, ' src=')) {
+        return $tag;
+    }
+    $rt = libconsent_runtime();
+    $state = $rt !== null && $rt['site'] !== null ? '""' : null;
+    return $state === null ? $tag : str_replace('<script ', '<script data-consent-state=' . $state . ' ', $tag);
+}
+add_filter('script_loader_tag', 'libconsent_script_tag', 10, 2);
+
+/* The block editor's oEmbed wrapper keeps a 16:9 (or other) box with
+ * padding: the placeholder fills it instead of sitting under an empty
+ * one. */
+const LIBCONSENT_WP_CSS = "\n.wp-has-aspect-ratio .wp-block-embed__wrapper>.consent-embed"
+    . "{position:absolute;top:0;left:0;width:100%;height:100%;margin:0;min-height:0;overflow:auto}\n";
+const LIBCONSENT_BLOCKED_CSS = "\n.libconsent-blocked{margin:1rem 0;padding:1rem;border:1px solid #c4c4c4;"
+    . "border-radius:.5rem;background:#f3f3f3;color:#1f1f1f}\n";
 
 add_filter('the_content', 'libconsent_gate_html', 99);
 add_filter('widget_text_content', 'libconsent_gate_html', 99);
@@ -216,6 +387,7 @@ function libconsent_sanitize_options($in): array
         add_settings_error(LIBCONSENT_OPTION, 'policy_version', 'Policy version: a number from 0 to 65535');
     }
     $new['privacy_url'] = esc_url_raw(trim((string)($in['privacy_url'] ?? '')));
+    $new['multilingual'] = !empty($in['multilingual']);
     return $new;
 }
 
@@ -235,7 +407,7 @@ function libconsent_settings_page(): void
     $fields = [
         'providers' => ['Provider file', 'Path of a provider file that adds or changes providers (empty: built-in).'],
         'key_file' => ['Key file', 'Path of the key ring that signs consent cookies (consent-gate key new --key-file FILE). Needed for the "load" buttons to remember a choice.'],
-        'language' => ['Language', 'Placeholders\' language when the browser\'s fits none (de, en, es, fr, it, nl, pl).'],
+        'language' => ['Language', 'Placeholders\' language (de, en, es, fr, it, nl, pl; empty: the site\'s language).'],
         'policy_version' => ['Policy version', 'Raise it when your privacy policy changes: earlier consent no longer counts.'],
         'privacy_url' => ['Privacy policy URL', 'Linked from every placeholder (empty: the WordPress privacy page).'],
         'trusted_proxies' => ['Trusted proxies', 'Addresses (or ADDR/BITS) of reverse proxies in front of this site whose X-Forwarded-Proto / X-Forwarded-Host / Forwarded headers may be believed (empty: none).'],
@@ -252,6 +424,11 @@ function libconsent_settings_page(): void
                esc_attr($k), esc_html($label), esc_attr(LIBCONSENT_OPTION), esc_attr((string)$o[$k]),
                esc_html($help));
     }
+    printf('<tr><th scope="row">Languages</th><td><label><input type="checkbox" name="%1$s[multilingual]"'
+           . ' value="1"%2$s> The site is multilingual: placeholders in the visitor\'s language</label>'
+           . '<p class="description">Off: placeholders in the site\'s language (%3$s).</p></td></tr>',
+           esc_attr(LIBCONSENT_OPTION), $o['multilingual'] ? ' checked' : '',
+           esc_html(libconsent_language($o)));
     echo '</table>';
     submit_button();
     echo '</form></div>';
@@ -266,9 +443,31 @@ add_action('admin_menu', 'libconsent_admin_menu');
 
 function libconsent_admin_notice(): void
 {
-    if (current_user_can('manage_options') && libconsent_runtime() === null) {
-        echo '<div class="notice notice-error"><p>libconsent: the library could not be loaded '
-             . '(PHP FFI enabled? CONSENT_LIBRARY set?); embeds are not gated.</p></div>';
+    if (!current_user_can('manage_options')) {
+        return;
     }
+    $why = get_transient('libconsent_activation_error');
+    if (libconsent_runtime() !== null) {
+        if ($why !== false) {
+            delete_transient('libconsent_activation_error');
+        }
+        return;
+    }
+    $why = libconsent_load_error() ?: (string)$why;
+    $ini = __DIR__ . '/libconsent.ini';
+    echo '<div class="notice notice-error"><p><strong>libconsent could not load its library: '
+        . 'every embed is blocked</strong> (visitors see a "content blocked" box, never the '
+        . 'embed).</p><p>' . esc_html($why) . '</p>';
+    if (ini_get('ffi.enable') === 'preload') {
+        echo '<p>This PHP allows FFI only for preloaded code. Copy <code>' . esc_html($ini)
+            . '</code> to <code>' . esc_html(PHP_CONFIG_FILE_SCAN_DIR . '/30-libconsent.ini')
+            . '</code> with these lines, then restart the web server:</p><pre>'
+            . esc_html("opcache.enable=1\nopcache.preload=" . __DIR__ . "/Consent.php\n"
+                       . "opcache.preload_user=www-data") . '</pre>';
+    } else {
+        echo '<p>Is libconsent installed (<code>make install</code>, then <code>ldconfig</code>) '
+            . 'and PHP\'s FFI extension enabled?</p>';
+    }
+    echo '</div>';
 }
 add_action('admin_notices', 'libconsent_admin_notice');
