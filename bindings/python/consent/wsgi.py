@@ -117,7 +117,7 @@ class ConsentMiddleware:
             out.append(("Content-Type", environ["CONTENT_TYPE"]))
         return out
 
-    def _log(self, environ: Dict[str, Any], receipt: Dict[str, Any]) -> None:
+    def _log(self, errors: Any, receipt: Dict[str, Any]) -> None:
         line = json.dumps(receipt, separators=(",", ":"))
         if callable(self.receipt_log):
             self.receipt_log(receipt)
@@ -130,8 +130,34 @@ class ConsentMiddleware:
             finally:
                 os.close(fd)
         else:
-            environ.get("wsgi.errors", sys.stderr).write(
-                "consent receipt: %s\n" % line)
+            (errors or sys.stderr).write("consent receipt: %s\n" % line)
+
+    def endpoint_answer(self, method: str, query: bytes,
+                        body: Optional[bytes], body_length: Optional[int],
+                        headers: List[Tuple[str, str]], https: bool,
+                        peer: Optional[str], errors: Any = None) -> Any:
+        """The consent endpoint's answer (a consent.Response), its receipt
+        logged; for the WSGI and the ASGI middleware alike."""
+        with self.site.request(headers, https=https, peer=peer) as req:
+            resp = req.endpoint(method, query, body,
+                                body_length=body_length, gate=self.gate)
+        if resp.receipt is not None:
+            self._log(errors, resp.receipt)
+        elif resp.status >= 400:
+            (errors or sys.stderr).write(
+                "consent endpoint: %s\n" % resp.reason)
+        return resp
+
+    @staticmethod
+    def rewriter_for(gate: Gate, state: Any, headers: List[Tuple[str, str]],
+                     path: str, encoding: str,
+                     content_type: Optional[str]) -> Rewriter:
+        """A Rewriter for one gated response of this visitor."""
+        lang = _joined([(k.lower(), v) for k, v in headers],
+                       "accept-language")
+        return Rewriter(gate, state=state, accept_language=lang,
+                        return_path=path, encoding=encoding,
+                        content_type=content_type)
 
     def _endpoint(self, environ: Dict[str, Any],
                   start_response: StartResponse) -> Iterable[bytes]:
@@ -152,37 +178,37 @@ class ConsentMiddleware:
                 body_length = n
             elif n > 0:
                 body = environ["wsgi.input"].read(n)
-        with self.site.request(self._headers(environ),
-                               https=environ.get("wsgi.url_scheme") ==
-                               "https",
-                               peer=environ.get("REMOTE_ADDR")) as req:
-            # WSGI strings are bytes as Latin-1 (PEP 3333): the bytes
-            # the browser sent.
-            resp = req.endpoint(method, environ.get("QUERY_STRING", "")
-                                .encode("latin-1", "replace"), body,
-                                body_length=body_length, gate=self.gate)
-        if resp.receipt is not None:
-            self._log(environ, resp.receipt)
-        elif resp.status >= 400:
-            environ.get("wsgi.errors", sys.stderr).write(
-                "consent endpoint: %s\n" % resp.reason)
+        # WSGI strings are bytes as Latin-1 (PEP 3333): the bytes the
+        # browser sent.
+        resp = self.endpoint_answer(
+            method, environ.get("QUERY_STRING", "").encode("latin-1",
+                                                           "replace"),
+            body, body_length, self._headers(environ),
+            environ.get("wsgi.url_scheme") == "https",
+            environ.get("REMOTE_ADDR"), environ.get("wsgi.errors"))
         headers = list(resp.headers)
         headers.append(("Content-Length", str(len(resp.body))))
         start_response(resp.status_line, headers)
         return [] if method == "HEAD" else [resp.body]
 
-    def _preview(self, name: str,
-                 start_response: StartResponse) -> Iterable[bytes]:
+    def preview_file(self, name: str) -> Tuple[str, List[Tuple[str, str]],
+                                               bytes]:
+        """A file of the preview cache by name: (status, headers, body)."""
         found = self.previews.file(name)
         if found is None:
-            start_response("404 Not Found", [("Content-Type", "text/plain")])
-            return [b"not found\n"]
+            return "404 Not Found", [("Content-Type", "text/plain")], \
+                b"not found\n"
         with open(found[0], "rb") as f:
             data = f.read()
-        start_response("200 OK", [("Content-Type", found[1]),
-                                  ("Content-Length", str(len(data))),
-                                  ("Cache-Control", "public, max-age=604800"),
-                                  ("X-Content-Type-Options", "nosniff")])
+        return "200 OK", [("Content-Type", found[1]),
+                          ("Content-Length", str(len(data))),
+                          ("Cache-Control", "public, max-age=604800"),
+                          ("X-Content-Type-Options", "nosniff")], data
+
+    def _preview(self, name: str,
+                 start_response: StartResponse) -> Iterable[bytes]:
+        status, headers, data = self.preview_file(name)
+        start_response(status, headers)
         return [data]
 
     def __call__(self, environ: Dict[str, Any],
@@ -202,6 +228,15 @@ class ConsentMiddleware:
         for k in [k for k in environ if k.startswith("HTTP_")]:
             if http_drop_request_header(path, k[5:].replace("_", "-")):
                 del environ[k]
+        if self.site is not None:
+            # The visitor's consent, for the application's views:
+            # environ["consent.state"] (see allows()).
+            req = self.site.request(self._headers(environ),
+                                    peer=environ.get("REMOTE_ADDR"),
+                                    https=environ.get("wsgi.url_scheme") ==
+                                    "https")
+            environ["consent.request"] = req
+            environ["consent.state"] = req.state()
         if "HTTP_ACCEPT_ENCODING" in environ:
             # Only codings the gate reads come back.
             ae = http_accept_encoding(environ["HTTP_ACCEPT_ENCODING"])
@@ -220,7 +255,7 @@ class _Gated:
         self.mw, self.gate, self.environ = mw, gate, environ
         self.start_response = start_response
         self.rewriter: Optional[Rewriter] = None
-        self.request = None
+        self.request = environ.get("consent.request")
         self.head = environ.get("REQUEST_METHOD") == "HEAD"
         self.refused = False
         self.result = mw.app(environ, self._start)
@@ -267,14 +302,6 @@ class _Gated:
 
     def _open(self, encoding: str, content_type: Optional[str]) -> None:
         env = self.environ
-        mw = self.mw
-        state = None
-        if mw.site is not None:
-            self.request = mw.site.request(mw._headers(env),
-                                           peer=env.get("REMOTE_ADDR"),
-                                           https=env.get("wsgi.url_scheme")
-                                           == "https")
-            state = self.request.state()
         # The path as the browser sent it: PATH_INFO is decoded, and WSGI
         # strings are bytes as Latin-1 (PEP 3333).
         path = urllib.parse.quote(
@@ -283,11 +310,9 @@ class _Gated:
         if env.get("QUERY_STRING"):
             path += "?" + env["QUERY_STRING"].encode(
                 "latin-1", "replace").decode("utf-8", "replace")
-        self.rewriter = Rewriter(self.gate, state=state,
-                                 accept_language=env.get(
-                                     "HTTP_ACCEPT_LANGUAGE"),
-                                 return_path=path, encoding=encoding,
-                                 content_type=content_type)
+        self.rewriter = self.mw.rewriter_for(
+            self.gate, env.get("consent.state"), self.mw._headers(env), path,
+            encoding, content_type)
 
     def __iter__(self) -> Iterator[bytes]:
         try:
@@ -323,3 +348,12 @@ class _Gated:
                 self.rewriter.__exit__(None, None, None)   # discard
             if self.request is not None:
                 self.request.close()
+
+
+def allows(environ: Dict[str, Any], provider: str) -> bool:
+    """Whether the visitor of this request allows the provider (an id of
+    the registry), for a view that loads something itself: False when the
+    middleware gave no consent state (no key ring, or a path it does not
+    gate)."""
+    state = environ.get("consent.state")
+    return bool(state is not None and state.allows(provider))
