@@ -257,8 +257,9 @@ load(const char *path)
 }
 
 struct peer {
-  char name[32];
-  double mbs;
+  char name[40];
+  double mbs;     /* median pass */
+  double best;    /* best pass, or 0 */
 };
 
 static void
@@ -296,6 +297,9 @@ table(const char *title, const struct doc *set, size_t n, size_t bytes,
   if (peer != NULL && peer->mbs > 0)
     printf("  %-28s %10.0f %10.3f %12.2f\n", peer->name, peer->mbs,
            peer->mbs / base, gate_mbs / peer->mbs);
+  if (peer != NULL && peer->best > 0)
+    printf("  %-28s %10.0f %10.3f %12.2f\n", "  (its best pass)", peer->best,
+           peer->best / base, gate_mbs / peer->best);
 }
 
 static int
@@ -307,7 +311,9 @@ parse_peer(const char *arg, struct peer *p)
     return -1;
   memcpy(p->name, arg, (size_t)(eq - arg));
   p->name[eq - arg] = '\0';
+  /* "NAME=MEDIAN" or "NAME=MEDIAN/BEST" */
   p->mbs = atof(eq + 1);
+  p->best = strchr(eq, '/') != NULL ? atof(strchr(eq, '/') + 1) : 0;
   return 0;
 }
 

@@ -3,8 +3,8 @@
 #
 # One run, the same bytes for everyone: MB/s of input (median of several
 # passes) of libconsent's tokenizer and gate, libxml2 (C, in process) and
-# Cloudflare's lol-html (npm html-rewriter-wasm, in Node) doing the same
-# job, and memcpy / memchr('<') as the ceiling; over (A) the real pages of
+# Cloudflare's lol-html running natively (Bun's HTMLRewriter, npm bun)
+# doing the same job, and memcpy / memchr('<') as the ceiling; over (A) the real pages of
 # the npm package htmlparser-benchmark, (B) 200 embed-heavy articles and
 # (C) one large page.  Then whole-process figures of consent-gate with
 # peak RSS, streaming 1 GB through it.
@@ -21,25 +21,36 @@ trap 'rm -rf "$tmp"' EXIT
 echo "== libconsent $(./tools/consent-gate --version | sed 's/.* //') benchmark"
 echo "machine: $(nproc) cores, $(sed -n 's/^model name\t*: //p' /proc/cpuinfo | head -1)"
 
-# lol-html in Node, on corpus A and on the embed-heavy corpus B.
+# The peer: lol-html running natively, as Bun's built-in HTMLRewriter
+# (npm bun ships Bun's binary), on corpus A and on the embed-heavy corpus
+# B, same files, same task.  lol-html as WASM in Node (npm
+# html-rewriter-wasm) is printed as a footnote only: it is not how anyone
+# runs lol-html in a server.
 mkdir -p "$tmp/embeds"
 ./bench/bench --embeds "$embeds" --dump-embeds "$tmp/embeds"
 ./tools/consent-gate providers --json >"$tmp/providers.json"
-peer_a="" peer_b=""
+peer_a="" peer_b="" wasm=""
+bun=$("$top/tools/npm-fetch.sh" bun@1.3.4 2>/dev/null)/bin/bun.exe || bun=""
+if [ -x "$bun" ]; then
+  a=$("$bun" "$top/bench/peer-bun.mjs" "$tmp/providers.json" "$passes" "$files"/*)
+  b=$("$bun" "$top/bench/peer-bun.mjs" "$tmp/providers.json" "$passes" "$tmp/embeds"/*)
+  peer_a="--peer-a lol-html(native,bun-$("$bun" --version))=$(echo "$a" | tr ' ' /)"
+  peer_b="--peer-b lol-html(native,bun-$("$bun" --version))=$(echo "$b" | tr ' ' /)"
+else
+  echo "(lol-html skipped: npm bun could not be installed)"
+fi
 lol=$("$top/tools/npm-fetch.sh" html-rewriter-wasm@0.4.1 2>/dev/null) || lol=""
 if [ -n "$lol" ] && command -v node >/dev/null 2>&1; then
-  a=$(HTML_REWRITER_WASM="$lol" node "$top/bench/peer-lolhtml.cjs" \
-      "$tmp/providers.json" "$passes" "$files"/*)
-  b=$(HTML_REWRITER_WASM="$lol" node "$top/bench/peer-lolhtml.cjs" \
-      "$tmp/providers.json" "$passes" "$tmp/embeds"/*)
-  peer_a="--peer-a lol-html(wasm,node)=$a"
-  peer_b="--peer-b lol-html(wasm,node)=$b"
-else
-  echo "(lol-html skipped: node or npm html-rewriter-wasm missing)"
+  wa=$(HTML_REWRITER_WASM="$lol" node "$top/bench/peer-lolhtml.cjs" \
+       "$tmp/providers.json" "$passes" "$files"/*)
+  wb=$(HTML_REWRITER_WASM="$lol" node "$top/bench/peer-lolhtml.cjs" \
+       "$tmp/providers.json" "$passes" "$tmp/embeds"/*)
+  wasm="lol-html as WASM in Node (html-rewriter-wasm 0.4.1), median: $wa MB/s on A, $wb MB/s on B"
 fi
 # shellcheck disable=SC2086
 ./bench/bench --passes "$passes" --big "$big" --embeds "$embeds" \
   $peer_a $peer_b "$files"/*
+[ -n "$wasm" ] && printf '\n(footnote) %s\n' "$wasm"
 
 # Whole process: consent-gate over a large file, and streaming 1 GB.
 while [ "$(stat -c %s "$tmp/big.html" 2>/dev/null || echo 0)" -lt $((big * 1000000)) ]; do
