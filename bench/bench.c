@@ -323,7 +323,7 @@ main(int argc, char **argv)
   int passes = 7, i, nembeds = 0;
   size_t big = 0, maxlen = 0;
   const char *dump = NULL;
-  struct peer peer_a = { "", 0 }, peer_b = { "", 0 };
+  struct peer peer_a = { "", 0, 0 }, peer_b = { "", 0, 0 };
   struct rusage ru;
 
   for (i = 1; i < argc; i++) {
