@@ -1,10 +1,15 @@
 #!/bin/sh
-# libconsent-api(3) is in step with include/consent.h and documents every
-# exported function; the man pages format without warnings.
+# libconsent-api(3) and the PHP FFI declarations are in step with
+# include/consent.h, the man page documents every exported function; the
+# man pages format without warnings.
 . "${top_srcdir:-.}/tests/cli/tap.sh"
 /usr/bin/python3 "$top_srcdir/tools/gen-man-api.py" "$top_srcdir/include/consent.h" >"$TMP/api.3"
 cmp -s "$TMP/api.3" "$top_srcdir/doc/libconsent-api.3"
 ok $? "doc/libconsent-api.3 is in step with include/consent.h (tools/gen-man-api.py)"
+# The PHP binding's FFI declarations are generated the same way.
+sh "$top_srcdir/tools/gen-php-ffi.sh" >"$TMP/ffi.h" 2>"$TMP/ffi.err" &&
+  cmp -s "$TMP/ffi.h" "$top_srcdir/bindings/php/src/libconsent-ffi.h"
+ok $? "bindings/php/src/libconsent-ffi.h is in step with include/consent.h (tools/gen-php-ffi.sh; make update-bindings)$(head -c 200 "$TMP/ffi.err")"
 missing=""
 for s in $(sed -n 's/^ *\(consent_[a-z0-9_]*\);$/\1/p' "$top_srcdir/libconsent/libconsent.sym"); do
   grep -q "^\.SS $s\$" "$top_srcdir/doc/libconsent-api.3" || missing="$missing $s"
