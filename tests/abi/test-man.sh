@@ -10,6 +10,10 @@ ok $? "doc/libconsent-api.3 is in step with include/consent.h (tools/gen-man-api
 sh "$top_srcdir/tools/gen-php-ffi.sh" >"$TMP/ffi.h" 2>"$TMP/ffi.err" &&
   cmp -s "$TMP/ffi.h" "$top_srcdir/bindings/php/src/libconsent-ffi.h"
 ok $? "bindings/php/src/libconsent-ffi.h is in step with include/consent.h (tools/gen-php-ffi.sh; make update-bindings)$(head -c 200 "$TMP/ffi.err")"
+/usr/bin/python3 "$top_srcdir/tools/gen-py-constants.py" "$top_srcdir/include/consent.h" \
+  >"$TMP/const.py" 2>"$TMP/const.err" &&
+  cmp -s "$TMP/const.py" "$top_srcdir/bindings/python/consent/_constants.py"
+ok $? "bindings/python/consent/_constants.py is in step with include/consent.h (tools/gen-py-constants.py)$(head -c 200 "$TMP/const.err")"
 missing=""
 for s in $(sed -n 's/^ *\(consent_[a-z0-9_]*\);$/\1/p' "$top_srcdir/libconsent/libconsent.sym"); do
   grep -q "^\.SS $s\$" "$top_srcdir/doc/libconsent-api.3" || missing="$missing $s"

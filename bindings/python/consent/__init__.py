@@ -25,6 +25,7 @@ from ctypes import byref, c_char_p, c_int, c_size_t, c_uint, c_void_p
 from typing import (Any, Callable, Dict, Iterable, List, Mapping, Optional,
                     Tuple, Union)
 
+from . import _constants as C   # generated from include/consent.h
 from ._lib import LIB, RECEIPT_FN, REPORT_FN
 
 __all__ = [
@@ -41,7 +42,7 @@ __all__ = [
 __version__ = "0.1.0"
 
 #: The largest request body the consent endpoint accepts.
-CONSENT_ENDPOINT_MAX_BODY = 4096
+CONSENT_ENDPOINT_MAX_BODY = C.CONSENT_ENDPOINT_MAX_BODY
 
 Headers = Union[Mapping[str, str], Iterable[Tuple[str, str]]]
 Text = Union[str, bytes]
@@ -106,10 +107,14 @@ class Unsupported(ConsentError, NotImplementedError):
     out (previews in a library configured with --disable-previews)."""
 
 
-_ERRORS = {1: OutOfMemory, 2: InvalidArgument, 3: RewriterError,
-           4: RewriterError, 5: RewriterError, 6: LimitExceeded,
-           7: ConsentIOError, 8: ParseError, 9: NotFound, 10: CryptoError,
-           20: EncodingError, 21: Unsupported}
+_ERRORS = {C.CONSENT_E_NOMEM: OutOfMemory, C.CONSENT_E_INVAL: InvalidArgument,
+           C.CONSENT_E_SINK: RewriterError, C.CONSENT_E_FAILED: RewriterError,
+           C.CONSENT_E_FINISHED: RewriterError,
+           C.CONSENT_E_LIMIT: LimitExceeded, C.CONSENT_E_IO: ConsentIOError,
+           C.CONSENT_E_PARSE: ParseError, C.CONSENT_E_NOTFOUND: NotFound,
+           C.CONSENT_E_CRYPTO: CryptoError,
+           C.CONSENT_E_ENCODING: EncodingError,
+           C.CONSENT_E_UNSUPPORTED: Unsupported}
 
 
 def _error(status: int, detail: Optional[Union[str, bytes]] = None) -> ConsentError:
@@ -502,9 +507,8 @@ def _set_cookie(name: str, value: str, max_age: int, domain: Optional[str],
     return _take_string(out)
 
 
-_PREVIEW_LIMITS = {"cache_bytes": 0, "ttl": 1, "error_ttl": 2,
-                   "concurrency": 3, "timeout_ms": 4, "max_json": 5,
-                   "max_image": 6}
+_PREVIEW_LIMITS = {n[len("CONSENT_PREVIEW_"):].lower(): getattr(C, n)
+                   for n in dir(C) if n.startswith("CONSENT_PREVIEW_")}
 
 
 class Previews(_Handle):
@@ -602,7 +606,8 @@ class Previews(_Handle):
         return (path, t.decode()) if os.path.isfile(path) else None
 
 
-_SCRIPT_MODES = {"inline": 0, "url": 1, "none": 2}
+_SCRIPT_MODES = {"inline": C.CONSENT_SCRIPT_INLINE, "url": C.CONSENT_SCRIPT_URL,
+                 "none": C.CONSENT_SCRIPT_NONE}
 
 
 class Gate(_Handle):
@@ -710,12 +715,16 @@ class Gate(_Handle):
         return out.decode("utf-8") if isinstance(html, str) else out
 
 
-_ENCODINGS = {None: 0, "identity": 0, "gzip": 1, "x-gzip": 1, "deflate": 2,
-              "br": 3, "zstd": 4}
+_ENCODINGS = {None: C.CONSENT_ENCODING_IDENTITY,
+              "identity": C.CONSENT_ENCODING_IDENTITY,
+              "gzip": C.CONSENT_ENCODING_GZIP, "x-gzip": C.CONSENT_ENCODING_GZIP,
+              "deflate": C.CONSENT_ENCODING_DEFLATE, "br": C.CONSENT_ENCODING_BR,
+              "zstd": C.CONSENT_ENCODING_ZSTD}
 _ENCODING_NAMES = ("identity", "gzip", "deflate", "br", "zstd")
 
 #: consent_http_classify(): what a host does with a response.
-HTTP_PASS, HTTP_GATE, HTTP_REFUSE = 0, 1, 2
+HTTP_PASS, HTTP_GATE, HTTP_REFUSE = (C.CONSENT_HTTP_PASS, C.CONSENT_HTTP_GATE,
+                                     C.CONSENT_HTTP_REFUSE)
 
 
 def http_classify(status: int, content_type: Optional[str],
