@@ -13,22 +13,7 @@ const { HTMLRewriter } = require(process.env.HTML_REWRITER_WASM ||
 
 const [providersJson, passesArg, ...files] = process.argv.slice(2);
 const passes = Number(passesArg) || 5;
-const hosts = new Set();
-for (const p of JSON.parse(fs.readFileSync(providersJson, "utf8")))
-  for (const h of (p.hosts || "").split(" "))
-    if (h) hosts.add(h.split("/")[0]);
-
-function isProvider(url) {
-  if (!url) return false;
-  let host;
-  try { host = new URL(url, "https://site.test/").hostname; } catch (e) { return false; }
-  for (;;) {
-    if (hosts.has(host)) return true;
-    const dot = host.indexOf(".");
-    if (dot < 0) return false;
-    host = host.slice(dot + 1);
-  }
-}
+const isProvider = require("./peer-hosts.cjs")(providersJson);
 
 const placeholder = '<div class="consent-embed" data-consent-provider="x">' +
   '<button data-consent-allow>Load content</button></div>';

@@ -44,10 +44,15 @@ for t in $targets; do
     continue
   fi
   mkdir -p "$out/corpus-$t"
+  # The gate also starts from the host suite's pages (trackers and the
+  # notice, the script-built embeds).
+  extra=""
+  [ "$t" = gate ] && extra="$top/tests/hosts/site"
+  # shellcheck disable=SC2086
   "$out/fuzz-$t" -max_total_time="$secs" -max_len=65536 -timeout=10 \
     -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$out/" \
     "$out/corpus-$t" \
-    "$top/tests/fuzz/corpus/$t" >"$out/run-$t.log" 2>&1
+    "$top/tests/fuzz/corpus/$t" $extra >"$out/run-$t.log" 2>&1
   rc=$?
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/run-$t.log")
   cov=$(grep -o 'cov: [0-9]*' "$out/run-$t.log" | tail -1)

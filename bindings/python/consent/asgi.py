@@ -178,12 +178,7 @@ class _Gated:
             await self.out({"type": "http.response.body", "body": _REFUSED})
             return
         if act == HTTP_GATE:
-            for op, name, value in self.gate.header_edits(self.mw.site):
-                if op != "merge":
-                    headers = [(k, v) for k, v in headers
-                               if k.lower() != name.lower()]
-                if op != "remove":
-                    headers.append((name, value))
+            headers = wsgi.edit_headers(self.gate, self.mw.site, headers)
             if status not in (204, 304) and not self.head:
                 path = urllib.parse.quote(
                     (self.scope.get("root_path", "") +
@@ -196,14 +191,7 @@ class _Gated:
                     self.gate, self.state, self.headers, path, coding,
                     wsgi._joined([(k.lower(), v) for k, v in headers],
                                  "content-type"))
-                links = []
-                for k, v in headers:
-                    if k.lower() == "link":
-                        v = self.rewriter.filter_link(v)
-                        if v is None:
-                            continue
-                    links.append((k, v))
-                headers = links
+                headers = wsgi.filter_links(self.rewriter, headers)
         await self.out(dict(msg, headers=_raw_headers(headers)))
 
     async def _body(self, msg: Dict[str, Any]) -> None:

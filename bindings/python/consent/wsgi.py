@@ -277,22 +277,10 @@ class _Gated:
                 ("Cache-Control", "no-store")], exc_info)
             return lambda data: None
         if act == HTTP_GATE:
-            for op, name, value in self.gate.header_edits(self.mw.site):
-                if op != "merge":
-                    headers = [(k, v) for k, v in headers
-                               if k.lower() != name.lower()]
-                if op != "remove":
-                    headers.append((name, value))
+            headers = edit_headers(self.gate, self.mw.site, headers)
             if code not in (204, 304) and not self.head:
                 self._open(coding, _joined(headers, "content-type"))
-                links = []
-                for k, v in headers:
-                    if k.lower() == "link":
-                        v = self.rewriter.filter_link(v)
-                        if v is None:
-                            continue
-                    links.append((k, v))
-                headers = links
+                headers = filter_links(self.rewriter, headers)
         writer = self.start_response(status, headers, exc_info)
 
         def write(data: bytes) -> None:
@@ -348,6 +336,31 @@ class _Gated:
                 self.rewriter.__exit__(None, None, None)   # discard
             if self.request is not None:
                 self.request.close()
+
+
+def edit_headers(gate: Gate, site: Optional[Site],
+                 headers: List[Tuple[str, str]]) -> List[Tuple[str, str]]:
+    """A gated response's headers as the library says (length and
+    validators gone, Vary), for the WSGI and the ASGI middleware."""
+    for op, name, value in gate.header_edits(site):
+        if op != "merge":
+            headers = [(k, v) for k, v in headers if k.lower() != name.lower()]
+        if op != "remove":
+            headers.append((name, value))
+    return headers
+
+
+def filter_links(rewriter: Rewriter,
+                 headers: List[Tuple[str, str]]) -> List[Tuple[str, str]]:
+    """Link headers without the preloads of providers not allowed."""
+    out = []
+    for k, v in headers:
+        if k.lower() == "link":
+            v = rewriter.filter_link(v)
+            if v is None:
+                continue
+        out.append((k, v))
+    return out
 
 
 def allows(environ: Dict[str, Any], provider: str) -> bool:
