@@ -48,6 +48,63 @@ curl -s "http://127.0.0.1:$NGINX_PORT/long2/page.html" >"$TMP/long2.out"
 ! grep -q 'data-consent-provider="vimeo"' "$TMP/long1.out" &&
   grep -q 'data-consent-provider="vimeo"' "$TMP/long2.out"
 ok $? "nginx: consent_allow takes several ids, and locations whose settings differ past 4 KB get gates of their own"
+# Behind a real shared cache (a second nginx with proxy_cache in front):
+# a cache-safe page is one cached copy for every visitor; a page gated per
+# visitor is never served from one visitor's copy to another (its
+# Vary: Cookie is honoured).
+CACHE_PORT=$(free_port)
+mkdir -p "$TMP/front/logs" "$TMP/front/cache"
+cat >"$TMP/front/nginx.conf" <<EOF
+pid $TMP/front/nginx.pid;
+error_log $TMP/front/logs/error.log warn;
+$([ "$(id -u)" -eq 0 ] && echo "user www-data;")
+events { worker_connections 64; }
+http {
+  access_log off;
+  client_body_temp_path $TMP/front/tmp-body;
+  proxy_temp_path $TMP/front/tmp-proxy;
+  fastcgi_temp_path $TMP/front/tmp-fcgi;
+  uwsgi_temp_path $TMP/front/tmp-uwsgi;
+  scgi_temp_path $TMP/front/tmp-scgi;
+  proxy_cache_path $TMP/front/cache levels=1:2 keys_zone=shared:1m;
+  server {
+    listen 127.0.0.1:$CACHE_PORT;
+    location / {
+      proxy_pass http://127.0.0.1:$NGINX_PORT;
+      proxy_cache shared;
+      proxy_cache_valid 200 10m;
+      add_header X-Cache-Status \$upstream_cache_status always;
+    }
+  }
+}
+EOF
+chown -R www-data "$TMP/front" 2>/dev/null
+"$NGINX" -p "$TMP/front" -c "$TMP/front/nginx.conf" >"$TMP/front.log" 2>&1 &&
+  wait_port "$CACHE_PORT"
+ok $? "a shared cache (nginx proxy_cache) in front of the gated site ($(head -c 200 "$TMP/front.log"))"
+yt_cookie="consent=$("$GATE" cookie issue --key-file "$NGINX_KEY" --allow youtube)"
+front() {  # PATH COOKIE OUT: the body to OUT, prints the cache status
+  curl -s -D "$3.h" ${2:+-H "Cookie: $2"} "http://127.0.0.1:$CACHE_PORT$1" -o "$3"
+  tr -d '\r' <"$3.h" | sed -n 's/^[Xx]-[Cc]ache-[Ss]tatus: *//p'
+}
+s1=$(front /safe/page.html "$yt_cookie" "$TMP/c1")
+s2=$(front /safe/page.html "" "$TMP/c2")
+s3=$(front /safe/page.html "consent=$("$GATE" cookie issue --key-file "$NGINX_KEY" --allow vimeo)" "$TMP/c3")
+[ "$s1" = MISS ] && [ "$s2" = HIT ] && [ "$s3" = HIT ] &&
+  cmp -s "$TMP/c1" "$TMP/c2" && cmp -s "$TMP/c1" "$TMP/c3" &&
+  grep -q 'data-consent-provider="youtube"' "$TMP/c1" &&
+  ! grep -qi "^Vary:.*Cookie" "$TMP/c1.h"
+ok $? "cache-safe: one cached copy (gated) served to visitors with different consent ($s1 $s2 $s3)"
+p1=$(front /page.html "$yt_cookie" "$TMP/p1")
+p2=$(front /page.html "" "$TMP/p2")
+p3=$(front /page.html "$yt_cookie" "$TMP/p3")
+grep -q '<iframe width="560" height="315" src="https://www.youtube.com/embed/' "$TMP/p1" &&
+  ! grep -q '<iframe width="560" height="315" src="https://www.youtube.com/embed/' "$TMP/p2" &&
+  grep -q 'data-consent-provider="youtube"' "$TMP/p2" &&
+  grep -qi "^Vary:.*Cookie" "$TMP/p1.h" && [ "$p2" != HIT ] && [ "$p3" = HIT ] &&
+  cmp -s "$TMP/p1" "$TMP/p3"
+ok $? "per visitor: Vary: Cookie keeps the allowed page from the visitor without consent ($p1 $p2 $p3)"
+[ -f "$TMP/front/nginx.pid" ] && kill -QUIT "$(cat "$TMP/front/nginx.pid")" 2>/dev/null
 ! grep -q "exited on signal\|\[alert\]" "$TMP/nginx/logs/error.log"
 ok $? "no worker crashed, no alert ($(grep -m1 "exited on signal\|\[alert\]" "$TMP/nginx/logs/error.log"))"
 nginx_stop
