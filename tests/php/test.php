@@ -235,6 +235,18 @@ $rt = libconsent_runtime(true);
 ok(str_contains(apply_filters('the_content', $page), 'Inhalt laden'),
    'the site\'s language (de_DE) for placeholders, whatever the browser says');
 unset($GLOBALS['wp_locale']);
+// Settings: a provider switched off is never gated.
+$all = (new Consent\Registry())->providers();
+ok(isset($all['youtube'], $all['vimeo']) && $all['youtube'][0] === 'YouTube' && $all['vimeo'][1] === 'video',
+   'Registry::providers lists ids with name and category');
+$new = libconsent_sanitize_options(['providers_shown' => implode(' ', array_keys($all)),
+                                    'enabled' => array_values(array_diff(array_keys($all), ['vimeo']))]);
+ok($new['disabled'] === ['vimeo'], 'the settings page: an unticked provider is saved as switched off');
+$GLOBALS['wp_options']['libconsent_options'] = ['key_file' => $keyFile, 'disabled' => ['vimeo']];
+libconsent_runtime(true);
+$post3 = apply_filters('the_content', $page);
+ok(str_contains($post3, VIMEO) && str_contains($post3, 'data-consent-provider="youtube"'),
+   'a provider switched off passes ungated, the others stay gated');
 $GLOBALS['wp_options']['libconsent_options'] = ['key_file' => $keyFile];
 libconsent_runtime(true);
 

@@ -151,6 +151,35 @@ async function feed(browser) {
   await ctx.close();
 }
 
+/* The site owner's side: Settings -> Consent shows no load error, a
+ * provider switched off there is saved with WordPress's confirmation and
+ * is no longer gated. */
+async function adminSettings(browser) {
+  const third = [];
+  const ctx = await context(browser, true, third);
+  const page = await ctx.newPage();
+  await page.goto(base + "/wp-login.php");
+  await page.fill("#user_login", "admin");
+  await page.fill("#user_pass", "admin-test-password-1");
+  await Promise.all([page.waitForNavigation(), page.click("#wp-submit")]);
+  await page.goto(base + "/wp-admin/options-general.php?page=libconsent");
+  const html = await page.content();
+  ok(/Consent \(libconsent\)/.test(html) && !/could not load its library/.test(html),
+     "Settings -> Consent opens; the library is loaded (no admin error)");
+  await page.uncheck('input[name="libconsent_options[enabled][]"][value="vimeo"]');
+  await Promise.all([page.waitForNavigation(), page.click("#submit")]);
+  const saved = await page.content();
+  ok(/Settings saved\./.test(saved) &&
+     await page.locator('input[name="libconsent_options[enabled][]"][value="vimeo"]').isChecked() === false,
+     "saving shows WordPress's \"Settings saved.\" and keeps Vimeo switched off",
+     page.url() + " " + (saved.match(/<div[^>]*(notice|error|updated)[\s\S]{0,600}/) || [saved.slice(0, 600)])[0]);
+  await page.goto(posts.iframe);
+  ok(await page.locator('iframe[src^="https://player.vimeo.com/video/"]').count() === 1 &&
+     await page.locator('div.consent-embed[data-consent-provider="youtube"]').count() === 1,
+     "Vimeo switched off: it passes ungated, YouTube stays gated");
+  await ctx.close();
+}
+
 (async () => {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: ["--no-sandbox"] });
@@ -161,6 +190,7 @@ async function feed(browser) {
     await afterAlways(browser);
     await oembed(browser);
     await feed(browser);
+    await adminSettings(browser);
   } catch (e) {
     ok(false, "the browser flow ran", e && e.stack);
   }

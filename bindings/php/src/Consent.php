@@ -135,6 +135,28 @@ final class Registry
         return (int)Lib::ffi()->consent_registry_count($this->ptr);
     }
 
+    /** Reads provider file text on top of what is loaded ($name in
+     *  messages). */
+    public function load(string $text, string $name = 'settings'): void
+    {
+        $f = Lib::ffi();
+        Lib::check($f->consent_registry_load_buffer($this->ptr, $text, strlen($text), $name),
+                   $f->consent_registry_errmsg($this->ptr));
+    }
+
+    /** The providers: [id => [name, category], ...] in registry order. */
+    public function providers(): array
+    {
+        $f = Lib::ffi();
+        $out = [];
+        for ($i = 0, $n = $this->count(); $i < $n; $i++) {
+            $id = (string)$f->consent_registry_id($this->ptr, $i);
+            $out[$id] = [(string)$f->consent_registry_get($this->ptr, $id, 0),
+                         (string)$f->consent_registry_get($this->ptr, $id, 1)];
+        }
+        return $out;
+    }
+
     public function __destruct()
     {
         Lib::ffi()->consent_registry_free($this->ptr);

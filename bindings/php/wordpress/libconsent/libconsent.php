@@ -38,6 +38,7 @@ function libconsent_options(): array
         'privacy_url' => '',        // default: the WordPress privacy page
         'trusted_proxies' => '',    // reverse proxies in front of the site
         'multilingual' => false,    // placeholders in the visitor's language
+        'disabled' => [],           // provider ids never gated (Settings -> Consent)
     ], is_array($o) ? $o : []);
 }
 
@@ -110,7 +111,7 @@ function libconsent_runtime(bool $reset = false): ?array
             'notice' => false,         // the plugin gates fragments, not pages
         ];
         try {
-            $registry = new Consent\Registry($o['providers'] ?: null);
+            $registry = libconsent_registry($o);
             $gate = new Consent\Gate(array_filter(['registry' => $registry] + $base,
                                                   fn($v) => $v !== null));
         } catch (Consent\ConsentException $e) {
@@ -137,6 +138,27 @@ function libconsent_runtime(bool $reset = false): ?array
         error_log('libconsent: ' . $e->getMessage());
     }
     return $rt;
+}
+
+/** The providers: built in, the provider file's, and the switches of
+ *  the settings page (a provider switched off is never gated). */
+function libconsent_registry(array $o): Consent\Registry
+{
+    $registry = new Consent\Registry($o['providers'] ?: null);
+    $off = '';
+    foreach ((array)$o['disabled'] as $id) {
+        if (is_string($id) && preg_match('/^[a-z0-9][a-z0-9._-]{0,31}$/', $id)) {
+            $off .= "[$id]\nenabled = no\n";
+        }
+    }
+    if ($off !== '') {
+        try {
+            $registry->load($off, 'Settings -> Consent');
+        } catch (Consent\ConsentException $e) {
+            error_log('libconsent: provider switches ignored: ' . $e->getMessage());
+        }
+    }
+    return $registry;
 }
 
 /** On activation: a key ring of its own (so that "always" and the no-JS
@@ -388,6 +410,16 @@ function libconsent_sanitize_options($in): array
     }
     $new['privacy_url'] = esc_url_raw(trim((string)($in['privacy_url'] ?? '')));
     $new['multilingual'] = !empty($in['multilingual']);
+    if (isset($in['providers_shown'])) {
+        /* The provider switches: those left unticked are not gated. */
+        $on = array_map('strval', (array)($in['enabled'] ?? []));
+        $new['disabled'] = array_values(array_diff(
+            array_map('strval', explode(' ', (string)$in['providers_shown'])), $on, ['']));
+    } elseif (isset($in['disabled']) && is_array($in['disabled'])) {
+        /* (WordPress sanitizes a new option twice: the second time it is
+         * given the first result.) */
+        $new['disabled'] = array_values(array_filter($in['disabled'], 'is_string'));
+    }
     return $new;
 }
 
@@ -430,6 +462,27 @@ function libconsent_settings_page(): void
            esc_attr(LIBCONSENT_OPTION), $o['multilingual'] ? ' checked' : '',
            esc_html(libconsent_language($o)));
     echo '</table>';
+    /* Per provider: gated (ticked) or not. */
+    $rt = libconsent_runtime();
+    if ($rt !== null) {
+        try {
+            $all = (new Consent\Registry($o['providers'] ?: null))->providers();
+        } catch (\Throwable $e) {
+            $all = [];
+        }
+        echo '<h2>Providers</h2><p class="description">Untick a provider to never gate it '
+            . '(for example your own, or one covered by another consent tool).</p>'
+            . '<fieldset><legend class="screen-reader-text">Providers gated</legend>';
+        foreach ($all as $id => [$name, $cat]) {
+            printf('<label style="display:inline-block;min-width:16rem"><input type="checkbox" '
+                   . 'name="%1$s[enabled][]" value="%2$s"%3$s> %4$s <small>(%5$s)</small></label> ',
+                   esc_attr(LIBCONSENT_OPTION), esc_attr($id),
+                   in_array($id, (array)$o['disabled'], true) ? '' : ' checked',
+                   esc_html($name), esc_html($cat));
+        }
+        printf('</fieldset><input type="hidden" name="%1$s[providers_shown]" value="%2$s">',
+               esc_attr(LIBCONSENT_OPTION), esc_attr(implode(' ', array_keys($all))));
+    }
     submit_button();
     echo '</form></div>';
 }
