@@ -491,6 +491,16 @@ consent_config_load_texts(consent_config_t *config, const char *path);
 CONSENT_EXTERN consent_status
 consent_config_load_template(consent_config_t *config, const char *path);
 
+/* Reads the consent notice's template: the HTML inside the notice
+ * (consent_config_set_notice()), with the slots {{title}}, {{intro}},
+ * {{list}} (the blocked providers by category) and {{controls}} (the
+ * form fields and buttons, required); the library writes the element
+ * around it with the contract attributes (docs/placeholder.md).  As
+ * consent_config_load_texts.  Since: 0.1.0 */
+CONSENT_EXTERN consent_status
+consent_config_load_notice_template(consent_config_t *config,
+                                    const char *path);
+
 /* The message of the last failed load ("" if none).  Owned by the
  * configuration.  Since: 0.1.0 */
 CONSENT_EXTERN const char *

@@ -263,6 +263,13 @@ consent_config_load_template(consent_config_t *config, const char *path)
   return load_texts_file(config, path, consent__texts_set_template);
 }
 
+consent_status
+consent_config_load_notice_template(consent_config_t *config,
+                                    const char *path)
+{
+  return load_texts_file(config, path, consent__texts_set_notice_template);
+}
+
 const char *
 consent_config_errmsg(const consent_config_t *config)
 {

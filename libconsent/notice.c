@@ -86,40 +86,23 @@ consent__settings_url(struct consent__buf *b, const char *endpoint,
   return st;
 }
 
-int
-consent__render_notice(const struct consent__texts *t, size_t lang,
-                       const struct consent__notice *n,
-                       struct consent__buf *out)
+/* The inside of the notice; the library writes the <aside> (with the
+ * contract attributes) and, with an endpoint, the <form> around it. */
+static const char default_notice[] =
+  "<p class=\"consent-notice__title\" id=\"consent-notice-title\">"
+  "{{title}}</p><p>{{intro}}</p>{{list}}{{controls}}";
+
+/* What the blocked providers are, by category, in the order of
+ * consent_category. */
+static int
+put_list(struct consent__buf *out, const struct consent__texts *t,
+         size_t lang, const struct consent__notice *n)
 {
   const struct consent__registry *reg = n->reg;
-  const char *ret = n->return_path ? n->return_path : "/";
   int cat, st = 0;
   size_t i;
 
-  st |= put(out, "<aside class=\"consent-notice\" role=\"region\" "
-            "aria-labelledby=\"consent-notice-title\" "
-            "data-consent-notice=\"");
-  for (i = 0; i < n->n; i++) {
-    if (i > 0)
-      st |= put(out, " ");
-    st |= put_esc(out, reg->prov[n->prov[i]].id);
-  }
-  st |= put(out, "\">");
-  if (n->endpoint != NULL) {
-    st |= put(out, "<form class=\"consent-notice__box\" method=\"post\" "
-              "action=\"");
-    st |= put_esc(out, n->endpoint);
-    st |= put(out, "\">");
-  } else {
-    st |= put(out, "<div class=\"consent-notice__box\">");
-  }
-  st |= put(out, "<p class=\"consent-notice__title\" "
-            "id=\"consent-notice-title\">");
-  st |= consent__put_text(out, t, lang, CONSENT__T_NOTICE_TITLE, "");
-  st |= put(out, "</p><p>");
-  st |= consent__put_text(out, t, lang, CONSENT__T_NOTICE_INTRO, "");
-  st |= put(out, "</p><ul class=\"consent-notice__list\">");
-  /* By category, in the order of consent_category. */
+  st |= put(out, "<ul class=\"consent-notice__list\">");
   for (cat = 0; cat < CONSENT__CATEGORIES; cat++) {
     size_t shown = 0;
     for (i = 0; i < n->n; i++) {
@@ -140,11 +123,21 @@ consent__render_notice(const struct consent__texts *t, size_t lang,
     if (shown > 0)
       st |= put(out, "</li>");
   }
-  st |= put(out, "</ul>");
+  return st | put(out, "</ul>");
+}
+
+/* The form fields and the buttons. */
+static int
+put_controls(struct consent__buf *out, const struct consent__texts *t,
+             size_t lang, const struct consent__notice *n, const char *ret)
+{
+  int st = 0;
+  size_t i;
+
   if (n->endpoint != NULL) {
     for (i = 0; i < n->n; i++) {
       st |= put(out, "<input type=\"hidden\" name=\"provider\" value=\"");
-      st |= put_esc(out, reg->prov[n->prov[i]].id);
+      st |= put_esc(out, n->reg->prov[n->prov[i]].id);
       st |= put(out, "\">");
     }
     st |= put(out, "<input type=\"hidden\" name=\"return\" value=\"");
@@ -172,7 +165,56 @@ consent__render_notice(const struct consent__texts *t, size_t lang,
     st |= consent__put_text(out, t, lang, CONSENT__T_SETTINGS, "");
     st |= put(out, "</a>");
   }
-  st |= put(out, n->endpoint ? "</div></form></aside>" : "</div></div></aside>");
+  return st | put(out, "</div>");
+}
+
+int
+consent__render_notice(const struct consent__texts *t, size_t lang,
+                       const struct consent__notice *n,
+                       struct consent__buf *out)
+{
+  const char *ret = n->return_path ? n->return_path : "/";
+  const char *tpl = t->notice_html ? t->notice_html : default_notice;
+  const char *p, *mark;
+  int st = 0;
+  size_t i;
+
+  st |= put(out, "<aside class=\"consent-notice\" role=\"region\" "
+            "aria-labelledby=\"consent-notice-title\" "
+            "data-consent-notice=\"");
+  for (i = 0; i < n->n; i++) {
+    if (i > 0)
+      st |= put(out, " ");
+    st |= put_esc(out, n->reg->prov[n->prov[i]].id);
+  }
+  st |= put(out, "\">");
+  if (n->endpoint != NULL) {
+    st |= put(out, "<form class=\"consent-notice__box\" method=\"post\" "
+              "action=\"");
+    st |= put_esc(out, n->endpoint);
+    st |= put(out, "\">");
+  } else {
+    st |= put(out, "<div class=\"consent-notice__box\">");
+  }
+  for (p = tpl; (mark = strstr(p, "{{")) != NULL;) {
+    const char *close = strstr(mark + 2, "}}");
+    size_t len;
+    if (close == NULL)
+      break;
+    st |= consent__buf_append(out, p, (size_t)(mark - p));
+    len = (size_t)(close - mark - 2);
+    if (len == 5 && memcmp(mark + 2, "title", 5) == 0)
+      st |= consent__put_text(out, t, lang, CONSENT__T_NOTICE_TITLE, "");
+    else if (len == 5 && memcmp(mark + 2, "intro", 5) == 0)
+      st |= consent__put_text(out, t, lang, CONSENT__T_NOTICE_INTRO, "");
+    else if (len == 4 && memcmp(mark + 2, "list", 4) == 0)
+      st |= put_list(out, t, lang, n);
+    else if (len == 8 && memcmp(mark + 2, "controls", 8) == 0)
+      st |= put_controls(out, t, lang, n, ret);
+    p = close + 2;
+  }
+  st |= put(out, p);
+  st |= put(out, n->endpoint ? "</form></aside>" : "</div></aside>");
   return st;
 }
 

@@ -328,6 +328,7 @@ consent__texts_free(struct consent__texts *t)
       free(t->lang[i].text[k]);
   free(t->lang);
   free(t->template_html);
+  free(t->notice_html);
   memset(t, 0, sizeof(*t));
 }
 
@@ -353,6 +354,10 @@ consent__texts_copy(struct consent__texts *dst,
   if (src->template_html != NULL &&
       (dst->template_html = consent__strndup(src->template_html,
                                  strlen(src->template_html))) == NULL)
+    goto fail;
+  if (src->notice_html != NULL &&
+      (dst->notice_html = consent__strndup(src->notice_html,
+                                 strlen(src->notice_html))) == NULL)
     goto fail;
   return 0;
 fail:
@@ -571,14 +576,16 @@ fail:
   return st;
 }
 
-int
-consent__texts_set_template(struct consent__texts *t, const char *buf,
-                            size_t len, const char *name, char *errmsg,
-                            size_t cap)
+/* Checks a template's {{slots}} against the known ones and that it
+ * holds {{required}}. */
+static int
+check_template(const char *buf, size_t len, const char *name, char *errmsg,
+               size_t cap, const char *const *known, const char *list,
+               const char *required, const char *why)
 {
   const char *p = buf, *e = buf + len;
   char slot[32];
-  int controls = 0;
+  int found = 0;
   size_t i;
 
   if (len > 65536)
@@ -598,25 +605,55 @@ consent__texts_set_template(struct consent__texts *t, const char *buf,
       return file_error(errmsg, cap, name, 0, "a '{{' without '}}'", NULL);
     memcpy(slot, p + 2, (size_t)(close - p - 2));
     slot[close - p - 2] = '\0';
-    for (i = 0; slots[i] != NULL; i++)
-      if (strcmp(slot, slots[i]) == 0)
+    for (i = 0; known[i] != NULL; i++)
+      if (strcmp(slot, known[i]) == 0)
         break;
-    if (slots[i] == NULL)
-      return file_error(errmsg, cap, name, 0, "unknown slot (id, title, "
-                        "intro, privacy, provider_privacy_link, "
-                        "site_privacy_link, manage_link, controls, "
-                        "provider, provider_id, preview, mark, "
-                        "open_link)", slot);
-    if (strcmp(slot, "controls") == 0)
-      controls = 1;
+    if (known[i] == NULL)
+      return file_error(errmsg, cap, name, 0, list, slot);
+    if (strcmp(slot, required) == 0)
+      found = 1;
     p = close + 2;
   }
-  if (!controls)
-    return file_error(errmsg, cap, name, 0, "the template must hold "
-                      "{{controls}} (the button and the checkbox)", NULL);
+  if (!found)
+    return file_error(errmsg, cap, name, 0, why, NULL);
+  return 0;
+}
+
+int
+consent__texts_set_template(struct consent__texts *t, const char *buf,
+                            size_t len, const char *name, char *errmsg,
+                            size_t cap)
+{
+  int st = check_template(buf, len, name, errmsg, cap, slots,
+                          "unknown slot (id, title, intro, privacy, "
+                          "provider_privacy_link, site_privacy_link, "
+                          "manage_link, controls, provider, provider_id, "
+                          "preview, mark, open_link)", "controls",
+                          "the template must hold {{controls}} (the button "
+                          "and the checkbox)");
+  if (st != 0)
+    return st;
   free(t->template_html);
   t->template_html = consent__strndup(buf, len);
   return t->template_html ? 0 : CONSENT_E_NOMEM;
+}
+
+int
+consent__texts_set_notice_template(struct consent__texts *t, const char *buf,
+                                   size_t len, const char *name,
+                                   char *errmsg, size_t cap)
+{
+  static const char *const notice_slots[] = { "title", "intro", "list",
+                                              "controls", NULL };
+  int st = check_template(buf, len, name, errmsg, cap, notice_slots,
+                          "unknown slot (title, intro, list, controls)",
+                          "controls", "the notice's template must hold "
+                          "{{controls}} (its buttons and form fields)");
+  if (st != 0)
+    return st;
+  free(t->notice_html);
+  t->notice_html = consent__strndup(buf, len);
+  return t->notice_html ? 0 : CONSENT_E_NOMEM;
 }
 
 /* ------------------------------------------------------------------ */

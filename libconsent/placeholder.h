@@ -52,6 +52,7 @@ struct consent__texts {
   struct consent__language *lang;
   size_t n;
   char *template_html;                  /* NULL: the built-in one */
+  char *notice_html;                    /* the notice's; NULL: built in */
 };
 
 /* The built-in languages (de, en, es, fr, it, nl, pl). */
@@ -70,6 +71,13 @@ int consent__texts_load(struct consent__texts *t, const char *buf,
 int consent__texts_set_template(struct consent__texts *t, const char *buf,
                                 size_t len, const char *name, char *errmsg,
                                 size_t cap);
+
+/* Sets the notice's template (HTML with {{title}} {{intro}} {{list}}
+ * {{controls}}); checks its slots. */
+int consent__texts_set_notice_template(struct consent__texts *t,
+                                       const char *buf, size_t len,
+                                       const char *name, char *errmsg,
+                                       size_t cap);
 
 /* The index of the language for a tag ("de-AT" -> "de"), or -1. */
 long consent__texts_find(const struct consent__texts *t, const char *tag,

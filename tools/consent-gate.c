@@ -49,6 +49,7 @@ usage(FILE *f)
 "      --accept-language H pick the language from an Accept-Language\n"
 "      --texts FILE        placeholder texts per language\n"
 "      --template FILE     the HTML inside each placeholder\n"
+"      --notice-template FILE  the HTML inside the consent notice\n"
 "      --privacy-url URL   the site's privacy policy\n"
 "      --endpoint URL      the consent endpoint (no-JS forms post to it)\n"
 "      --return-path PATH  where the endpoint sends the visitor back\n"
@@ -687,7 +688,8 @@ cmd_providers(int argc, char **argv, int match)
 
 struct gate_opts {
   struct common c;
-  const char *output, *in_place, *texts, *template_file, *lang;
+  const char *output, *in_place, *texts, *template_file, *notice_template,
+      *lang;
   const char *accept_language, *privacy_url, *endpoint, *return_path;
   const char *content_type;
   const char *script_url, *css_url, *nonce, *cookie, *report_file;
@@ -932,6 +934,12 @@ setup_gate(struct gate_opts *o)
     fprintf(stderr, "%s: %s\n", progname, consent_config_errmsg(o->config));
     return 1;
   }
+  if (o->notice_template != NULL &&
+      consent_config_load_notice_template(o->config, o->notice_template) !=
+      CONSENT_OK) {
+    fprintf(stderr, "%s: %s\n", progname, consent_config_errmsg(o->config));
+    return 1;
+  }
   if (o->lang != NULL &&
       consent_config_set_language(o->config, o->lang) != CONSENT_OK)
     return usage_error("--lang: no texts for '%s'", o->lang);
@@ -1145,6 +1153,7 @@ cmd_gate(int argc, char **argv)
     { "accept-language", required_argument, NULL, 'A' },
     { "texts", required_argument, NULL, 'T' },
     { "template", required_argument, NULL, 'M' },
+    { "notice-template", required_argument, NULL, 1000 + 'T' },
     { "privacy-url", required_argument, NULL, 'p' },
     { "endpoint", required_argument, NULL, 'e' },
     { "return-path", required_argument, NULL, 'R' },
@@ -1203,6 +1212,7 @@ cmd_gate(int argc, char **argv)
     case 'A': o.accept_language = optarg; break;
     case 'T': o.texts = optarg; break;
     case 'M': o.template_file = optarg; break;
+    case 1000 + 'T': o.notice_template = optarg; break;
     case 'p': o.privacy_url = optarg; break;
     case 'e': o.endpoint = optarg; break;
     case 'R': o.return_path = optarg; break;

@@ -51,7 +51,7 @@ typedef struct {
   long long max_age;
   const char *endpoint;
   const char *language;
-  const char *template_file, *texts_file;
+  const char *template_file, *texts_file, *notice_template_file;
   int script_mode;
   const char *js_url, *css_url;
   long long buffer;
@@ -134,6 +134,7 @@ merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
   c->endpoint = MERGE(endpoint, NULL);
   c->language = MERGE(language, NULL);
   c->template_file = MERGE(template_file, NULL);
+  c->notice_template_file = MERGE(notice_template_file, NULL);
   c->texts_file = MERGE(texts_file, NULL);
   src = add->script_mode != UNSET ? add : base;
   c->script_mode = src->script_mode;
@@ -364,7 +365,7 @@ set_language(cmd_parms *cmd, void *cv, const char *arg)
 /* The template and texts files are read here once to report mistakes at
  * startup, and again when a child builds its gate. */
 static const char *
-check_file(cmd_parms *cmd, const char *path, int texts)
+check_file(cmd_parms *cmd, const char *path, const char *kind)
 {
   consent_config_t *probe;
   consent_status st;
@@ -372,8 +373,9 @@ check_file(cmd_parms *cmd, const char *path, int texts)
 
   if (consent_config_new(&probe) != CONSENT_OK)
     return "out of memory";
-  st = texts ? consent_config_load_texts(probe, path)
-       : consent_config_load_template(probe, path);
+  st = kind == NULL ? consent_config_load_template(probe, path)
+       : strcmp(kind, "texts") == 0 ? consent_config_load_texts(probe, path)
+       : consent_config_load_notice_template(probe, path);
   if (st != CONSENT_OK)
     err = apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name,
                        *consent_config_errmsg(probe) ?
@@ -382,20 +384,23 @@ check_file(cmd_parms *cmd, const char *path, int texts)
   return err;
 }
 
-/* ConsentTemplate FILE and ConsentTexts FILE (cmd->info set). */
+/* ConsentTemplate FILE, ConsentTexts FILE and ConsentNoticeTemplate FILE
+ * (cmd->info: NULL, "texts", "notice"). */
 static const char *
 set_checked_file(cmd_parms *cmd, void *cv, const char *arg)
 {
   consent_conf *c = cv;
-  int texts = cmd->info != NULL;
+  const char *kind = cmd->info;
   const char *path = ap_server_root_relative(cmd->pool, arg);
-  const char *err = path ? check_file(cmd, path, texts) : "bad path";
+  const char *err = path ? check_file(cmd, path, kind) : "bad path";
 
   if (err == NULL) {
-    if (texts)
+    if (kind == NULL)
+      c->template_file = path;
+    else if (strcmp(kind, "texts") == 0)
       c->texts_file = path;
     else
-      c->template_file = path;
+      c->notice_template_file = path;
   }
   return err;
 }
@@ -634,7 +639,10 @@ static const command_rec consent_cmds[] = {
                 "the placeholders' default language (default en)"),
   AP_INIT_TAKE1("ConsentTemplate", set_checked_file, NULL, WHERE,
                 "a placeholder template file (docs/placeholder.md)"),
-  AP_INIT_TAKE1("ConsentTexts", set_checked_file, (void *)1, WHERE,
+  AP_INIT_TAKE1("ConsentNoticeTemplate", set_checked_file, "notice", WHERE,
+                "a template file for the consent notice "
+                "(docs/placeholder.md)"),
+  AP_INIT_TAKE1("ConsentTexts", set_checked_file, "texts", WHERE,
                 "a placeholder texts file (docs/placeholder.md)"),
   AP_INIT_TAKE123("ConsentScript", set_script, NULL, WHERE,
                  "inline | none | url JS_PATH [CSS_PATH]"),
@@ -704,7 +712,7 @@ settings_key(apr_pool_t *p, const consent_conf *c)
                         " ", NULL);
   return apr_psprintf(p, "%pp|%pp|%s|%s|%s|%d|%" APR_INT64_T_FMT "|%"
                       APR_INT64_T_FMT
-                      "|%s|%s|%s|%s|%d|%s|%s|%" APR_INT64_T_FMT "|%s|%s|%d|"
+                      "|%s|%s|%s|%s|%s|%d|%s|%s|%" APR_INT64_T_FMT "|%s|%s|%d|"
                       "%d|%d|%d|%d|%s|%s|%s|%s|%s|%pp",
                       (void *)registry_of(c), (void *)ring_of(c),
                       c->cookie_name ? c->cookie_name : "",
@@ -714,6 +722,7 @@ settings_key(apr_pool_t *p, const consent_conf *c)
                       c->endpoint ? c->endpoint : "",
                       c->language ? c->language : "",
                       c->template_file ? c->template_file : "",
+                      c->notice_template_file ? c->notice_template_file : "",
                       c->texts_file ? c->texts_file : "", c->script_mode,
                       c->js_url ? c->js_url : "",
                       c->css_url ? c->css_url : "", (apr_int64_t)c->buffer,
@@ -763,6 +772,11 @@ build(const consent_conf *c, consent_built *b, const char **what)
       (st = consent_config_load_template(cfg, c->template_file)) !=
       CONSENT_OK)
     *what = c->template_file;
+  if (st == CONSENT_OK && c->notice_template_file != NULL &&
+      (st = consent_config_load_notice_template(cfg,
+                                                c->notice_template_file)) !=
+      CONSENT_OK)
+    *what = c->notice_template_file;
   if (st == CONSENT_OK && c->language != NULL &&
       (st = consent_config_set_language(cfg, c->language)) != CONSENT_OK)
     *what = "ConsentLanguage (de, en, es, fr, it, nl, pl or one a texts "

@@ -35,6 +35,7 @@ typedef struct {
   ngx_int_t policy;
   ngx_int_t max_age;
   ngx_str_t language, template_file, texts_file, privacy_url, receipt_log;
+  ngx_str_t notice_template_file;
   ngx_open_file_t *receipt_file;      /* opened by the master (root) */
   ngx_int_t script_mode;
   ngx_str_t js_url, css_url;
@@ -168,6 +169,9 @@ static ngx_command_t ngx_http_consent_commands[] = {
   { ngx_string("consent_template"), LOC | NGX_CONF_TAKE1,
     ngx_http_consent_checked_file, NGX_HTTP_LOC_CONF_OFFSET,
     OFF(template_file), NULL },
+  { ngx_string("consent_notice_template"), LOC | NGX_CONF_TAKE1,
+    ngx_http_consent_checked_file, NGX_HTTP_LOC_CONF_OFFSET,
+    OFF(notice_template_file), NULL },
   { ngx_string("consent_texts"), LOC | NGX_CONF_TAKE1,
     ngx_http_consent_checked_file, NGX_HTTP_LOC_CONF_OFFSET,
     OFF(texts_file), NULL },
@@ -468,7 +472,8 @@ ngx_http_consent_script(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
   return NGX_CONF_OK;
 }
 
-/* A template or texts file, read once here to report mistakes when the
+/* A template, notice template or texts file, read once here to report
+ * mistakes when the
  * configuration is loaded. */
 static char *
 ngx_http_consent_checked_file(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -479,6 +484,7 @@ ngx_http_consent_checked_file(ngx_conf_t *cf, ngx_command_t *cmd,
   consent_config_t *probe;
   consent_status st;
   int texts = cmd->offset == OFF(texts_file);
+  int notice = cmd->offset == OFF(notice_template_file);
 
   if (field->data != NULL)
     return "is duplicate";
@@ -486,6 +492,8 @@ ngx_http_consent_checked_file(ngx_conf_t *cf, ngx_command_t *cmd,
       consent_config_new(&probe) != CONSENT_OK)
     return NGX_CONF_ERROR;
   st = texts ? consent_config_load_texts(probe, (char *)path.data)
+       : notice ? consent_config_load_notice_template(probe,
+                                                      (char *)path.data)
        : consent_config_load_template(probe, (char *)path.data);
   if (st != CONSENT_OK) {
     ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%V: %s", &cmd->name,
@@ -706,7 +714,7 @@ consent_build(ngx_conf_t *cf, ngx_http_consent_loc_conf_t *c,
   ngx_uint_t i, nallow = c->allow ? c->allow->nelts : 0;
 
   p = ngx_snprintf(key, sizeof(key), "%p|%p|%V|%V|%V|%i|%i|%i|%V|%V|%V|%V|"
-                   "%V|%i|%V|%V|%uz|%i|%i|%i|%i|%V|%ui|%V|%V|%V|%V|%p|",
+                   "%V|%i|%V|%V|%uz|%i|%i|%i|%i|%V|%ui|%V|%V|%V|%V|%p|%V|",
                    reg, ring, &c->cookie_name, &c->cookie_domain,
                    &c->cookie_path, c->cookie_flags, c->policy, c->max_age,
                    &c->language, &c->template_file, &c->texts_file,
@@ -715,7 +723,8 @@ consent_build(ngx_conf_t *cf, ngx_http_consent_loc_conf_t *c,
                    c->notice, c->gcm, &c->receipt_log,
                    c->sources, &c->gpc_categories, &c->proxies,
                    &c->previews_dir,
-                   &c->previews_url, c->previews_fetch);
+                   &c->previews_url, c->previews_fetch,
+                   &c->notice_template_file);
   for (i = 0; i < nallow && p < end; i++)
     p = ngx_snprintf(p, end - p, "%V ", &allow[i]);
   /* Settings that fill the key cannot be told apart by it: such a
@@ -758,6 +767,9 @@ consent_build(ngx_conf_t *cf, ngx_http_consent_loc_conf_t *c,
     st = consent_config_load_texts(cfg, cstr(cf, &c->texts_file));
   if (st == CONSENT_OK && c->template_file.len)
     st = consent_config_load_template(cfg, cstr(cf, &c->template_file));
+  if (st == CONSENT_OK && c->notice_template_file.len)
+    st = consent_config_load_notice_template(cfg,
+                                             cstr(cf, &c->notice_template_file));
   if (st == CONSENT_OK && c->language.len &&
       (st = consent_config_set_language(cfg, cstr(cf, &c->language))) !=
       CONSENT_OK)
@@ -857,6 +869,8 @@ ngx_http_consent_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
   ngx_conf_merge_value(c->max_age, prev->max_age, NGX_CONF_UNSET);
   ngx_conf_merge_str_value(c->language, prev->language, "");
   ngx_conf_merge_str_value(c->template_file, prev->template_file, "");
+  ngx_conf_merge_str_value(c->notice_template_file,
+                           prev->notice_template_file, "");
   ngx_conf_merge_str_value(c->texts_file, prev->texts_file, "");
   ngx_conf_merge_str_value(c->privacy_url, prev->privacy_url, "");
   ngx_conf_merge_str_value(c->receipt_log, prev->receipt_log, "");

@@ -123,6 +123,13 @@ ok $? "--no-notice: none"
 ok $? "a banner source answered (a klaro cookie): no notice"
 "$GATE" --sources "cookie klaro" --cookie-header 'other=1' "$T" | grep -q 'data-consent-notice='
 ok $? "a banner source configured but silent: the notice"
+printf '<b>{{title}}</b>{{list}}{{controls}}' >"$TMP/notice.tpl"
+"$GATE" --notice-template "$TMP/notice.tpl" "$T" | grep -q '<div class="consent-notice__box"><b>Your privacy choices</b><ul'
+ok $? "--notice-template: the notice in the site's template"
+printf '<b>{{title}}</b>' >"$TMP/notice.tpl"
+"$GATE" --notice-template "$TMP/notice.tpl" "$T" >/dev/null 2>"$TMP/err"
+[ $? -ne 0 ] && grep -q "{{controls}}" "$TMP/err"
+ok $? "--notice-template without {{controls}}: refused ($(head -c 120 "$TMP/err"))"
 "$GATE" --google-consent-mode --allow-provider google-analytics "$T" |
   grep -q "gtag('consent','default',{ad_storage:'denied'"
 ok $? "--google-consent-mode: the default before the first Google tag"

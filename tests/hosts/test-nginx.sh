@@ -121,7 +121,8 @@ for case in "consent_providers $TMP/bad.conf;|bad.conf:" \
             "consent_script url relative.js;|consent_script" \
             "consent_policy_version 4294967296;|between" \
             "consent_trusted_proxies 10.0.0.0/33;|consent_trusted_proxies" \
-            "consent_previews_fetch ttl=0;|consent_previews_fetch"; do
+            "consent_previews_fetch ttl=0;|consent_previews_fetch" \
+            "consent_notice_template $TMP/bad.keys;|consent_notice_template"; do
   line=${case%%|*} want=${case#*|}
   sed "s|^    root |    $line\n    root |" "$conf" >"$conf.t"
   "$NGINX" -p "$TMP/nginx" -c "$conf.t" -t >"$TMP/t.out" 2>&1

@@ -609,6 +609,43 @@ test_notice(void)
          "in the page's language (de)");
   free(out);
 
+  {
+    /* The site's template for the notice. */
+    FILE *f = fopen("test-gate-notice.tpl", "w");
+    consent_config_new(&c);
+    consent_config_set_registry(c, reg);
+    fputs("<h2 id=\"consent-notice-title\">{{title}}</h2>{{list}}"
+          "<p class=\"mine\">{{intro}}</p>{{controls}}", f);
+    fclose(f);
+    tap_ok(consent_config_load_notice_template(c, "test-gate-notice.tpl") ==
+           CONSENT_OK, "consent_config_load_notice_template");
+    g2 = gate_with(c);
+    out = gate_str(g2, page, NULL);
+    n = strstr(out, "<aside class=\"consent-notice\"");
+    tap_ok(n && strstr(n, "<div class=\"consent-notice__box\"><h2 id=\"consent-"
+                       "notice-title\">Your privacy choices</h2><ul class=\""
+                       "consent-notice__list\">") &&
+           strstr(n, "<p class=\"mine\">This page would like") &&
+           strstr(n, "data-consent-notice-allow>Allow all</button>"),
+           "the notice in the site's template, the contract attributes kept");
+    free(out);
+    consent_gate_free(g2);
+    f = fopen("test-gate-notice.tpl", "w");
+    fputs("<p>{{title}}</p>", f);
+    fclose(f);
+    tap_ok(consent_config_load_notice_template(c, "test-gate-notice.tpl") ==
+           CONSENT_E_PARSE && strstr(consent_config_errmsg(c), "{{controls}}"),
+           "a notice template without {{controls}} is refused: %s",
+           consent_config_errmsg(c));
+    f = fopen("test-gate-notice.tpl", "w");
+    fputs("<p>{{title}}{{provider}}</p>{{controls}}", f);
+    fclose(f);
+    tap_ok(consent_config_load_notice_template(c, "test-gate-notice.tpl") ==
+           CONSENT_E_PARSE && strstr(consent_config_errmsg(c), "provider"),
+           "an unknown slot is refused: %s", consent_config_errmsg(c));
+    remove("test-gate-notice.tpl");
+    consent_config_free(c);
+  }
   consent_config_new(&c);
   consent_config_set_registry(c, reg);
   consent_config_set_notice(c, 0);

@@ -197,7 +197,7 @@ final class KeyRing
 
 /**
  * What to gate and how placeholders look.  Options: registry (Registry),
- * language, texts, template, privacy_url, endpoint, script ('inline',
+ * language, texts, template, notice_template, privacy_url, endpoint, script ('inline',
  * 'url', 'none'), script_url, style_url, cache_safe, guard (the runtime
  * guard), notice (the consent notice, default true), google_consent_mode
  * (Google Consent Mode v2 defaults, default false), allow (list of ids),
@@ -230,6 +230,10 @@ final class Gate
             }
             if (!empty($options['template'])) {
                 $conf($f->consent_config_load_template($cfg, $options['template']), 'template');
+            }
+            if (!empty($options['notice_template'])) {
+                $conf($f->consent_config_load_notice_template($cfg, $options['notice_template']),
+                      'notice_template');
             }
             if (!empty($options['language'])) {
                 $conf($f->consent_config_set_language($cfg, $options['language']),

@@ -152,6 +152,9 @@ consent_status
 consent_config_load_texts(consent_config_t *config, const char *path);
 consent_status
 consent_config_load_template(consent_config_t *config, const char *path);
+consent_status
+consent_config_load_notice_template(consent_config_t *config,
+                                    const char *path);
 const char *
 consent_config_errmsg(const consent_config_t *config);
 consent_status

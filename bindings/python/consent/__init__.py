@@ -621,6 +621,7 @@ class Gate(_Handle):
                  language: Optional[str] = None,
                  texts: Optional[Union[str, os.PathLike]] = None,
                  template: Optional[Union[str, os.PathLike]] = None,
+                 notice_template: Optional[Union[str, os.PathLike]] = None,
                  privacy_url: Optional[str] = None,
                  endpoint: Optional[str] = None, script: str = "inline",
                  script_url: Optional[str] = None,
@@ -648,6 +649,9 @@ class Gate(_Handle):
             if template is not None:
                 conf(LIB.consent_config_load_template(c, _bytes(template)),
                      "template")
+            if notice_template is not None:
+                conf(LIB.consent_config_load_notice_template(
+                    c, _bytes(notice_template)), "notice_template")
             if language is not None:
                 conf(LIB.consent_config_set_language(c, language.encode()),
                      "language " + language)

@@ -84,6 +84,7 @@ PROTOTYPES = {
     "consent_config_set_registry": (c_status, [c_void_p, c_void_p]),
     "consent_config_set_language": (c_status, [c_void_p, c_char_p]),
     "consent_config_load_texts": (c_status, [c_void_p, c_char_p]),
+    "consent_config_load_notice_template": (c_status, [c_void_p, c_char_p]),
     "consent_config_load_template": (c_status, [c_void_p, c_char_p]),
     "consent_config_errmsg": (c_char_p, [c_void_p]),
     "consent_config_set_privacy_url": (c_status, [c_void_p, c_char_p]),
