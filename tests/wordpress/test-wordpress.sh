@@ -79,6 +79,7 @@ mkdir -p "$CONTENT/plugins" "$CONTENT/themes" "$CONTENT/uploads"
 cp -R "$top_srcdir/bindings/php/wordpress/libconsent" "$CONTENT/plugins/"
 cp "$top_srcdir/bindings/php/src/Consent.php" "$top_srcdir/bindings/php/src/libconsent-ffi.h" \
   "$CONTENT/plugins/libconsent/"
+chmod -R u+w "$CONTENT"   # (a distcheck's sources are read-only)
 # (make check does not install the library: the header names its path.)
 sed -i "s|^#define FFI_LIB .*|#define FFI_LIB \"$LIB\"|" "$CONTENT/plugins/libconsent/libconsent-ffi.h"
 cp -R "$top_srcdir/tests/wordpress/theme" "$CONTENT/themes/libconsent-test"
