@@ -126,6 +126,27 @@ put_list(struct consent__buf *out, const struct consent__texts *t,
   return st | put(out, "</ul>");
 }
 
+/* One of the notice's two buttons: a submit button of the form, or a
+ * plain button for the script when there is no endpoint. */
+static int
+put_decision(struct consent__buf *out, const struct consent__texts *t,
+             size_t lang, const struct consent__notice *n, const char *cls,
+             const char *value, const char *attr, enum consent__text text)
+{
+  int st = 0;
+
+  st |= put(out, "<button class=\"");
+  st |= put(out, cls);
+  st |= put(out, n->endpoint ? "\" type=\"submit\"" : "\" type=\"button\"");
+  st |= put(out, " name=\"decision\" value=\"");
+  st |= put(out, value);
+  st |= put(out, "\" data-consent-notice-");
+  st |= put(out, attr);
+  st |= put(out, ">");
+  st |= consent__put_text(out, t, lang, text, "");
+  return st | put(out, "</button>");
+}
+
 /* The form fields and the buttons. */
 static int
 put_controls(struct consent__buf *out, const struct consent__texts *t,
@@ -145,19 +166,11 @@ put_controls(struct consent__buf *out, const struct consent__texts *t,
     st |= put(out, "\"><input type=\"hidden\" name=\"always\" "
               "value=\"1\">");
   }
-  st |= put(out, "<div class=\"consent-notice__controls\">"
-            "<button class=\"consent-embed__button\" type=\"");
-  st |= put(out, n->endpoint ? "submit" : "button");
-  st |= put(out, "\" name=\"decision\" value=\"allow\" "
-            "data-consent-notice-allow>");
-  st |= consent__put_text(out, t, lang, CONSENT__T_ALLOW_ALL, "");
-  st |= put(out, "</button><button class=\"consent-notice__button\" "
-            "type=\"");
-  st |= put(out, n->endpoint ? "submit" : "button");
-  st |= put(out, "\" name=\"decision\" value=\"necessary\" "
-            "data-consent-notice-deny>");
-  st |= consent__put_text(out, t, lang, CONSENT__T_NECESSARY, "");
-  st |= put(out, "</button>");
+  st |= put(out, "<div class=\"consent-notice__controls\">");
+  st |= put_decision(out, t, lang, n, "consent-embed__button", "allow",
+                     "allow", CONSENT__T_ALLOW_ALL);
+  st |= put_decision(out, t, lang, n, "consent-notice__button", "necessary",
+                     "deny", CONSENT__T_NECESSARY);
   if (n->endpoint != NULL) {
     st |= put(out, "<a class=\"consent-notice__settings\" href=\"");
     st |= consent__settings_url(out, n->endpoint, ret);
