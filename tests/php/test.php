@@ -173,6 +173,19 @@ function wp_kses(string $html, array $allowed): string {
     }, $html);
 }
 
+function wp_upload_dir($time = null, bool $create = true): array {
+    return ['basedir' => $GLOBALS['tmp'] . '/uploads', 'baseurl' => 'http://example.org/wp-content/uploads'];
+}
+function wp_mkdir_p(string $dir): bool { return is_dir($dir) || mkdir($dir, 0755, true); }
+function get_the_ID(): int { return $GLOBALS['wp_post_id'] ?? 7; }
+function wp_doing_cron(): bool { return false; }
+function update_option(string $name, $value, $autoload = null): bool { $GLOBALS['wp_options'][$name] = $value; return true; }
+function delete_option(string $name): bool { unset($GLOBALS['wp_options'][$name]); return true; }
+function wp_next_scheduled(string $hook) { return $GLOBALS['wp_cron'][$hook] ?? false; }
+function wp_schedule_single_event(int $t, string $hook): bool { $GLOBALS['wp_cron'][$hook] = $t; return true; }
+function wp_tempnam(string $name = ''): string { return tempnam($GLOBALS['tmp'], $name); }
+function esc_textarea(string $s): string { return htmlspecialchars($s, ENT_QUOTES); }
+
 require $top . '/bindings/php/wordpress/libconsent/libconsent.php';
 
 ok(isset($GLOBALS['wp_filters']['the_content'], $GLOBALS['wp_filters']['embed_oembed_html'],
@@ -314,6 +327,38 @@ ok(str_contains(apply_filters('the_content', $page), 'Contenu externe')
 $_SERVER['HTTP_COOKIE'] = $wpCookie;
 ok(!str_contains(apply_filters('the_content', $page), YT), 'a new policy version voids earlier consent');
 unset($_SERVER['HTTP_COOKIE']);
+
+// Texts and per-provider settings from the settings page.
+$GLOBALS['wp_settings_errors'] = [];
+$new = libconsent_sanitize_options(['texts' => "[en]\ntitle = Our own title for {provider}\n",
+                                    'provider_text' => "[youtube]\nname = YouTube (our channel)\n"]);
+$GLOBALS['wp_options']['libconsent_options'] = $new;
+libconsent_runtime(true);
+$post4 = apply_filters('the_content', $page);
+ok($GLOBALS['wp_settings_errors'] === [] && str_contains($post4, 'YouTube (our channel)')
+   && str_contains($post4, 'Our own title'),
+   'settings: texts and a provider\'s name from the settings page show in the placeholders',
+   implode("\n", $GLOBALS['wp_settings_errors']) . substr($post4, 0, 600));
+$new = libconsent_sanitize_options(['texts' => "[en]\nno equals sign here\n",
+                                    'provider_text' => "[youtube]\ncategory = nonsense\n"]);
+ok($new['texts'] === "[en]\ntitle = Our own title for {provider}\n"
+   && $new['provider_text'] === "[youtube]\nname = YouTube (our channel)\n"
+   && count($GLOBALS['wp_settings_errors']) === 2 && str_contains($GLOBALS['wp_settings_errors'][1], 'line 2'),
+   'settings: broken texts or provider text keep the old value, with the line',
+   implode("\n", $GLOBALS['wp_settings_errors']));
+// Previews: misses are noted and fetched by WP-Cron, never on the request.
+$GLOBALS['wp_options']['libconsent_options'] = ['key_file' => $keyFile];
+$rt = libconsent_runtime(true);
+$GLOBALS['wp_post_id'] = 42;
+apply_filters('the_content', $page);
+libconsent_schedule_previews();
+ok($rt['previews'] !== null && $rt['previews']->pending() > 0
+   && in_array(42, $GLOBALS['wp_options']['libconsent_preview_posts'] ?? [], true)
+   && isset($GLOBALS['wp_cron']['libconsent_fetch_previews']) && is_dir("$tmp/uploads/libconsent-previews"),
+   'previews: a page\'s misses note its post and schedule the fetch (WP-Cron)',
+   json_encode([$rt['previews']?->pending(), $GLOBALS['wp_options']['libconsent_preview_posts'] ?? null, $GLOBALS['wp_cron'] ?? null]));
+$GLOBALS['wp_options']['libconsent_options'] = ['key_file' => $keyFile, 'previews' => false];
+ok(libconsent_runtime(true)['previews'] === null, 'previews: off in the settings, no cache');
 
 // Broken files at run time: the built-in defaults still gate.
 $GLOBALS['wp_options']['libconsent_options'] = ['providers' => "$tmp/bad.conf"];

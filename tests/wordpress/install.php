@@ -46,6 +46,16 @@ $posts = [
         . "wp-has-aspect-ratio\"><div class=\"wp-block-embed__wrapper\">\nhttps://www.youtube.com/watch?v=M7lc1UVf-VE\n"
         . "</div></figure>\n<!-- /wp:embed -->"],
 ];
+if (getenv('PREVIEW_PROVIDER')) {
+    /* A video provider stood in for over HTTPS on loopback (the test's
+     * provider text, as a site owner types it into Settings -> Consent),
+     * with previews on: the site's config blocks outgoing HTTP, which
+     * turns them off by default. */
+    update_option('libconsent_options', array_merge((array)get_option('libconsent_options', []),
+        ['provider_text' => getenv('PREVIEW_PROVIDER'), 'previews' => true]));
+    $posts['preview'] = ['A video with a preview',
+        "<!-- wp:html -->\n<iframe src=\"https://www.video.test/embed/ok-1\" width=\"480\" height=\"270\"></iframe>\n<!-- /wp:html -->"];
+}
 // As the site's administrator writes them (unfiltered_html: an iframe in
 // custom HTML stays).
 wp_set_current_user($r['user_id']);

@@ -67,7 +67,7 @@ ok $? "MariaDB: started on a socket, a database and a user"
 
 stop_all() {
   [ -f "$TMP/apache/httpd.pid" ] && kill "$(cat "$TMP/apache/httpd.pid")" 2>/dev/null
-  kill "$DB_PID" 2>/dev/null
+  kill "$DB_PID" ${STANDIN_PID:-} 2>/dev/null
   rm -f /etc/wordpress/config-libconsenttest.php
   wait 2>/dev/null
 }
@@ -152,11 +152,60 @@ PHPRC=/etc/php/8.2/apache2 PHP_INI_SCAN_DIR="$TMP/php/conf.d" \
 wait_port "$PORT"
 ok $? "apache2 with mod_php 8.2 started ($(cat "$TMP/apache/start.log" "$TMP/apache/logs/error.log" 2>/dev/null | tail -3))"
 
+# --- A video provider's oEmbed endpoint, stood in over HTTPS -----------
+# (tests/previews/standin.py, a certificate from a CA made here; the
+# fetcher is told the CA and where the hosts are by the filter
+# libconsent_preview_options, in a must-use plugin written here.)
+SPORT=$(free_port)
+(cd "$TMP" &&
+ openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 \
+   -subj "/CN=libconsent test CA" &&
+ openssl req -newkey rsa:2048 -nodes -keyout srv.key -out srv.csr -subj "/CN=video.test" &&
+ printf 'subjectAltName=DNS:video.test,DNS:*.video.test\nbasicConstraints=CA:FALSE\n' >ext &&
+ openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem \
+   -days 2 -extfile ext) >"$TMP/ca.log" 2>&1
+chmod 644 "$TMP/ca.pem"
+/usr/bin/python3 "$top_srcdir/tests/previews/standin.py" "$SPORT" "$TMP/srv.pem" "$TMP/srv.key" \
+  >"$TMP/standin.log" 2>&1 &
+STANDIN_PID=$!
+wait_port "$SPORT"
+ok $? "an HTTPS stand-in for a video provider's oEmbed endpoint listens on $SPORT"
+cat >"$CONTENT/mu-plugins/preview-standin.php" <<EOF
+<?php
+add_filter('libconsent_preview_options', fn(\$o) => \$o + [
+    'ca' => '$TMP/ca.pem', 'trust' => '127.0.0.1',
+    'resolve' => ['www.video.test:$SPORT:127.0.0.1', 'oembed.video.test:$SPORT:127.0.0.1',
+                  'img.video.test:$SPORT:127.0.0.1']]);
+EOF
+PREVIEW_PROVIDER=$(printf '[testvideo]\nname = Test Video\ncategory = video\nhosts = video.test\noembed = https://oembed.video.test:%s/oembed\nprivacy = https://video.test/privacy\n' "$SPORT")
+export PREVIEW_PROVIDER
+
 # --- Install WordPress, activate the plugin, create the posts ---------
 php -d ffi.enable=preload "$top_srcdir/tests/wordpress/install.php" "$BASE" \
   "$LIB" >"$TMP/install.log" 2>&1
 ok $? "WordPress installed, the plugin activated with its defaults, posts created ($(tail -3 "$TMP/install.log"))"
 diag "$(grep '^post ' "$TMP/install.log" | tr '\n' ' ')"
+# (install.php ran as root: what it made in uploads/ belongs to the site.)
+chown -R www-data:www-data "$CONTENT/uploads"
+
+# --- Previews: fetched by WP-Cron, then shown from uploads/ -------------
+POST_PREVIEW=$(sed -n 's/^post preview //p' "$TMP/install.log")
+curl -s "$POST_PREVIEW" >"$TMP/preview1.html"
+grep -q 'data-consent-provider="testvideo"' "$TMP/preview1.html" &&
+  ! grep -q 'consent-embed__preview' "$TMP/preview1.html"
+ok $? "previews: the first view has the placeholder without a preview (nothing fetched on the request)"
+curl -s -o /dev/null -w '%{http_code}' "$BASE/wp-cron.php?doing_wp_cron" >"$TMP/cron.code"
+KEY=$(printf '%s' "https://www.video.test/embed/ok-1" | sha256sum | cut -c1-64)
+[ "$(cat "$TMP/cron.code")" = 200 ] && [ -s "$CONTENT/uploads/libconsent-previews/$KEY.jpg" ]
+ok $? "previews: WP-Cron fetched the title and thumbnail into uploads/libconsent-previews ($(cat "$TMP/cron.code"); $(ls "$CONTENT/uploads/libconsent-previews" 2>&1 | tr '\n' ' '))"
+curl -s "$POST_PREVIEW" >"$TMP/preview2.html"
+grep -q "<figure class=\"consent-embed__preview\"><img src=\"/wp-content/uploads/libconsent-previews/$KEY.jpg\" alt=\"Video ok-1\"" "$TMP/preview2.html" &&
+  ! grep -o '\(src\|srcset\|poster\)="[^"]*video\.test[^"]*"' "$TMP/preview2.html" | grep -q .
+ok $? "previews: the next view shows the title and the site's own copy of the thumbnail, no src at the provider"
+curl -s -o /dev/null -w '%{http_code} %{content_type}' \
+  "$BASE/wp-content/uploads/libconsent-previews/$KEY.jpg" >"$TMP/thumb.code"
+grep -q '^200 image/jpeg' "$TMP/thumb.code"
+ok $? "previews: the thumbnail is served by the site ($(cat "$TMP/thumb.code"))"
 
 # --- The visitor's side in Chromium ------------------------------------
 pw=${PLAYWRIGHT_CORE:-$("$top_srcdir/tests/browser/setup.sh" 2>"$TMP/setup.err")}

@@ -139,6 +139,26 @@ async function oembed(browser) {
   await ctx.close();
 }
 
+/* A post whose embed has a preview (fetched by WP-Cron in the shell part):
+ * the thumbnail comes from the site, nothing from the provider. */
+async function preview(browser) {
+  if (!posts.preview) return;
+  const third = [];
+  const ctx = await context(browser, true, third);
+  const page = await ctx.newPage();
+  const local = [];
+  page.on("response", r => { if (/libconsent-previews\/[0-9a-f]{64}\.jpg$/.test(r.url())) local.push(r.status()); });
+  await page.goto(posts.preview);
+  await page.waitForTimeout(400);
+  const img = page.locator('div.consent-embed[data-consent-provider="testvideo"] figure.consent-embed__preview img');
+  ok(third.length === 0 && await img.count() === 1 && await img.isVisible() && local.join() === "200",
+     "a placeholder with a preview: the title and the site's own thumbnail, zero third-party requests",
+     third.join(" ") + " " + local.join());
+  if (process.env.SHOTS_DIR)
+    await page.screenshot({ path: `${process.env.SHOTS_DIR}/wordpress-preview.png`, fullPage: true });
+  await ctx.close();
+}
+
 async function feed(browser) {
   const third = [];
   const ctx = await context(browser, true, third);
@@ -177,6 +197,22 @@ async function adminSettings(browser) {
   ok(await page.locator('iframe[src^="https://player.vimeo.com/video/"]').count() === 1 &&
      await page.locator('div.consent-embed[data-consent-provider="youtube"]').count() === 1,
      "Vimeo switched off: it passes ungated, YouTube stays gated");
+  /* The placeholders' wording, typed as a texts file. */
+  await page.goto(base + "/wp-admin/options-general.php?page=libconsent");
+  await page.fill("#libconsent-texts", "[en]\ntitle = Videos from {provider} on this site\n");
+  await Promise.all([page.waitForNavigation(), page.click("#submit")]);
+  await page.goto(posts.iframe);
+  ok(/Videos from YouTube on this site/.test(await page.locator(
+       'div.consent-embed[data-consent-provider="youtube"]').innerText()),
+     "texts typed into Settings -> Consent are the placeholders' wording");
+  await page.goto(base + "/wp-admin/options-general.php?page=libconsent");
+  await page.fill("#libconsent-texts", "[en]\nthis line has no value\n");
+  await Promise.all([page.waitForNavigation(), page.click("#submit")]);
+  const bad = await page.content();
+  ok(/Texts: [^<]*line 2/.test(bad) &&
+     /Videos from \{provider\} on this site/.test(await page.inputValue("#libconsent-texts")),
+     "broken texts: an error naming the line, the working texts kept",
+     (bad.match(/Texts:[^<]{0,200}/) || [""])[0]);
   await ctx.close();
 }
 
@@ -189,6 +225,7 @@ async function adminSettings(browser) {
     await noScript(browser);
     await afterAlways(browser);
     await oembed(browser);
+    await preview(browser);
     await feed(browser);
     await adminSettings(browser);
   } catch (e) {

@@ -163,6 +163,79 @@ final class Registry
     }
 }
 
+/**
+ * A cache folder of oEmbed previews (docs/previews.md): the server fetches
+ * an embed's title and thumbnail once and serves them from the site, so
+ * placeholders show them without the visitor's browser contacting the
+ * provider.  Give it to a Gate (option 'previews'); a Gate queues what it
+ * misses, and run() fetches the queue (never on the request path: from
+ * cron or the command line).  Options: url_prefix (the URL path the folder
+ * is served under, default /consent-previews/) and any setting
+ * consent_previews_set_option() takes by name (ca, resolve, trust,
+ * cache_bytes, ttl, error_ttl, concurrency, timeout_ms, max_json,
+ * max_image), a list for the repeatable ones.
+ */
+final class Previews
+{
+    public \FFI\CData $ptr;
+
+    public function __construct(public readonly Registry $registry, string $folder,
+                                array $options = [])
+    {
+        $f = Lib::ffi();
+        $out = Lib::out('consent_previews_t');
+        Lib::check($f->consent_previews_new($registry->ptr, $folder, \FFI::addr($out)), $folder);
+        $this->ptr = $out;
+        if (isset($options['url_prefix'])) {
+            Lib::check($f->consent_previews_set_url_prefix($this->ptr, (string)$options['url_prefix']),
+                       'url_prefix ' . $options['url_prefix']);
+            unset($options['url_prefix']);
+        }
+        foreach ($options as $name => $values) {
+            foreach ((array)$values as $v) {
+                $opt = "$name=$v";
+                Lib::check($f->consent_previews_set_option($this->ptr, $opt), $opt);
+            }
+        }
+    }
+
+    /** Queues an embed URL for the fetcher. */
+    public function queue(string $url): void
+    {
+        Lib::check(Lib::ffi()->consent_previews_queue($this->ptr, $url, strlen($url)), $url);
+    }
+
+    /** How many URLs wait for the fetcher. */
+    public function pending(): int
+    {
+        return (int)Lib::ffi()->consent_previews_pending($this->ptr);
+    }
+
+    /** Fetches the queue for at most $maxMs milliseconds (0: until it is
+     *  empty); returns [fetched, failed]. */
+    public function run(int $maxMs = 0): array
+    {
+        $f = Lib::ffi();
+        $ok = $f->new('unsigned int');
+        $bad = $f->new('unsigned int');
+        Lib::check($f->consent_previews_run($this->ptr, $maxMs, \FFI::addr($ok), \FFI::addr($bad)));
+        return [$ok->cdata, $bad->cdata];
+    }
+
+    /** The content type of a file of the folder that may be served by
+     *  name, null for any other (serve nothing). */
+    public static function fileType(string $name): ?string
+    {
+        $t = Lib::ffi()->consent_previews_file_type($name, strlen($name));
+        return $t === null ? null : (string)$t;
+    }
+
+    public function __destruct()
+    {
+        Lib::ffi()->consent_previews_free($this->ptr);
+    }
+}
+
 /** The key ring that signs consent cookies (docs/cookie.md). */
 final class KeyRing
 {
@@ -201,12 +274,14 @@ final class KeyRing
  * 'url', 'none'), script_url, style_url, cache_safe, guard (the runtime
  * guard), notice (the consent notice, default true), google_consent_mode
  * (Google Consent Mode v2 defaults, default false), allow (list of ids),
- * max_buffer.
+ * max_buffer, previews (Previews: placeholders show cached titles and
+ * thumbnails, misses are queued).
  */
 final class Gate
 {
     public \FFI\CData $ptr;
     private ?Registry $registry;
+    private ?Previews $previews;
 
     public function __construct(array $options = [])
     {
@@ -215,6 +290,7 @@ final class Gate
         Lib::check($f->consent_config_new(\FFI::addr($cfgOut)));
         $cfg = $cfgOut;
         $this->registry = $options['registry'] ?? null;
+        $this->previews = $options['previews'] ?? null;
         try {
             $conf = function (int $st, string $what) use ($f, $cfg): void {
                 if ($st !== 0) {
@@ -224,6 +300,9 @@ final class Gate
             };
             if ($this->registry) {
                 $conf($f->consent_config_set_registry($cfg, $this->registry->ptr), 'registry');
+            }
+            if ($this->previews) {
+                $conf($f->consent_config_set_previews($cfg, $this->previews->ptr), 'previews');
             }
             if (!empty($options['texts'])) {
                 $conf($f->consent_config_load_texts($cfg, $options['texts']), 'texts');

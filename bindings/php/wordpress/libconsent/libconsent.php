@@ -39,6 +39,11 @@ function libconsent_options(): array
         'trusted_proxies' => '',    // reverse proxies in front of the site
         'multilingual' => false,    // placeholders in the visitor's language
         'disabled' => [],           // provider ids never gated (Settings -> Consent)
+        'provider_text' => '',      // provider-file text: names, hosts, new providers
+        'texts' => '',              // texts-file text: the placeholders' wording
+        // Previews (titles and thumbnails fetched by the server, docs/previews.md);
+        // off where the site blocks outgoing HTTP.
+        'previews' => !(defined('WP_HTTP_BLOCK_EXTERNAL') && WP_HTTP_BLOCK_EXTERNAL),
     ], is_array($o) ? $o : []);
 }
 
@@ -73,6 +78,62 @@ function libconsent_load_error(?string $set = null): string
 }
 
 /**
+ * A folder of the plugin's own in uploads/ (created when missing): the
+ * assets, the texts file and the preview cache live there.  [path, URL]
+ * or null when it cannot be made.
+ */
+function libconsent_upload_dir(string $name): ?array
+{
+    $up = wp_upload_dir(null, false);
+    $dir = $up['basedir'] . '/' . $name;
+    return wp_mkdir_p($dir) ? [$dir, $up['baseurl'] . '/' . $name] : null;
+}
+
+/** The texts of the settings as a file the library reads (named by its
+ *  content, written once); null when there are none. */
+function libconsent_texts_file(string $texts): ?string
+{
+    if (trim($texts) === '') {
+        return null;
+    }
+    $d = libconsent_upload_dir('libconsent');
+    if ($d === null) {
+        throw new Consent\ConsentException(6, 'texts: the uploads folder is not writable');
+    }
+    $file = $d[0] . '/texts-' . substr(md5($texts), 0, 12) . '.ini';
+    if (!is_file($file) && file_put_contents($file, $texts) === false) {
+        throw new Consent\ConsentException(6, "texts: cannot write $file");
+    }
+    return $file;
+}
+
+/**
+ * The preview cache (uploads/libconsent-previews/, served as static files
+ * by the web server), or null when previews are off or the folder cannot
+ * be made.  Sites and tests add settings of the fetcher (ca=, resolve=,
+ * trust=, limits) with the filter libconsent_preview_options.
+ */
+function libconsent_previews(array $o, Consent\Registry $registry): ?Consent\Previews
+{
+    if (empty($o['previews'])) {
+        return null;
+    }
+    $d = libconsent_upload_dir('libconsent-previews');
+    if ($d === null) {
+        error_log('libconsent: previews off: cannot make the folder in uploads/');
+        return null;
+    }
+    $path = (string)parse_url($d[1], PHP_URL_PATH);
+    $options = (array)apply_filters('libconsent_preview_options', []);
+    try {
+        return new Consent\Previews($registry, $d[0], ['url_prefix' => rtrim($path, '/') . '/'] + $options);
+    } catch (Consent\ConsentException $e) {
+        error_log('libconsent: previews off: ' . $e->getMessage());
+        return null;
+    }
+}
+
+/**
  * The gate and site of the current settings, built once per request
  * (PHP's life cycle).  When the configured files are broken the built-in
  * defaults are used (and the problem logged), so embeds stay gated; when
@@ -104,6 +165,7 @@ function libconsent_runtime(bool $reset = false): ?array
             error_log('libconsent: key ring: ' . $e->getMessage());
         }
         $base = [
+            'texts' => libconsent_texts_file((string)$o['texts']),
             'language' => libconsent_language($o),
             'privacy_url' => $privacy ?: null,
             'endpoint' => $ring ? libconsent_endpoint_url() : null,
@@ -112,11 +174,13 @@ function libconsent_runtime(bool $reset = false): ?array
         ];
         try {
             $registry = libconsent_registry($o);
-            $gate = new Consent\Gate(array_filter(['registry' => $registry] + $base,
-                                                  fn($v) => $v !== null));
+            $previews = libconsent_previews($o, $registry);
+            $gate = new Consent\Gate(array_filter(['registry' => $registry, 'previews' => $previews]
+                                                  + $base, fn($v) => $v !== null));
         } catch (Consent\ConsentException $e) {
             error_log('libconsent: settings ignored, built-in defaults used: ' . $e->getMessage());
             $registry = new Consent\Registry();
+            $previews = null;
             $gate = new Consent\Gate(['registry' => $registry, 'script' => 'none',
                                       'notice' => false, 'endpoint' => $base['endpoint']]);
         }
@@ -131,7 +195,8 @@ function libconsent_runtime(bool $reset = false): ?array
                 error_log('libconsent: ' . $e->getMessage());
             }
         }
-        $rt = ['registry' => $registry, 'gate' => $gate, 'site' => $site, 'ring' => $ring];
+        $rt = ['registry' => $registry, 'previews' => $previews, 'gate' => $gate,
+               'site' => $site, 'ring' => $ring];
     } catch (\Throwable $e) {
         $failed = true;
         libconsent_load_error($e->getMessage());
@@ -145,6 +210,9 @@ function libconsent_runtime(bool $reset = false): ?array
 function libconsent_registry(array $o): Consent\Registry
 {
     $registry = new Consent\Registry($o['providers'] ?: null);
+    if (trim((string)$o['provider_text']) !== '') {
+        $registry->load((string)$o['provider_text'], 'Settings -> Consent: providers');
+    }
     $off = '';
     foreach ((array)$o['disabled'] as $id) {
         if (is_string($id) && preg_match('/^[a-z0-9][a-z0-9._-]{0,31}$/', $id)) {
@@ -240,6 +308,7 @@ function libconsent_gate_html($html)
         $state = $req->state();
     }
     $o = libconsent_options();
+    $pending = $rt['previews']?->pending() ?? 0;
     try {
         $out = $rt['gate']->rewrite($html, $state,
                                     $o['multilingual'] ? ($_SERVER['HTTP_ACCEPT_LANGUAGE'] ?? null) : null,
@@ -247,6 +316,9 @@ function libconsent_gate_html($html)
     } catch (\Throwable $e) {
         error_log('libconsent: gating failed: ' . $e->getMessage());
         return libconsent_fail_closed($html);
+    }
+    if ($rt['previews'] !== null && $rt['previews']->pending() > $pending) {
+        libconsent_preview_misses((int)get_the_ID());
     }
     /* Each fragment's boxes count from 1: their ids go on from the page's
      * earlier fragments, so that every id is unique on the page. */
@@ -258,6 +330,69 @@ function libconsent_gate_html($html)
             return $m[1] . '="consent-embed-' . $n . '"';
         }, $out);
 }
+
+/*
+ * Previews are never fetched on a visitor's request: a page that missed
+ * some notes its post, and WP-Cron (libconsent_fetch_previews) renders
+ * those posts again, which queues the same embeds, and runs the fetcher.
+ */
+const LIBCONSENT_PREVIEW_POSTS = 'libconsent_preview_posts';
+
+/** Notes a post whose embeds have no preview yet ($id 0: none); at
+ *  shutdown the notes are saved and the fetch scheduled. */
+function libconsent_preview_misses(?int $id = null): array
+{
+    static $ids = [];
+    if ($id !== null && $id > 0 && count($ids) < 16) {
+        $ids[$id] = true;
+    }
+    return array_keys($ids);
+}
+
+function libconsent_schedule_previews(): void
+{
+    $ids = libconsent_preview_misses();
+    if ($ids === [] || wp_doing_cron()) {
+        return;
+    }
+    $old = get_option(LIBCONSENT_PREVIEW_POSTS, []);
+    $all = array_slice(array_values(array_unique(array_merge(is_array($old) ? $old : [], $ids))), -64);
+    update_option(LIBCONSENT_PREVIEW_POSTS, $all, false);
+    if (!wp_next_scheduled('libconsent_fetch_previews')) {
+        wp_schedule_single_event(time(), 'libconsent_fetch_previews');
+    }
+}
+add_action('shutdown', 'libconsent_schedule_previews');
+
+/** WP-Cron: fetches the previews the noted posts miss (30 s at most). */
+function libconsent_fetch_previews(): void
+{
+    $ids = get_option(LIBCONSENT_PREVIEW_POSTS, []);
+    delete_option(LIBCONSENT_PREVIEW_POSTS);
+    $rt = libconsent_runtime();
+    if ($rt === null || $rt['previews'] === null || !is_array($ids)) {
+        return;
+    }
+    global $post;
+    foreach ($ids as $id) {
+        $p = get_post((int)$id);
+        if ($p instanceof WP_Post && $p->post_status === 'publish') {
+            $post = $p;
+            setup_postdata($p);
+            apply_filters('the_content', $p->post_content);
+        }
+    }
+    wp_reset_postdata();
+    try {
+        [$fetched, $failed] = $rt['previews']->run(30000);
+        if ($failed > 0) {
+            error_log("libconsent: previews: $fetched fetched, $failed failed");
+        }
+    } catch (Consent\ConsentException $e) {
+        error_log('libconsent: previews: ' . $e->getMessage());
+    }
+}
+add_action('libconsent_fetch_previews', 'libconsent_fetch_previews');
 
 /**
  * The activation script and style, once per page through WordPress's own
@@ -274,17 +409,18 @@ function libconsent_assets(): void
     }
     $css = Consent\Lib::asset(1) . LIBCONSENT_WP_CSS . LIBCONSENT_BLOCKED_CSS;
     $js = Consent\Lib::asset(0);
-    $up = wp_upload_dir(null, false);
-    $dir = $up['basedir'] . '/libconsent';
+    $d = libconsent_upload_dir('libconsent');
     $name = substr(md5($js . $css), 0, 12);
-    $ok = is_file("$dir/consent-$name.js") && is_file("$dir/consent-$name.css");
-    if (!$ok && wp_mkdir_p($dir)) {
-        $ok = file_put_contents("$dir/consent-$name.js", $js) !== false
-            && file_put_contents("$dir/consent-$name.css", $css) !== false;
+    $ok = false;
+    if ($d !== null) {
+        [$dir, $url] = $d;
+        $ok = (is_file("$dir/consent-$name.js") && is_file("$dir/consent-$name.css"))
+            || (file_put_contents("$dir/consent-$name.js", $js) !== false
+                && file_put_contents("$dir/consent-$name.css", $css) !== false);
     }
     if ($ok) {
-        wp_enqueue_style('libconsent', $up['baseurl'] . "/libconsent/consent-$name.css", [], null);
-        wp_enqueue_script('libconsent', $up['baseurl'] . "/libconsent/consent-$name.js", [], null, true);
+        wp_enqueue_style('libconsent', "$url/consent-$name.css", [], null);
+        wp_enqueue_script('libconsent', "$url/consent-$name.js", [], null, true);
     } else {
         wp_register_style('libconsent', false);
         wp_enqueue_style('libconsent');
@@ -384,6 +520,31 @@ function libconsent_sanitize_options($in): array
     } catch (\Throwable $e) {
         add_settings_error(LIBCONSENT_OPTION, 'providers', 'Provider file: ' . $e->getMessage());
     }
+    $ptext = (string)($in['provider_text'] ?? $old['provider_text']);
+    try {
+        if (trim($ptext) !== '') {
+            (new Consent\Registry($new['providers'] ?: null))->load($ptext, 'Providers (text)');
+        }
+        $new['provider_text'] = $ptext;
+    } catch (\Throwable $e) {
+        add_settings_error(LIBCONSENT_OPTION, 'provider_text', 'Providers: ' . $e->getMessage());
+    }
+    $texts = (string)($in['texts'] ?? $old['texts']);
+    try {
+        if (trim($texts) !== '') {
+            $tmp = wp_tempnam('libconsent-texts');
+            try {
+                file_put_contents($tmp, $texts);
+                new Consent\Gate(['texts' => $tmp]);
+            } finally {
+                @unlink($tmp);
+            }
+        }
+        $new['texts'] = $texts;
+    } catch (\Throwable $e) {
+        add_settings_error(LIBCONSENT_OPTION, 'texts',
+                           'Texts: ' . str_replace((string)($tmp ?? '') . ':', 'line ', $e->getMessage()));
+    }
     $key = trim((string)($in['key_file'] ?? ''));
     try {
         if ($key !== '') {
@@ -410,6 +571,9 @@ function libconsent_sanitize_options($in): array
     }
     $new['privacy_url'] = esc_url_raw(trim((string)($in['privacy_url'] ?? '')));
     $new['multilingual'] = !empty($in['multilingual']);
+    if (array_key_exists('previews_shown', $in) || array_key_exists('previews', $in)) {
+        $new['previews'] = !empty($in['previews']);
+    }
     if (isset($in['providers_shown'])) {
         /* The provider switches: those left unticked are not gated. */
         $on = array_map('strval', (array)($in['enabled'] ?? []));
@@ -461,12 +625,37 @@ function libconsent_settings_page(): void
            . '<p class="description">Off: placeholders in the site\'s language (%3$s).</p></td></tr>',
            esc_attr(LIBCONSENT_OPTION), $o['multilingual'] ? ' checked' : '',
            esc_html(libconsent_language($o)));
+    printf('<tr><th scope="row">Previews</th><td><input type="hidden" name="%1$s[previews_shown]" value="1">'
+           . '<label><input type="checkbox" name="%1$s[previews]" value="1"%2$s> Show the title and '
+           . 'thumbnail of videos and posts in their placeholders</label><p class="description">The '
+           . 'server fetches them once from the provider (WP-Cron) and serves them from uploads/; '
+           . 'visitors\' browsers contact nobody.</p></td></tr>',
+           esc_attr(LIBCONSENT_OPTION), $o['previews'] ? ' checked' : '');
+    $areas = [
+        'texts' => ['Texts', 'The placeholders\' wording per language, as a texts file: <code>[en]</code> then '
+                    . '<code>title = ...</code>, <code>intro = ... {provider} ...</code> (keys: title intro '
+                    . 'privacy provider_link site_link button always open; docs/placeholder.md).'],
+        'provider_text' => ['Providers (text)', 'Per provider, as a provider file: <code>[youtube]</code> then '
+                    . '<code>name = YouTube (our channel)</code>, <code>privacy = ...</code>, more '
+                    . '<code>hosts += ...</code>, or new providers (docs/providers.md).'],
+    ];
+    foreach ($areas as $k => [$label, $help]) {
+        printf('<tr><th scope="row"><label for="libconsent-%1$s">%2$s</label></th><td>'
+               . '<textarea class="large-text code" rows="6" id="libconsent-%1$s" name="%3$s[%1$s]">%4$s'
+               . '</textarea><p class="description">%5$s</p></td></tr>',
+               esc_attr($k), esc_html($label), esc_attr(LIBCONSENT_OPTION), esc_textarea((string)$o[$k]),
+               wp_kses($help, ['code' => []]));
+    }
     echo '</table>';
     /* Per provider: gated (ticked) or not. */
     $rt = libconsent_runtime();
     if ($rt !== null) {
         try {
-            $all = (new Consent\Registry($o['providers'] ?: null))->providers();
+            $listed = new Consent\Registry($o['providers'] ?: null);
+            if (trim((string)$o['provider_text']) !== '') {
+                $listed->load((string)$o['provider_text'], 'Providers (text)');
+            }
+            $all = $listed->providers();
         } catch (\Throwable $e) {
             $all = [];
         }
