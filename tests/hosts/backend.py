@@ -6,13 +6,19 @@ Serves the files of a folder; HTML goes out gzip-encoded
 application servers behind a proxy do.  /slow.html sends the first half of
 a page, waits, then sends the rest, so the suite can see that the gate
 streams.  /hostile/NAME answers as a hostile or careless backend would
-(see HOSTILE).  Usage: backend.py PORT FOLDER (prints "ready" when listening).
+(see HOSTILE).  /case?... answers what its query says (the cases of
+tests/hosts/table.py): status, type (Content-Type, "-" for none), enc
+(Content-Encoding; the body is encoded in it when the gate reads it),
+body (page or text), etag, lm (Last-Modified), link (a Link header
+preloading a provider) and len (a Content-Length; default 1).  Usage: backend.py PORT FOLDER (prints "ready" when listening).
 """
 import gzip
 import http.server
 import os
 import sys
 import time
+import urllib.parse
+import zlib
 
 import codings
 
@@ -25,6 +31,8 @@ JP = (b'<!DOCTYPE html><html><head><meta charset="iso-2022-jp"><title>jp'
       b'</title></head><body><p>\x1b$B<!--\x1b(B<iframe src="https://'
       b'www.youtube.com/embed/hostile"></iframe>\x1b$B-->\x1b(B</p></body>'
       b'</html>')
+CODERS = {"gzip": gzip.compress, "x-gzip": gzip.compress,
+          "deflate": zlib.compress, "br": codings.br, "zstd": codings.zstd}
 HOSTILE = {
     "br": (HTML + [("Content-Encoding", "br")], codings.br(PAGE)),
     "zstd": (HTML + [("Content-Encoding", "zstd")], codings.zstd(PAGE)),
@@ -57,7 +65,53 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, fmt, *args):
         pass
 
+    def do_HEAD(self):
+        if self.path.split("?")[0] == "/case":
+            return self.case(head=True)
+        self.send_error(404)
+
+    def do_POST(self):
+        if self.path.split("?")[0] == "/case":
+            n = int(self.headers.get("Content-Length") or 0)
+            self.rfile.read(n)
+            return self.case()
+        self.send_error(404)
+
+    def case(self, head=False):
+        q = dict(urllib.parse.parse_qsl(self.path.partition("?")[2]))
+        body = PAGE if q.get("body", "page") == "page" else b"just text\n"
+        enc = q.get("enc", "")
+        for coding in [c.strip() for c in enc.split(",") if c.strip()]:
+            body = CODERS.get(coding, lambda b: b)(body)
+        status = int(q.get("status", "200"))
+        self.send_response(status)
+        if q.get("type", "text/html; charset=utf-8") != "-":
+            self.send_header("Content-Type", q.get("type", "text/html; charset=utf-8"))
+        if enc:
+            self.send_header("Content-Encoding", enc)
+        if q.get("etag"):
+            self.send_header("ETag", '"case-etag"')
+        if q.get("lm"):
+            self.send_header("Last-Modified", "Tue, 01 Dec 2026 10:00:00 GMT")
+        if q.get("link"):
+            self.send_header("Link", "<https://www.youtube.com/embed/hostile>; rel=preload; "
+                             "as=document, </local.css>; rel=preload; as=style")
+        if status == 304:
+            self.end_headers()
+            return
+        if q.get("len", "1") == "1":
+            self.send_header("Content-Length", str(len(body)))
+        else:
+            # (the end of the body is the end of the connection)
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
+
     def do_GET(self):
+        if self.path.split("?")[0] == "/case":
+            return self.case()
         if self.path == "/slow.html":
             return self.slow()
         if self.path.startswith("/hostile/"):

@@ -43,6 +43,16 @@ start_backend() {
   BACKEND_PID=$!
 }
 
+# host_table NAME PORT KEY_FILE: the table of cases every host answers
+# alike (tests/hosts/table.py).
+host_table() {
+  /usr/bin/python3 "$top_srcdir/tests/hosts/table.py" --name "$1" \
+    --base "http://127.0.0.1:$2" --gate "$GATE" --key "$3" >"$TMP/table.tap" 2>&1
+  renumber "$TMP/table.tap"
+  grep -q "^1\.\.[1-9]" "$TMP/table.tap" || {
+    ok 1 "$1: the table of cases ran"; tail -5 "$TMP/table.tap" | sed 's/^/# /'; }
+}
+
 # Feeds TAP lines of a sub-test into this test's plan.
 renumber() {
   while IFS= read -r line; do
@@ -63,6 +73,7 @@ host_checks() {
   rc=$?
   renumber "$TMP/suite.tap"
   [ $rc -eq 0 ] || grep -v "^ok \|^not ok \|^1\.\." "$TMP/suite.tap" | sed 's/^/# /' | tail -20
+  host_table "$1" "$2" "$4"
   pw=${PLAYWRIGHT_CORE:-$("$top_srcdir/tests/browser/setup.sh" 2>"$TMP/setup.err")}
   if [ -z "$pw" ] || [ ! -d "$pw" ]; then
     ok 1 "$1: playwright-core is available ($(cat "$TMP/setup.err"))"

@@ -97,6 +97,7 @@ ConsentTrustedProxies 127.0.0.1 ::1/128
   ConsentGuard On
 </Location>
 ProxyPass /proxy/ http://127.0.0.1:$backend_port/
+ProxyPass /safe/proxy/ http://127.0.0.1:$backend_port/
 <Directory "$HTTPD_SITE/gz">
   AddEncoding gzip .gz
   AddType text/html .gz

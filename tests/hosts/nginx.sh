@@ -83,6 +83,11 @@ http {
       proxy_pass http://127.0.0.1:$backend_port/;
       proxy_http_version 1.1;
     }
+    location /safe/proxy/ {
+      consent_cache_safe on;
+      proxy_pass http://127.0.0.1:$backend_port/;
+      proxy_http_version 1.1;
+    }
     ${1:-}
   }
 }

@@ -21,6 +21,8 @@ def site_app(root, backend_port):
         path = environ.get("PATH_INFO", "/")
         if path.startswith("/proxy/"):
             return proxy(environ, start_response, path[6:])
+        if path.startswith("/safe/proxy/"):
+            return proxy(environ, start_response, path[11:])
         full = os.path.normpath(os.path.join(root, path.lstrip("/")))
         if not full.startswith(root) or not os.path.isfile(full):
             start_response("404 Not Found", [("Content-Type", "text/plain")])
@@ -46,7 +48,13 @@ def site_app(root, backend_port):
             key = "HTTP_" + name.upper().replace("-", "_")
             if environ.get(key):
                 headers[name] = environ[key]
-        c.request("GET", path, headers=headers)
+        if environ.get("QUERY_STRING"):
+            path += "?" + environ["QUERY_STRING"]
+        method = environ.get("REQUEST_METHOD", "GET")
+        body = None
+        if method == "POST":
+            body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        c.request(method, path, body=body, headers=headers)
         r = c.getresponse()
         hop = {"connection", "transfer-encoding", "keep-alive"}
         start_response("%d %s" % (r.status, r.reason),
@@ -56,7 +64,7 @@ def site_app(root, backend_port):
         def body():
             try:
                 while True:
-                    chunk = r.read1(65536)
+                    chunk = r.read1(65536) if method != "HEAD" else b""
                     if not chunk:
                         break
                     yield chunk

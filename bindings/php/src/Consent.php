@@ -366,6 +366,27 @@ final class Gate
     public function rewrite(string $html, ?\FFI\CData $state = null, ?string $acceptLanguage = null,
                             ?string $returnPath = null, ?string $nonce = null): string
     {
+        return $this->run($html, $state, $acceptLanguage, $returnPath, $nonce)[0];
+    }
+
+    /**
+     * Gates the body of a response (in its coding, one of the CODING_*
+     * values consent_http_classify gave) and its Link header values;
+     * returns [body, links] (the links without the preloads of providers
+     * not allowed).
+     */
+    public function rewriteResponse(string $body, ?\FFI\CData $state, ?string $acceptLanguage,
+                                    ?string $returnPath, int $coding, ?string $contentType,
+                                    array $links = []): array
+    {
+        return $this->run($body, $state, $acceptLanguage, $returnPath, null, $coding, $contentType,
+                          $links);
+    }
+
+    private function run(string $html, ?\FFI\CData $state, ?string $acceptLanguage, ?string $returnPath,
+                         ?string $nonce, int $coding = 0, ?string $contentType = null,
+                         array $links = []): array
+    {
         $f = Lib::ffi();
         $out = Lib::out('consent_rewriter_t');
         Lib::check($f->consent_rewriter_new_buffered($this->ptr, \FFI::addr($out)));
@@ -383,6 +404,21 @@ final class Gate
             if ($nonce !== null) {
                 Lib::check($f->consent_rewriter_set_nonce($rw, $nonce));
             }
+            if ($coding !== 0) {
+                Lib::check($f->consent_rewriter_set_encoding($rw, $coding, $coding));
+            }
+            if ($contentType !== null) {
+                Lib::check($f->consent_rewriter_set_content_type($rw, $contentType, strlen($contentType)));
+            }
+            $kept = [];
+            foreach ($links as $link) {
+                $p = $f->new('char*');
+                Lib::check($f->consent_rewriter_filter_link($rw, $link, strlen($link), \FFI::addr($p)));
+                if (!\FFI::isNull($p)) {
+                    $kept[] = \FFI::string($p);
+                    $f->consent_free($p);
+                }
+            }
             $st = $f->consent_rewriter_write($rw, $html, strlen($html));
             if ($st === 0) {
                 $st = $f->consent_rewriter_end($rw);
@@ -390,10 +426,30 @@ final class Gate
             Lib::check($st, $f->consent_rewriter_errmsg($rw));
             $len = $f->new('size_t');
             $p = $f->consent_rewriter_take($rw, \FFI::addr($len));
-            return $len->cdata > 0 ? \FFI::string($p, $len->cdata) : '';
+            return [$len->cdata > 0 ? \FFI::string($p, $len->cdata) : '', $kept];
         } finally {
             $f->consent_rewriter_free($rw);
         }
+    }
+
+    /**
+     * The changes a gated response's headers need, as the library says
+     * (consent_gate_header_edit): [[op, name, value], ...] with op
+     * 'remove', 'set' or 'merge' (add to a list header: Vary).
+     */
+    public function headerEdits(?Site $site): array
+    {
+        $f = Lib::ffi();
+        $op = $f->new('consent_header_op');
+        $name = $f->new('const char*');
+        $value = $f->new('const char*');
+        $edits = [];
+        for ($i = 0; $f->consent_gate_header_edit($this->ptr, $site?->ptr, $i, \FFI::addr($op),
+                                                  \FFI::addr($name), \FFI::addr($value)); $i++) {
+            $edits[] = [['remove', 'set', 'merge'][\FFI::addr($op)[0]] ?? 'set',
+                        \FFI::string($name), \FFI::string($value)];
+        }
+        return $edits;
     }
 
     public function __destruct()
@@ -548,5 +604,142 @@ final class Request
     public function __destruct()
     {
         Lib::ffi()->consent_request_free($this->ptr);
+    }
+}
+
+/** The decisions every host makes the same way (docs/endpoint.md). */
+final class Http
+{
+    public const PASS = 0;
+    public const GATE = 1;
+    public const REFUSE = 2;
+
+    /** [action, coding, reason] for a response's status, Content-Type and
+     *  Content-Encoding (null: absent). */
+    public static function classify(int $status, ?string $contentType, ?string $contentEncoding): array
+    {
+        $f = Lib::ffi();
+        $coding = $f->new('consent_encoding');
+        $reason = $f->new('const char*');
+        $act = $f->consent_http_classify($status, $contentType, $contentType === null ? 0 : strlen($contentType),
+                                         $contentEncoding,
+                                         $contentEncoding === null ? 0 : strlen($contentEncoding),
+                                         \FFI::addr($coding), \FFI::addr($reason));
+        /* (an enum is read through a pointer: FFI has no ->cdata for it) */
+        return [$act, \FFI::addr($coding)[0], \FFI::isNull($reason) ? '' : \FFI::string($reason)];
+    }
+}
+
+/**
+ * The page this PHP request produces, gated as the server modules gate
+ * theirs: call Page::start() before the first output.  The whole output
+ * is held (PHP buffers it anyway); at the end the library decides from
+ * the status and the headers the script set: not a page passes as it
+ * is, a page the gate cannot read becomes a 502 (nothing of it sent), a
+ * page is gated for this visitor with the headers the library says
+ * (length and validators removed, Vary, Link without providers'
+ * preloads).  If gating fails, the visitor gets the 502, never the page.
+ */
+final class Page
+{
+    public const REFUSED = "502 Bad Gateway: the page cannot be checked for embeds\n";
+    private string $buf = '';
+
+    private function __construct(private readonly Gate $gate, private readonly ?Site $site,
+                                 private readonly array $server)
+    {
+    }
+
+    public static function start(Gate $gate, ?Site $site = null, ?array $server = null): void
+    {
+        $p = new self($gate, $site, $server ?? $_SERVER);
+        ob_start([$p, 'handle']);
+        /* PHP runs destructors (which free the gate) before it flushes
+         * output buffers: the page is finished in a shutdown function,
+         * which runs first. */
+        $level = ob_get_level();
+        register_shutdown_function(static function () use ($level): void {
+            while (ob_get_level() >= $level) {
+                ob_end_flush();
+            }
+        });
+    }
+
+    /** The output handler (PHP calls it; not for the application). */
+    public function handle(string $chunk, int $phase): string
+    {
+        $this->buf .= $chunk;
+        if (!($phase & PHP_OUTPUT_HANDLER_FINAL)) {
+            return '';
+        }
+        $body = $this->buf;
+        $this->buf = '';
+        try {
+            return $this->finish($body);
+        } catch (\Throwable $e) {
+            error_log('consent: cannot gate the page: ' . $e->getMessage());
+            return $this->refuse();
+        }
+    }
+
+    private function refuse(): string
+    {
+        if (!headers_sent()) {
+            http_response_code(502);
+            header_remove();
+            header('Content-Type: text/plain; charset=utf-8');
+            header('Cache-Control: no-store');
+        }
+        return self::REFUSED;
+    }
+
+    private function finish(string $body): string
+    {
+        $fields = [];
+        foreach (headers_list() as $line) {
+            [$name, $value] = array_map('trim', explode(':', $line, 2)) + [1 => ''];
+            $fields[strtolower($name)][] = $value;
+        }
+        $type = isset($fields['content-type']) ? implode(', ', $fields['content-type'])
+            : (ini_get('default_mimetype') ?: 'text/html')
+              . (ini_get('default_charset') ? '; charset=' . ini_get('default_charset') : '');
+        $enc = isset($fields['content-encoding']) ? implode(', ', $fields['content-encoding']) : null;
+        $status = http_response_code() ?: 200;
+        [$act, $coding, $reason] = Http::classify($status, $type, $enc);
+        if ($act === Http::PASS) {
+            return $body;
+        }
+        if ($act !== Http::GATE) {
+            error_log("consent: refused (502): $reason");
+            return $this->refuse();
+        }
+        $state = $request = null;
+        if ($this->site !== null) {
+            /* (the state belongs to the request: $request keeps it alive) */
+            $https = !empty($this->server['HTTPS']) && $this->server['HTTPS'] !== 'off';
+            $request = $this->site->request(Site::headersFromServer($this->server), $https,
+                                            $this->server['REMOTE_ADDR'] ?? null);
+            $state = $request->state();
+        }
+        $uri = (string)($this->server['REQUEST_URI'] ?? '/');
+        [$out, $links] = $this->gate->rewriteResponse(
+            $body, $state, $this->server['HTTP_ACCEPT_LANGUAGE'] ?? null,
+            str_starts_with($uri, '/') && !str_starts_with($uri, '//') ? $uri : '/',
+            $coding, $type, $fields['link'] ?? []);
+        if (!headers_sent()) {
+            foreach ($this->gate->headerEdits($this->site) as [$op, $name, $value]) {
+                if ($op !== 'merge') {
+                    header_remove($name);
+                }
+                if ($op !== 'remove') {
+                    header("$name: $value", $op !== 'merge');
+                }
+            }
+            header_remove('Link');
+            foreach ($links as $link) {
+                header("Link: $link", false);
+            }
+        }
+        return $out;
     }
 }
