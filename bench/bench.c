@@ -37,7 +37,7 @@ static struct doc *docs;
 static size_t ndocs, total;
 static volatile size_t sink_bytes;
 static char *copy_buf;
-static struct consent__gate gate;
+static struct consent_gate gate;
 
 static double
 now(void)
@@ -127,7 +127,7 @@ count_sink(const char *buf, size_t len, void *ud)
 static void
 work_rewriter(const struct doc *d)
 {
-  struct consent__rewriter rw;
+  struct consent_rewriter rw;
   size_t n = 0, off, step;
 
   consent__rewriter_init(&rw, &gate, count_sink, &n);

@@ -24,7 +24,6 @@
 #include "state.h"
 #include "tcf.h"
 
-#define DEFAULT_MAX_BUFFER ((size_t)1 << 20)
 #define MIN_MAX_BUFFER ((size_t)4096)
 
 struct consent_config {
@@ -36,51 +35,8 @@ struct consent_config {
   int script_mode, cache_safe, guard, notice, google_consent_mode;
   char **always;
   size_t nalways;
-  struct consent__previews *previews;
+  struct consent_previews *previews;
   char errmsg[512];
-};
-
-struct consent_gate {
-  struct consent__gate g;
-};
-
-struct consent_rewriter {
-  struct consent__rewriter rw;
-  int started;                    /* written to or ended: setters refuse */
-  /* For a buffered rewriter: the output not yet taken. */
-  struct consent__buf out;
-  int buffered, taken;
-};
-
-struct consent_registry {
-  struct consent__registry r;
-};
-
-struct consent_keyring {
-  struct consent__keyring k;
-};
-
-struct consent_state {
-  struct consent__state s;
-};
-
-struct consent_site {
-  struct consent__site s;
-};
-
-struct consent_previews {
-  struct consent__previews *p;
-  const struct consent_registry *registry;
-};
-
-/* The request's state is handed out as a consent_state_t, so its first
- * member is one. */
-struct consent_request {
-  struct consent__request r;
-  /* What consent_request_state() hands out: a consent_state_t of its
-   * own (a shallow copy of the request's state, read-only, valid until
-   * the next call), never a consent__state cast to one. */
-  struct consent_state view;
 };
 
 #define MAX_PROVIDER_FILE (1u << 20)
@@ -153,7 +109,7 @@ consent_config_new(consent_config_t **config)
   c = calloc(1, sizeof(*c));
   if (c == NULL)
     return CONSENT_E_NOMEM;
-  c->max_buffer = DEFAULT_MAX_BUFFER;
+  c->max_buffer = CONSENT__DEFAULT_MAX_BUFFER;
   c->notice = 1;
   strcpy(c->lang, "en");
   if (consent__texts_init(&c->texts) != 0) {
@@ -386,7 +342,7 @@ dup_into(char **dst, const char *src)
 consent_status
 consent_gate_new(const consent_config_t *config, consent_gate_t **gate)
 {
-  struct consent__gate *g;
+  struct consent_gate *g;
   consent_gate_t *gt;
   size_t i;
   long idx;
@@ -398,13 +354,13 @@ consent_gate_new(const consent_config_t *config, consent_gate_t **gate)
   gt = calloc(1, sizeof(*gt));
   if (gt == NULL)
     return CONSENT_E_NOMEM;
-  g = &gt->g;
+  g = gt;
   if (consent__gate_init(g) != 0) {
     free(gt);
     return CONSENT_E_NOMEM;
   }
   if (config != NULL && config->registry != NULL) {
-    g->reg = &config->registry->r;
+    g->reg = config->registry;
   } else {
     consent__registry_init(&g->own_reg);
     g->has_own_reg = 1;
@@ -456,7 +412,7 @@ consent_gate_free(consent_gate_t *gate)
 {
   if (gate == NULL)
     return;
-  consent__gate_free(&gate->g);
+  consent__gate_free(gate);
   free(gate);
 }
 
@@ -469,9 +425,9 @@ consent_gate_negotiate_language(const consent_gate_t *gate,
   if (gate == NULL)
     return "en";
   if (accept_language == NULL)
-    return gate->g.texts.lang[gate->g.lang].tag;
-  i = consent__texts_negotiate(&gate->g.texts, accept_language, len);
-  return gate->g.texts.lang[i].tag;
+    return gate->texts.lang[gate->lang].tag;
+  i = consent__texts_negotiate(&gate->texts, accept_language, len);
+  return gate->texts.lang[i].tag;
 }
 
 consent_status
@@ -488,7 +444,7 @@ consent_rewriter_new(const consent_gate_t *gate, consent_sink_fn sink,
   r = calloc(1, sizeof(*r));
   if (r == NULL)
     return CONSENT_E_NOMEM;
-  consent__rewriter_init(&r->rw, &gate->g, sink, user_data);
+  consent__rewriter_init(r, gate, sink, user_data);
   *rw = r;
   return CONSENT_OK;
 }
@@ -515,7 +471,7 @@ consent_rewriter_new_buffered(const consent_gate_t *gate,
   r = calloc(1, sizeof(*r));
   if (r == NULL)
     return CONSENT_E_NOMEM;
-  consent__rewriter_init(&r->rw, &gate->g, buffer_sink, r);
+  consent__rewriter_init(r, gate, buffer_sink, r);
   r->buffered = 1;
   *rw = r;
   return CONSENT_OK;
@@ -552,7 +508,7 @@ consent_rewriter_set_state(consent_rewriter_t *rw,
 {
   if (rw == NULL || rw->started)
     return CONSENT_E_INVAL;
-  rw->rw.state = state != NULL ? &state->s : NULL;
+  rw->state = state != NULL ? state : NULL;
   return CONSENT_OK;
 }
 
@@ -563,10 +519,10 @@ consent_rewriter_set_language(consent_rewriter_t *rw, const char *tag)
 
   if (rw == NULL || rw->started || tag == NULL)
     return CONSENT_E_INVAL;
-  i = consent__texts_find(&rw->rw.gate->texts, tag, strlen(tag));
+  i = consent__texts_find(&rw->gate->texts, tag, strlen(tag));
   if (i < 0)
     return CONSENT_E_NOTFOUND;
-  rw->rw.lang = (size_t)i;
+  rw->lang = (size_t)i;
   return CONSENT_OK;
 }
 
@@ -575,7 +531,7 @@ consent_rewriter_set_nonce(consent_rewriter_t *rw, const char *nonce)
 {
   if (rw == NULL || rw->started)
     return CONSENT_E_INVAL;
-  return set_copy(&rw->rw.nonce, nonce);
+  return set_copy(&rw->nonce, nonce);
 }
 
 consent_status
@@ -587,7 +543,7 @@ consent_rewriter_set_return_path(consent_rewriter_t *rw, const char *path)
   if (rw == NULL || rw->started)
     return CONSENT_E_INVAL;
   if (path == NULL || consent__return_path_ok(path, strlen(path)))
-    return set_copy(&rw->rw.return_path, path);
+    return set_copy(&rw->return_path, path);
   /* What the endpoint would refuse: a path that is not of this site (a
    * full URL, "//host", a backslash, a blank) is the site's root; one too
    * long, or with such bytes in its query, loses the query.  Hosts pass
@@ -597,8 +553,8 @@ consent_rewriter_set_return_path(consent_rewriter_t *rw, const char *path)
       : consent__strndup("/", 1);
   if (d == NULL)
     return CONSENT_E_NOMEM;
-  free(rw->rw.return_path);
-  rw->rw.return_path = d;
+  free(rw->return_path);
+  rw->return_path = d;
   return CONSENT_OK;
 }
 
@@ -609,7 +565,7 @@ consent_rewriter_set_encoding(consent_rewriter_t *rw, consent_encoding in,
   if (rw == NULL || rw->started || (unsigned)in > CONSENT__CODING_MAX ||
       (unsigned)out > CONSENT__CODING_MAX)
     return CONSENT_E_INVAL;
-  return (consent_status)consent__rewriter_set_encoding(&rw->rw, (int)in,
+  return (consent_status)consent__rewriter_set_encoding(rw, (int)in,
                                                         (int)out);
 }
 
@@ -623,7 +579,7 @@ consent_rewriter_set_content_type(consent_rewriter_t *rw, const char *value,
   if (rw == NULL || rw->started || (value == NULL && len > 0))
     return CONSENT_E_INVAL;
   return (consent_status)consent__rewriter_set_charset(
-           &rw->rw, consent__content_type(value, len, &ess, &elen));
+           rw, consent__content_type(value, len, &ess, &elen));
 }
 
 consent_status
@@ -637,7 +593,7 @@ consent_rewriter_filter_link(const consent_rewriter_t *rw, const char *value,
     *out = NULL;
   if (rw == NULL || out == NULL || (value == NULL && len > 0))
     return CONSENT_E_INVAL;
-  if (consent__rewriter_filter_link(&rw->rw, value, len, &b) != 0) {
+  if (consent__rewriter_filter_link(rw, value, len, &b) != 0) {
     consent__buf_free(&b);
     return CONSENT_E_NOMEM;
   }
@@ -674,12 +630,12 @@ consent_gate_header_edit(const consent_gate_t *gate,
 
   if (gate == NULL || op == NULL || name == NULL || value == NULL)
     return 0;
-  if (site != NULL && !gate->g.cache_safe) {
+  if (site != NULL && !gate->cache_safe) {
     v |= 1;
-    if (site->s.sources & CONSENT_SOURCE_GPC)
+    if (site->sources & CONSENT_SOURCE_GPC)
       v |= 2;
   }
-  if (gate->g.texts.n > 1)
+  if (gate->texts.n > 1)
     v |= 4;
   if (i < nrem) {
     *op = CONSENT_HEADER_REMOVE;
@@ -707,7 +663,7 @@ consent_rewriter_set_time(consent_rewriter_t *rw, long long now)
 {
   if (rw == NULL || rw->started || now < 0)
     return CONSENT_E_INVAL;
-  rw->rw.now = (int64_t)now_or(now);
+  rw->now = (int64_t)now_or(now);
   return CONSENT_OK;
 }
 
@@ -717,8 +673,8 @@ consent_rewriter_set_report(consent_rewriter_t *rw, consent_report_fn fn,
 {
   if (rw == NULL || rw->started)
     return CONSENT_E_INVAL;
-  rw->rw.report = fn;
-  rw->rw.report_ud = user_data;
+  rw->report = fn;
+  rw->report_ud = user_data;
   return CONSENT_OK;
 }
 
@@ -729,7 +685,7 @@ consent_rewriter_write(consent_rewriter_t *rw, const char *buf, size_t len)
     return CONSENT_E_INVAL;
   rw->started = 1;
   drop_taken(rw);
-  return (consent_status)consent__rewriter_write(&rw->rw, buf, len);
+  return (consent_status)consent__rewriter_write(rw, buf, len);
 }
 
 consent_status
@@ -739,7 +695,7 @@ consent_rewriter_end(consent_rewriter_t *rw)
     return CONSENT_E_INVAL;
   rw->started = 1;
   drop_taken(rw);
-  return (consent_status)consent__rewriter_end(&rw->rw);
+  return (consent_status)consent__rewriter_end(rw);
 }
 
 const char *
@@ -747,7 +703,7 @@ consent_rewriter_errmsg(const consent_rewriter_t *rw)
 {
   if (rw == NULL)
     return consent_strerror(CONSENT_E_INVAL);
-  return rw->rw.errmsg;
+  return rw->errmsg;
 }
 
 void
@@ -755,7 +711,7 @@ consent_rewriter_free(consent_rewriter_t *rw)
 {
   if (rw == NULL)
     return;
-  consent__rewriter_free(&rw->rw);
+  consent__rewriter_free(rw);
   consent__buf_free(&rw->out);
   free(rw);
 }
@@ -881,9 +837,9 @@ registry_new(consent_registry_t **registry, int builtin)
   r = malloc(sizeof(*r));
   if (r == NULL)
     return CONSENT_E_NOMEM;
-  consent__registry_init(&r->r);
-  if (builtin && (st = consent__registry_builtin(&r->r)) != 0) {
-    consent__registry_free(&r->r);
+  consent__registry_init(r);
+  if (builtin && (st = consent__registry_builtin(r)) != 0) {
+    consent__registry_free(r);
     free(r);
     return (consent_status)st;
   }
@@ -909,7 +865,7 @@ consent_registry_load_buffer(consent_registry_t *registry, const char *buf,
 {
   if (registry == NULL || (buf == NULL && len > 0))
     return CONSENT_E_INVAL;
-  return (consent_status)consent__registry_load(&registry->r, buf ? buf : "",
+  return (consent_status)consent__registry_load(registry, buf ? buf : "",
                                                 len, name);
 }
 
@@ -924,7 +880,7 @@ consent_registry_load_file(consent_registry_t *registry, const char *path)
     return CONSENT_E_INVAL;
   rc = consent__read_file(path, MAX_PROVIDER_FILE, &b);
   if (rc != 0) {
-    snprintf(registry->r.errmsg, sizeof(registry->r.errmsg), "%s: %s", path,
+    snprintf(registry->errmsg, sizeof(registry->errmsg), "%s: %s", path,
              rc == -2 ? "larger than 1 MiB" : strerror(errno));
     consent__buf_free(&b);
     return rc == -2 ? CONSENT_E_PARSE : CONSENT_E_IO;
@@ -937,7 +893,7 @@ consent_registry_load_file(consent_registry_t *registry, const char *path)
 const char *
 consent_registry_errmsg(const consent_registry_t *registry)
 {
-  return registry != NULL ? registry->r.errmsg : "";
+  return registry != NULL ? registry->errmsg : "";
 }
 
 void
@@ -945,22 +901,22 @@ consent_registry_free(consent_registry_t *registry)
 {
   if (registry == NULL)
     return;
-  consent__registry_free(&registry->r);
+  consent__registry_free(registry);
   free(registry);
 }
 
 size_t
 consent_registry_count(const consent_registry_t *registry)
 {
-  return registry != NULL ? registry->r.nenabled : 0;
+  return registry != NULL ? registry->nenabled : 0;
 }
 
 const char *
 consent_registry_id(const consent_registry_t *registry, size_t index)
 {
-  if (registry == NULL || index >= registry->r.nenabled)
+  if (registry == NULL || index >= registry->nenabled)
     return NULL;
-  return registry->r.prov[registry->r.enabled[index]].id;
+  return registry->prov[registry->enabled[index]].id;
 }
 
 /* The enabled provider called id, or NULL. */
@@ -971,10 +927,10 @@ enabled_provider(const consent_registry_t *registry, const char *id)
 
   if (registry == NULL || id == NULL)
     return NULL;
-  i = consent__registry_find(&registry->r, id, strlen(id));
-  if (i < 0 || !registry->r.prov[i].enabled)
+  i = consent__registry_find(registry, id, strlen(id));
+  if (i < 0 || !registry->prov[i].enabled)
     return NULL;
-  return &registry->r.prov[i];
+  return &registry->prov[i];
 }
 
 const char *
@@ -1019,9 +975,9 @@ consent_registry_match_url(const consent_registry_t *registry,
   *id = NULL;
   if (registry == NULL || (url == NULL && len > 0))
     return CONSENT_E_INVAL;
-  i = consent__registry_match_url(&registry->r, url ? url : "", len);
+  i = consent__registry_match_url(registry, url ? url : "", len);
   if (i >= 0)
-    *id = registry->r.prov[i].id;
+    *id = registry->prov[i].id;
   return CONSENT_OK;
 }
 
@@ -1041,9 +997,9 @@ consent_keyring_new_temporary(consent_keyring_t **ring)
   k = calloc(1, sizeof(*k));
   if (k == NULL)
     return CONSENT_E_NOMEM;
-  st = consent__keyring_add(&k->k, (int64_t)time(NULL), &id);
+  st = consent__keyring_add(k, (int64_t)time(NULL), &id);
   if (st != 0) {
-    consent__keyring_free(&k->k);
+    consent__keyring_free(k);
     free(k);
     return (consent_status)st;
   }
@@ -1070,7 +1026,7 @@ consent_keyring_load_buffer(const char *buf, size_t len, const char *name,
   if (k == NULL)
     return CONSENT_E_NOMEM;
   msg[0] = '\0';
-  st = consent__keyring_parse(&k->k, buf ? buf : "", len,
+  st = consent__keyring_parse(k, buf ? buf : "", len,
                               name ? name : "(key file)", msg, sizeof(msg));
   if (st != 0) {
     free(k);
@@ -1115,7 +1071,7 @@ consent_keyring_free(consent_keyring_t *ring)
 {
   if (ring == NULL)
     return;
-  consent__keyring_free(&ring->k);
+  consent__keyring_free(ring);
   free(ring);
 }
 
@@ -1126,7 +1082,7 @@ consent_keyring_signing_key(const consent_keyring_t *ring)
 
   if (ring == NULL)
     return 0;
-  k = consent__keyring_signing(&ring->k);
+  k = consent__keyring_signing(ring);
   return k != NULL ? k->id : 0;
 }
 
@@ -1184,7 +1140,7 @@ consent_keyring_add_key(const char *path, long long now,
                         unsigned int *key_id, char **errmsg)
 {
   struct consent__buf b = { NULL, 0, 0 }, out = { NULL, 0, 0 };
-  struct consent__keyring ring = { NULL, 0 };
+  struct consent_keyring ring = { NULL, 0 };
   char msg[512];
   unsigned id = 0;
   int rc, st;
@@ -1249,7 +1205,7 @@ consent_state_new(const consent_registry_t *registry,
   s = malloc(sizeof(*s));
   if (s == NULL)
     return CONSENT_E_NOMEM;
-  consent__state_init(&s->s, &registry->r);
+  consent__state_init(s, registry);
   *state = s;
   return CONSENT_OK;
 }
@@ -1259,7 +1215,7 @@ consent_state_free(consent_state_t *state)
 {
   if (state == NULL)
     return;
-  consent__state_free(&state->s);
+  consent__state_free(state);
   free(state);
 }
 
@@ -1271,10 +1227,10 @@ consent_state_set_provider(consent_state_t *state, const char *id,
 
   if (state == NULL || id == NULL)
     return CONSENT_E_INVAL;
-  i = consent__registry_find(state->s.reg, id, strlen(id));
-  if (i < 0 || !state->s.reg->prov[i].enabled)
+  i = consent__registry_find(state->reg, id, strlen(id));
+  if (i < 0 || !state->reg->prov[i].enabled)
     return CONSENT_E_NOTFOUND;
-  return (consent_status)consent__state_set(&state->s, (size_t)i, allow,
+  return (consent_status)consent__state_set(state, (size_t)i, allow,
                                             now_or(when));
 }
 
@@ -1287,7 +1243,7 @@ consent_state_set_category(consent_state_t *state,
     return CONSENT_E_INVAL;
   if ((unsigned)category >= CONSENT__CATEGORIES)
     return CONSENT_E_NOTFOUND;
-  consent__state_set_category(&state->s, (int)category, allow,
+  consent__state_set_category(state, (int)category, allow,
                               now_or(when));
   return CONSENT_OK;
 }
@@ -1296,7 +1252,7 @@ void
 consent_state_clear(consent_state_t *state)
 {
   if (state != NULL)
-    consent__state_clear(&state->s);
+    consent__state_clear(state);
 }
 
 void
@@ -1304,7 +1260,7 @@ consent_state_set_policy_version(consent_state_t *state,
                                  unsigned int version)
 {
   if (state != NULL)
-    state->s.policy = version;
+    state->policy = version;
 }
 
 consent_status
@@ -1312,7 +1268,7 @@ consent_state_set_max_age(consent_state_t *state, long long seconds)
 {
   if (state == NULL || seconds < 60 || seconds > 5LL * 366 * 24 * 3600)
     return CONSENT_E_INVAL;
-  state->s.max_age = seconds;
+  state->max_age = seconds;
   return CONSENT_OK;
 }
 
@@ -1324,10 +1280,10 @@ consent_state_allows(const consent_state_t *state, const char *id,
 
   if (state == NULL || id == NULL)
     return 0;
-  i = consent__registry_find(state->s.reg, id, strlen(id));
+  i = consent__registry_find(state->reg, id, strlen(id));
   if (i < 0)
     return 0;
-  return consent__state_allows(&state->s, (size_t)i, now_or(now));
+  return consent__state_allows(state, (size_t)i, now_or(now));
 }
 
 consent_status
@@ -1341,7 +1297,7 @@ consent_state_to_json(const consent_state_t *state, long long now,
   *json = NULL;
   if (state == NULL)
     return CONSENT_E_INVAL;
-  if (consent__state_json(&state->s, now_or(now), &b) != 0) {
+  if (consent__state_json(state, now_or(now), &b) != 0) {
     consent__buf_free(&b);
     return CONSENT_E_NOMEM;
   }
@@ -1366,7 +1322,7 @@ consent_cookie_issue(consent_state_t *state, const consent_keyring_t *ring,
     *len = 0;
   if (state == NULL || ring == NULL)
     return CONSENT_E_INVAL;
-  st = consent__cookie_issue(&state->s, &ring->k, now_or(now), &v,
+  st = consent__cookie_issue(state, ring, now_or(now), &v,
                              receipt != NULL ? &r : NULL);
   if (st == 0 && receipt != NULL)
     receipt(r.data, r.len, user_data);
@@ -1395,7 +1351,7 @@ consent_cookie_verify(const consent_registry_t *registry,
   st = consent_state_new(registry, &s);
   if (st != CONSENT_OK)
     return st;
-  st = (consent_status)consent__cookie_verify(&s->s, &ring->k,
+  st = (consent_status)consent__cookie_verify(s, ring,
                                               value ? value : "", len,
                                               policy_version, now_or(now));
   if (st != CONSENT_OK) {
@@ -1471,7 +1427,7 @@ consent_site_new(const consent_registry_t *registry,
   *site = malloc(sizeof(**site));
   if (*site == NULL)
     return CONSENT_E_NOMEM;
-  consent__site_init(&(*site)->s, &registry->r, &ring->k);
+  consent__site_init((*site), registry, ring);
   return CONSENT_OK;
 }
 
@@ -1480,7 +1436,7 @@ consent_site_free(consent_site_t *site)
 {
   if (site == NULL)
     return;
-  consent__site_free(&site->s);
+  consent__site_free(site);
   free(site);
 }
 
@@ -1491,7 +1447,7 @@ consent_site_set_cookie(consent_site_t *site, const char *name,
 {
   if (site == NULL || name == NULL)
     return CONSENT_E_INVAL;
-  return (consent_status)consent__site_set_cookie(&site->s, name, domain,
+  return (consent_status)consent__site_set_cookie(site, name, domain,
                                                   path, flags);
 }
 
@@ -1499,7 +1455,7 @@ void
 consent_site_set_policy_version(consent_site_t *site, unsigned int version)
 {
   if (site != NULL)
-    site->s.policy = version;
+    site->policy = version;
 }
 
 consent_status
@@ -1507,7 +1463,7 @@ consent_site_set_max_age(consent_site_t *site, long long seconds)
 {
   if (site == NULL || seconds < 60 || seconds > 5LL * 366 * 24 * 3600)
     return CONSENT_E_INVAL;
-  site->s.max_age = seconds;
+  site->max_age = seconds;
   return CONSENT_OK;
 }
 
@@ -1523,7 +1479,7 @@ consent_request_new(const consent_site_t *site, int https,
   *req = malloc(sizeof(**req));
   if (*req == NULL)
     return CONSENT_E_NOMEM;
-  consent__request_init(&(*req)->r, &site->s, https);
+  consent__request_init((*req), site, https);
   return CONSENT_OK;
 }
 
@@ -1532,7 +1488,7 @@ consent_request_free(consent_request_t *req)
 {
   if (req == NULL)
     return;
-  consent__request_free(&req->r);
+  consent__request_free(req);
   free(req);
 }
 
@@ -1542,7 +1498,7 @@ consent_request_set_header(consent_request_t *req, const char *name,
 {
   if (req == NULL || name == NULL || (value == NULL && len > 0))
     return CONSENT_E_INVAL;
-  return (consent_status)consent__request_header(&req->r, name,
+  return (consent_status)consent__request_header(req, name,
                                                  value ? value : "", len);
 }
 
@@ -1554,14 +1510,14 @@ consent_request_state(consent_request_t *req, long long now,
     *why = CONSENT_E_INVAL;
   if (req == NULL)
     return NULL;
-  if (consent__request_state(&req->r, now_or(now)) != 0) {
+  if (consent__request_state(req, now_or(now)) != 0) {
     if (why != NULL)
       *why = CONSENT_E_NOMEM;
     return NULL;
   }
   if (why != NULL)
-    *why = (consent_status)req->r.cookie_status;
-  req->view.s = *req->r.effective;
+    *why = (consent_status)req->cookie_status;
+  req->view = *req->effective;
   return &req->view;
 }
 
@@ -1575,7 +1531,7 @@ consent_request_endpoint(consent_request_t *req, const char *method,
   if (req == NULL || method == NULL || (query == NULL && query_len > 0) ||
       (body == NULL && body_len > 0 && body_len <= CONSENT_ENDPOINT_MAX_BODY))
     return CONSENT_E_INVAL;
-  return (consent_status)consent__request_endpoint(&req->r, method, query,
+  return (consent_status)consent__request_endpoint(req, method, query,
                                                    query_len, body,
                                                    body_len, now_or(now));
 }
@@ -1583,19 +1539,19 @@ consent_request_endpoint(consent_request_t *req, const char *method,
 int
 consent_response_status(const consent_request_t *req)
 {
-  return req != NULL ? req->r.status : 0;
+  return req != NULL ? req->status : 0;
 }
 
 int
 consent_response_header(const consent_request_t *req, size_t i,
                         const char **name, const char **value)
 {
-  if (req == NULL || i >= req->r.nhdr)
+  if (req == NULL || i >= req->nhdr)
     return 0;
   if (name != NULL)
-    *name = req->r.hdr[i].name;
+    *name = req->hdr[i].name;
   if (value != NULL)
-    *value = req->r.hdr[i].value;
+    *value = req->hdr[i].value;
   return 1;
 }
 
@@ -1603,22 +1559,22 @@ const char *
 consent_response_body(const consent_request_t *req, size_t *len)
 {
   if (len != NULL)
-    *len = req != NULL ? req->r.body.len : 0;
-  return req != NULL && req->r.body.data ? req->r.body.data : "";
+    *len = req != NULL ? req->body.len : 0;
+  return req != NULL && req->body.data ? req->body.data : "";
 }
 
 const char *
 consent_response_receipt(const consent_request_t *req, size_t *len)
 {
   if (len != NULL)
-    *len = req != NULL ? req->r.receipt.len : 0;
-  return req != NULL ? req->r.receipt.data : NULL;
+    *len = req != NULL ? req->receipt.len : 0;
+  return req != NULL ? req->receipt.data : NULL;
 }
 
 const char *
 consent_response_reason(const consent_request_t *req)
 {
-  return req != NULL ? req->r.reason : "";
+  return req != NULL ? req->reason : "";
 }
 
 consent_status
@@ -1626,7 +1582,7 @@ consent_site_set_sources(consent_site_t *site, unsigned int sources)
 {
   if (site == NULL || sources > 0xFFu)
     return CONSENT_E_INVAL;
-  site->s.sources = sources;
+  site->sources = sources;
   return CONSENT_OK;
 }
 
@@ -1648,7 +1604,7 @@ consent_site_trust_proxies(consent_site_t *site, const char *list)
 
   if (site == NULL || list == NULL)
     return CONSENT_E_INVAL;
-  return (consent_status)consent__site_trust_proxies(&site->s, list, bad,
+  return (consent_status)consent__site_trust_proxies(site, list, bad,
                                                      sizeof(bad));
 }
 
@@ -1657,7 +1613,7 @@ consent_request_set_peer(consent_request_t *req, const char *address)
 {
   if (req == NULL)
     return CONSENT_E_INVAL;
-  return (consent_status)consent__request_set_peer(&req->r, address);
+  return (consent_status)consent__request_set_peer(req, address);
 }
 
 consent_status
@@ -1665,9 +1621,9 @@ consent_request_set_gate(consent_request_t *req, const consent_gate_t *gate)
 {
   if (req == NULL || gate == NULL)
     return CONSENT_E_INVAL;
-  req->r.texts = &gate->g.texts;
-  req->r.texts_lang = gate->g.lang;
-  req->r.site_privacy = gate->g.site_privacy;
+  req->texts = &gate->texts;
+  req->texts_lang = gate->lang;
+  req->site_privacy = gate->site_privacy;
   return CONSENT_OK;
 }
 
@@ -1693,7 +1649,7 @@ consent_site_set_gpc_categories(consent_site_t *site, const char *list)
     mask |= 1u << i;
     p += n;
   }
-  site->s.gpc_categories = mask;
+  site->gpc_categories = mask;
   return CONSENT_OK;
 }
 
@@ -1705,7 +1661,7 @@ consent_banner_read(const consent_registry_t *registry, unsigned int source,
                     const char *value, size_t len, consent_state_t *state,
                     long long now, char **errmsg)
 {
-  const struct consent__registry *reg;
+  const struct consent_registry *reg;
   signed char *dec;
   char msg[200] = "";
   size_t i;
@@ -1715,9 +1671,9 @@ consent_banner_read(const consent_registry_t *registry, unsigned int source,
     *errmsg = NULL;
   if (registry == NULL || state == NULL || (value == NULL && len > 0) ||
       consent__source_cookie(source) == NULL ||
-      state->s.reg != &registry->r)
+      state->reg != registry)
     return CONSENT_E_INVAL;
-  reg = &registry->r;
+  reg = registry;
   dec = malloc(reg->count + 1);
   if (dec == NULL)
     return CONSENT_E_NOMEM;
@@ -1726,7 +1682,7 @@ consent_banner_read(const consent_registry_t *registry, unsigned int source,
                             sizeof(msg));
   for (i = 0; st == 0 && i < reg->count; i++)
     if (dec[i] >= 0)
-      st = consent__state_set(&state->s, i, dec[i], now_or(now));
+      st = consent__state_set(state, i, dec[i], now_or(now));
   free(dec);
   if (st != 0 && msg[0] != '\0')
     give_message(errmsg, msg);
@@ -1777,16 +1733,10 @@ consent_previews_new(const consent_registry_t *registry, const char *dir,
   *pv = NULL;
   if (registry == NULL || dir == NULL)
     return CONSENT_E_INVAL;
-  *pv = malloc(sizeof(**pv));
-  if (*pv == NULL)
-    return CONSENT_E_NOMEM;
   errno = 0;
-  (*pv)->p = consent__previews_new(&registry->r, dir);
-  (*pv)->registry = registry;
-  if ((*pv)->p == NULL) {
+  *pv = consent__previews_new(registry, dir);
+  if (*pv == NULL) {
     int e = errno;
-    free(*pv);
-    *pv = NULL;
     return e == ENOMEM ? CONSENT_E_NOMEM : e == ENOTSUP
            ? CONSENT_E_UNSUPPORTED : CONSENT_E_IO;
   }
@@ -1798,8 +1748,7 @@ consent_previews_free(consent_previews_t *pv)
 {
   if (pv == NULL)
     return;
-  consent__previews_free(pv->p);
-  free(pv);
+  consent__previews_free(pv);
 }
 
 consent_status
@@ -1808,7 +1757,7 @@ consent_previews_set_limit(consent_previews_t *pv,
 {
   if (pv == NULL)
     return CONSENT_E_INVAL;
-  return (consent_status)consent__previews_set(pv->p, (int)option, value);
+  return (consent_status)consent__previews_set(pv, (int)option, value);
 }
 
 consent_status
@@ -1833,7 +1782,7 @@ consent_previews_set_option(consent_previews_t *pv, const char *option)
     return *v == '\0' ? CONSENT_E_INVAL : pv == NULL ? CONSENT_OK
            : consent_previews_add_resolve(pv, v);
   if (n == 5 && strncmp(option, "trust", 5) == 0)
-    return (consent_status)consent__previews_trust(pv ? pv->p : NULL, v);
+    return (consent_status)consent__previews_trust(pv, v);
   for (k = 0; limits[k] != NULL; k++)
     if (strlen(limits[k]) == n && strncmp(option, limits[k], n) == 0) {
       char *end;
@@ -1842,7 +1791,7 @@ consent_previews_set_option(consent_previews_t *pv, const char *option)
       x = strtoll(v, &end, 10);
       if (*v == '\0' || *end != '\0' || errno != 0)
         return CONSENT_E_INVAL;
-      return (consent_status)consent__previews_set(pv ? pv->p : NULL, k, x);
+      return (consent_status)consent__previews_set(pv, k, x);
     }
   return CONSENT_E_INVAL;
 }
@@ -1874,7 +1823,7 @@ consent_previews_set_url_prefix(consent_previews_t *pv, const char *prefix)
 {
   if (pv == NULL)
     return CONSENT_E_INVAL;
-  return (consent_status)consent__previews_set_prefix(pv->p, prefix);
+  return (consent_status)consent__previews_set_prefix(pv, prefix);
 }
 
 consent_status
@@ -1882,7 +1831,7 @@ consent_previews_set_ca_file(consent_previews_t *pv, const char *path)
 {
   if (pv == NULL)
     return CONSENT_E_INVAL;
-  return (consent_status)consent__previews_set_ca(pv->p, path);
+  return (consent_status)consent__previews_set_ca(pv, path);
 }
 
 consent_status
@@ -1890,7 +1839,7 @@ consent_previews_add_resolve(consent_previews_t *pv, const char *entry)
 {
   if (pv == NULL || entry == NULL)
     return CONSENT_E_INVAL;
-  return (consent_status)consent__previews_resolve(pv->p, entry);
+  return (consent_status)consent__previews_resolve(pv, entry);
 }
 
 consent_status
@@ -1898,28 +1847,30 @@ consent_previews_trust_address(consent_previews_t *pv, const char *address)
 {
   if (pv == NULL || address == NULL)
     return CONSENT_E_INVAL;
-  return (consent_status)consent__previews_trust(pv->p, address);
+  return (consent_status)consent__previews_trust(pv, address);
 }
 
 consent_status
 consent_previews_queue(consent_previews_t *pv, const char *url, size_t len)
 {
+  const struct consent_registry *reg;
   const char *id = NULL;
   long prov;
 
   if (pv == NULL || url == NULL)
     return CONSENT_E_INVAL;
-  if (consent_registry_match_url(pv->registry, url, len, &id) != CONSENT_OK
+  reg = consent__previews_registry(pv);
+  if (consent_registry_match_url(reg, url, len, &id) != CONSENT_OK
       || id == NULL)
     return CONSENT_E_NOTFOUND;
-  prov = consent__registry_find(&pv->registry->r, id, strlen(id));
-  return (consent_status)consent__previews_queue(pv->p, prov, url, len);
+  prov = consent__registry_find(reg, id, strlen(id));
+  return (consent_status)consent__previews_queue(pv, prov, url, len);
 }
 
 size_t
 consent_previews_pending(consent_previews_t *pv)
 {
-  return pv != NULL ? consent__previews_pending(pv->p) : 0;
+  return pv != NULL ? consent__previews_pending(pv) : 0;
 }
 
 consent_status
@@ -1928,8 +1879,8 @@ consent_previews_run(consent_previews_t *pv, long long max_ms,
 {
   if (pv == NULL || max_ms < 0)
     return CONSENT_E_INVAL;
-  consent__previews_count(pv->p);
-  return (consent_status)consent__previews_run(pv->p, max_ms, fetched,
+  consent__previews_count(pv);
+  return (consent_status)consent__previews_run(pv, max_ms, fetched,
                                                failed);
 }
 
@@ -1938,6 +1889,6 @@ consent_config_set_previews(consent_config_t *config, consent_previews_t *pv)
 {
   if (config == NULL)
     return CONSENT_E_INVAL;
-  config->previews = pv != NULL ? pv->p : NULL;
+  config->previews = pv;
   return CONSENT_OK;
 }

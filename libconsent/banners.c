@@ -177,7 +177,7 @@ bad(char *errmsg, size_t cap, const char *what, const char *why)
 /* Readers                                                             */
 
 static int
-read_tcf(const struct consent__registry *r, const char *v, size_t n,
+read_tcf(const struct consent_registry *r, const char *v, size_t n,
          signed char *dec, char *errmsg, size_t cap)
 {
   struct consent__tcf *t = calloc(1, sizeof(*t));
@@ -212,7 +212,7 @@ read_tcf(const struct consent__registry *r, const char *v, size_t n,
 
 /* Klaro: {"service": true|false, ...} */
 static int
-read_klaro(const struct consent__registry *r, const char *s,
+read_klaro(const struct consent_registry *r, const char *s,
            signed char *dec, char *errmsg, size_t cap)
 {
   json_error_t e;
@@ -240,7 +240,7 @@ read_klaro(const struct consent__registry *r, const char *s,
  * statistics:true,marketing:false,method:'explicit',ver:1,...} (not JSON:
  * bare keys, single quotes); "-1" when consent is not required there. */
 static int
-read_cookiebot(const struct consent__registry *r, const char *s,
+read_cookiebot(const struct consent_registry *r, const char *s,
                signed char *dec, char *errmsg, size_t cap)
 {
   static const char *const cats[] = { "preferences", "statistics",
@@ -283,7 +283,7 @@ read_cookiebot(const struct consent__registry *r, const char *s,
 
 /* OneTrust: a query string whose "groups" is "C0001:1,C0002:0,...". */
 static int
-read_onetrust(const struct consent__registry *r, const char *s,
+read_onetrust(const struct consent_registry *r, const char *s,
               signed char *dec, char *errmsg, size_t cap)
 {
   const char *g = NULL, *p = s;
@@ -340,7 +340,7 @@ array_has(json_t *a, const char *name)
  * was refused.  A provider mapped to "category:service" needs that
  * service accepted too (v3). */
 static int
-read_cc_cookie(const struct consent__registry *r, const char *s,
+read_cc_cookie(const struct consent_registry *r, const char *s,
                signed char *dec, char *errmsg, size_t cap)
 {
   json_error_t e;
@@ -379,7 +379,7 @@ read_cc_cookie(const struct consent__registry *r, const char *s,
  * provider the provider file maps to a service is refused when the
  * service is not listed; one it does not map has no signal then. */
 static int
-read_borlabs(const struct consent__registry *r, const char *s,
+read_borlabs(const struct consent_registry *r, const char *s,
              signed char *dec, char *errmsg, size_t cap)
 {
   json_error_t e;
@@ -412,7 +412,7 @@ read_borlabs(const struct consent__registry *r, const char *s,
 }
 
 int
-consent__banner_read(const struct consent__registry *r, unsigned source,
+consent__banner_read(const struct consent_registry *r, unsigned source,
                      const char *v, size_t n, signed char *dec, char *errmsg,
                      size_t cap)
 {
@@ -463,7 +463,7 @@ consent__banner_read(const struct consent__registry *r, unsigned source,
 }
 
 void
-consent__gpc_apply(const struct consent__registry *r, uint32_t categories,
+consent__gpc_apply(const struct consent_registry *r, uint32_t categories,
                    signed char *dec)
 {
   size_t i;

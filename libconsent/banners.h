@@ -25,13 +25,13 @@ int consent__sources_parse(const char *list, unsigned *out, char *errmsg,
  * registry) becomes 1 (allowed) or 0 (refused) where the banner says so,
  * and is left alone elsewhere.  Returns 0 or a consent_status
  * (CONSENT_E_PARSE, CONSENT_E_LIMIT, CONSENT_E_NOMEM) with a message. */
-int consent__banner_read(const struct consent__registry *r, unsigned source,
+int consent__banner_read(const struct consent_registry *r, unsigned source,
                          const char *v, size_t n, signed char *dec,
                          char *errmsg, size_t cap);
 
 /* Sec-GPC: 1: refuses every provider marked sale_sharing or in one of the
  * categories (bit per consent_category). */
-void consent__gpc_apply(const struct consent__registry *r,
+void consent__gpc_apply(const struct consent_registry *r,
                         uint32_t categories, signed char *dec);
 
 /* Whether GPC keeps this provider from being allowed "always". */

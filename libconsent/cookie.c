@@ -178,7 +178,7 @@ mac(const struct consent__key *k, const unsigned char *data, size_t n,
 /* Key ring                                                            */
 
 void
-consent__keyring_free(struct consent__keyring *ring)
+consent__keyring_free(struct consent_keyring *ring)
 {
   if (ring->keys != NULL)
     OPENSSL_cleanse(ring->keys, ring->n * sizeof(*ring->keys));
@@ -188,7 +188,7 @@ consent__keyring_free(struct consent__keyring *ring)
 }
 
 const struct consent__key *
-consent__keyring_signing(const struct consent__keyring *ring)
+consent__keyring_signing(const struct consent_keyring *ring)
 {
   const struct consent__key *best = NULL;
   size_t i;
@@ -203,7 +203,7 @@ consent__keyring_signing(const struct consent__keyring *ring)
 }
 
 static const struct consent__key *
-key_by_id(const struct consent__keyring *ring, unsigned id)
+key_by_id(const struct consent_keyring *ring, unsigned id)
 {
   size_t i;
 
@@ -241,7 +241,7 @@ key_error(char *errmsg, size_t cap, const char *name, unsigned line,
 }
 
 int
-consent__keyring_parse(struct consent__keyring *ring, const char *buf,
+consent__keyring_parse(struct consent_keyring *ring, const char *buf,
                        size_t len, const char *name, char *errmsg,
                        size_t cap)
 {
@@ -323,7 +323,7 @@ consent__keyring_parse(struct consent__keyring *ring, const char *buf,
 }
 
 int
-consent__keyring_format(const struct consent__keyring *ring,
+consent__keyring_format(const struct consent_keyring *ring,
                         struct consent__buf *out)
 {
   static const char head[] =
@@ -353,7 +353,7 @@ consent__keyring_format(const struct consent__keyring *ring,
 }
 
 int
-consent__keyring_add(struct consent__keyring *ring, int64_t now,
+consent__keyring_add(struct consent_keyring *ring, int64_t now,
                      unsigned *id)
 {
   struct consent__key k, *nk;
@@ -405,7 +405,7 @@ age_of(int64_t issued, int64_t given)
 }
 
 int
-consent__receipt_json(const struct consent__state *s, struct consent__buf *out)
+consent__receipt_json(const struct consent_state *s, struct consent__buf *out)
 {
   static const char *const kinds[2] = { "denied", "allowed" };
   char tmp[128];
@@ -454,8 +454,8 @@ consent__receipt_json(const struct consent__state *s, struct consent__buf *out)
 }
 
 int
-consent__cookie_issue(struct consent__state *s,
-                      const struct consent__keyring *ring, int64_t now,
+consent__cookie_issue(struct consent_state *s,
+                      const struct consent_keyring *ring, int64_t now,
                       struct consent__buf *value,
                       struct consent__buf *receipt)
 {
@@ -519,8 +519,8 @@ consent__cookie_issue(struct consent__state *s,
 }
 
 int
-consent__cookie_verify(struct consent__state *s,
-                       const struct consent__keyring *ring,
+consent__cookie_verify(struct consent_state *s,
+                       const struct consent_keyring *ring,
                        const char *value, size_t len, unsigned policy,
                        int64_t now)
 {

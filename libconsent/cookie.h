@@ -24,42 +24,42 @@ struct consent__key {
   unsigned char secret[CONSENT__KEY_BYTES];
 };
 
-struct consent__keyring {
+struct consent_keyring {
   struct consent__key *keys;
   size_t n;
 };
 
 /* Reads a key file held in memory.  On an error, errmsg (cap bytes) says
  * "NAME:LINE: problem".  Returns a consent_status. */
-int consent__keyring_parse(struct consent__keyring *ring, const char *buf,
+int consent__keyring_parse(struct consent_keyring *ring, const char *buf,
                            size_t len, const char *name, char *errmsg,
                            size_t cap);
-void consent__keyring_free(struct consent__keyring *ring);
+void consent__keyring_free(struct consent_keyring *ring);
 
 /* The key that signs: the newest (latest created, then highest id). */
 const struct consent__key *
-consent__keyring_signing(const struct consent__keyring *ring);
+consent__keyring_signing(const struct consent_keyring *ring);
 
 /* Writes the ring in the key file format. */
-int consent__keyring_format(const struct consent__keyring *ring,
+int consent__keyring_format(const struct consent_keyring *ring,
                             struct consent__buf *out);
 
 /* Adds a new random key (the next free id) created at now. */
-int consent__keyring_add(struct consent__keyring *ring, int64_t now,
+int consent__keyring_add(struct consent_keyring *ring, int64_t now,
                          unsigned *id);
 
 /* Signs the state into a cookie value (base64url).  The state's receipt
  * id and issue time are set.  receipt, if not NULL, gets the consent
  * receipt as JSON.  Returns a consent_status. */
-int consent__cookie_issue(struct consent__state *s,
-                          const struct consent__keyring *ring, int64_t now,
+int consent__cookie_issue(struct consent_state *s,
+                          const struct consent_keyring *ring, int64_t now,
                           struct consent__buf *value,
                           struct consent__buf *receipt);
 
 /* Verifies and decodes a cookie value into s (initialized by the
  * caller).  Returns CONSENT_OK or one of the CONSENT_E_COOKIE_* codes. */
-int consent__cookie_verify(struct consent__state *s,
-                           const struct consent__keyring *ring,
+int consent__cookie_verify(struct consent_state *s,
+                           const struct consent_keyring *ring,
                            const char *value, size_t len, unsigned policy,
                            int64_t now);
 
@@ -70,7 +70,7 @@ int consent__cookie_find(const char *header, size_t len, const char *name,
 
 /* The consent receipt of a state (docs/cookie.md) as JSON, appended to
  * out: receipt id, issue time, policy version, key id, decisions. */
-int consent__receipt_json(const struct consent__state *s,
+int consent__receipt_json(const struct consent_state *s,
                           struct consent__buf *out);
 
 /* Builds a Set-Cookie header value into out (appending): name=value,

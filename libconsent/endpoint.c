@@ -21,9 +21,9 @@
 #include "placeholder.h"
 
 void
-consent__site_init(struct consent__site *s,
-                   const struct consent__registry *reg,
-                   const struct consent__keyring *ring)
+consent__site_init(struct consent_site *s,
+                   const struct consent_registry *reg,
+                   const struct consent_keyring *ring)
 {
   memset(s, 0, sizeof(*s));
   s->reg = reg;
@@ -35,7 +35,7 @@ consent__site_init(struct consent__site *s,
 }
 
 void
-consent__site_free(struct consent__site *s)
+consent__site_free(struct consent_site *s)
 {
   free(s->cookie_name);
   free(s->domain);
@@ -44,7 +44,7 @@ consent__site_free(struct consent__site *s)
 }
 
 int
-consent__site_set_cookie(struct consent__site *s, const char *name,
+consent__site_set_cookie(struct consent_site *s, const char *name,
                          const char *domain, const char *path,
                          unsigned flags)
 {
@@ -80,14 +80,14 @@ consent__site_set_cookie(struct consent__site *s, const char *name,
 }
 
 static const char *
-cookie_name(const struct consent__site *s)
+cookie_name(const struct consent_site *s)
 {
   return s->cookie_name != NULL ? s->cookie_name : "consent";
 }
 
 void
-consent__request_init(struct consent__request *r,
-                      const struct consent__site *site, int https)
+consent__request_init(struct consent_request *r,
+                      const struct consent_site *site, int https)
 {
   memset(r, 0, sizeof(*r));
   r->site = site;
@@ -96,7 +96,7 @@ consent__request_init(struct consent__request *r,
 }
 
 static void
-clear_answer(struct consent__request *r)
+clear_answer(struct consent_request *r)
 {
   size_t i;
 
@@ -110,7 +110,7 @@ clear_answer(struct consent__request *r)
 }
 
 void
-consent__request_free(struct consent__request *r)
+consent__request_free(struct consent_request *r)
 {
   clear_answer(r);
   consent__buf_free(&r->cookie);
@@ -152,7 +152,7 @@ keep(struct consent__buf *b, const char *v, size_t n, int join)
 }
 
 int
-consent__request_header(struct consent__request *r, const char *name,
+consent__request_header(struct consent_request *r, const char *name,
                         const char *value, size_t len)
 {
   if (strcasecmp(name, "Cookie") == 0)
@@ -186,10 +186,10 @@ consent__request_header(struct consent__request *r, const char *name,
  * r->combined: a provider refused anywhere is refused, else one allowed
  * anywhere is allowed. */
 static int
-combine(struct consent__request *r, int64_t now)
+combine(struct consent_request *r, int64_t now)
 {
-  const struct consent__site *site = r->site;
-  const struct consent__registry *reg = site->reg;
+  const struct consent_site *site = r->site;
+  const struct consent_registry *reg = site->reg;
   unsigned banners = site->sources & ~(unsigned)(CONSENT_SOURCE_COOKIE |
                                                  CONSENT_SOURCE_GPC);
   int gpc = (site->sources & CONSENT_SOURCE_GPC) && r->gpc;
@@ -271,7 +271,7 @@ out:
  * half-built one, after running out of memory, would lack the banners'
  * and GPC's refusals). */
 static void
-state_reset(struct consent__request *r)
+state_reset(struct consent_request *r)
 {
   if (r->state_ready)
     consent__state_free(&r->state);
@@ -285,7 +285,7 @@ state_reset(struct consent__request *r)
 
 /* Takes back, in s, every allowance other does not give too. */
 static int
-intersect(struct consent__state *s, const struct consent__state *other,
+intersect(struct consent_state *s, const struct consent_state *other,
           int64_t now)
 {
   size_t i;
@@ -299,9 +299,9 @@ intersect(struct consent__state *s, const struct consent__state *other,
 }
 
 int
-consent__request_state(struct consent__request *r, int64_t now)
+consent__request_state(struct consent_request *r, int64_t now)
 {
-  const struct consent__site *site = r->site;
+  const struct consent_site *site = r->site;
   const char *v;
   size_t vlen, i;
   int st;
@@ -319,9 +319,9 @@ consent__request_state(struct consent__request *r, int64_t now)
        consent__cookie_find(r->cookie.data ? r->cookie.data : "",
                             r->cookie.len, cookie_name(site), i, &v,
                             &vlen); i++) {
-    struct consent__state other;
+    struct consent_state other;
     int first = r->cookie_status != CONSENT_OK;
-    struct consent__state *into = first ? &r->state : &other;
+    struct consent_state *into = first ? &r->state : &other;
     if (!first)
       consent__state_init(&other, site->reg);
     st = consent__cookie_verify(into, site->ring, v, vlen, site->policy,
@@ -357,7 +357,7 @@ consent__request_state(struct consent__request *r, int64_t now)
 /* The answer                                                          */
 
 static int
-add_header(struct consent__request *r, const char *name, const char *value,
+add_header(struct consent_request *r, const char *name, const char *value,
            size_t n)
 {
   char *v;
@@ -379,7 +379,7 @@ put(struct consent__buf *b, const char *s)
 }
 
 static int
-page(struct consent__request *r, const char *title, const char *text,
+page(struct consent_request *r, const char *title, const char *text,
      const char *href)
 {
   int st = 0;
@@ -406,7 +406,7 @@ page(struct consent__request *r, const char *title, const char *text,
 
 /* A refusal: status, a title and the reason for the log. */
 static int
-refuse(struct consent__request *r, int status, const char *title,
+refuse(struct consent_request *r, int status, const char *title,
        const char *reason)
 {
   int st;
@@ -444,7 +444,7 @@ parse_addr(const char *a, size_t n, unsigned char out[16])
 }
 
 int
-consent__site_trust_proxies(struct consent__site *s, const char *list,
+consent__site_trust_proxies(struct consent_site *s, const char *list,
                             char *bad, size_t badlen)
 {
   const char *p = list;
@@ -485,7 +485,7 @@ consent__site_trust_proxies(struct consent__site *s, const char *list,
 }
 
 int
-consent__request_set_peer(struct consent__request *r, const char *addr)
+consent__request_set_peer(struct consent_request *r, const char *addr)
 {
   unsigned char a[16];
   size_t i;
@@ -567,7 +567,7 @@ first_value(const struct consent__buf *b, const char **v)
  * (consent_site_trust_proxies), its Forwarded or X-Forwarded-Proto and
  * X-Forwarded-Host say what the browser asked for. */
 static int
-own_origin(const struct consent__request *r, char *out, size_t cap)
+own_origin(const struct consent_request *r, char *out, size_t cap)
 {
   const char *h = r->host.data, *v;
   size_t n = r->host.len, i, vn;
@@ -610,7 +610,7 @@ own_origin(const struct consent__request *r, char *out, size_t cap)
 
 /* NULL when the request may change consent, else why not. */
 static const char *
-cross_site(const struct consent__request *r, int navigation)
+cross_site(const struct consent_request *r, int navigation)
 {
   char own[300], given[300];
   size_t n;
@@ -706,7 +706,7 @@ struct form {
 
 /* Reads the fields the endpoint knows; ignores the others. */
 static void
-form_read(const struct consent__registry *reg, const char *s, size_t n,
+form_read(const struct consent_registry *reg, const char *s, size_t n,
           struct form *f)
 {
   size_t pos = 0;
@@ -795,10 +795,10 @@ media_type_is(const struct consent__buf *ct, const char *want)
 /* The Set-Cookie headers: the signed cookie (value NULL: deleted) and the
  * companion cookie listing the allowed providers for the script. */
 static int
-set_cookies(struct consent__request *r, const char *value, size_t vlen,
+set_cookies(struct consent_request *r, const char *value, size_t vlen,
             int64_t max_age, int64_t now)
 {
-  const struct consent__site *site = r->site;
+  const struct consent_site *site = r->site;
   struct consent__buf b = { NULL, 0, 0 }, list = { NULL, 0, 0 };
   size_t i;
   int st;
@@ -833,7 +833,7 @@ set_cookies(struct consent__request *r, const char *value, size_t vlen,
 
 /* The receipt with the action first: {"action":"grant",...}. */
 static int
-receipt(struct consent__request *r, const char *action,
+receipt(struct consent_request *r, const char *action,
         const struct consent__buf *json)
 {
   int st = 0;
@@ -850,7 +850,7 @@ receipt(struct consent__request *r, const char *action,
 }
 
 static int
-see_other(struct consent__request *r, const char *ret)
+see_other(struct consent_request *r, const char *ret)
 {
   int st;
 
@@ -887,7 +887,7 @@ see_other(struct consent__request *r, const char *ret)
 /* Where the settings page's form goes back to: the page itself (the
  * endpoint, a relative reference), saying "saved", with its return path. */
 static int
-settings_again(struct consent__request *r, const struct form *f)
+settings_again(struct consent_request *r, const struct form *f)
 {
   struct consent__buf loc = { NULL, 0, 0 };
   const char *ret = f->has_return ? f->ret : "/";
@@ -923,10 +923,10 @@ settings_again(struct consent__request *r, const struct form *f)
  * the providers given are allowed, every other one the visitor allowed
  * or refused before is refused). */
 static int
-grant(struct consent__request *r, const struct form *f, int64_t now)
+grant(struct consent_request *r, const struct form *f, int64_t now)
 {
   struct consent__buf value = { NULL, 0, 0 }, json = { NULL, 0, 0 };
-  const struct consent__registry *reg = r->site->reg;
+  const struct consent_registry *reg = r->site->reg;
   size_t i;
   int st = CONSENT_OK, always = f->always || f->settings;
 
@@ -979,10 +979,10 @@ grant(struct consent__request *r, const struct form *f, int64_t now)
  * script of a cache-safe page, which trusts nothing else:
  * {"allowed":["youtube","vimeo"]}. */
 static int
-state_answer(struct consent__request *r, int64_t now)
+state_answer(struct consent_request *r, int64_t now)
 {
-  const struct consent__registry *reg = r->site->reg;
-  const struct consent__state *s = r->effective;
+  const struct consent_registry *reg = r->site->reg;
+  const struct consent_state *s = r->effective;
   size_t i, n = 0;
   int st = 0;
 
@@ -1020,7 +1020,7 @@ state_answer(struct consent__request *r, int64_t now)
 }
 
 static int
-revoke(struct consent__request *r, const struct form *f, int64_t now)
+revoke(struct consent_request *r, const struct form *f, int64_t now)
 {
   struct consent__buf json = { NULL, 0, 0 };
   int st;
@@ -1045,7 +1045,7 @@ revoke(struct consent__request *r, const struct form *f, int64_t now)
 /* GET without revoke or state: the settings page, in the visitor's
  * language among the gate's (or the built-in texts'). */
 static int
-settings_page(struct consent__request *r, const struct form *f, int64_t now)
+settings_page(struct consent_request *r, const struct form *f, int64_t now)
 {
   struct consent__texts own;
   const struct consent__texts *t = r->texts;
@@ -1092,7 +1092,7 @@ settings_page(struct consent__request *r, const struct form *f, int64_t now)
 }
 
 int
-consent__request_endpoint(struct consent__request *r, const char *method,
+consent__request_endpoint(struct consent_request *r, const char *method,
                           const char *query, size_t qlen, const char *body,
                           size_t blen, int64_t now)
 {

@@ -19,9 +19,9 @@
 #define CONSENT__RETURN_MAX 2048    /* longest return path */
 #define CONSENT__COMPANION "consent_allowed"  /* read by consent.js */
 
-struct consent__site {
-  const struct consent__registry *reg;
-  const struct consent__keyring *ring;
+struct consent_site {
+  const struct consent_registry *reg;
+  const struct consent_keyring *ring;
   char *cookie_name, *domain, *path;
   unsigned flags;                   /* CONSENT_COOKIE_* */
   unsigned policy;
@@ -42,8 +42,8 @@ struct consent__header {
   char *value;
 };
 
-struct consent__request {
-  const struct consent__site *site;
+struct consent_request {
+  const struct consent_site *site;
   int https;
   struct consent__buf cookie, host, origin, fetch_site, ctype, lang;
   /* Forwarding headers, believed when the peer is a trusted proxy. */
@@ -55,9 +55,13 @@ struct consent__request {
   const struct consent__texts *texts;
   size_t texts_lang;                /* its default language */
   const char *site_privacy;
-  struct consent__state state;      /* the site's cookie alone */
-  struct consent__state combined;   /* with the banners and GPC */
-  const struct consent__state *effective;
+  struct consent_state state;      /* the site's cookie alone */
+  struct consent_state combined;   /* with the banners and GPC */
+  /* What consent_request_state() hands out: a state of its own (a
+   * shallow copy of the effective one, read-only, valid until the next
+   * call), never one of the fields above. */
+  struct consent_state view;
+  const struct consent_state *effective;
   int state_ready, combined_ready, cookie_status;
   int state_done;               /* the state is complete (not after
                                    running out of memory) */
@@ -70,15 +74,15 @@ struct consent__request {
   char reason[200];
 };
 
-void consent__site_init(struct consent__site *s,
-                        const struct consent__registry *reg,
-                        const struct consent__keyring *ring);
-void consent__site_free(struct consent__site *s);
+void consent__site_init(struct consent_site *s,
+                        const struct consent_registry *reg,
+                        const struct consent_keyring *ring);
+void consent__site_free(struct consent_site *s);
 
 /* Reads "ADDR[/BITS] ..." (spaces or commas) into the site's trusted
  * proxies.  CONSENT_OK, CONSENT_E_INVAL (*bad: the word) or
  * CONSENT_E_LIMIT (over 16). */
-int consent__site_trust_proxies(struct consent__site *s, const char *list,
+int consent__site_trust_proxies(struct consent_site *s, const char *list,
                                 char *bad, size_t badlen);
 
 /* Whether p (n bytes) is a relative path of this site: "/..." but not
@@ -87,25 +91,25 @@ int consent__site_trust_proxies(struct consent__site *s, const char *list,
 int consent__return_path_ok(const char *p, size_t n);
 
 /* Whether addr (IPv4 or IPv6 text) is one of the trusted proxies. */
-int consent__request_set_peer(struct consent__request *r,
+int consent__request_set_peer(struct consent_request *r,
                               const char *addr);
 /* Returns a consent_status. */
-int consent__site_set_cookie(struct consent__site *s, const char *name,
+int consent__site_set_cookie(struct consent_site *s, const char *name,
                              const char *domain, const char *path,
                              unsigned flags);
 
-void consent__request_init(struct consent__request *r,
-                           const struct consent__site *site, int https);
-void consent__request_free(struct consent__request *r);
+void consent__request_init(struct consent_request *r,
+                           const struct consent_site *site, int https);
+void consent__request_free(struct consent_request *r);
 /* Returns a consent_status. */
-int consent__request_header(struct consent__request *r, const char *name,
+int consent__request_header(struct consent_request *r, const char *name,
                             const char *value, size_t len);
 /* Verifies the cookie once and combines it with the site's other consent
  * sources (a refusal anywhere wins); returns -1 when out of memory, else 0
  * with r->effective ready and r->cookie_status set. */
-int consent__request_state(struct consent__request *r, int64_t now);
+int consent__request_state(struct consent_request *r, int64_t now);
 /* Returns a consent_status; the answer is in r. */
-int consent__request_endpoint(struct consent__request *r,
+int consent__request_endpoint(struct consent_request *r,
                               const char *method, const char *query,
                               size_t qlen, const char *body, size_t blen,
                               int64_t now);

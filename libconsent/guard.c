@@ -57,7 +57,7 @@ text(const struct consent__texts *t, size_t lang, enum consent__text k)
 
 /* The rules as JSON. */
 static int
-rules(const struct consent__registry *r, const struct consent__texts *texts,
+rules(const struct consent_registry *r, const struct consent__texts *texts,
       size_t lang, consent__guard_allowed_fn allowed, const void *ud,
       struct consent__buf *b)
 {
@@ -118,7 +118,7 @@ rules(const struct consent__registry *r, const struct consent__texts *texts,
 }
 
 int
-consent__guard_script(const struct consent__registry *r,
+consent__guard_script(const struct consent_registry *r,
                       const struct consent__texts *texts, size_t lang,
                       const char *nonce, const char *url,
                       consent__guard_allowed_fn allowed, const void *ud,

@@ -21,7 +21,7 @@ typedef int (*consent__guard_allowed_fn)(const void *ud, long prov);
  * the JSON {h, a, t, n}, h the host patterns of the enabled providers
  * that are not allowed, a the ids allowed, t the placeholder texts of
  * language lang, n the names.  Returns 0 or CONSENT_E_NOMEM. */
-int consent__guard_script(const struct consent__registry *r,
+int consent__guard_script(const struct consent_registry *r,
                           const struct consent__texts *texts, size_t lang,
                           const char *nonce, const char *url,
                           consent__guard_allowed_fn allowed,

@@ -64,7 +64,7 @@ element(const char *n, size_t len)
 }
 
 static int
-is_widget_tag(const struct consent__registry *r, const char *name,
+is_widget_tag(const struct consent_registry *r, const char *name,
               size_t len)
 {
   size_t i;
@@ -82,7 +82,7 @@ consent__match_fetches(const char *name, size_t len)
 }
 
 int
-consent__match_wants(const struct consent__registry *r, const char *name,
+consent__match_wants(const struct consent_registry *r, const char *name,
                      size_t len)
 {
   return element(name, len) != E_OTHER || is_widget_tag(r, name, len);
@@ -102,7 +102,7 @@ consent__attr_get(const struct consent__token *t, const char *name)
 
 /* The provider of one URL; relative URLs go to base_prov. */
 static long
-url_provider(const struct consent__registry *r, const char *v, size_t n,
+url_provider(const struct consent_registry *r, const char *v, size_t n,
              long base_prov)
 {
   struct consent__url u;
@@ -121,7 +121,7 @@ url_provider(const struct consent__registry *r, const char *v, size_t n,
 }
 
 static long
-attr_provider(const struct consent__registry *r,
+attr_provider(const struct consent_registry *r,
               const struct consent__token *t, const char *name,
               long base_prov)
 {
@@ -134,7 +134,7 @@ attr_provider(const struct consent__registry *r,
 
 /* srcset: "url 1x, url 2x" or "url 480w, ...". */
 static long
-srcset_value(const struct consent__registry *r, const char *v, size_t n,
+srcset_value(const struct consent_registry *r, const char *v, size_t n,
              long base_prov)
 {
   const char *p = v, *e = v + n;
@@ -163,7 +163,7 @@ srcset_value(const struct consent__registry *r, const char *v, size_t n,
 }
 
 static long
-srcset_provider(const struct consent__registry *r,
+srcset_provider(const struct consent_registry *r,
                 const struct consent__token *t, const char *name,
                 long base_prov)
 {
@@ -227,7 +227,7 @@ link_fetches(const struct consent__token *t)
 /* Whether any class of the element may be a widget's (a hash filter:
  * most classes are not, and then no selector is compared). */
 static int
-class_may_match(const struct consent__registry *r,
+class_may_match(const struct consent_registry *r,
                 const struct consent__attr *cls)
 {
   const char *v = cls->value, *e = cls->value + cls->value_len;
@@ -252,7 +252,7 @@ class_may_match(const struct consent__registry *r,
 }
 
 static long
-widget_provider(const struct consent__registry *r,
+widget_provider(const struct consent_registry *r,
                 const struct consent__token *t)
 {
   const struct consent__attr *cls = NULL, *id = NULL;
@@ -375,7 +375,7 @@ str_is(const char *s, const char *p, size_t n)
 /* A refresh: http-equiv="refresh" with content="5; url='https://...'"
  * (the standard's "shared declarative refresh steps"). */
 static long
-refresh_provider(const struct consent__registry *r,
+refresh_provider(const struct consent_registry *r,
                  const struct consent__token *t,
                  const struct consent__attr *eq, long base_prov)
 {
@@ -417,7 +417,7 @@ refresh_provider(const struct consent__registry *r,
 
 /* Space-separated URLs. */
 static long
-urls_provider(const struct consent__registry *r, const char *v, size_t n,
+urls_provider(const struct consent_registry *r, const char *v, size_t n,
               long base_prov)
 {
   const char *p = v, *e = v + n;
@@ -460,12 +460,12 @@ recorded_fetch_name(const char *n, size_t len)
 #undef IS
 }
 
-static long srcset_value(const struct consent__registry *r, const char *v,
+static long srcset_value(const struct consent_registry *r, const char *v,
                          size_t n, long base_prov);
 static int link_fetches(const struct consent__token *t);
 
 long
-consent__match_attr(const struct consent__registry *r,
+consent__match_attr(const struct consent_registry *r,
                     const struct consent__token *t,
                     const struct consent__attr *a, long base_prov)
 {
@@ -515,7 +515,7 @@ consent__match_attr(const struct consent__registry *r,
 
 /* The first attribute of the tag that fetches from a provider. */
 static long
-any_attr_provider(const struct consent__registry *r,
+any_attr_provider(const struct consent_registry *r,
                   const struct consent__token *t, long base_prov)
 {
   size_t i;
@@ -597,7 +597,7 @@ base64_in_place(char *s, size_t n)
 
 /* A base64 data: URL's document, decoded. */
 static long
-base64_document(const struct consent__registry *r, const char *v,
+base64_document(const struct consent_registry *r, const char *v,
                 size_t n)
 {
   const char *comma = memchr(v, ',', n);
@@ -626,7 +626,7 @@ base64_document(const struct consent__registry *r, const char *v,
  * data: or javascript: URLs.  Any provider URL in it counts.  Returns
  * UNREADABLE when it could not be read. */
 static long
-inline_document(const struct consent__registry *r,
+inline_document(const struct consent_registry *r,
                 const struct consent__token *t)
 {
   const struct consent__attr *a = consent__attr_get(t, "srcdoc");
@@ -663,7 +663,7 @@ inline_document(const struct consent__registry *r,
 }
 
 void
-consent__match_tag(const struct consent__registry *r,
+consent__match_tag(const struct consent_registry *r,
                    const struct consent__token *t, long base_prov,
                    struct consent__match *m)
 {
@@ -771,7 +771,7 @@ consent__match_tag(const struct consent__registry *r,
 }
 
 long
-consent__match_base(const struct consent__registry *r,
+consent__match_base(const struct consent_registry *r,
                     const struct consent__token *t)
 {
   return attr_provider(r, t, "href", -1);
@@ -787,7 +787,7 @@ host_char(unsigned char c)
 }
 
 long
-consent__match_text(const struct consent__registry *r, const char *text,
+consent__match_text(const struct consent_registry *r, const char *text,
                     size_t len)
 {
   const char *p = text, *e = text + len;

@@ -31,7 +31,7 @@ struct consent__match {
 };
 
 /* Element names whose start tags the matcher needs attributes for. */
-int consent__match_wants(const struct consent__registry *r,
+int consent__match_wants(const struct consent_registry *r,
                          const char *name, size_t len);
 
 /* Whether an element can make the browser fetch by itself (frames,
@@ -42,17 +42,17 @@ int consent__match_fetches(const char *name, size_t len);
 /* Decides for a start tag (attributes recorded).  base_prov is the
  * provider of the document's <base href>, or -1: relative URLs then go
  * to it. */
-void consent__match_tag(const struct consent__registry *r,
+void consent__match_tag(const struct consent_registry *r,
                         const struct consent__token *tok, long base_prov,
                         struct consent__match *m);
 
 /* The provider an inline script or style loads: an "inline" signature of
  * a provider, or a URL of one ("//host..." or a quoted host), or -1. */
-long consent__match_text(const struct consent__registry *r,
+long consent__match_text(const struct consent_registry *r,
                          const char *text, size_t len);
 
 /* The provider of a <base href> tag, or -1. */
-long consent__match_base(const struct consent__registry *r,
+long consent__match_base(const struct consent_registry *r,
                          const struct consent__token *tok);
 
 /* How an attribute's value makes a browser fetch. */
@@ -85,7 +85,7 @@ const struct consent__fetch_attr *consent__fetch_attrs(size_t *n);
 
 /* The provider an attribute of the tag makes the browser contact, or -1
  * (also for attributes that do not fetch). */
-long consent__match_attr(const struct consent__registry *r,
+long consent__match_attr(const struct consent_registry *r,
                          const struct consent__token *t,
                          const struct consent__attr *a, long base_prov);
 

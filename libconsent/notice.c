@@ -98,7 +98,7 @@ static int
 put_list(struct consent__buf *out, const struct consent__texts *t,
          size_t lang, const struct consent__notice *n)
 {
-  const struct consent__registry *reg = n->reg;
+  const struct consent_registry *reg = n->reg;
   int cat, st = 0;
   size_t i;
 
@@ -292,7 +292,7 @@ consent__render_settings(const struct consent__texts *t, size_t lang,
                          const struct consent__settings *s,
                          struct consent__buf *out)
 {
-  const struct consent__registry *reg = s->reg;
+  const struct consent_registry *reg = s->reg;
   const char *ret = s->return_path ? s->return_path : "/";
   struct consent__buf allowed = { NULL, 0, 0 };
   int cat, st = 0;

@@ -18,7 +18,7 @@
 
 /* What one notice lists and where its form goes. */
 struct consent__notice {
-  const struct consent__registry *reg;
+  const struct consent_registry *reg;
   const size_t *prov;          /* registry indexes, any order */
   size_t n;
   const char *endpoint;        /* URL, or NULL: buttons for the script */
@@ -31,8 +31,8 @@ int consent__render_notice(const struct consent__texts *t, size_t lang,
 
 /* The settings page: a whole HTML document. */
 struct consent__settings {
-  const struct consent__registry *reg;
-  const struct consent__state *state;  /* the visitor's, verified */
+  const struct consent_registry *reg;
+  const struct consent_state *state;  /* the visitor's, verified */
   int64_t now;
   const char *return_path;             /* the page to go back to */
   const char *site_privacy;            /* URL or NULL */

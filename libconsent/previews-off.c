@@ -12,7 +12,7 @@
 #include "previews.h"
 
 int
-consent__previews_lookup(struct consent__previews *pv, const char *id,
+consent__previews_lookup(struct consent_previews *pv, const char *id,
                          const char *url, size_t len,
                          struct consent__preview *out)
 {
@@ -20,8 +20,8 @@ consent__previews_lookup(struct consent__previews *pv, const char *id,
   return 0;
 }
 
-struct consent__previews *
-consent__previews_new(const struct consent__registry *reg, const char *dir)
+struct consent_previews *
+consent__previews_new(const struct consent_registry *reg, const char *dir)
 {
   (void)reg, (void)dir;
   errno = ENOTSUP;
@@ -29,20 +29,20 @@ consent__previews_new(const struct consent__registry *reg, const char *dir)
 }
 
 void
-consent__previews_free(struct consent__previews *pv)
+consent__previews_free(struct consent_previews *pv)
 {
   (void)pv;
 }
 
 int
-consent__previews_set(struct consent__previews *pv, int opt, long long v)
+consent__previews_set(struct consent_previews *pv, int opt, long long v)
 {
   (void)pv, (void)opt, (void)v;
   return CONSENT_E_UNSUPPORTED;
 }
 
 int
-consent__previews_set_prefix(struct consent__previews *pv,
+consent__previews_set_prefix(struct consent_previews *pv,
                              const char *prefix)
 {
   (void)pv, (void)prefix;
@@ -50,28 +50,28 @@ consent__previews_set_prefix(struct consent__previews *pv,
 }
 
 int
-consent__previews_set_ca(struct consent__previews *pv, const char *file)
+consent__previews_set_ca(struct consent_previews *pv, const char *file)
 {
   (void)pv, (void)file;
   return CONSENT_E_UNSUPPORTED;
 }
 
 int
-consent__previews_resolve(struct consent__previews *pv, const char *entry)
+consent__previews_resolve(struct consent_previews *pv, const char *entry)
 {
   (void)pv, (void)entry;
   return CONSENT_E_UNSUPPORTED;
 }
 
 int
-consent__previews_trust(struct consent__previews *pv, const char *addr)
+consent__previews_trust(struct consent_previews *pv, const char *addr)
 {
   (void)pv, (void)addr;
   return CONSENT_E_UNSUPPORTED;
 }
 
 int
-consent__previews_queue(struct consent__previews *pv, long prov,
+consent__previews_queue(struct consent_previews *pv, long prov,
                         const char *url, size_t len)
 {
   (void)pv, (void)prov, (void)url, (void)len;
@@ -79,14 +79,14 @@ consent__previews_queue(struct consent__previews *pv, long prov,
 }
 
 size_t
-consent__previews_pending(struct consent__previews *pv)
+consent__previews_pending(struct consent_previews *pv)
 {
   (void)pv;
   return 0;
 }
 
 int
-consent__previews_run(struct consent__previews *pv, long long max_ms,
+consent__previews_run(struct consent_previews *pv, long long max_ms,
                       unsigned *done, unsigned *failed)
 {
   (void)pv, (void)max_ms;
@@ -98,7 +98,14 @@ consent__previews_run(struct consent__previews *pv, long long max_ms,
 }
 
 void
-consent__previews_count(struct consent__previews *pv)
+consent__previews_count(struct consent_previews *pv)
 {
   (void)pv;
+}
+
+const struct consent_registry *
+consent__previews_registry(const struct consent_previews *pv)
+{
+  (void)pv;
+  return NULL;
 }

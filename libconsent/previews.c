@@ -61,8 +61,8 @@ struct job {
   char *lock;                /* KEY.lock while this process fetches it */
 };
 
-struct consent__previews {
-  const struct consent__registry *reg;
+struct consent_previews {
+  const struct consent_registry *reg;
   char *dir;
   char *prefix;              /* URL prefix the host serves dir under */
   char *ca_file;
@@ -105,7 +105,7 @@ key_of(const char *url, size_t len, char out[KEY_HEX + 1])
 }
 
 static char *
-path_of(const struct consent__previews *pv, const char *key, const char *ext)
+path_of(const struct consent_previews *pv, const char *key, const char *ext)
 {
   size_t n = strlen(pv->dir) + strlen(key) + strlen(ext) + 3;
   char *p = malloc(n);
@@ -117,7 +117,7 @@ path_of(const struct consent__previews *pv, const char *key, const char *ext)
 
 /* Writes a file atomically (temporary name, then rename). */
 static int
-write_atomic(const struct consent__previews *pv, const char *key,
+write_atomic(const struct consent_previews *pv, const char *key,
              const char *ext, const void *data, size_t len)
 {
   char *final = path_of(pv, key, ext), *tmp = path_of(pv, key, ".tmp");
@@ -160,10 +160,10 @@ now_s(void)
 /* ------------------------------------------------------------------ */
 /* Public handle                                                       */
 
-struct consent__previews *
-consent__previews_new(const struct consent__registry *reg, const char *dir)
+struct consent_previews *
+consent__previews_new(const struct consent_registry *reg, const char *dir)
 {
-  struct consent__previews *pv = calloc(1, sizeof(*pv));
+  struct consent_previews *pv = calloc(1, sizeof(*pv));
   struct stat st;
 
   if (pv == NULL)
@@ -215,7 +215,7 @@ job_free(struct job *j)
 }
 
 void
-consent__previews_free(struct consent__previews *pv)
+consent__previews_free(struct consent_previews *pv)
 {
   size_t i;
 
@@ -233,7 +233,7 @@ consent__previews_free(struct consent__previews *pv)
 }
 
 int
-consent__previews_set(struct consent__previews *pv, int opt, long long v)
+consent__previews_set(struct consent_previews *pv, int opt, long long v)
 {
   /* The range of each CONSENT_PREVIEW_* option. */
   static const struct {
@@ -273,7 +273,7 @@ set_str(char **dst, const char *s)
 }
 
 int
-consent__previews_set_prefix(struct consent__previews *pv, const char *p)
+consent__previews_set_prefix(struct consent_previews *pv, const char *p)
 {
   size_t i;
 
@@ -287,13 +287,13 @@ consent__previews_set_prefix(struct consent__previews *pv, const char *p)
 }
 
 int
-consent__previews_set_ca(struct consent__previews *pv, const char *file)
+consent__previews_set_ca(struct consent_previews *pv, const char *file)
 {
   return set_str(&pv->ca_file, file);
 }
 
 int
-consent__previews_resolve(struct consent__previews *pv, const char *entry)
+consent__previews_resolve(struct consent_previews *pv, const char *entry)
 {
   struct curl_slist *l = curl_slist_append(pv->resolve, entry);
 
@@ -304,7 +304,7 @@ consent__previews_resolve(struct consent__previews *pv, const char *entry)
 }
 
 int
-consent__previews_trust(struct consent__previews *pv, const char *addr)
+consent__previews_trust(struct consent_previews *pv, const char *addr)
 {
   unsigned char buf[16];
 
@@ -322,7 +322,7 @@ consent__previews_trust(struct consent__previews *pv, const char *addr)
 /* The queue                                                           */
 
 static int
-queued(const struct consent__previews *pv, const char *key)
+queued(const struct consent_previews *pv, const char *key)
 {
   size_t i;
 
@@ -333,7 +333,7 @@ queued(const struct consent__previews *pv, const char *key)
 }
 
 int
-consent__previews_queue(struct consent__previews *pv, long prov,
+consent__previews_queue(struct consent_previews *pv, long prov,
                         const char *url, size_t len)
 {
   struct job *j;
@@ -376,7 +376,7 @@ out:
 }
 
 size_t
-consent__previews_pending(struct consent__previews *pv)
+consent__previews_pending(struct consent_previews *pv)
 {
   size_t n;
 
@@ -387,7 +387,7 @@ consent__previews_pending(struct consent__previews *pv)
 }
 
 static struct job *
-take_job(struct consent__previews *pv)
+take_job(struct consent_previews *pv)
 {
   struct job *j = NULL;
 
@@ -428,7 +428,7 @@ copy_text(char *dst, size_t cap, const char *src)
 }
 
 int
-consent__previews_lookup(struct consent__previews *pv, const char *id,
+consent__previews_lookup(struct consent_previews *pv, const char *id,
                          const char *url, size_t len,
                          struct consent__preview *out)
 {
@@ -536,7 +536,7 @@ consent__internal_address(const struct sockaddr *sa)
 }
 
 static int
-trusted(const struct consent__previews *pv, const struct sockaddr *sa)
+trusted(const struct consent_previews *pv, const struct sockaddr *sa)
 {
   char s[INET6_ADDRSTRLEN] = "";
   size_t i;
@@ -556,7 +556,7 @@ trusted(const struct consent__previews *pv, const struct sockaddr *sa)
 static curl_socket_t
 open_socket(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
 {
-  const struct consent__previews *pv = ud;
+  const struct consent_previews *pv = ud;
 
   (void)purpose;
   if (consent__internal_address(&a->addr) && !trusted(pv, &a->addr))
@@ -580,7 +580,7 @@ on_data(char *p, size_t size, size_t n, void *ud)
 /* Whether an https URL's host is one of the provider's (or the host of
  * its oEmbed endpoint). */
 static int
-provider_url(const struct consent__previews *pv, long prov, const char *u)
+provider_url(const struct consent_previews *pv, long prov, const char *u)
 {
   struct consent__url pu;
   long m;
@@ -601,7 +601,7 @@ provider_url(const struct consent__previews *pv, long prov, const char *u)
 }
 
 static int
-start_transfer(struct consent__previews *pv, CURLM *multi, struct job *j,
+start_transfer(struct consent_previews *pv, CURLM *multi, struct job *j,
                const char *url, size_t limit)
 {
   char *u = consent__strndup(url, strlen(url));
@@ -642,7 +642,7 @@ start_transfer(struct consent__previews *pv, CURLM *multi, struct job *j,
 
 /* Writes the entry of a failed fetch (kept for error_ttl) and counts. */
 static void
-give_up(struct consent__previews *pv, struct job *j, const char *why)
+give_up(struct consent_previews *pv, struct job *j, const char *why)
 {
   json_t *m = json_pack("{s:s,s:s,s:I}", "url", j->url, "error", why,
                         "fetched", (json_int_t)now_s());
@@ -673,10 +673,10 @@ type_is(CURL *e, const char *const *types)
   return -1;
 }
 
-static void evict(struct consent__previews *pv);
+static void evict(struct consent_previews *pv);
 
 static long long
-add_size(struct consent__previews *pv, long long delta)
+add_size(struct consent_previews *pv, long long delta)
 {
   long long s;
 
@@ -690,7 +690,7 @@ add_size(struct consent__previews *pv, long long delta)
 /* A transfer ended: goes on to the next step, or finishes the job.
  * Returns 1 when the job is done (to be freed). */
 static int
-transfer_done(struct consent__previews *pv, CURLM *multi, struct job *j,
+transfer_done(struct consent_previews *pv, CURLM *multi, struct job *j,
               CURLcode rc)
 {
   static const char *const json_types[] = { "application/json",
@@ -809,7 +809,7 @@ transfer_done(struct consent__previews *pv, CURLM *multi, struct job *j,
  * when taken, 1 when another process has it.  A lock is stale after
  * twice the longest a job can take (every transfer at its timeout). */
 static int
-take_lock(struct consent__previews *pv, struct job *j)
+take_lock(struct consent_previews *pv, struct job *j)
 {
   struct stat st;
   int fd, tries;
@@ -835,7 +835,7 @@ take_lock(struct consent__previews *pv, struct job *j)
 }
 
 static int
-start_job(struct consent__previews *pv, CURLM *multi, struct job *j)
+start_job(struct consent_previews *pv, CURLM *multi, struct job *j)
 {
   const char *ep = pv->reg->prov[j->prov].oembed;
   char *q;
@@ -869,7 +869,7 @@ start_job(struct consent__previews *pv, CURLM *multi, struct job *j)
 }
 
 int
-consent__previews_run(struct consent__previews *pv, long long max_ms,
+consent__previews_run(struct consent_previews *pv, long long max_ms,
                       unsigned *done, unsigned *failed)
 {
   CURLM *multi = curl_multi_init();
@@ -963,7 +963,7 @@ by_age(const void *a, const void *b)
 /* Removes the entries fetched longest ago until the folder is under 90%
  * of the cap (the fetcher's thread). */
 static void
-evict(struct consent__previews *pv)
+evict(struct consent_previews *pv)
 {
   DIR *d = opendir(pv->dir);
   struct dirent *de;
@@ -1019,7 +1019,7 @@ evict(struct consent__previews *pv)
 
 /* The first size check counts the folder. */
 void
-consent__previews_count(struct consent__previews *pv)
+consent__previews_count(struct consent_previews *pv)
 {
   int known;
 
@@ -1034,4 +1034,10 @@ consent__previews_count(struct consent__previews *pv)
     if (pv->size > cap)
       evict(pv);
   }
+}
+
+const struct consent_registry *
+consent__previews_registry(const struct consent_previews *pv)
+{
+  return pv != NULL ? pv->reg : NULL;
 }

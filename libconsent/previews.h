@@ -13,7 +13,7 @@
 
 #include "registry.h"
 
-struct consent__previews;
+struct consent_previews;
 
 /* What a placeholder shows. */
 struct consent__preview {
@@ -28,32 +28,36 @@ struct consent__preview {
  * need not be the gate's).  Returns 1 and fills out when there is a
  * preview; 0 otherwise.  A miss, or an entry past its time, queues the
  * URL for the fetcher. */
-int consent__previews_lookup(struct consent__previews *pv, const char *id,
+int consent__previews_lookup(struct consent_previews *pv, const char *id,
                              const char *url, size_t len,
                              struct consent__preview *out);
 
 /* A cache in dir (which must exist and be writable), or NULL (errno). */
-struct consent__previews *consent__previews_new(
-  const struct consent__registry *reg, const char *dir);
-void consent__previews_free(struct consent__previews *pv);
+struct consent_previews *consent__previews_new(
+  const struct consent_registry *reg, const char *dir);
+void consent__previews_free(struct consent_previews *pv);
 /* CONSENT_PREVIEW_* options; each returns a consent_status.  pv NULL
  * (here and in _trust): the value is only checked. */
-int consent__previews_set(struct consent__previews *pv, int opt,
+int consent__previews_set(struct consent_previews *pv, int opt,
                           long long v);
-int consent__previews_set_prefix(struct consent__previews *pv,
+int consent__previews_set_prefix(struct consent_previews *pv,
                                  const char *prefix);
-int consent__previews_set_ca(struct consent__previews *pv, const char *file);
-int consent__previews_resolve(struct consent__previews *pv,
+int consent__previews_set_ca(struct consent_previews *pv, const char *file);
+int consent__previews_resolve(struct consent_previews *pv,
                               const char *entry);
-int consent__previews_trust(struct consent__previews *pv, const char *addr);
+int consent__previews_trust(struct consent_previews *pv, const char *addr);
 /* Queues an embed URL of provider prov (thread-safe). */
-int consent__previews_queue(struct consent__previews *pv, long prov,
+int consent__previews_queue(struct consent_previews *pv, long prov,
                             const char *url, size_t len);
-size_t consent__previews_pending(struct consent__previews *pv);
+size_t consent__previews_pending(struct consent_previews *pv);
+
+/* The registry the cache was made with (its oEmbed endpoints, hosts). */
+const struct consent_registry *
+consent__previews_registry(const struct consent_previews *pv);
 /* Fetches what is queued (one thread at a time). */
-int consent__previews_run(struct consent__previews *pv, long long max_ms,
+int consent__previews_run(struct consent_previews *pv, long long max_ms,
                           unsigned *done, unsigned *failed);
-void consent__previews_count(struct consent__previews *pv);
+void consent__previews_count(struct consent_previews *pv);
 
 /* Whether a fetch must never connect to this address: loopback,
  * private, link-local, multicast, reserved, and IPv6 forms that carry

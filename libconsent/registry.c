@@ -116,13 +116,13 @@ provider_copy(struct consent__provider *d, const struct consent__provider *s)
 }
 
 void
-consent__registry_init(struct consent__registry *r)
+consent__registry_init(struct consent_registry *r)
 {
   memset(r, 0, sizeof(*r));
 }
 
 static void
-table_free(struct consent__registry *r)
+table_free(struct consent_registry *r)
 {
   size_t i;
 
@@ -149,7 +149,7 @@ table_free(struct consent__registry *r)
 }
 
 void
-consent__registry_free(struct consent__registry *r)
+consent__registry_free(struct consent_registry *r)
 {
   size_t i;
 
@@ -162,7 +162,7 @@ consent__registry_free(struct consent__registry *r)
 }
 
 long
-consent__registry_find(const struct consent__registry *r, const char *id,
+consent__registry_find(const struct consent_registry *r, const char *id,
                        size_t len)
 {
   size_t i;
@@ -174,7 +174,7 @@ consent__registry_find(const struct consent__registry *r, const char *id,
 }
 
 long
-consent__registry_by_code(const struct consent__registry *r, unsigned code)
+consent__registry_by_code(const struct consent_registry *r, unsigned code)
 {
   size_t i;
 
@@ -200,7 +200,7 @@ split_pattern(const char *pat, char *host, size_t *host_len,
 }
 
 static int
-add_pattern(struct consent__registry *r, unsigned prov, const char *pat)
+add_pattern(struct consent_registry *r, unsigned prov, const char *pat)
 {
   struct consent__pattern *p, *np;
   char host[CONSENT__HOST_MAX + 1];
@@ -230,7 +230,7 @@ add_pattern(struct consent__registry *r, unsigned prov, const char *pat)
 }
 
 static long
-slot_of(const struct consent__registry *r, const char *host, size_t len)
+slot_of(const struct consent_registry *r, const char *host, size_t len)
 {
   size_t mask = r->nslots - 1, i = consent__fnv1a(host, len) & mask;
 
@@ -259,7 +259,7 @@ consent__class_hash(const char *s, size_t n)
 /* The widget selectors and inline signatures of the enabled providers,
  * flattened so that the matcher does not walk every provider per tag. */
 static int
-compile_matchers(struct consent__registry *r)
+compile_matchers(struct consent_registry *r)
 {
   size_t i, k, nw = 0, ns = 0, t;
 
@@ -334,7 +334,7 @@ compile_matchers(struct consent__registry *r)
 
 /* Builds the host table and the list of enabled providers. */
 static int
-compile(struct consent__registry *r)
+compile(struct consent_registry *r)
 {
   size_t i, k;
 
@@ -388,7 +388,7 @@ path_has_prefix(const struct consent__url *u, const char *pre, size_t n)
 }
 
 long
-consent__registry_match(const struct consent__registry *r,
+consent__registry_match(const struct consent_registry *r,
                         const struct consent__url *u)
 {
   const char *h = u->host;
@@ -427,7 +427,7 @@ consent__registry_match(const struct consent__registry *r,
 }
 
 long
-consent__registry_match_url(const struct consent__registry *r,
+consent__registry_match_url(const struct consent_registry *r,
                             const char *url, size_t len)
 {
   struct consent__url u;
@@ -441,7 +441,7 @@ consent__registry_match_url(const struct consent__registry *r,
 /* The provider file                                                   */
 
 struct parser {
-  struct consent__registry *r;
+  struct consent_registry *r;
   const char *name;
   unsigned line;
   long cur;           /* the provider of the current section, or -1 */
@@ -605,7 +605,7 @@ add_items(struct parser *ps, struct consent__strlist *l, const char *v,
 static int
 new_provider(struct parser *ps, const char *id, size_t n)
 {
-  struct consent__registry *r = ps->r;
+  struct consent_registry *r = ps->r;
   struct consent__provider *p;
 
   if (r->count == MAX_PROVIDERS)
@@ -814,7 +814,7 @@ parse_line(struct parser *ps, char *s, size_t n)
 static int
 check_codes(struct parser *ps)
 {
-  struct consent__registry *r = ps->r;
+  struct consent_registry *r = ps->r;
   size_t i, k;
 
   for (i = 0; i < r->count; i++)
@@ -835,7 +835,7 @@ check_codes(struct parser *ps)
 
 /* Names default to the id; the space-joined host list for queries. */
 static int
-finish(struct consent__registry *r)
+finish(struct consent_registry *r)
 {
   size_t i, k, n;
 
@@ -893,7 +893,7 @@ parse(struct parser *ps, const char *buf, size_t len)
 }
 
 int
-consent__registry_load(struct consent__registry *r, const char *buf,
+consent__registry_load(struct consent_registry *r, const char *buf,
                        size_t len, const char *name)
 {
   struct consent__provider *saved = NULL;
@@ -947,7 +947,7 @@ consent__registry_load(struct consent__registry *r, const char *buf,
 }
 
 int
-consent__registry_builtin(struct consent__registry *r)
+consent__registry_builtin(struct consent_registry *r)
 {
   return consent__registry_load(r, consent__builtin_providers,
                                 strlen(consent__builtin_providers),

@@ -70,7 +70,7 @@ struct consent__signature {
   unsigned prov;
 };
 
-struct consent__registry {
+struct consent_registry {
   struct consent__provider *prov;
   size_t count, cap;
   struct consent__pattern *pat;
@@ -98,34 +98,34 @@ unsigned consent__class_hash(const char *s, size_t n);
 /* Category names, indexed by consent_category. */
 extern const char *const consent__category_names[CONSENT__CATEGORIES];
 
-void consent__registry_init(struct consent__registry *r);
-void consent__registry_free(struct consent__registry *r);
+void consent__registry_init(struct consent_registry *r);
+void consent__registry_free(struct consent_registry *r);
 
 /* Adds the built-in providers.  Returns a consent_status. */
-int consent__registry_builtin(struct consent__registry *r);
+int consent__registry_builtin(struct consent_registry *r);
 
 /* Reads a provider file held in memory; name is used in messages.  On an
  * error the registry is as it was and r->errmsg says "NAME:LINE: ...".
  * Returns a consent_status. */
-int consent__registry_load(struct consent__registry *r, const char *buf,
+int consent__registry_load(struct consent_registry *r, const char *buf,
                            size_t len, const char *name);
 
 /* The index of a provider by id (enabled or not), or -1. */
-long consent__registry_find(const struct consent__registry *r,
+long consent__registry_find(const struct consent_registry *r,
                             const char *id, size_t len);
 
 /* The index of a provider by cookie code, or -1. */
-long consent__registry_by_code(const struct consent__registry *r,
+long consent__registry_by_code(const struct consent_registry *r,
                                unsigned code);
 
 /* The enabled provider a parsed URL belongs to, or -1: the longest host
  * suffix (at a label boundary) with a pattern, a pattern whose path
  * prefix matches preferred to one for every path. */
-long consent__registry_match(const struct consent__registry *r,
+long consent__registry_match(const struct consent_registry *r,
                              const struct consent__url *u);
 
 /* The same for a URL as written in an attribute. */
-long consent__registry_match_url(const struct consent__registry *r,
+long consent__registry_match_url(const struct consent_registry *r,
                                  const char *url, size_t len);
 
 #endif /* HEADER_CONSENT_REGISTRY_H */

@@ -22,19 +22,18 @@
 #include "rewriter.h"
 #include "guard.h"
 
-#define DEFAULT_MAX_BUFFER ((size_t)1 << 20)
 #define WIDGET_GAP_MAX 65536
 
 /* ------------------------------------------------------------------ */
 /* Gate                                                                */
 
 int
-consent__gate_init(struct consent__gate *g)
+consent__gate_init(struct consent_gate *g)
 {
   int st;
 
   memset(g, 0, sizeof(*g));
-  g->max_buffer = DEFAULT_MAX_BUFFER;
+  g->max_buffer = CONSENT__DEFAULT_MAX_BUFFER;
   g->notice = 1;
   st = consent__texts_init(&g->texts);
   if (st != 0)
@@ -44,7 +43,7 @@ consent__gate_init(struct consent__gate *g)
 }
 
 void
-consent__gate_free(struct consent__gate *g)
+consent__gate_free(struct consent_gate *g)
 {
   if (g->has_own_reg)
     consent__registry_free(&g->own_reg);
@@ -61,7 +60,7 @@ consent__gate_free(struct consent__gate *g)
 /* Output                                                              */
 
 static void
-fail(struct consent__rewriter *rw, int status)
+fail(struct consent_rewriter *rw, int status)
 {
   if (rw->status == 0) {
     rw->status = status;
@@ -71,7 +70,7 @@ fail(struct consent__rewriter *rw, int status)
 }
 
 static void
-out(struct consent__rewriter *rw, const char *p, size_t n)
+out(struct consent_rewriter *rw, const char *p, size_t n)
 {
   if (n == 0 || rw->status != 0)
     return;
@@ -80,7 +79,7 @@ out(struct consent__rewriter *rw, const char *p, size_t n)
 }
 
 static void
-count_lines(struct consent__rewriter *rw, const char *p, size_t n)
+count_lines(struct consent_rewriter *rw, const char *p, size_t n)
 {
   const char *e = p + n;
 
@@ -95,7 +94,7 @@ count_lines(struct consent__rewriter *rw, const char *p, size_t n)
 /* Input bytes [from, to), from the pending buffer and the chunk: to the
  * output (dst NULL) or appended to dst. */
 static void
-raw(struct consent__rewriter *rw, uint64_t from, uint64_t to,
+raw(struct consent_rewriter *rw, uint64_t from, uint64_t to,
     struct consent__buf *dst)
 {
   while (from < to) {
@@ -121,7 +120,7 @@ raw(struct consent__rewriter *rw, uint64_t from, uint64_t to,
 
 /* Writes the input up to off unchanged. */
 static void
-pass_to(struct consent__rewriter *rw, uint64_t off)
+pass_to(struct consent_rewriter *rw, uint64_t off)
 {
   if (off > rw->emitted) {
     raw(rw, rw->emitted, off, NULL);
@@ -130,9 +129,9 @@ pass_to(struct consent__rewriter *rw, uint64_t off)
 }
 
 static int
-allowed(const struct consent__rewriter *rw, long prov)
+allowed(const struct consent_rewriter *rw, long prov)
 {
-  const struct consent__gate *g = rw->gate;
+  const struct consent_gate *g = rw->gate;
 
   if (prov < 0)
     return 0;
@@ -144,7 +143,7 @@ allowed(const struct consent__rewriter *rw, long prov)
 }
 
 static void
-report(struct consent__rewriter *rw, long prov, consent_action action)
+report(struct consent_rewriter *rw, long prov, consent_action action)
 {
   char name[16];
 
@@ -162,7 +161,7 @@ report(struct consent__rewriter *rw, long prov, consent_action action)
  * allows; without an endpoint (no attribute) only the script's own
  * same-origin storage remembers. */
 static int
-state_attr(const struct consent__gate *g, struct consent__buf *b)
+state_attr(const struct consent_gate *g, struct consent__buf *b)
 {
   int st = 0;
 
@@ -177,9 +176,9 @@ state_attr(const struct consent__gate *g, struct consent__buf *b)
 
 /* The style and script once per page, before the first placeholder. */
 static void
-assets(struct consent__rewriter *rw)
+assets(struct consent_rewriter *rw)
 {
-  const struct consent__gate *g = rw->gate;
+  const struct consent_gate *g = rw->gate;
   struct consent__buf *b = &rw->scratch;
   int st = 0;
 
@@ -248,7 +247,7 @@ kind_name(enum consent__embed_kind k)
 
 /* Notes what the page had of a provider, for the notice. */
 static void
-mark(struct consent__rewriter *rw, long prov, unsigned char how)
+mark(struct consent_rewriter *rw, long prov, unsigned char how)
 {
   if (!rw->gate->notice)
     return;
@@ -265,10 +264,10 @@ mark(struct consent__rewriter *rw, long prov, unsigned char how)
  * has decided nothing about.  A cache-safe page carries it for every
  * visitor; the script takes it away for those who decided. */
 static void
-notice(struct consent__rewriter *rw)
+notice(struct consent_rewriter *rw)
 {
-  const struct consent__gate *g = rw->gate;
-  const struct consent__state *s = g->cache_safe ? NULL : rw->state;
+  const struct consent_gate *g = rw->gate;
+  const struct consent_state *s = g->cache_safe ? NULL : rw->state;
   struct consent__notice n;
   size_t i, *list, count = 0;
 
@@ -302,7 +301,7 @@ notice(struct consent__rewriter *rw)
 }
 
 static int
-visitor_allows(const struct consent__rewriter *rw, long prov)
+visitor_allows(const struct consent_rewriter *rw, long prov)
 {
   return prov >= 0 && !rw->gate->cache_safe && rw->state != NULL &&
          consent__state_allows(rw->state, (size_t)prov, rw->now);
@@ -314,9 +313,9 @@ visitor_allows(const struct consent__rewriter *rw, long prov)
  * the provider (its own decision or its category's).  Written at the
  * output's current end, which is where the tag starts. */
 static void
-google_consent_mode(struct consent__rewriter *rw, long prov)
+google_consent_mode(struct consent_rewriter *rw, long prov)
 {
-  const struct consent__gate *g = rw->gate;
+  const struct consent_gate *g = rw->gate;
   const char *id, *ads, *analytics;
   long ga, gads;
   struct consent__buf *b = &rw->scratch;
@@ -368,7 +367,7 @@ google_consent_mode(struct consent__rewriter *rw, long prov)
 
 /* Writes the placeholder for the capture [cap_start, end). */
 static void
-placeholder(struct consent__rewriter *rw, long prov,
+placeholder(struct consent_rewriter *rw, long prov,
             struct consent__buf *original)
 {
   struct consent__box box;
@@ -429,7 +428,7 @@ strstr_n(const char *s, size_t n, const char *needle)
 }
 
 static void
-set_name(struct consent__rewriter *rw, const struct consent__token *t)
+set_name(struct consent_rewriter *rw, const struct consent__token *t)
 {
   size_t n = t->name_len < sizeof(rw->cap_name) ? t->name_len
                                                 : sizeof(rw->cap_name) - 1;
@@ -475,7 +474,7 @@ style_height(const char *v, size_t n, char out[16])
 }
 
 static void
-keep_size(struct consent__rewriter *rw, const struct consent__token *t)
+keep_size(struct consent_rewriter *rw, const struct consent__token *t)
 {
   const struct consent__attr *w = consent__attr_get(t, "width");
   const struct consent__attr *h = consent__attr_get(t, "height");
@@ -510,7 +509,7 @@ keep_size(struct consent__rewriter *rw, const struct consent__token *t)
  * is an http(s) URL of the same provider (not a media file's: an image
  * or a video file is no page to go to). */
 static void
-keep_open_url(struct consent__rewriter *rw, const struct consent__token *t,
+keep_open_url(struct consent_rewriter *rw, const struct consent__token *t,
               long prov)
 {
   static const char *const names[] = { "src", "cite", "data-href", "href",
@@ -534,7 +533,7 @@ keep_open_url(struct consent__rewriter *rw, const struct consent__token *t,
 }
 
 static void
-begin_capture(struct consent__rewriter *rw, const struct consent__token *t,
+begin_capture(struct consent_rewriter *rw, const struct consent__token *t,
               const struct consent__match *m, int inline_check)
 {
   pass_to(rw, t->raw_start);
@@ -555,12 +554,12 @@ begin_capture(struct consent__rewriter *rw, const struct consent__token *t,
                       ? m->prov : -1);
 }
 
-static long foreign_text_provider(struct consent__rewriter *rw,
+static long foreign_text_provider(struct consent_rewriter *rw,
                                   const char *s, size_t n);
 
 /* The capture ends at end (exclusive): placeholder or passthrough. */
 static void
-end_capture(struct consent__rewriter *rw, uint64_t end)
+end_capture(struct consent_rewriter *rw, uint64_t end)
 {
   struct consent__buf text = { NULL, 0, 0 };
   long prov = rw->m.prov;
@@ -613,7 +612,7 @@ end_capture(struct consent__rewriter *rw, uint64_t end)
 
 /* A widget whose script did not follow: its box alone. */
 static void
-finish_widget(struct consent__rewriter *rw)
+finish_widget(struct consent_rewriter *rw)
 {
   rw->cap_merged = 1;
   rw->cap = CAP_ELEMENT;
@@ -621,7 +620,7 @@ finish_widget(struct consent__rewriter *rw)
 }
 
 static int
-whitespace_only(struct consent__rewriter *rw, uint64_t from, uint64_t to)
+whitespace_only(struct consent_rewriter *rw, uint64_t from, uint64_t to)
 {
   struct consent__buf *b = &rw->scratch;
   size_t i;
@@ -648,7 +647,7 @@ name_eq(const struct consent__token *t, const char *s, size_t n)
 static void
 on_fetch_name(void *ud, uint64_t off)
 {
-  struct consent__rewriter *rw = ud;
+  struct consent_rewriter *rw = ud;
 
   if (rw->fa_tag != rw->tok.tok_start) {
     rw->fa.len = 0;
@@ -665,7 +664,7 @@ on_fetch_name(void *ud, uint64_t off)
  * cannot be read within the bound; it is never put back).  Our own
  * placeholders have no such attribute: gating twice changes nothing. */
 static void
-pass_renamed(struct consent__rewriter *rw, uint64_t tag, uint64_t to)
+pass_renamed(struct consent_rewriter *rw, uint64_t tag, uint64_t to)
 {
   if (rw->fa_tag == tag) {
     while (rw->fa_next < rw->fa.len / sizeof(uint64_t)) {
@@ -689,7 +688,7 @@ pass_renamed(struct consent__rewriter *rw, uint64_t tag, uint64_t to)
 static int
 sub_token(void *ud, const struct consent__token *t)
 {
-  struct consent__rewriter *rw = ud;
+  struct consent_rewriter *rw = ud;
   size_t i;
 
   if (!(rw->sub.flags & CONSENT__TOKF_TEXT)) {
@@ -718,7 +717,7 @@ sub_token(void *ud, const struct consent__token *t)
 
 /* Runs the second tokenizer with these flags over data. */
 static int
-sub_run(struct consent__rewriter *rw, unsigned flags, const char *pre,
+sub_run(struct consent_rewriter *rw, unsigned flags, const char *pre,
         const char *data, size_t len)
 {
   int st;
@@ -749,7 +748,7 @@ sub_run(struct consent__rewriter *rw, unsigned flags, const char *pre,
  * bytes stay in rw->tagbuf and the attributes' offsets count from its
  * '<'.  NULL when it cannot be read (rw->status tells). */
 static const struct consent__token *
-reread(struct consent__rewriter *rw, const struct consent__token *t)
+reread(struct consent_rewriter *rw, const struct consent__token *t)
 {
   struct consent__token *c = &rw->sub_tok;
 
@@ -778,7 +777,7 @@ reread(struct consent__rewriter *rw, const struct consent__token *t)
  * its content is markup, with character references and CDATA sections,
  * so it is decoded first. */
 static long
-foreign_text_provider(struct consent__rewriter *rw, const char *s,
+foreign_text_provider(struct consent_rewriter *rw, const char *s,
                       size_t n)
 {
   long prov = consent__match_text(rw->gate->reg, s, n);
@@ -799,28 +798,28 @@ foreign_text_provider(struct consent__rewriter *rw, const char *s,
 static int
 want_attrs(void *ud, const char *name, size_t len, int end_tag)
 {
-  struct consent__rewriter *rw = ud;
+  struct consent_rewriter *rw = ud;
 
   if (end_tag || rw->gate->reg->nenabled == 0)
     return 0;
   return consent__match_wants(rw->gate->reg, name, len);
 }
 
-static void on_start(struct consent__rewriter *rw,
+static void on_start(struct consent_rewriter *rw,
                      const struct consent__token *t);
 
 static int
 guard_allowed(const void *ud, long prov)
 {
-  return allowed((const struct consent__rewriter *)ud, prov);
+  return allowed((const struct consent_rewriter *)ud, prov);
 }
 
 /* The runtime guard, once: right after <head>, or before the first
  * other element when the page has no head. */
 static void
-guard(struct consent__rewriter *rw, const struct consent__token *t)
+guard(struct consent_rewriter *rw, const struct consent__token *t)
 {
-  const struct consent__gate *g = rw->gate;
+  const struct consent_gate *g = rw->gate;
   char *url = NULL;
 
   if (name_eq(t, "html", 4))
@@ -855,7 +854,7 @@ guard(struct consent__rewriter *rw, const struct consent__token *t)
 static int
 on_token(void *ud, const struct consent__token *t)
 {
-  struct consent__rewriter *rw = ud;
+  struct consent_rewriter *rw = ud;
 
   if (!rw->is_document &&
       (t->kind == CONSENT__TOK_DOCTYPE ||
@@ -937,7 +936,7 @@ on_token(void *ud, const struct consent__token *t)
 
 /* An embed the visitor allowed: it passes as it came, and is reported. */
 static void
-pass_allowed(struct consent__rewriter *rw, const struct consent__token *t,
+pass_allowed(struct consent_rewriter *rw, const struct consent__token *t,
              long prov)
 {
   set_name(rw, t);
@@ -965,7 +964,7 @@ is_void(const struct consent__token *t)
 /* An element whose style attribute loads from a provider (a background
  * image such as a video's thumbnail): gated like a media embed. */
 static void
-style_gate(struct consent__rewriter *rw, const struct consent__token *t,
+style_gate(struct consent_rewriter *rw, const struct consent__token *t,
            const char *style, size_t len)
 {
   struct consent__match m;
@@ -1000,9 +999,9 @@ style_gate(struct consent__rewriter *rw, const struct consent__token *t,
  * nothing and the script can put them back after consent.  Returns 1
  * when it wrote the tag. */
 static int
-neutralize(struct consent__rewriter *rw, const struct consent__token *t)
+neutralize(struct consent_rewriter *rw, const struct consent__token *t)
 {
-  const struct consent__registry *reg = rw->gate->reg;
+  const struct consent_registry *reg = rw->gate->reg;
   const struct consent__attr *off[16];
   long provs[16];
   size_t noff = 0, nprov = 0, i, k, at, nspans;
@@ -1093,9 +1092,9 @@ neutralize(struct consent__rewriter *rw, const struct consent__token *t)
 }
 
 static void
-on_start(struct consent__rewriter *rw, const struct consent__token *t)
+on_start(struct consent_rewriter *rw, const struct consent__token *t)
 {
-  const struct consent__registry *reg = rw->gate->reg;
+  const struct consent_registry *reg = rw->gate->reg;
   struct consent__match m;
   const struct consent__attr *style;
 
@@ -1193,8 +1192,8 @@ on_start(struct consent__rewriter *rw, const struct consent__token *t)
 /* The stream                                                          */
 
 void
-consent__rewriter_init(struct consent__rewriter *rw,
-                       const struct consent__gate *g, consent__sink_fn sink,
+consent__rewriter_init(struct consent_rewriter *rw,
+                       const struct consent_gate *g, consent__sink_fn sink,
                        void *ud)
 {
   memset(rw, 0, sizeof(*rw));
@@ -1213,7 +1212,7 @@ consent__rewriter_init(struct consent__rewriter *rw,
 }
 
 static int
-check(struct consent__rewriter *rw)
+check(struct consent_rewriter *rw)
 {
   if (rw->status != 0) {
     snprintf(rw->errmsg, sizeof(rw->errmsg), "%s (earlier: %s)",
@@ -1231,7 +1230,7 @@ check(struct consent__rewriter *rw)
 
 /* Keeps the input from `emitted` on for the next chunk. */
 static void
-keep_rest(struct consent__rewriter *rw)
+keep_rest(struct consent_rewriter *rw)
 {
   uint64_t end = rw->chunk_base + rw->chunk_len;
   struct consent__buf *p = &rw->pend;
@@ -1258,7 +1257,7 @@ keep_rest(struct consent__rewriter *rw)
  * placeholder then holds no markup); an unfinished candidate tag past it
  * becomes a capture of its own. */
 static void
-bound(struct consent__rewriter *rw)
+bound(struct consent_rewriter *rw)
 {
   uint64_t held = rw->fed - rw->emitted, cut;
 
@@ -1331,7 +1330,7 @@ bound(struct consent__rewriter *rw)
 }
 
 static int
-feed(struct consent__rewriter *rw, const char *buf, size_t len)
+feed(struct consent_rewriter *rw, const char *buf, size_t len)
 {
   uint64_t settled;
   int st;
@@ -1363,7 +1362,7 @@ feed(struct consent__rewriter *rw, const char *buf, size_t len)
 static int
 encoder_sink(const char *buf, size_t len, void *ud)
 {
-  struct consent__rewriter *rw = ud;
+  struct consent_rewriter *rw = ud;
 
   return consent__encoder_write(&rw->enc, buf, len);
 }
@@ -1371,13 +1370,13 @@ encoder_sink(const char *buf, size_t len, void *ud)
 static int
 enc_out(const char *buf, size_t len, void *ud)
 {
-  struct consent__rewriter *rw = ud;
+  struct consent_rewriter *rw = ud;
 
   return rw->user_sink(buf, len, rw->user_ud);
 }
 
 int
-consent__rewriter_set_encoding(struct consent__rewriter *rw, int in,
+consent__rewriter_set_encoding(struct consent_rewriter *rw, int in,
                                int out_enc)
 {
   int st;
@@ -1407,7 +1406,7 @@ consent__rewriter_set_encoding(struct consent__rewriter *rw, int in,
 }
 
 int
-consent__rewriter_set_charset(struct consent__rewriter *rw, int charset)
+consent__rewriter_set_charset(struct consent_rewriter *rw, int charset)
 {
   if (rw->fed > 0 || rw->ended || rw->rec.sniffed || rw->rec.head_len > 0)
     return CONSENT_E_INVAL;
@@ -1424,7 +1423,7 @@ feed_fn(const char *buf, size_t len, void *ud)
 
 /* A body that is compressed though no coding was given. */
 static void
-undeclared(struct consent__rewriter *rw)
+undeclared(struct consent_rewriter *rw)
 {
   if (rw->status != 0)
     return;
@@ -1438,7 +1437,7 @@ undeclared(struct consent__rewriter *rw)
 static int
 recode_fn(const char *buf, size_t len, void *ud)
 {
-  struct consent__rewriter *rw = ud;
+  struct consent_rewriter *rw = ud;
   int st = consent__recoder_write(&rw->rec, buf, len, feed_fn, rw);
 
   if (st == CONSENT__COMPRESSED)
@@ -1450,7 +1449,7 @@ recode_fn(const char *buf, size_t len, void *ud)
 /* The Link header (RFC 8288)                                          */
 
 int
-consent__rewriter_filter_link(const struct consent__rewriter *rw,
+consent__rewriter_filter_link(const struct consent_rewriter *rw,
                               const char *v, size_t len,
                               struct consent__buf *out)
 {
@@ -1516,7 +1515,7 @@ consent__rewriter_filter_link(const struct consent__rewriter *rw,
 /* Public entry points                                                 */
 
 int
-consent__rewriter_write(struct consent__rewriter *rw, const char *buf,
+consent__rewriter_write(struct consent_rewriter *rw, const char *buf,
                         size_t len)
 {
   int st = check(rw);
@@ -1538,7 +1537,7 @@ consent__rewriter_write(struct consent__rewriter *rw, const char *buf,
 }
 
 int
-consent__rewriter_end(struct consent__rewriter *rw)
+consent__rewriter_end(struct consent_rewriter *rw)
 {
   int st = check(rw);
 
@@ -1578,7 +1577,7 @@ consent__rewriter_end(struct consent__rewriter *rw)
 }
 
 void
-consent__rewriter_free(struct consent__rewriter *rw)
+consent__rewriter_free(struct consent_rewriter *rw)
 {
   consent__tok_free(&rw->tok);
   if (rw->sub_ready)

@@ -33,9 +33,12 @@ typedef consent_report_fn consent__report_fn;
 enum { CONSENT__SCRIPT_INLINE, CONSENT__SCRIPT_URL, CONSENT__SCRIPT_NONE };
 
 /* What a gate holds: immutable once built. */
-struct consent__gate {
-  const struct consent__registry *reg;
-  struct consent__registry own_reg;   /* when no registry was given */
+/* The most bytes one rewriter holds by default (consent_config_set_max_buffer). */
+#define CONSENT__DEFAULT_MAX_BUFFER ((size_t)1 << 20)
+
+struct consent_gate {
+  const struct consent_registry *reg;
+  struct consent_registry own_reg;   /* when no registry was given */
   int has_own_reg;
   struct consent__texts texts;
   size_t lang;                        /* default language index */
@@ -49,7 +52,7 @@ struct consent__gate {
   int notice;                         /* the consent notice */
   int google_consent_mode;            /* gtag('consent','default') */
   unsigned char *always;              /* per registry index */
-  struct consent__previews *previews; /* or NULL */
+  struct consent_previews *previews; /* or NULL */
 };
 
 enum consent__cap {
@@ -58,10 +61,15 @@ enum consent__cap {
   CAP_WIDGET_TAIL    /* a widget ended: is its script next? */
 };
 
-struct consent__rewriter {
+struct consent_rewriter {
   struct consent__tokenizer tok;
-  const struct consent__gate *gate;
-  const struct consent__state *state;
+  int started;              /* written to or ended: setters refuse */
+  /* For a buffered rewriter (consent_rewriter_new_buffered): the output
+   * not yet taken. */
+  struct consent__buf out;
+  int buffered, taken;
+  const struct consent_gate *gate;
+  const struct consent_state *state;
   int64_t now;
   consent__sink_fn sink;
   void *sink_ud;
@@ -147,25 +155,25 @@ struct consent__rewriter {
 };
 
 /* Builds a gate's defaults (built-in texts, English, 1 MiB). */
-int consent__gate_init(struct consent__gate *g);
-void consent__gate_free(struct consent__gate *g);
+int consent__gate_init(struct consent_gate *g);
+void consent__gate_free(struct consent_gate *g);
 
-void consent__rewriter_init(struct consent__rewriter *rw,
-                            const struct consent__gate *g,
+void consent__rewriter_init(struct consent_rewriter *rw,
+                            const struct consent_gate *g,
                             consent__sink_fn sink, void *ud);
-int consent__rewriter_set_encoding(struct consent__rewriter *rw, int in,
+int consent__rewriter_set_encoding(struct consent_rewriter *rw, int in,
                                    int out);
 /* CONSENT__CHARSET_* declared for the page (codec.h). */
-int consent__rewriter_set_charset(struct consent__rewriter *rw, int charset);
+int consent__rewriter_set_charset(struct consent_rewriter *rw, int charset);
 /* A Link header value without the links to providers not allowed (see
  * consent_rewriter_filter_link), appended to out.  0, or -1 when out of
  * memory. */
-int consent__rewriter_filter_link(const struct consent__rewriter *rw,
+int consent__rewriter_filter_link(const struct consent_rewriter *rw,
                                   const char *v, size_t len,
                                   struct consent__buf *out);
-int consent__rewriter_write(struct consent__rewriter *rw, const char *buf,
+int consent__rewriter_write(struct consent_rewriter *rw, const char *buf,
                             size_t len);
-int consent__rewriter_end(struct consent__rewriter *rw);
-void consent__rewriter_free(struct consent__rewriter *rw);
+int consent__rewriter_end(struct consent_rewriter *rw);
+void consent__rewriter_free(struct consent_rewriter *rw);
 
 #endif /* HEADER_CONSENT_REWRITER_H */

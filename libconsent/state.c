@@ -10,8 +10,8 @@
 #include "state.h"
 
 void
-consent__state_init(struct consent__state *s,
-                    const struct consent__registry *reg)
+consent__state_init(struct consent_state *s,
+                    const struct consent_registry *reg)
 {
   memset(s, 0, sizeof(*s));
   s->reg = reg;
@@ -20,7 +20,7 @@ consent__state_init(struct consent__state *s,
 }
 
 void
-consent__state_free(struct consent__state *s)
+consent__state_free(struct consent_state *s)
 {
   free(s->dec);
   s->dec = NULL;
@@ -28,7 +28,7 @@ consent__state_free(struct consent__state *s)
 }
 
 void
-consent__state_clear(struct consent__state *s)
+consent__state_clear(struct consent_state *s)
 {
   s->ndec = 0;
   memset(s->cat, -1, sizeof(s->cat));
@@ -36,7 +36,7 @@ consent__state_clear(struct consent__state *s)
 }
 
 static size_t
-lower_bound(const struct consent__state *s, unsigned code)
+lower_bound(const struct consent_state *s, unsigned code)
 {
   size_t lo = 0, hi = s->ndec, mid;
 
@@ -51,7 +51,7 @@ lower_bound(const struct consent__state *s, unsigned code)
 }
 
 static int
-set_code(struct consent__state *s, unsigned code, int allow, int64_t when)
+set_code(struct consent_state *s, unsigned code, int allow, int64_t when)
 {
   size_t i = lower_bound(s, code);
 
@@ -77,14 +77,14 @@ set_code(struct consent__state *s, unsigned code, int allow, int64_t when)
 }
 
 int
-consent__state_set(struct consent__state *s, size_t prov, int allow,
+consent__state_set(struct consent_state *s, size_t prov, int allow,
                    int64_t when)
 {
   return set_code(s, s->reg->prov[prov].code, allow ? 1 : 0, when);
 }
 
 void
-consent__state_set_category(struct consent__state *s, int cat, int allow,
+consent__state_set_category(struct consent_state *s, int cat, int allow,
                             int64_t when)
 {
   s->cat[cat] = allow ? 1 : 0;
@@ -93,7 +93,7 @@ consent__state_set_category(struct consent__state *s, int cat, int allow,
 
 /* The decision for a code, or NULL. */
 static const struct consent__decision *
-find(const struct consent__state *s, unsigned code)
+find(const struct consent_state *s, unsigned code)
 {
   size_t i = lower_bound(s, code);
 
@@ -101,13 +101,13 @@ find(const struct consent__state *s, unsigned code)
 }
 
 static int
-current(const struct consent__state *s, int64_t given, int64_t now)
+current(const struct consent_state *s, int64_t given, int64_t now)
 {
   return given <= now + 300 && now - given <= s->max_age;
 }
 
 int
-consent__state_allows(const struct consent__state *s, size_t prov,
+consent__state_allows(const struct consent_state *s, size_t prov,
                       int64_t now)
 {
   const struct consent__provider *p = &s->reg->prov[prov];
@@ -124,7 +124,7 @@ consent__state_allows(const struct consent__state *s, size_t prov,
 }
 
 int
-consent__state_refuses(const struct consent__state *s, size_t prov,
+consent__state_refuses(const struct consent_state *s, size_t prov,
                        int64_t now)
 {
   const struct consent__provider *p = &s->reg->prov[prov];
@@ -156,7 +156,7 @@ put_time(struct consent__buf *b, int64_t t)
 }
 
 int
-consent__state_json(const struct consent__state *s, int64_t now,
+consent__state_json(const struct consent_state *s, int64_t now,
                     struct consent__buf *out)
 {
   char tmp[96];

@@ -20,8 +20,8 @@ struct consent__decision {
   int64_t given;      /* seconds since the epoch */
 };
 
-struct consent__state {
-  const struct consent__registry *reg;
+struct consent_state {
+  const struct consent_registry *reg;
   struct consent__decision *dec;     /* sorted by code, one per code */
   size_t ndec, cap;
   int8_t cat[CONSENT__CATEGORIES];   /* -1 none, 0 refused, 1 allowed */
@@ -42,30 +42,30 @@ struct consent__state {
   int answered;
 };
 
-void consent__state_init(struct consent__state *s,
-                         const struct consent__registry *reg);
-void consent__state_free(struct consent__state *s);
-void consent__state_clear(struct consent__state *s);
+void consent__state_init(struct consent_state *s,
+                         const struct consent_registry *reg);
+void consent__state_free(struct consent_state *s);
+void consent__state_clear(struct consent_state *s);
 
 /* Records a decision for a provider (by index in the registry). */
-int consent__state_set(struct consent__state *s, size_t prov, int allow,
+int consent__state_set(struct consent_state *s, size_t prov, int allow,
                        int64_t when);
-void consent__state_set_category(struct consent__state *s, int cat,
+void consent__state_set_category(struct consent_state *s, int cat,
                                  int allow, int64_t when);
 
 /* Whether the provider (index in the registry) may load at time now: its
  * own decision if it has one that has not expired, else its category's,
  * else no. */
-int consent__state_allows(const struct consent__state *s, size_t prov,
+int consent__state_allows(const struct consent_state *s, size_t prov,
                           int64_t now);
 
 /* Whether the visitor refused the provider: its own current decision,
  * else its category's, is a refusal. */
-int consent__state_refuses(const struct consent__state *s, size_t prov,
+int consent__state_refuses(const struct consent_state *s, size_t prov,
                            int64_t now);
 
 /* The state as JSON (docs/cookie.md). */
-int consent__state_json(const struct consent__state *s, int64_t now,
+int consent__state_json(const struct consent_state *s, int64_t now,
                         struct consent__buf *out);
 
 #endif /* HEADER_CONSENT_STATE_H */

@@ -15,7 +15,7 @@
 #include "registry.h"
 #include "tcf.h"
 
-static struct consent__registry reg;
+static struct consent_registry reg;
 
 static void
 init(void)

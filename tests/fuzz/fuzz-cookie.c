@@ -10,8 +10,8 @@
 #include "consent.h"
 #include "cookie.h"
 
-static struct consent__registry reg;
-static struct consent__keyring ring;
+static struct consent_registry reg;
+static struct consent_keyring ring;
 
 static void
 init(void)
@@ -33,8 +33,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   static int ready;
-  struct consent__state s, back;
-  struct consent__keyring other;
+  struct consent_state s, back;
+  struct consent_keyring other;
   struct consent__buf v = { NULL, 0, 0 };
   const char *val;
   size_t vlen, i;

@@ -14,7 +14,7 @@
 #include "gate-run.h"
 
 struct leak_check {
-  const struct consent__state *st;
+  const struct consent_state *st;
   int leaked;
 };
 
@@ -50,7 +50,7 @@ check_token(void *ud, const struct consent__token *t)
 /* Whether any start tag of the output loads a provider not allowed.
  * (Base URLs are left out: a <base> in the input is kept as it is.) */
 static int
-leaks(const struct consent__state *st, const char *out, size_t len)
+leaks(const struct consent_state *st, const char *out, size_t len)
 {
   struct consent__tokenizer t;
   struct leak_check c = { st, 0 };
@@ -73,7 +73,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   struct consent__buf a = { NULL, 0, 0 }, b = { NULL, 0, 0 };
   struct consent__buf c = { NULL, 0, 0 };
-  struct consent__state st;
+  struct consent_state st;
   unsigned mask, i;
   size_t chunk;
 

@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-  struct consent__registry r;
+  struct consent_registry r;
   struct consent__url u;
   size_t before;
   long id;

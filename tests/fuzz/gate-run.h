@@ -13,8 +13,8 @@
 
 #define FUZZ_NOW 1764374400 /* a fixed clock: consent ages alike */
 
-static struct consent__gate gate;
-static struct consent__registry reg;
+static struct consent_gate gate;
+static struct consent_registry reg;
 
 static int
 collect(const char *buf, size_t len, void *ud)
@@ -43,10 +43,10 @@ gate_setup(size_t max_buffer)
  * visitor st (NULL: nothing allowed), the input and output encoded with
  * enc (0: plain); returns the first status that is not 0. */
 static int
-gate_run(const struct consent__state *st, int enc, const uint8_t *d,
+gate_run(const struct consent_state *st, int enc, const uint8_t *d,
          size_t n, size_t chunk, struct consent__buf *out)
 {
-  struct consent__rewriter rw;
+  struct consent_rewriter rw;
   size_t off = 0, step;
   int status = 0;
 

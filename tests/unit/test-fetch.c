@@ -21,9 +21,9 @@
 
 
 static char *
-gate(const struct consent__gate *g, const char *in, size_t chunk)
+gate(const struct consent_gate *g, const char *in, size_t chunk)
 {
-  struct consent__rewriter rw;
+  struct consent_rewriter rw;
   struct buf b = { NULL, 0, 0 };
   size_t off = 0, n = strlen(in);
 
@@ -40,7 +40,7 @@ gate(const struct consent__gate *g, const char *in, size_t chunk)
 }
 
 static void
-test_table(const struct consent__gate *g)
+test_table(const struct consent_gate *g)
 {
   size_t n, i;
   const struct consent__fetch_attr *t = consent__fetch_attrs(&n);
@@ -115,7 +115,7 @@ test_table(const struct consent__gate *g)
 /* A tag larger than the bound: an embed is dropped; any other element
  * passes with its fetching attributes renamed, in any chunking. */
 static void
-test_oversize(struct consent__gate *g)
+test_oversize(struct consent_gate *g)
 {
   size_t saved = g->max_buffer, pad = 6000, chunks[] = { 0, 1, 7, 4096 };
   char *in = malloc(pad + 512), *whole, *again;
@@ -164,7 +164,7 @@ test_oversize(struct consent__gate *g)
 }
 
 static void
-test_google(const struct consent__gate *g)
+test_google(const struct consent_gate *g)
 {
   static const struct { const char *path, *prov; } paths[] = {
     { "/maps/embed?pb=1", "google-maps" }, { "/", "google" },
@@ -212,7 +212,7 @@ test_google(const struct consent__gate *g)
 /* Frames whose document is a data: URL: percent-encoded past any
  * window, and base64. */
 static void
-test_data_documents(const struct consent__gate *g)
+test_data_documents(const struct consent_gate *g)
 {
   static const char b64[] =
     "PGlmcmFtZSBzcmM9Imh0dHBzOi8vd3d3LnlvdXR1YmUuY29tL2VtYmVkL3giPjwv"
@@ -290,7 +290,7 @@ test_internal_addresses(void)
 int
 main(void)
 {
-  struct consent__gate g;
+  struct consent_gate g;
 
   if (consent__gate_init(&g) != 0 ||
       consent__registry_builtin(&g.own_reg) != 0) {
