@@ -17,6 +17,9 @@
 #include "banners.h"
 #include "consent.h"
 #include "tcf.h"
+#include "util.h"
+#include "registry.h"
+#include "state.h"
 
 #define MAX_VALUE 16384
 
@@ -479,4 +482,40 @@ int
 consent__gpc_locks(const struct consent__provider *p, uint32_t categories)
 {
   return p->sale_sharing || ((categories >> p->category) & 1u);
+}
+
+/* ------------------------------------------------------------------ */
+/* Consent banners                                                     */
+
+consent_status
+consent_banner_read(const consent_registry_t *registry, unsigned int source,
+                    const char *value, size_t len, consent_state_t *state,
+                    long long now, char **errmsg)
+{
+  const struct consent_registry *reg;
+  signed char *dec;
+  char msg[200] = "";
+  size_t i;
+  int st;
+
+  if (errmsg != NULL)
+    *errmsg = NULL;
+  if (registry == NULL || state == NULL || (value == NULL && len > 0) ||
+      consent__source_cookie(source) == NULL ||
+      state->reg != registry)
+    return CONSENT_E_INVAL;
+  reg = registry;
+  dec = malloc(reg->count + 1);
+  if (dec == NULL)
+    return CONSENT_E_NOMEM;
+  memset(dec, -1, reg->count + 1);
+  st = consent__banner_read(reg, source, value ? value : "", len, dec, msg,
+                            sizeof(msg));
+  for (i = 0; st == 0 && i < reg->count; i++)
+    if (dec[i] >= 0)
+      st = consent__state_set(state, i, dec[i], consent__now_or(now));
+  free(dec);
+  if (st != 0 && msg[0] != '\0')
+    consent__give_message(errmsg, msg);
+  return (consent_status)st;
 }

@@ -28,6 +28,21 @@
 
 #include "consent.h"
 #include "cookie.h"
+#include "util.h"
+#include "registry.h"
+#include "state.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_KEY_FILE 65536
+
+#define OPENSSL_cleanse_buf(p, n) \
+  do {                            \
+    if ((p) != NULL)              \
+      OPENSSL_cleanse((p), (n));  \
+  } while (0)
 
 #define BODY_MAX 3072
 
@@ -735,4 +750,319 @@ consent__set_cookie(struct consent__buf *out, const char *name,
   if (flags & CONSENT_COOKIE_SAMESITE_STRICT)
     st |= consent__buf_append(out, "; SameSite=Strict", 17);
   return st ? CONSENT_E_NOMEM : CONSENT_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Key ring                                                            */
+
+consent_status
+consent_keyring_new_temporary(consent_keyring_t **ring)
+{
+  consent_keyring_t *k;
+  unsigned id;
+  int st;
+
+  if (ring == NULL)
+    return CONSENT_E_INVAL;
+  *ring = NULL;
+  k = calloc(1, sizeof(*k));
+  if (k == NULL)
+    return CONSENT_E_NOMEM;
+  st = consent__keyring_add(k, (int64_t)time(NULL), &id);
+  if (st != 0) {
+    consent__keyring_free(k);
+    free(k);
+    return (consent_status)st;
+  }
+  *ring = k;
+  return CONSENT_OK;
+}
+
+consent_status
+consent_keyring_load_buffer(const char *buf, size_t len, const char *name,
+                            consent_keyring_t **ring, char **errmsg)
+{
+  char msg[512];
+  consent_keyring_t *k;
+  int st;
+
+  if (errmsg != NULL)
+    *errmsg = NULL;
+  if (ring == NULL)
+    return CONSENT_E_INVAL;
+  *ring = NULL;
+  if (buf == NULL && len > 0)
+    return CONSENT_E_INVAL;
+  k = malloc(sizeof(*k));
+  if (k == NULL)
+    return CONSENT_E_NOMEM;
+  msg[0] = '\0';
+  st = consent__keyring_parse(k, buf ? buf : "", len,
+                              name ? name : "(key file)", msg, sizeof(msg));
+  if (st != 0) {
+    free(k);
+    consent__give_message(errmsg, msg[0] ? msg : consent_strerror(st));
+    return (consent_status)st;
+  }
+  *ring = k;
+  return CONSENT_OK;
+}
+
+consent_status
+consent_keyring_load_file(const char *path, consent_keyring_t **ring,
+                          char **errmsg)
+{
+  struct consent__buf b = { NULL, 0, 0 };
+  consent_status st;
+  char msg[512];
+  int rc;
+
+  if (errmsg != NULL)
+    *errmsg = NULL;
+  if (path == NULL || ring == NULL)
+    return CONSENT_E_INVAL;
+  *ring = NULL;
+  rc = consent__read_file(path, MAX_KEY_FILE, &b);
+  if (rc != 0) {
+    snprintf(msg, sizeof(msg), "%s: %s", path,
+             rc == -2 ? "larger than 64 KiB" : strerror(errno));
+    consent__give_message(errmsg, msg);
+    consent__buf_free(&b);
+    return rc == -2 ? CONSENT_E_PARSE : CONSENT_E_IO;
+  }
+  st = consent_keyring_load_buffer(b.data, b.len, path, ring, errmsg);
+  if (b.data != NULL)
+    OPENSSL_cleanse_buf(b.data, b.len);
+  consent__buf_free(&b);
+  return st;
+}
+
+void
+consent_keyring_free(consent_keyring_t *ring)
+{
+  if (ring == NULL)
+    return;
+  consent__keyring_free(ring);
+  free(ring);
+}
+
+unsigned int
+consent_keyring_signing_key(const consent_keyring_t *ring)
+{
+  const struct consent__key *k;
+
+  if (ring == NULL)
+    return 0;
+  k = consent__keyring_signing(ring);
+  return k != NULL ? k->id : 0;
+}
+
+/* Writes data to path through a temporary file and rename(), mode 0600. */
+static int
+write_atomically(const char *path, const char *data, size_t len)
+{
+  size_t n = strlen(path) + 16;
+  char *tmp = malloc(n);
+  ssize_t w;
+  size_t off = 0;
+  int fd;
+
+  if (tmp == NULL)
+    return -1;
+  snprintf(tmp, n, "%s.tmpXXXXXX", path);
+  fd = mkstemp(tmp);
+  if (fd < 0) {
+    free(tmp);
+    return -1;
+  }
+  if (fchmod(fd, 0600) != 0)
+    goto fail;
+  while (off < len) {
+    w = write(fd, data + off, len - off);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0)
+      goto fail;
+    off += (size_t)w;
+  }
+  if (fsync(fd) != 0 || close(fd) != 0) {
+    fd = -1;
+    goto fail;
+  }
+  fd = -1;
+  if (rename(tmp, path) != 0)
+    goto fail;
+  free(tmp);
+  return 0;
+fail:
+  {
+    int e = errno;
+    if (fd >= 0)
+      close(fd);
+    unlink(tmp);
+    free(tmp);
+    errno = e;
+  }
+  return -1;
+}
+
+consent_status
+consent_keyring_add_key(const char *path, long long now,
+                        unsigned int *key_id, char **errmsg)
+{
+  struct consent__buf b = { NULL, 0, 0 }, out = { NULL, 0, 0 };
+  struct consent_keyring ring = { NULL, 0 };
+  char msg[512];
+  unsigned id = 0;
+  int rc, st;
+
+  if (errmsg != NULL)
+    *errmsg = NULL;
+  if (path == NULL)
+    return CONSENT_E_INVAL;
+  rc = consent__read_file(path, MAX_KEY_FILE, &b);
+  if (rc == -2 || (rc == -1 && errno != ENOENT)) {
+    snprintf(msg, sizeof(msg), "%s: %s", path,
+             rc == -2 ? "larger than 64 KiB" : strerror(errno));
+    consent__give_message(errmsg, msg);
+    consent__buf_free(&b);
+    return rc == -2 ? CONSENT_E_PARSE : CONSENT_E_IO;
+  }
+  if (rc == 0) {
+    msg[0] = '\0';
+    st = consent__keyring_parse(&ring, b.data ? b.data : "", b.len, path,
+                                msg, sizeof(msg));
+    OPENSSL_cleanse_buf(b.data, b.len);
+    consent__buf_free(&b);
+    if (st != 0) {
+      consent__give_message(errmsg, msg);
+      return (consent_status)st;
+    }
+  }
+  st = consent__keyring_add(&ring, consent__now_or(now), &id);
+  if (st == 0)
+    st = consent__keyring_format(&ring, &out);
+  consent__keyring_free(&ring);
+  if (st == 0 && write_atomically(path, out.data, out.len) != 0) {
+    snprintf(msg, sizeof(msg), "%s: %s", path, strerror(errno));
+    consent__give_message(errmsg, msg);
+    st = CONSENT_E_IO;
+  } else if (st != 0) {
+    consent__give_message(errmsg, st == CONSENT_E_LIMIT
+                 ? "the key ring already holds 255 keys: remove old ones"
+                 : consent_strerror((consent_status)st));
+  }
+  OPENSSL_cleanse_buf(out.data, out.len);
+  consent__buf_free(&out);
+  if (st == 0 && key_id != NULL)
+    *key_id = id;
+  return (consent_status)st;
+}
+
+/* ------------------------------------------------------------------ */
+/* Cookie                                                              */
+
+consent_status
+consent_cookie_issue(consent_state_t *state, const consent_keyring_t *ring,
+                     long long now, consent_receipt_fn receipt,
+                     void *user_data, char **value, size_t *len)
+{
+  struct consent__buf v = { NULL, 0, 0 }, r = { NULL, 0, 0 };
+  int st;
+
+  if (value == NULL)
+    return CONSENT_E_INVAL;
+  *value = NULL;
+  if (len != NULL)
+    *len = 0;
+  if (state == NULL || ring == NULL)
+    return CONSENT_E_INVAL;
+  st = consent__cookie_issue(state, ring, consent__now_or(now), &v,
+                             receipt != NULL ? &r : NULL);
+  if (st == 0 && receipt != NULL)
+    receipt(r.data, r.len, user_data);
+  consent__buf_free(&r);
+  if (st != 0) {
+    consent__buf_free(&v);
+    return (consent_status)st;
+  }
+  return (consent__give_buffer(&v, value, len) == 0 ? CONSENT_OK : CONSENT_E_NOMEM);
+}
+
+consent_status
+consent_cookie_verify(const consent_registry_t *registry,
+                      const consent_keyring_t *ring, const char *value,
+                      size_t len, unsigned int policy_version,
+                      long long now, consent_state_t **state)
+{
+  consent_state_t *s;
+  consent_status st;
+
+  if (state == NULL)
+    return CONSENT_E_INVAL;
+  *state = NULL;
+  if (ring == NULL || (value == NULL && len > 0))
+    return CONSENT_E_INVAL;
+  st = consent_state_new(registry, &s);
+  if (st != CONSENT_OK)
+    return st;
+  st = (consent_status)consent__cookie_verify(s, ring,
+                                              value ? value : "", len,
+                                              policy_version, consent__now_or(now));
+  if (st != CONSENT_OK) {
+    consent_state_free(s);
+    return st;
+  }
+  *state = s;
+  return CONSENT_OK;
+}
+
+consent_status
+consent_cookie_from_header(const consent_registry_t *registry,
+                           const consent_keyring_t *ring,
+                           const char *header, size_t len,
+                           const char *name, unsigned int policy_version,
+                           long long now, consent_state_t **state)
+{
+  consent_status first = CONSENT_E_NOCOOKIE, st;
+  const char *v;
+  size_t vlen, i;
+
+  if (state == NULL)
+    return CONSENT_E_INVAL;
+  *state = NULL;
+  if (name == NULL || (header == NULL && len > 0))
+    return CONSENT_E_INVAL;
+  for (i = 0; i < 16 && consent__cookie_find(header ? header : "", len,
+                                             name, i, &v, &vlen); i++) {
+    st = consent_cookie_verify(registry, ring, v, vlen, policy_version, now,
+                               state);
+    if (st == CONSENT_OK)
+      return st;
+    if (first == CONSENT_E_NOCOOKIE)
+      first = st;
+  }
+  return first;
+}
+
+consent_status
+consent_set_cookie(const char *name, const char *value, size_t value_len,
+                   long long max_age, const char *domain, const char *path,
+                   unsigned int flags, char **out)
+{
+  struct consent__buf b = { NULL, 0, 0 };
+  int st;
+
+  if (out == NULL)
+    return CONSENT_E_INVAL;
+  *out = NULL;
+  if (max_age < 0)
+    return CONSENT_E_INVAL;
+  st = consent__set_cookie(&b, name, value, value_len, max_age, domain, path,
+                           flags);
+  if (st != CONSENT_OK) {
+    consent__buf_free(&b);
+    return (consent_status)st;
+  }
+  return (consent__give_buffer(&b, out, NULL) == 0 ? CONSENT_OK : CONSENT_E_NOMEM);
 }

@@ -19,6 +19,11 @@
 #include "endpoint.h"
 #include "notice.h"
 #include "placeholder.h"
+#include "util.h"
+#include "cookie.h"
+#include "registry.h"
+#include "state.h"
+#include "rewriter.h"
 
 void
 consent__site_init(struct consent_site *s,
@@ -1020,7 +1025,7 @@ state_answer(struct consent_request *r, int64_t now)
 }
 
 static int
-revoke(struct consent_request *r, const struct form *f, int64_t now)
+revoke_consent(struct consent_request *r, const struct form *f, int64_t now)
 {
   struct consent__buf json = { NULL, 0, 0 };
   int st;
@@ -1138,8 +1143,249 @@ consent__request_endpoint(struct consent_request *r, const char *method,
   if (f.bad != NULL)
     return refuse(r, 400, "Bad Request", f.bad);
   if (f.revoke)
-    return revoke(r, &f, now);
+    return revoke_consent(r, &f, now);
   if (f.nprov == 0 && !f.settings)
     return refuse(r, 400, "Bad Request", "no provider given");
   return grant(r, &f, now);
+}
+
+/* ------------------------------------------------------------------ */
+/* Site and request                                                    */
+
+consent_status
+consent_site_new(const consent_registry_t *registry,
+                 const consent_keyring_t *ring, consent_site_t **site)
+{
+  if (site == NULL)
+    return CONSENT_E_INVAL;
+  *site = NULL;
+  if (registry == NULL || ring == NULL)
+    return CONSENT_E_INVAL;
+  *site = malloc(sizeof(**site));
+  if (*site == NULL)
+    return CONSENT_E_NOMEM;
+  consent__site_init((*site), registry, ring);
+  return CONSENT_OK;
+}
+
+void
+consent_site_free(consent_site_t *site)
+{
+  if (site == NULL)
+    return;
+  consent__site_free(site);
+  free(site);
+}
+
+consent_status
+consent_site_set_cookie(consent_site_t *site, const char *name,
+                        const char *domain, const char *path,
+                        unsigned int flags)
+{
+  if (site == NULL || name == NULL)
+    return CONSENT_E_INVAL;
+  return (consent_status)consent__site_set_cookie(site, name, domain,
+                                                  path, flags);
+}
+
+void
+consent_site_set_policy_version(consent_site_t *site, unsigned int version)
+{
+  if (site != NULL)
+    site->policy = version;
+}
+
+consent_status
+consent_site_set_max_age(consent_site_t *site, long long seconds)
+{
+  if (site == NULL || seconds < 60 || seconds > 5LL * 366 * 24 * 3600)
+    return CONSENT_E_INVAL;
+  site->max_age = seconds;
+  return CONSENT_OK;
+}
+
+consent_status
+consent_request_new(const consent_site_t *site, int https,
+                    consent_request_t **req)
+{
+  if (req == NULL)
+    return CONSENT_E_INVAL;
+  *req = NULL;
+  if (site == NULL)
+    return CONSENT_E_INVAL;
+  *req = malloc(sizeof(**req));
+  if (*req == NULL)
+    return CONSENT_E_NOMEM;
+  consent__request_init((*req), site, https);
+  return CONSENT_OK;
+}
+
+void
+consent_request_free(consent_request_t *req)
+{
+  if (req == NULL)
+    return;
+  consent__request_free(req);
+  free(req);
+}
+
+consent_status
+consent_request_set_header(consent_request_t *req, const char *name,
+                           const char *value, size_t len)
+{
+  if (req == NULL || name == NULL || (value == NULL && len > 0))
+    return CONSENT_E_INVAL;
+  return (consent_status)consent__request_header(req, name,
+                                                 value ? value : "", len);
+}
+
+const consent_state_t *
+consent_request_state(consent_request_t *req, long long now,
+                      consent_status *why)
+{
+  if (why != NULL)
+    *why = CONSENT_E_INVAL;
+  if (req == NULL)
+    return NULL;
+  if (consent__request_state(req, consent__now_or(now)) != 0) {
+    if (why != NULL)
+      *why = CONSENT_E_NOMEM;
+    return NULL;
+  }
+  if (why != NULL)
+    *why = (consent_status)req->cookie_status;
+  req->view = *req->effective;
+  return &req->view;
+}
+
+consent_status
+consent_request_endpoint(consent_request_t *req, const char *method,
+                         const char *query, size_t query_len,
+                         const char *body, size_t body_len, long long now)
+{
+  /* (A body of more than CONSENT_ENDPOINT_MAX_BODY bytes need not be
+   * read: NULL and its length.) */
+  if (req == NULL || method == NULL || (query == NULL && query_len > 0) ||
+      (body == NULL && body_len > 0 && body_len <= CONSENT_ENDPOINT_MAX_BODY))
+    return CONSENT_E_INVAL;
+  return (consent_status)consent__request_endpoint(req, method, query,
+                                                   query_len, body,
+                                                   body_len, consent__now_or(now));
+}
+
+int
+consent_response_status(const consent_request_t *req)
+{
+  return req != NULL ? req->status : 0;
+}
+
+int
+consent_response_header(const consent_request_t *req, size_t i,
+                        const char **name, const char **value)
+{
+  if (req == NULL || i >= req->nhdr)
+    return 0;
+  if (name != NULL)
+    *name = req->hdr[i].name;
+  if (value != NULL)
+    *value = req->hdr[i].value;
+  return 1;
+}
+
+const char *
+consent_response_body(const consent_request_t *req, size_t *len)
+{
+  if (len != NULL)
+    *len = req != NULL ? req->body.len : 0;
+  return req != NULL && req->body.data ? req->body.data : "";
+}
+
+const char *
+consent_response_receipt(const consent_request_t *req, size_t *len)
+{
+  if (len != NULL)
+    *len = req != NULL ? req->receipt.len : 0;
+  return req != NULL ? req->receipt.data : NULL;
+}
+
+const char *
+consent_response_reason(const consent_request_t *req)
+{
+  return req != NULL ? req->reason : "";
+}
+
+consent_status
+consent_site_set_sources(consent_site_t *site, unsigned int sources)
+{
+  if (site == NULL || sources > 0xFFu)
+    return CONSENT_E_INVAL;
+  site->sources = sources;
+  return CONSENT_OK;
+}
+
+consent_status
+consent_sources_from_names(const char *list, unsigned int *sources)
+{
+  char msg[160];
+
+  if (list == NULL || sources == NULL)
+    return CONSENT_E_INVAL;
+  return (consent_status)consent__sources_parse(list, sources, msg,
+                                                sizeof(msg));
+}
+
+consent_status
+consent_site_trust_proxies(consent_site_t *site, const char *list)
+{
+  char bad[64];
+
+  if (site == NULL || list == NULL)
+    return CONSENT_E_INVAL;
+  return (consent_status)consent__site_trust_proxies(site, list, bad,
+                                                     sizeof(bad));
+}
+
+consent_status
+consent_request_set_peer(consent_request_t *req, const char *address)
+{
+  if (req == NULL)
+    return CONSENT_E_INVAL;
+  return (consent_status)consent__request_set_peer(req, address);
+}
+
+consent_status
+consent_request_set_gate(consent_request_t *req, const consent_gate_t *gate)
+{
+  if (req == NULL || gate == NULL)
+    return CONSENT_E_INVAL;
+  req->texts = &gate->texts;
+  req->texts_lang = gate->lang;
+  req->site_privacy = gate->site_privacy;
+  return CONSENT_OK;
+}
+
+consent_status
+consent_site_set_gpc_categories(consent_site_t *site, const char *list)
+{
+  uint32_t mask = 0;
+  const char *p = list;
+  int i;
+
+  if (site == NULL || list == NULL)
+    return CONSENT_E_INVAL;
+  while (*p) {
+    size_t n = consent__next_word(&p);
+    if (n == 0)
+      break;
+    for (i = 0; i < CONSENT__CATEGORIES; i++)
+      if (strlen(consent__category_names[i]) == n &&
+          strncmp(p, consent__category_names[i], n) == 0)
+        break;
+    if (i == CONSENT__CATEGORIES)
+      return CONSENT_E_NOTFOUND;
+    mask |= 1u << i;
+    p += n;
+  }
+  site->gpc_categories = mask;
+  return CONSENT_OK;
 }

@@ -13,6 +13,9 @@
 #include "consent.h"
 #include "registry.h"
 #include "util.h"
+#include <errno.h>
+
+#define MAX_PROVIDER_FILE (1u << 20)
 
 #define MAX_FILE (1u << 20)
 #define MAX_LINE 4096
@@ -952,4 +955,191 @@ consent__registry_builtin(struct consent_registry *r)
   return consent__registry_load(r, consent__builtin_providers,
                                 strlen(consent__builtin_providers),
                                 "built-in providers");
+}
+
+/* ------------------------------------------------------------------ */
+/* Categories                                                          */
+
+const char *
+consent_category_name(consent_category category)
+{
+  if ((unsigned)category >= CONSENT__CATEGORIES)
+    return NULL;
+  return consent__category_names[category];
+}
+
+consent_status
+consent_category_from_name(const char *name, size_t len,
+                           consent_category *category)
+{
+  int i;
+
+  if (name == NULL || category == NULL)
+    return CONSENT_E_INVAL;
+  for (i = 0; i < CONSENT__CATEGORIES; i++)
+    if (strlen(consent__category_names[i]) == len &&
+        memcmp(consent__category_names[i], name, len) == 0) {
+      *category = (consent_category)i;
+      return CONSENT_OK;
+    }
+  return CONSENT_E_NOTFOUND;
+}
+
+/* ------------------------------------------------------------------ */
+/* Registry                                                            */
+
+static consent_status
+registry_new(consent_registry_t **registry, int builtin)
+{
+  consent_registry_t *r;
+  int st;
+
+  if (registry == NULL)
+    return CONSENT_E_INVAL;
+  *registry = NULL;
+  r = malloc(sizeof(*r));
+  if (r == NULL)
+    return CONSENT_E_NOMEM;
+  consent__registry_init(r);
+  if (builtin && (st = consent__registry_builtin(r)) != 0) {
+    consent__registry_free(r);
+    free(r);
+    return (consent_status)st;
+  }
+  *registry = r;
+  return CONSENT_OK;
+}
+
+consent_status
+consent_registry_new(consent_registry_t **registry)
+{
+  return registry_new(registry, 1);
+}
+
+consent_status
+consent_registry_new_empty(consent_registry_t **registry)
+{
+  return registry_new(registry, 0);
+}
+
+consent_status
+consent_registry_load_buffer(consent_registry_t *registry, const char *buf,
+                             size_t len, const char *name)
+{
+  if (registry == NULL || (buf == NULL && len > 0))
+    return CONSENT_E_INVAL;
+  return (consent_status)consent__registry_load(registry, buf ? buf : "",
+                                                len, name);
+}
+
+consent_status
+consent_registry_load_file(consent_registry_t *registry, const char *path)
+{
+  struct consent__buf b = { NULL, 0, 0 };
+  consent_status st;
+  int rc;
+
+  if (registry == NULL || path == NULL)
+    return CONSENT_E_INVAL;
+  rc = consent__read_file(path, MAX_PROVIDER_FILE, &b);
+  if (rc != 0) {
+    snprintf(registry->errmsg, sizeof(registry->errmsg), "%s: %s", path,
+             rc == -2 ? "larger than 1 MiB" : strerror(errno));
+    consent__buf_free(&b);
+    return rc == -2 ? CONSENT_E_PARSE : CONSENT_E_IO;
+  }
+  st = consent_registry_load_buffer(registry, b.data, b.len, path);
+  consent__buf_free(&b);
+  return st;
+}
+
+const char *
+consent_registry_errmsg(const consent_registry_t *registry)
+{
+  return registry != NULL ? registry->errmsg : "";
+}
+
+void
+consent_registry_free(consent_registry_t *registry)
+{
+  if (registry == NULL)
+    return;
+  consent__registry_free(registry);
+  free(registry);
+}
+
+size_t
+consent_registry_count(const consent_registry_t *registry)
+{
+  return registry != NULL ? registry->nenabled : 0;
+}
+
+const char *
+consent_registry_id(const consent_registry_t *registry, size_t index)
+{
+  if (registry == NULL || index >= registry->nenabled)
+    return NULL;
+  return registry->prov[registry->enabled[index]].id;
+}
+
+/* The enabled provider called id, or NULL. */
+static const struct consent__provider *
+enabled_provider(const consent_registry_t *registry, const char *id)
+{
+  long i;
+
+  if (registry == NULL || id == NULL)
+    return NULL;
+  i = consent__registry_find(registry, id, strlen(id));
+  if (i < 0 || !registry->prov[i].enabled)
+    return NULL;
+  return &registry->prov[i];
+}
+
+const char *
+consent_registry_get(const consent_registry_t *registry, const char *id,
+                     consent_provider_field field)
+{
+  const struct consent__provider *p = enabled_provider(registry, id);
+  const char *v;
+
+  if (p == NULL)
+    return NULL;
+  switch (field) {
+  case CONSENT_FIELD_NAME:
+    v = p->name;
+    break;
+  case CONSENT_FIELD_CATEGORY:
+    v = consent__category_names[p->category];
+    break;
+  case CONSENT_FIELD_PRIVACY:
+    v = p->privacy;
+    break;
+  case CONSENT_FIELD_OEMBED:
+    v = p->oembed;
+    break;
+  case CONSENT_FIELD_HOSTS:
+    v = p->hosts_joined;
+    break;
+  default:
+    return NULL;
+  }
+  return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+consent_status
+consent_registry_match_url(const consent_registry_t *registry,
+                           const char *url, size_t len, const char **id)
+{
+  long i;
+
+  if (id == NULL)
+    return CONSENT_E_INVAL;
+  *id = NULL;
+  if (registry == NULL || (url == NULL && len > 0))
+    return CONSENT_E_INVAL;
+  i = consent__registry_match_url(registry, url ? url : "", len);
+  if (i >= 0)
+    *id = registry->prov[i].id;
+  return CONSENT_OK;
 }

@@ -8,6 +8,8 @@
 
 #include "consent.h"
 #include "state.h"
+#include "util.h"
+#include "registry.h"
 
 void
 consent__state_init(struct consent_state *s,
@@ -217,4 +219,120 @@ consent__state_json(const struct consent_state *s, int64_t now,
   }
   st |= put(out, "]}");
   return st ? CONSENT_E_NOMEM : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* State                                                               */
+
+consent_status
+consent_state_new(const consent_registry_t *registry,
+                  consent_state_t **state)
+{
+  consent_state_t *s;
+
+  if (state == NULL)
+    return CONSENT_E_INVAL;
+  *state = NULL;
+  if (registry == NULL)
+    return CONSENT_E_INVAL;
+  s = malloc(sizeof(*s));
+  if (s == NULL)
+    return CONSENT_E_NOMEM;
+  consent__state_init(s, registry);
+  *state = s;
+  return CONSENT_OK;
+}
+
+void
+consent_state_free(consent_state_t *state)
+{
+  if (state == NULL)
+    return;
+  consent__state_free(state);
+  free(state);
+}
+
+consent_status
+consent_state_set_provider(consent_state_t *state, const char *id,
+                           int allow, long long when)
+{
+  long i;
+
+  if (state == NULL || id == NULL)
+    return CONSENT_E_INVAL;
+  i = consent__registry_find(state->reg, id, strlen(id));
+  if (i < 0 || !state->reg->prov[i].enabled)
+    return CONSENT_E_NOTFOUND;
+  return (consent_status)consent__state_set(state, (size_t)i, allow,
+                                            consent__now_or(when));
+}
+
+consent_status
+consent_state_set_category(consent_state_t *state,
+                           consent_category category, int allow,
+                           long long when)
+{
+  if (state == NULL)
+    return CONSENT_E_INVAL;
+  if ((unsigned)category >= CONSENT__CATEGORIES)
+    return CONSENT_E_NOTFOUND;
+  consent__state_set_category(state, (int)category, allow,
+                              consent__now_or(when));
+  return CONSENT_OK;
+}
+
+void
+consent_state_clear(consent_state_t *state)
+{
+  if (state != NULL)
+    consent__state_clear(state);
+}
+
+void
+consent_state_set_policy_version(consent_state_t *state,
+                                 unsigned int version)
+{
+  if (state != NULL)
+    state->policy = version;
+}
+
+consent_status
+consent_state_set_max_age(consent_state_t *state, long long seconds)
+{
+  if (state == NULL || seconds < 60 || seconds > 5LL * 366 * 24 * 3600)
+    return CONSENT_E_INVAL;
+  state->max_age = seconds;
+  return CONSENT_OK;
+}
+
+int
+consent_state_allows(const consent_state_t *state, const char *id,
+                     long long now)
+{
+  long i;
+
+  if (state == NULL || id == NULL)
+    return 0;
+  i = consent__registry_find(state->reg, id, strlen(id));
+  if (i < 0)
+    return 0;
+  return consent__state_allows(state, (size_t)i, consent__now_or(now));
+}
+
+consent_status
+consent_state_to_json(const consent_state_t *state, long long now,
+                      char **json)
+{
+  struct consent__buf b = { NULL, 0, 0 };
+
+  if (json == NULL)
+    return CONSENT_E_INVAL;
+  *json = NULL;
+  if (state == NULL)
+    return CONSENT_E_INVAL;
+  if (consent__state_json(state, consent__now_or(now), &b) != 0) {
+    consent__buf_free(&b);
+    return CONSENT_E_NOMEM;
+  }
+  return (consent__give_buffer(&b, json, NULL) == 0 ? CONSENT_OK : CONSENT_E_NOMEM);
 }

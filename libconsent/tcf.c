@@ -14,6 +14,7 @@
 
 #include "consent.h"
 #include "tcf.h"
+#include "util.h"
 
 struct bits {
   const uint8_t *b;
@@ -345,4 +346,36 @@ consent__tcf_json(const struct consent__tcf *t, struct consent__buf *out)
   }
   st |= put(out, "]}");
   return st ? CONSENT_E_NOMEM : 0;
+}
+
+consent_status
+consent_tcf_decode(const char *tc, size_t len, char **json, char **errmsg)
+{
+  struct consent__tcf *t;
+  struct consent__buf b = { NULL, 0, 0 };
+  char msg[200] = "";
+  int st;
+
+  if (errmsg != NULL)
+    *errmsg = NULL;
+  if (json == NULL)
+    return CONSENT_E_INVAL;
+  *json = NULL;
+  if (tc == NULL && len > 0)
+    return CONSENT_E_INVAL;
+  t = calloc(1, sizeof(*t));
+  if (t == NULL)
+    return CONSENT_E_NOMEM;
+  st = consent__tcf_decode(t, tc ? tc : "", len, msg, sizeof(msg));
+  if (st == 0)
+    st = consent__tcf_json(t, &b);
+  consent__tcf_free(t);
+  free(t);
+  if (st != 0) {
+    consent__buf_free(&b);
+    if (msg[0] != '\0')
+      consent__give_message(errmsg, msg);
+    return (consent_status)st;
+  }
+  return (consent__give_buffer(&b, json, NULL) == 0 ? CONSENT_OK : CONSENT_E_NOMEM);
 }

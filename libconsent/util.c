@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "util.h"
 
@@ -159,5 +160,35 @@ consent__strncasecmp(const char *a, const char *b, size_t n)
     if (x != y)
       return x - y;
   }
+  return 0;
+}
+
+int64_t
+consent__now_or(long long now)
+{
+  return now != 0 ? (int64_t)now : (int64_t)time(NULL);
+}
+
+void
+consent__give_message(char **errmsg, const char *msg)
+{
+  if (errmsg != NULL) {
+    *errmsg = malloc(strlen(msg) + 1);
+    if (*errmsg != NULL)
+      strcpy(*errmsg, msg);
+  }
+}
+
+int
+consent__give_buffer(struct consent__buf *b, char **out, size_t *len)
+{
+  if (consent__buf_append(b, "", 1) != 0) {
+    consent__buf_free(b);
+    return -1;
+  }
+  *out = b->data;
+  if (len != NULL)
+    *len = b->len - 1;
+  b->data = NULL;
   return 0;
 }

@@ -3,6 +3,7 @@
 #define HEADER_CONSENT_UTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* A growable byte buffer.  data is NULL until the first append. */
 struct consent__buf {
@@ -50,5 +51,17 @@ int consent__hexval(int c);
 /* The next word of a list separated by spaces, tabs or commas: moves *p
  * to it and returns its length (0 at the end). */
 size_t consent__next_word(const char **p);
+
+/* now, or the current time when now is 0 (the API's "now" arguments). */
+int64_t consent__now_or(long long now);
+
+/* Hands a copy of msg to the caller through an optional out-parameter
+ * (freed with consent_free). */
+void consent__give_message(char **errmsg, const char *msg);
+
+/* Moves b to an out-parameter as a NUL-terminated string (*len without
+ * the NUL; len may be NULL).  Returns 0, or -1 when out of memory (b is
+ * then freed). */
+int consent__give_buffer(struct consent__buf *b, char **out, size_t *len);
 
 #endif /* HEADER_CONSENT_UTIL_H */

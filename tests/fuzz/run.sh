@@ -25,7 +25,7 @@ awk -v name=consent__asset_guard -v strip=1 -f "$top/tools/embed.awk" \
   "$top/libconsent/assets/guard.js" >"$out/assets-guard.c"
 src=""
 for f in "$top"/libconsent/*.c; do
-  case $f in */api.c|*/previews-off.c) ;; *) src="$src $f" ;; esac
+  case $f in */version.c|*/previews-off.c) ;; *) src="$src $f" ;; esac
 done
 n=0
 failed=0
