@@ -9,8 +9,17 @@
  *  - Handles are opaque.  Each has a _new/_free pair; _free(NULL) is a
  *    no-op.
  *  - Fallible calls return a consent_status; CONSENT_OK is 0.
- *    consent_strerror() turns any status into a static message, and a
- *    handle that failed keeps a more specific message of its own.
+ *    consent_strerror() turns any status into a static message.  Where a
+ *    failure has more to say, one of two ways, never another: a call on
+ *    a handle keeps the message on that handle (consent_config_errmsg,
+ *    consent_registry_errmsg, consent_rewriter_errmsg); a call without
+ *    one (a loader that makes the handle, a parser) hands it out through
+ *    its last parameter, char **errmsg (may be NULL; consent_free).  A
+ *    call that returns a pointer gives its status through a
+ *    consent_status *why out-parameter instead.
+ *  - A function is named after the handle it takes first
+ *    (consent_request_response_status takes a request); constructors
+ *    (_new) are named after what they make.
  *  - Inputs are (pointer, length) pairs and need not be NUL-terminated.
  *  - Memory the library returns through an out-parameter belongs to the
  *    caller, who releases it with consent_free().  Pointers handed to a
@@ -852,10 +861,13 @@ consent_site_set_sources(consent_site_t *site, unsigned int sources);
 
 /* Reads a list of source names ("cookie tcf klaro cookiebot onetrust
  * cc_cookie borlabs gpc", spaces or commas) into CONSENT_SOURCE_* bits,
- * for configuration files.  Returns CONSENT_OK, CONSENT_E_PARSE (an
- * unknown name) or CONSENT_E_INVAL.  Thread-safe.  Since: 0.1.0 */
+ * for configuration files.  On CONSENT_E_PARSE (an unknown name)
+ * *errmsg (may be NULL; consent_free) names it and lists the known ones.
+ * Returns CONSENT_OK, CONSENT_E_PARSE, CONSENT_E_INVAL or
+ * CONSENT_E_NOMEM.  Thread-safe.  Since: 0.1.0 */
 CONSENT_EXTERN consent_status
-consent_sources_from_names(const char *list, unsigned int *sources);
+consent_sources_from_names(const char *list, unsigned int *sources,
+                           char **errmsg);
 
 /* The categories Global Privacy Control refuses, as names ("marketing
  * analytics"; default "marketing"), besides the providers a provider file
@@ -950,7 +962,7 @@ consent_request_state(consent_request_t *req, long long now,
  * (414), another content type (415), another method (405).  method is "GET", "POST", ...; query (without
  * '?') and body may be NULL; a body over CONSENT_ENDPOINT_MAX_BODY need not
  * be read: give NULL and its length (413).  The answer is read with the
- * consent_response_* calls.  Returns CONSENT_OK when an answer is ready
+ * consent_request_response_* calls.  Returns CONSENT_OK when an answer is ready
  * (whatever its HTTP status), or CONSENT_E_INVAL, CONSENT_E_CRYPTO or
  * CONSENT_E_NOMEM.  Since: 0.1.0 */
 CONSENT_EXTERN consent_status
@@ -961,30 +973,30 @@ consent_request_endpoint(consent_request_t *req, const char *method,
 /* The HTTP status of the endpoint's answer (303, 400, 403, 405, 413,
  * 414, 415); 0 before consent_request_endpoint().  Since: 0.1.0 */
 CONSENT_EXTERN int
-consent_response_status(const consent_request_t *req);
+consent_request_response_status(const consent_request_t *req);
 
 /* The i-th response header of the answer (Location, Set-Cookie (two),
  * Cache-Control, Content-Type, Allow): 1 and *name, *value (owned by the
  * request) while there is one, 0 after the last.  Since: 0.1.0 */
 CONSENT_EXTERN int
-consent_response_header(const consent_request_t *req, size_t i,
+consent_request_response_header(const consent_request_t *req, size_t i,
                         const char **name, const char **value);
 
 /* The answer's body (a short HTML page); *len (may be NULL) gets its
  * length.  Owned by the request.  Since: 0.1.0 */
 CONSENT_EXTERN const char *
-consent_response_body(const consent_request_t *req, size_t *len);
+consent_request_response_body(const consent_request_t *req, size_t *len);
 
 /* The consent receipt of a grant or withdrawal, one JSON line for the
  * host's log (docs/cookie.md); NULL for a refusal.  Owned by the
  * request.  Since: 0.1.0 */
 CONSENT_EXTERN const char *
-consent_response_receipt(const consent_request_t *req, size_t *len);
+consent_request_response_receipt(const consent_request_t *req, size_t *len);
 
 /* Why the endpoint refused (one English sentence for the log), or "".
  * Owned by the request.  Since: 0.1.0 */
 CONSENT_EXTERN const char *
-consent_response_reason(const consent_request_t *req);
+consent_request_response_reason(const consent_request_t *req);
 
 /* ------------------------------------------------------------------ */
 /* HTTP: the decisions every host makes the same way                   */

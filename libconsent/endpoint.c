@@ -1274,13 +1274,13 @@ consent_request_endpoint(consent_request_t *req, const char *method,
 }
 
 int
-consent_response_status(const consent_request_t *req)
+consent_request_response_status(const consent_request_t *req)
 {
   return req != NULL ? req->status : 0;
 }
 
 int
-consent_response_header(const consent_request_t *req, size_t i,
+consent_request_response_header(const consent_request_t *req, size_t i,
                         const char **name, const char **value)
 {
   if (req == NULL || i >= req->nhdr)
@@ -1293,7 +1293,7 @@ consent_response_header(const consent_request_t *req, size_t i,
 }
 
 const char *
-consent_response_body(const consent_request_t *req, size_t *len)
+consent_request_response_body(const consent_request_t *req, size_t *len)
 {
   if (len != NULL)
     *len = req != NULL ? req->body.len : 0;
@@ -1301,7 +1301,7 @@ consent_response_body(const consent_request_t *req, size_t *len)
 }
 
 const char *
-consent_response_receipt(const consent_request_t *req, size_t *len)
+consent_request_response_receipt(const consent_request_t *req, size_t *len)
 {
   if (len != NULL)
     *len = req != NULL ? req->receipt.len : 0;
@@ -1309,7 +1309,7 @@ consent_response_receipt(const consent_request_t *req, size_t *len)
 }
 
 const char *
-consent_response_reason(const consent_request_t *req)
+consent_request_response_reason(const consent_request_t *req)
 {
   return req != NULL ? req->reason : "";
 }
@@ -1324,14 +1324,23 @@ consent_site_set_sources(consent_site_t *site, unsigned int sources)
 }
 
 consent_status
-consent_sources_from_names(const char *list, unsigned int *sources)
+consent_sources_from_names(const char *list, unsigned int *sources,
+                           char **errmsg)
 {
   char msg[160];
+  int st;
 
+  if (errmsg != NULL)
+    *errmsg = NULL;
   if (list == NULL || sources == NULL)
     return CONSENT_E_INVAL;
-  return (consent_status)consent__sources_parse(list, sources, msg,
-                                                sizeof(msg));
+  st = consent__sources_parse(list, sources, msg, sizeof(msg));
+  if (st != CONSENT_OK && errmsg != NULL) {
+    consent__give_message(errmsg, msg);
+    if (*errmsg == NULL)
+      return CONSENT_E_NOMEM;
+  }
+  return (consent_status)st;
 }
 
 consent_status

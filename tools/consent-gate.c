@@ -317,7 +317,7 @@ cmd_banner(int argc, char **argv)
     if (common_option(&c, opt) != -2)
       return EXIT_USAGE;
   if (argc - optind != 2 ||
-      consent_sources_from_names(argv[optind], &source) != CONSENT_OK ||
+      consent_sources_from_names(argv[optind], &source, NULL) != CONSENT_OK ||
       (source & (source - 1)) != 0 || source == CONSENT_SOURCE_COOKIE ||
       source == CONSENT_SOURCE_GPC || source == 0)
     return usage_error("%s", "usage: banner SOURCE VALUE (SOURCE: tcf, "
@@ -799,10 +799,11 @@ setup_request(struct gate_opts *o)
   char *msg = NULL;
 
   if (o->sources != NULL &&
-      consent_sources_from_names(o->sources, &sources) != CONSENT_OK)
-    return usage_error("--sources: '%s' has an unknown source (cookie, "
-                       "tcf, klaro, cookiebot, onetrust, cc_cookie, "
-                       "borlabs, gpc)", o->sources);
+      consent_sources_from_names(o->sources, &sources, &msg) != CONSENT_OK) {
+    usage_error("--sources: %s", msg ? msg : "out of memory");
+    consent_free(msg);
+    return EXIT_USAGE;
+  }
   if (o->c.ring == NULL && o->c.key_file != NULL) {
     st = consent_keyring_load_file(o->c.key_file, &o->c.ring, &msg);
     if (st != CONSENT_OK) {

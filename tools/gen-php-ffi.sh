@@ -28,7 +28,7 @@ grep -v '^#include' "$top/include/consent.h" | "$cpp" -P - |
   awk '
     /^const char \*$/ { held = $0; next }
     held != "" {
-      if ($0 ~ /^consent_(rewriter_take|response_body|response_receipt)\(/)
+      if ($0 ~ /^consent_(rewriter_take|request_response_body|request_response_receipt)\(/)
         print "const void *"
       else
         print held

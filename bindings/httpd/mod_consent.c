@@ -482,11 +482,14 @@ static const char *
 set_sources(cmd_parms *cmd, void *cv, const char *args)
 {
   unsigned sources;
+  char *msg = NULL;
 
-  if (consent_sources_from_names(args, &sources) != CONSENT_OK)
-    return apr_psprintf(cmd->pool, "ConsentSources: '%s' names an unknown "
-                        "source (cookie, tcf, klaro, cookiebot, onetrust, "
-                        "cc_cookie, borlabs, gpc)", args);
+  if (consent_sources_from_names(args, &sources, &msg) != CONSENT_OK) {
+    const char *why = apr_psprintf(cmd->pool, "ConsentSources: %s",
+                                   msg ? msg : "out of memory");
+    consent_free(msg);
+    return why;
+  }
   ((consent_conf *)cv)->sources = (int)sources;
   return NULL;
 }
@@ -1464,20 +1467,20 @@ endpoint(request_rec *r, consent_conf *c)
                                0) != CONSENT_OK)
     return HTTP_INTERNAL_SERVER_ERROR;
   ap_discard_request_body(r);
-  r->status = consent_response_status(req);
-  for (i = 0; consent_response_header(req, i, &name, &value); i++) {
+  r->status = consent_request_response_status(req);
+  for (i = 0; consent_request_response_header(req, i, &name, &value); i++) {
     if (strcmp(name, "Content-Type") == 0)
       ap_set_content_type(r, apr_pstrdup(r->pool, value));
     else
       apr_table_add(r->err_headers_out, name, value);
   }
-  text = consent_response_receipt(req, &len);
+  text = consent_request_response_receipt(req, &len);
   if (text != NULL)
     log_receipt(r, c, text, len);
   else
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "mod_consent: endpoint: %s",
-                  consent_response_reason(req));
-  text = consent_response_body(req, &len);
+                  consent_request_response_reason(req));
+  text = consent_request_response_body(req, &len);
   if (!r->header_only)
     ap_rwrite(text, (int)len, r);
   return OK;

@@ -539,10 +539,11 @@ ngx_http_consent_sources(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
   if (cmd->offset == 0) {
     if (c->sources != NGX_CONF_UNSET_UINT)
       return "is duplicate";
-    if (consent_sources_from_names((char *)p, &sources) != CONSENT_OK) {
-      ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "consent_sources: \"%s\" "
-                         "names an unknown source (cookie, tcf, klaro, "
-                         "cookiebot, onetrust, cc_cookie, borlabs, gpc)", p);
+    char *msg = NULL;
+    if (consent_sources_from_names((char *)p, &sources, &msg) != CONSENT_OK) {
+      ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "consent_sources: %s",
+                         msg ? msg : "out of memory");
+      consent_free(msg);
       return NGX_CONF_ERROR;
     }
     c->sources = sources;
@@ -1532,8 +1533,8 @@ consent_respond(ngx_http_request_t *r, const char *body, size_t blen)
                                  r->args.len, body, blen, 0) != CONSENT_OK)
       return NGX_HTTP_INTERNAL_SERVER_ERROR;
   }
-  r->headers_out.status = consent_response_status(req);
-  for (i = 0; consent_response_header(req, i, &name, &value); i++) {
+  r->headers_out.status = consent_request_response_status(req);
+  for (i = 0; consent_request_response_header(req, i, &name, &value); i++) {
     if (ngx_strcmp(name, "Content-Type") == 0) {
       r->headers_out.content_type.data = (u_char *)value;
       r->headers_out.content_type.len = ngx_strlen(value);
@@ -1549,13 +1550,13 @@ consent_respond(ngx_http_request_t *r, const char *body, size_t blen)
     h->value.data = (u_char *)value;
     h->value.len = ngx_strlen(value);
   }
-  text = consent_response_receipt(req, &len);
+  text = consent_request_response_receipt(req, &len);
   if (text != NULL)
     consent_log_receipt(r, c, text, len);
   else
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0, "consent endpoint: "
-                  "%s", consent_response_reason(req));
-  text = consent_response_body(req, &len);
+                  "%s", consent_request_response_reason(req));
+  text = consent_request_response_body(req, &len);
   return consent_send(r, text, len);
 }
 

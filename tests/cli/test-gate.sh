@@ -123,6 +123,9 @@ ok $? "--no-notice: none"
 ok $? "a banner source answered (a klaro cookie): no notice"
 "$GATE" --sources "cookie klaro" --cookie-header 'other=1' "$T" | grep -q 'data-consent-notice='
 ok $? "a banner source configured but silent: the notice"
+"$GATE" --sources "cookie bogus" "$T" >/dev/null 2>"$TMP/err"
+[ $? -eq 2 ] && grep -q "unknown consent source 'bogus' (cookie, tcf" "$TMP/err"
+ok $? "--sources with an unknown name: the library's message names it ($(head -1 "$TMP/err"))"
 printf '<b>{{title}}</b>{{list}}{{controls}}' >"$TMP/notice.tpl"
 "$GATE" --notice-template "$TMP/notice.tpl" "$T" | grep -q '<div class="consent-notice__box"><b>Your privacy choices</b><ul'
 ok $? "--notice-template: the notice in the site's template"

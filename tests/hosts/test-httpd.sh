@@ -54,7 +54,8 @@ for case in "ConsentProviders $TMP/bad.conf|bad.conf:" \
             "ConsentScript url relative.js|ConsentScript" \
             "ConsentPolicyVersion 4294967296|ConsentPolicyVersion" \
             "ConsentTrustedProxies 10.0.0.0/33|ConsentTrustedProxies" \
-            "ConsentPreviewsFetch ttl=0|ConsentPreviewsFetch"; do
+            "ConsentPreviewsFetch ttl=0|ConsentPreviewsFetch" \
+            "ConsentSources cookie bogus|ConsentSources: unknown consent source 'bogus'"; do
   line=${case%%|*} want=${case#*|}
   sed '/^# test line/d' "$conf" >"$conf.t" && echo "# test line
 $line" >>"$conf.t"

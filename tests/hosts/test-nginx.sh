@@ -130,4 +130,8 @@ for case in "consent_providers $TMP/bad.conf;|bad.conf:" \
   [ $rc -ne 0 ] && grep -q "$want" "$TMP/t.out"
   ok $? "nginx -t refuses '$line': $(grep -m1 "emerg" "$TMP/t.out" | cut -c1-160)"
 done
+sed "s|consent_sources cookie tcf klaro gpc;|consent_sources cookie bogus;|" "$conf" >"$conf.t"
+"$NGINX" -p "$TMP/nginx" -c "$conf.t" -t >"$TMP/t.out" 2>&1
+[ $? -ne 0 ] && grep -q "consent_sources: unknown consent source 'bogus'" "$TMP/t.out"
+ok $? "nginx -t refuses an unknown consent source, the library's message naming it: $(grep -m1 "emerg" "$TMP/t.out" | cut -c1-160)"
 done_testing

@@ -49,7 +49,7 @@ header(const consent_request_t *r, const char *want, int nth)
   const char *name, *value;
   size_t i;
 
-  for (i = 0; consent_response_header(r, i, &name, &value); i++)
+  for (i = 0; consent_request_response_header(r, i, &name, &value); i++)
     if (strcmp(name, want) == 0 && nth-- == 0)
       return value;
   return NULL;
@@ -84,7 +84,7 @@ test_grant(void)
   c = header(r, "Set-Cookie", 0);
   comp = header(r, "Set-Cookie", 1);
   loc = header(r, "Location", 0);
-  tap_ok(consent_response_status(r) == 303, "grant: 303");
+  tap_ok(consent_request_response_status(r) == 303, "grant: 303");
   tap_ok(loc && strcmp(loc, "/blog/post?a=1") == 0, "grant: Location %s",
          loc ? loc : "-");
   tap_ok(c && strncmp(c, "consent=", 8) == 0 &&
@@ -97,13 +97,13 @@ test_grant(void)
   tap_ok(header(r, "Cache-Control", 0) &&
          strcmp(header(r, "Cache-Control", 0), "no-store") == 0,
          "grant: Cache-Control no-store");
-  tap_ok(consent_response_receipt(r, &len) != NULL && len > 0 &&
-         strncmp(consent_response_receipt(r, NULL),
+  tap_ok(consent_request_response_receipt(r, &len) != NULL && len > 0 &&
+         strncmp(consent_request_response_receipt(r, NULL),
                  "{\"action\":\"grant\",\"receipt\":\"", 29) == 0 &&
-         strstr(consent_response_receipt(r, NULL),
+         strstr(consent_request_response_receipt(r, NULL),
                 "\"allowed\":[\"youtube\"]") != NULL,
-         "grant: receipt %s", consent_response_receipt(r, NULL));
-  tap_ok(strstr(consent_response_body(r, NULL), "/blog/post?a=1") != NULL,
+         "grant: receipt %s", consent_request_response_receipt(r, NULL));
+  tap_ok(strstr(consent_request_response_body(r, NULL), "/blog/post?a=1") != NULL,
          "grant: body links the return path");
 
   /* The new cookie gives the next request its consent; a second grant
@@ -119,7 +119,7 @@ test_grant(void)
   consent_request_endpoint(r2, "POST", NULL, 0, "provider=vimeo", 14,
                            NOW + 20);
   comp = header(r2, "Set-Cookie", 1);
-  tap_ok(consent_response_status(r2) == 303 &&
+  tap_ok(consent_request_response_status(r2) == 303 &&
          strcmp(header(r2, "Location", 0), "/") == 0 &&
          comp && strncmp(comp, "consent_allowed=youtube.vimeo; Path=/", 37) == 0
          && strstr(header(r2, "Set-Cookie", 0), "Max-Age") == NULL,
@@ -131,11 +131,11 @@ test_grant(void)
   /* Several providers in one POST, with fetch's form encoding. */
   r = post("Host: example.org\n" FORM,
            "provider=youtube&provider=x&provider=youtube&return=/");
-  tap_ok(consent_response_status(r) == 303 &&
-         strstr(consent_response_receipt(r, NULL),
+  tap_ok(consent_request_response_status(r) == 303 &&
+         strstr(consent_request_response_receipt(r, NULL),
                 "\"allowed\":[\"youtube\",\"x\"]") != NULL,
          "several providers, no Origin/Sec-Fetch-Site (not a browser): %s",
-         consent_response_receipt(r, NULL));
+         consent_request_response_receipt(r, NULL));
   consent_request_free(r);
 }
 
@@ -186,24 +186,24 @@ test_refusals(void)
 
   for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
     r = post(cases[i].headers, cases[i].body);
-    tap_ok(consent_response_status(r) == cases[i].status &&
+    tap_ok(consent_request_response_status(r) == cases[i].status &&
            header(r, "Set-Cookie", 0) == NULL &&
-           consent_response_receipt(r, NULL) == NULL &&
-           *consent_response_reason(r) != '\0',
+           consent_request_response_receipt(r, NULL) == NULL &&
+           *consent_request_response_reason(r) != '\0',
            "refused: %s -> %d (%s)", cases[i].what,
-           consent_response_status(r), consent_response_reason(r));
+           consent_request_response_status(r), consent_request_response_reason(r));
     consent_request_free(r);
   }
   memset(big, 'a', sizeof(big) - 1);
   memcpy(big, "provider=youtube&x=", 19);
   big[sizeof(big) - 1] = '\0';
   r = post(SAME, big);
-  tap_ok(consent_response_status(r) == 413, "refused: a body of %zu bytes "
+  tap_ok(consent_request_response_status(r) == 413, "refused: a body of %zu bytes "
          "-> 413", strlen(big));
   consent_request_free(r);
   r = request(SAME, 1);
   tap_ok(consent_request_endpoint(r, "POST", NULL, 0, NULL, 1 << 20, NOW) ==
-         CONSENT_OK && consent_response_status(r) == 413,
+         CONSENT_OK && consent_request_response_status(r) == 413,
          "a body of 1 MiB not read (NULL and its length) -> 413");
   tap_ok(consent_request_endpoint(r, "POST", NULL, 0, NULL, 10, NOW) ==
          CONSENT_E_INVAL, "NULL and a length within the limit: "
@@ -212,11 +212,11 @@ test_refusals(void)
 
   r = request(SAME, 1);
   consent_request_endpoint(r, "PUT", NULL, 0, NULL, 0, NOW);
-  tap_ok(consent_response_status(r) == 405 && header(r, "Allow", 0),
+  tap_ok(consent_request_response_status(r) == 405 && header(r, "Allow", 0),
          "refused: PUT -> 405 with Allow");
   consent_request_endpoint(r, "GET", "provider=youtube", 16, NULL, 0, NOW);
-  tap_ok(consent_response_status(r) == 200 && !header(r, "Set-Cookie", 0) &&
-         strstr(consent_response_body(r, NULL), "Privacy settings") != NULL,
+  tap_ok(consent_request_response_status(r) == 200 && !header(r, "Set-Cookie", 0) &&
+         strstr(consent_request_response_body(r, NULL), "Privacy settings") != NULL,
          "a GET cannot grant: it shows the settings page");
   consent_request_free(r);
 }
@@ -232,32 +232,32 @@ test_revoke(void)
                            NOW);
   c = header(r, "Set-Cookie", 0);
   comp = header(r, "Set-Cookie", 1);
-  tap_ok(consent_response_status(r) == 303 &&
+  tap_ok(consent_request_response_status(r) == 303 &&
          strcmp(header(r, "Location", 0), "/privacy") == 0 &&
          c && strncmp(c, "consent=; Max-Age=0;", 20) == 0 &&
          comp && strncmp(comp, "consent_allowed=; Max-Age=0;", 28) == 0,
          "GET ?revoke deletes both cookies: %s", c ? c : "-");
-  tap_ok(consent_response_receipt(r, NULL) &&
-         strncmp(consent_response_receipt(r, NULL),
+  tap_ok(consent_request_response_receipt(r, NULL) &&
+         strncmp(consent_request_response_receipt(r, NULL),
                  "{\"action\":\"revoke\",", 19) == 0 &&
-         strstr(consent_response_receipt(r, NULL), "\"allowed\":[]"),
-         "revoke receipt: %s", consent_response_receipt(r, NULL));
+         strstr(consent_request_response_receipt(r, NULL), "\"allowed\":[]"),
+         "revoke receipt: %s", consent_request_response_receipt(r, NULL));
   consent_request_free(r);
 
   r = request("Host: example.org\nSec-Fetch-Site: none", 1);
   consent_request_endpoint(r, "GET", "revoke", 6, NULL, 0, NOW);
-  tap_ok(consent_response_status(r) == 303, "GET ?revoke typed in the "
+  tap_ok(consent_request_response_status(r) == 303, "GET ?revoke typed in the "
          "address bar (Sec-Fetch-Site: none)");
   consent_request_free(r);
 
   r = request("Host: example.org\nSec-Fetch-Site: cross-site", 1);
   consent_request_endpoint(r, "GET", "revoke", 6, NULL, 0, NOW);
-  tap_ok(consent_response_status(r) == 403, "GET ?revoke from another site "
+  tap_ok(consent_request_response_status(r) == 403, "GET ?revoke from another site "
          "refused");
   consent_request_free(r);
 
   r = post(SAME, "revoke=1&return=/");
-  tap_ok(consent_response_status(r) == 303 &&
+  tap_ok(consent_request_response_status(r) == 303 &&
          strncmp(header(r, "Set-Cookie", 0), "consent=; Max-Age=0;", 20) == 0,
          "POST revoke=1");
   consent_request_free(r);
@@ -306,8 +306,8 @@ test_settings(void)
   r = post(SAME, "provider=google-analytics&provider=facebook-pixel&"
            "return=%2Fa&always=1&decision=necessary");
   cookie_line(r, hdr, sizeof(hdr));
-  tap_ok(consent_response_status(r) == 303 &&
-         strncmp(consent_response_receipt(r, NULL), "{\"action\":\"refuse\"",
+  tap_ok(consent_request_response_status(r) == 303 &&
+         strncmp(consent_request_response_receipt(r, NULL), "{\"action\":\"refuse\"",
                  18) == 0 &&
          strstr(header(r, "Set-Cookie", 0), "Max-Age=31536000") != NULL,
          "Only necessary: 303, a refusal kept for the max age");
@@ -316,14 +316,14 @@ test_settings(void)
   tap_ok(!consent_state_allows(st, "google-analytics", NOW + 1),
          "refused providers stay off");
   consent_request_endpoint(r2, "GET", "state", 5, NULL, 0, NOW + 1);
-  body = consent_response_body(r2, NULL);
+  body = consent_request_response_body(r2, NULL);
   tap_ok(strcmp(body, "{\"allowed\":[],\"decided\":[\"google-analytics\","
                 "\"facebook-pixel\"]}\n") == 0,
          "?state lists what was decided: %s", body);
   consent_request_free(r2);
   consent_request_free(r);
   r = post(SAME, "provider=youtube&decision=maybe");
-  tap_ok(consent_response_status(r) == 400, "decision is allow or necessary");
+  tap_ok(consent_request_response_status(r) == 400, "decision is allow or necessary");
   consent_request_free(r);
 
   /* The settings page: the visitor's decisions, by category. */
@@ -335,8 +335,8 @@ test_settings(void)
   r = request(hdr, 1);
   consent_request_endpoint(r, "GET", "return=%2Fnews%2Fa", 18, NULL, 0,
                            NOW + 2);
-  body = consent_response_body(r, NULL);
-  tap_ok(consent_response_status(r) == 200 &&
+  body = consent_request_response_body(r, NULL);
+  tap_ok(consent_request_response_status(r) == 200 &&
          header(r, "Set-Cookie", 0) == NULL &&
          strcmp(header(r, "Content-Type", 0), "text/html; charset=utf-8")
          == 0 && strcmp(header(r, "X-Frame-Options", 0), "DENY") == 0 &&
@@ -369,7 +369,7 @@ test_settings(void)
                            36, "settings=1&return=%2Fnews%2Fa&provider=vimeo",
                            44, NOW + 3);
   loc = header(r, "Location", 0);
-  tap_ok(consent_response_status(r) == 303 && loc &&
+  tap_ok(consent_request_response_status(r) == 303 && loc &&
          strcmp(loc, "?action=libconsent&saved=1&return=/news/a") == 0,
          "saved: back to the settings page (its own query kept): %s",
          loc ? loc : "-");
@@ -382,7 +382,7 @@ test_settings(void)
          "one provider withdrawn, the other kept");
   consent_request_endpoint(r, "GET", "saved=1&return=%2Fnews%2Fa", 25, NULL,
                            0, NOW + 4);
-  body = consent_response_body(r, NULL);
+  body = consent_request_response_body(r, NULL);
   tap_ok(strstr(body, "role=\"status\">Your choice is saved.</p>") &&
          strstr(body, "value=\"youtube\" aria-describedby=\"consent-p-1\"> "
                 "YouTube</label><span class=\"consent-settings__state\" "
@@ -397,14 +397,14 @@ test_settings(void)
                            "settings=1&revoke=1&return=%2Fnews%2Fa", 38,
                            NOW + 5);
   loc = header(r, "Location", 0);
-  tap_ok(consent_response_status(r) == 303 && loc &&
+  tap_ok(consent_request_response_status(r) == 303 && loc &&
          strcmp(loc, "?saved=1&return=/news/a") == 0 &&
          strstr(header(r, "Set-Cookie", 0), "Max-Age=0") != NULL,
          "withdraw all from the settings page: cookies deleted, back to it");
   consent_request_free(r);
   r = request("Host: example.org\nSec-Fetch-Site: cross-site", 1);
   consent_request_endpoint(r, "POST", NULL, 0, "settings=1", 10, NOW + 6);
-  tap_ok(consent_response_status(r) == 403,
+  tap_ok(consent_request_response_status(r) == 403,
          "a cross-site settings form is refused");
   consent_request_free(r);
 
@@ -418,7 +418,7 @@ test_settings(void)
          consent_request_set_gate(NULL, gate) == CONSENT_E_INVAL,
          "consent_request_set_gate");
   consent_request_endpoint(r, "GET", NULL, 0, NULL, 0, NOW);
-  body = consent_response_body(r, NULL);
+  body = consent_request_response_body(r, NULL);
   tap_ok(strstr(body, "<html lang=\"fr\">") &&
          strstr(body, "<a href=\"/privacy\">Notre politique"),
          "with a gate: its default language and the site's privacy link");
@@ -451,7 +451,7 @@ test_site(void)
   c = header(r, "Set-Cookie", 0);
   tap_ok(c && strncmp(c, "gate=", 5) == 0 &&
          strstr(c, "; Max-Age=86400; Path=/news; Domain=example.org; Secure; "
-                "SameSite=Strict") && strstr(consent_response_receipt(r, NULL),
+                "SameSite=Strict") && strstr(consent_request_response_receipt(r, NULL),
                                              "\"policy_version\":3"),
          "the site's cookie and policy version: %s", c ? c : "-");
   consent_request_free(r);
@@ -573,7 +573,7 @@ main(void)
   test_site();
   tap_ok(consent_request_endpoint(NULL, "POST", NULL, 0, NULL, 0, 0) ==
          CONSENT_E_INVAL && consent_request_state(NULL, 0, NULL) == NULL &&
-         consent_response_status(NULL) == 0, "NULL handles");
+         consent_request_response_status(NULL) == 0, "NULL handles");
   consent_site_free(site);
   consent_keyring_free(ring);
   consent_registry_free(reg);

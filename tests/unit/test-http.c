@@ -195,7 +195,7 @@ header_edits(void)
                 "Cookie, Sec-GPC, Accept-Language") == 0 && edits,
          "per visitor, GPC honoured: Vary: Cookie, Sec-GPC, "
          "Accept-Language; length and validators removed; no ranges");
-  consent_sources_from_names("cookie", &cookie_only);
+  consent_sources_from_names("cookie", &cookie_only, NULL);
   consent_site_set_sources(site, cookie_only);
   tap_ok(strcmp(vary_of(gate, site, &edits),
                 "Cookie, Accept-Language") == 0 && edits,

@@ -484,8 +484,13 @@ final class Site
         $f->consent_site_set_policy_version($this->ptr, (int)($options['policy_version'] ?? 0));
         if (!empty($options['sources'])) {
             $bits = $f->new('unsigned int');
-            Lib::check($f->consent_sources_from_names($options['sources'], \FFI::addr($bits)),
-                       'sources ' . $options['sources']);
+            $msg = $f->new('char*');
+            $st = $f->consent_sources_from_names($options['sources'], \FFI::addr($bits), \FFI::addr($msg));
+            $detail = \FFI::isNull($msg) ? 'sources ' . $options['sources'] : \FFI::string($msg);
+            if (!\FFI::isNull($msg)) {
+                $f->consent_free($msg);
+            }
+            Lib::check($st, $detail);
             Lib::check($f->consent_site_set_sources($this->ptr, $bits->cdata));
         }
         if (!empty($options['gpc_categories'])) {
@@ -584,20 +589,20 @@ final class Request
         $headers = [];
         $name = $f->new('const char*');
         $value = $f->new('const char*');
-        for ($i = 0; $f->consent_response_header($this->ptr, $i, \FFI::addr($name), \FFI::addr($value)); $i++) {
+        for ($i = 0; $f->consent_request_response_header($this->ptr, $i, \FFI::addr($name), \FFI::addr($value)); $i++) {
             $headers[] = [\FFI::string($name), \FFI::string($value)];
         }
         $len = $f->new('size_t');
-        $p = $f->consent_response_body($this->ptr, \FFI::addr($len));
+        $p = $f->consent_request_response_body($this->ptr, \FFI::addr($len));
         $bodyOut = $len->cdata > 0 ? \FFI::string($p, $len->cdata) : '';
-        $p = $f->consent_response_receipt($this->ptr, \FFI::addr($len));
+        $p = $f->consent_request_response_receipt($this->ptr, \FFI::addr($len));
         $receipt = ($p === null || \FFI::isNull($p)) ? null : json_decode(\FFI::string($p, $len->cdata), true);
         return [
-            'status' => $f->consent_response_status($this->ptr),
+            'status' => $f->consent_request_response_status($this->ptr),
             'headers' => $headers,
             'body' => $bodyOut,
             'receipt' => $receipt,
-            'reason' => $f->consent_response_reason($this->ptr),
+            'reason' => $f->consent_request_response_reason($this->ptr),
         ];
     }
 

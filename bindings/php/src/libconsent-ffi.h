@@ -265,7 +265,8 @@ consent_site_set_max_age(consent_site_t *site, long long seconds);
 consent_status
 consent_site_set_sources(consent_site_t *site, unsigned int sources);
 consent_status
-consent_sources_from_names(const char *list, unsigned int *sources);
+consent_sources_from_names(const char *list, unsigned int *sources,
+                           char **errmsg);
 consent_status
 consent_site_set_gpc_categories(consent_site_t *site, const char *list);
 consent_status
@@ -291,16 +292,16 @@ consent_request_endpoint(consent_request_t *req, const char *method,
                          const char *query, size_t query_len,
                          const char *body, size_t body_len, long long now);
 int
-consent_response_status(const consent_request_t *req);
+consent_request_response_status(const consent_request_t *req);
 int
-consent_response_header(const consent_request_t *req, size_t i,
+consent_request_response_header(const consent_request_t *req, size_t i,
                         const char **name, const char **value);
 const void *
-consent_response_body(const consent_request_t *req, size_t *len);
+consent_request_response_body(const consent_request_t *req, size_t *len);
 const void *
-consent_response_receipt(const consent_request_t *req, size_t *len);
+consent_request_response_receipt(const consent_request_t *req, size_t *len);
 const char *
-consent_response_reason(const consent_request_t *req);
+consent_request_response_reason(const consent_request_t *req);
 typedef enum consent_http_action {
   CONSENT_HTTP_PASS = 0,
   CONSENT_HTTP_GATE = 1,

@@ -184,8 +184,10 @@ SOURCES: Dict[str, int] = {"cookie": 0x01, "tcf": 0x02, "klaro": 0x04,
 def sources(names: Union[str, Iterable[str]]) -> int:
     """The bits of a list of source names ("cookie tcf gpc" or a list)."""
     text = names if isinstance(names, str) else " ".join(names)
-    out = c_uint()
-    _check(LIB.consent_sources_from_names(text.encode(), byref(out)), text)
+    out, msg = c_uint(), c_void_p()
+    st = LIB.consent_sources_from_names(text.encode(), byref(out), byref(msg))
+    if st != 0:
+        raise _error(st, _take_string(msg) if msg.value else text)
     return out.value
 
 
@@ -1032,15 +1034,15 @@ class Request(_Handle):
         headers = []
         name, value = c_char_p(), c_char_p()
         i = 0
-        while LIB.consent_response_header(self._p, i, byref(name),
+        while LIB.consent_request_response_header(self._p, i, byref(name),
                                           byref(value)):
             headers.append((name.value.decode(), value.value.decode()))
             i += 1
         n = c_size_t()
-        ptr = LIB.consent_response_body(self._p, byref(n))
+        ptr = LIB.consent_request_response_body(self._p, byref(n))
         body_out = ctypes.string_at(ptr, n.value) if n.value else b""
-        ptr = LIB.consent_response_receipt(self._p, byref(n))
+        ptr = LIB.consent_request_response_receipt(self._p, byref(n))
         receipt = json.loads(ctypes.string_at(ptr, n.value)) if ptr else None
-        return Response(LIB.consent_response_status(self._p), headers,
+        return Response(LIB.consent_request_response_status(self._p), headers,
                         body_out, receipt,
-                        LIB.consent_response_reason(self._p).decode())
+                        LIB.consent_request_response_reason(self._p).decode())
