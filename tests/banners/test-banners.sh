@@ -174,7 +174,7 @@ ok $(( c1 | $? )) "under GPC (categories video, marketing) YouTube's placeholder
 box "$TMP/o" youtube | grep -q "data-consent-always"
 ok $? "with gpc not among the sources, Sec-GPC changes nothing"
 "$GATE" --sources "cookie nonsense" "$PAGE" >/dev/null 2>"$TMP/err"
-[ $? -eq 2 ] && grep -q "unknown source" "$TMP/err"
+[ $? -eq 2 ] && grep -q "unknown consent source 'nonsense'" "$TMP/err"
 ok $? "an unknown source name is a usage error: $(head -1 "$TMP/err")"
 
 # Provider-file mapping rules are checked.
