@@ -294,6 +294,52 @@ static const char *const slots[] = {
   "manage_link", "mark", "open_link", NULL
 };
 
+/* The slots by their index in slots[]. */
+enum slot {
+  S_ID, S_TITLE, S_INTRO, S_PRIVACY, S_PROVIDER_PRIVACY_LINK,
+  S_SITE_PRIVACY_LINK, S_CONTROLS, S_PROVIDER, S_PROVIDER_ID, S_PREVIEW,
+  S_MANAGE_LINK, S_MARK, S_OPEN_LINK
+};
+
+/* Parses a template (already checked: every slot is known) into t->parts,
+ * so that a box is rendered without looking at the slots' names again.
+ * Returns 0 or CONSENT_E_NOMEM (t unchanged). */
+static int
+parse_template(struct consent__texts *t, const char *tpl)
+{
+  struct consent__tpl_part *parts;
+  const char *lit = tpl, *p = tpl, *mark, *close;
+  size_t n = 1, i;
+
+  for (mark = tpl; (mark = strstr(mark, "{{")) != NULL; mark += 2)
+    n++;
+  parts = calloc(n, sizeof(*parts));
+  if (parts == NULL)
+    return CONSENT_E_NOMEM;
+  n = 0;
+  while ((mark = strstr(p, "{{")) != NULL &&
+         (close = strstr(mark + 2, "}}")) != NULL) {
+    for (i = 0; slots[i] != NULL; i++)
+      if (strlen(slots[i]) == (size_t)(close - mark - 2) &&
+          memcmp(slots[i], mark + 2, (size_t)(close - mark - 2)) == 0)
+        break;
+    p = close + 2;
+    if (slots[i] == NULL)
+      continue;                 /* not a slot: left as text */
+    parts[n].off = (size_t)(lit - tpl);
+    parts[n].len = (size_t)(mark - lit);
+    parts[n++].slot = (int)i;
+    lit = p;
+  }
+  parts[n].off = (size_t)(lit - tpl);
+  parts[n].len = strlen(lit);
+  parts[n].slot = -1;
+  free(t->parts);
+  t->parts = parts;
+  t->nparts = n + 1;
+  return 0;
+}
+
 int
 consent__texts_init(struct consent__texts *t)
 {
@@ -315,6 +361,10 @@ consent__texts_init(struct consent__texts *t)
     }
   }
   t->n = n;
+  if (parse_template(t, default_template) != 0) {
+    consent__texts_free(t);
+    return CONSENT_E_NOMEM;
+  }
   return 0;
 }
 
@@ -328,6 +378,7 @@ consent__texts_free(struct consent__texts *t)
       free(t->lang[i].text[k]);
   free(t->lang);
   free(t->template_html);
+  free(t->parts);
   free(t->notice_html);
   memset(t, 0, sizeof(*t));
 }
@@ -359,6 +410,13 @@ consent__texts_copy(struct consent__texts *dst,
       (dst->notice_html = consent__strndup(src->notice_html,
                                  strlen(src->notice_html))) == NULL)
     goto fail;
+  if (src->parts != NULL) {
+    dst->parts = malloc(src->nparts * sizeof(*dst->parts));
+    if (dst->parts == NULL)
+      goto fail;
+    memcpy(dst->parts, src->parts, src->nparts * sizeof(*dst->parts));
+    dst->nparts = src->nparts;
+  }
   return 0;
 fail:
   consent__texts_free(dst);
@@ -631,11 +689,18 @@ consent__texts_set_template(struct consent__texts *t, const char *buf,
                           "preview, mark, open_link)", "controls",
                           "the template must hold {{controls}} (the button "
                           "and the checkbox)");
+  char *html;
+
   if (st != 0)
     return st;
+  html = consent__strndup(buf, len);
+  if (html == NULL || parse_template(t, html) != 0) {
+    free(html);
+    return CONSENT_E_NOMEM;
+  }
   free(t->template_html);
-  t->template_html = consent__strndup(buf, len);
-  return t->template_html ? 0 : CONSENT_E_NOMEM;
+  t->template_html = html;
+  return 0;
 }
 
 int
@@ -739,7 +804,7 @@ dimension(const char *v, size_t n, char *out, size_t cap)
 }
 
 static int
-put_slot(struct consent__buf *b, const char *slot,
+put_slot(struct consent__buf *b, int slot,
          const struct consent__texts *t, size_t lang,
          const struct consent__box *box, const char *id)
 {
@@ -747,19 +812,19 @@ put_slot(struct consent__buf *b, const char *slot,
   const char *pid = box->prov ? box->prov->id : "unknown";
   int st = 0;
 
-  if (strcmp(slot, "id") == 0)
+  if (slot == S_ID)
     return put(b, id);
-  if (strcmp(slot, "title") == 0)
+  if (slot == S_TITLE)
     return consent__put_text(b, t, lang, CONSENT__T_TITLE, name);
-  if (strcmp(slot, "intro") == 0)
+  if (slot == S_INTRO)
     return consent__put_text(b, t, lang, CONSENT__T_INTRO, name);
-  if (strcmp(slot, "privacy") == 0)
+  if (slot == S_PRIVACY)
     return consent__put_text(b, t, lang, CONSENT__T_PRIVACY, name);
-  if (strcmp(slot, "provider") == 0)
+  if (slot == S_PROVIDER)
     return consent__escape(b, name, strlen(name));
-  if (strcmp(slot, "provider_id") == 0)
+  if (slot == S_PROVIDER_ID)
     return consent__escape(b, pid, strlen(pid));
-  if (strcmp(slot, "provider_privacy_link") == 0) {
+  if (slot == S_PROVIDER_PRIVACY_LINK) {
     if (box->prov == NULL || box->prov->privacy == NULL)
       return 0;
     st |= put(b, "<a href=\"");
@@ -769,7 +834,7 @@ put_slot(struct consent__buf *b, const char *slot,
     st |= consent__put_text(b, t, lang, CONSENT__T_PROVIDER_LINK, name);
     return st | put(b, "</a>");
   }
-  if (strcmp(slot, "preview") == 0) {
+  if (slot == S_PREVIEW) {
     /* The embed's title and thumbnail, from the site's own cache. */
     const struct consent__preview *pv = box->preview;
     char num[16];
@@ -802,12 +867,12 @@ put_slot(struct consent__buf *b, const char *slot,
     }
     return st | put(b, "</figcaption></figure>");
   }
-  if (strcmp(slot, "mark") == 0)
+  if (slot == S_MARK)
     /* The provider's name as a badge: what the box stands for at a
      * glance, drawn from text (no request). */
     return put(b, "<span class=\"consent-embed__mark\" aria-hidden=\"true\">") |
            consent__escape(b, name, strlen(name)) | put(b, "</span>");
-  if (strcmp(slot, "open_link") == 0) {
+  if (slot == S_OPEN_LINK) {
     /* For visitors who would rather go to the provider: a plain link
      * (navigation, not an embed: nothing loads until it is followed). */
     if (box->open_url == NULL || box->prov == NULL)
@@ -818,7 +883,7 @@ put_slot(struct consent__buf *b, const char *slot,
     st |= consent__put_text(b, t, lang, CONSENT__T_OPEN, name);
     return st | put(b, "</a>");
   }
-  if (strcmp(slot, "manage_link") == 0) {
+  if (slot == S_MANAGE_LINK) {
     /* The endpoint's settings page, to withdraw or change a decision. */
     if (box->endpoint == NULL)
       return 0;
@@ -828,7 +893,7 @@ put_slot(struct consent__buf *b, const char *slot,
     st |= consent__put_text(b, t, lang, CONSENT__T_MANAGE, name);
     return st | put(b, "</a>");
   }
-  if (strcmp(slot, "site_privacy_link") == 0) {
+  if (slot == S_SITE_PRIVACY_LINK) {
     if (box->site_privacy == NULL)
       return 0;
     st |= put(b, " &middot; <a href=\"");
@@ -872,8 +937,9 @@ consent__render_box(const struct consent__texts *t, size_t lang,
                     const struct consent__box *box, struct consent__buf *out)
 {
   const char *pid = box->prov ? box->prov->id : "unknown";
-  const char *tpl, *p, *mark;
+  const char *tpl;
   char id[32], w[16], h[16];
+  size_t i;
   int st = 0;
 
   if (!box->visible) {
@@ -926,21 +992,10 @@ consent__render_box(const struct consent__texts *t, size_t lang,
   }
   st |= put(out, ">");
   tpl = t->template_html ? t->template_html : default_template;
-  for (p = tpl; (mark = strstr(p, "{{")) != NULL;) {
-    const char *close = strstr(mark + 2, "}}");
-    char slot[32];
-    size_t n;
-    if (close == NULL)
-      break;
-    st |= consent__buf_append(out, p, (size_t)(mark - p));
-    n = (size_t)(close - mark - 2);
-    if (n < sizeof(slot)) {
-      memcpy(slot, mark + 2, n);
-      slot[n] = '\0';
-      st |= put_slot(out, slot, t, lang, box, id);
-    }
-    p = close + 2;
+  for (i = 0; i < t->nparts; i++) {
+    st |= consent__buf_append(out, tpl + t->parts[i].off, t->parts[i].len);
+    if (t->parts[i].slot >= 0)
+      st |= put_slot(out, t->parts[i].slot, t, lang, box, id);
   }
-  st |= put(out, p);
   return st | put(out, "</div>");
 }

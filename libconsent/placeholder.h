@@ -48,10 +48,19 @@ struct consent__language {
   char *text[CONSENT__T_COUNT];         /* NULL: the English one */
 };
 
+/* A box template, parsed once: the literal text before each slot, and
+ * the slot (an index of the known slots; -1 after the last literal). */
+struct consent__tpl_part {
+  size_t off, len;
+  int slot;
+};
+
 struct consent__texts {
   struct consent__language *lang;
   size_t n;
   char *template_html;                  /* NULL: the built-in one */
+  struct consent__tpl_part *parts;      /* the template in use, parsed */
+  size_t nparts;
   char *notice_html;                    /* the notice's; NULL: built in */
 };
 
