@@ -11,32 +11,7 @@
 
 #include "../tools/gen.h"
 #include "tap.h"
-
-struct sink {
-  char *data;
-  size_t len, cap;
-  int fail_after; /* fail the call after this many bytes (0: never) */
-  int calls;
-};
-
-static int
-sink(const char *buf, size_t len, void *ud)
-{
-  struct sink *s = ud;
-
-  s->calls++;
-  if (s->fail_after && s->len + len > (size_t)s->fail_after)
-    return 1;
-  if (s->len + len > s->cap) {
-    s->cap = (s->len + len) * 2;
-    s->data = realloc(s->data, s->cap);
-    if (s->data == NULL)
-      abort();
-  }
-  memcpy(s->data + s->len, buf, len);
-  s->len += len;
-  return 0;
-}
+#include "buf.h"
 
 static void
 test_version(void)
@@ -83,7 +58,7 @@ test_handles(void)
   consent_config_t *c = NULL;
   consent_gate_t *g = NULL;
   consent_rewriter_t *rw = NULL;
-  struct sink s = { 0 };
+  struct buf s = { 0 };
 
   consent_config_free(NULL);
   consent_gate_free(NULL);
@@ -127,7 +102,7 @@ test_sink_failure(void)
 {
   consent_gate_t *g;
   consent_rewriter_t *rw;
-  struct sink s = { 0 };
+  struct buf s = { 0 };
 
   s.fail_after = 3;
   consent_gate_new(NULL, &g);
@@ -176,7 +151,7 @@ test_passthrough(void)
   for (seed = 1; seed <= 6; seed++) {
     size_t off = 0, step;
     consent_rewriter_t *rw;
-    struct sink s = { 0 };
+    struct buf s = { 0 };
 
     gen_seed(&gn, (uint64_t)seed);
     n = seed % 2 ? gen_page(&gn, in, sizeof(in))
@@ -248,7 +223,7 @@ test_buffered(void)
   char *want = NULL, got[32768];
   size_t wlen = 0, glen = 0, n, i, pieces = 0;
   const char *p;
-  struct sink s = { NULL, 0, 0, 0, 0 };
+  struct buf s = { NULL, 0, 0, 0, 0 };
 
   consent_gate_new(NULL, &g);
   consent_rewrite(g, page, sizeof(page) - 1, &want, &wlen);
