@@ -1133,7 +1133,15 @@ typedef enum consent_preview_option {
   CONSENT_PREVIEW_CONCURRENCY = 3,  /* transfers at once (4, at most 64) */
   CONSENT_PREVIEW_TIMEOUT_MS = 4,   /* per transfer (10000) */
   CONSENT_PREVIEW_MAX_JSON = 5,     /* bytes of an oEmbed answer (64 KiB) */
-  CONSENT_PREVIEW_MAX_IMAGE = 6     /* bytes of a thumbnail (2 MiB) */
+  CONSENT_PREVIEW_MAX_IMAGE = 6,    /* bytes of a thumbnail (2 MiB) */
+  CONSENT_PREVIEW_MEMORY = 7        /* entries kept in memory (0, the
+                                       default: none).  With some, a
+                                       lookup never reads the folder: it
+                                       answers from memory and queues a
+                                       miss; the fetcher loads what the
+                                       folder already has (for servers
+                                       whose request path must not block
+                                       on file I/O: the nginx module). */
 } consent_preview_option;
 
 /* Sets one limit.  Returns CONSENT_OK or CONSENT_E_INVAL.
@@ -1145,7 +1153,8 @@ consent_previews_set_limit(consent_previews_t *pv,
 /* One setting of the cache or its fetcher as "NAME=VALUE", the form
  * host directives take: ca=FILE, resolve=HOST:PORT:ADDRESS,
  * trust=ADDRESS, or a limit by name (cache_bytes, ttl, error_ttl,
- * concurrency, timeout_ms, max_json, max_image) with a decimal value.
+ * concurrency, timeout_ms, max_json, max_image, memory) with a decimal
+ * value.
  * pv NULL only checks the option (for a host's configuration parser).
  * Returns CONSENT_OK, CONSENT_E_INVAL (unknown name, bad value),
  * CONSENT_E_LIMIT or CONSENT_E_NOMEM.  Since: 0.1.0 */

@@ -57,7 +57,7 @@ consent_previews_set_option(consent_previews_t *pv, const char *option)
 {
   static const char *const limits[] = {
     "cache_bytes", "ttl", "error_ttl", "concurrency", "timeout_ms",
-    "max_json", "max_image", NULL
+    "max_json", "max_image", "memory", NULL
   };
   const char *eq, *v;
   size_t n;

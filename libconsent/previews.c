@@ -83,6 +83,19 @@ struct consent_previews {
   int size_known;
   /* What consent_previews_run() reports. */
   unsigned long fetched, failed;
+  /* CONSENT_PREVIEW_MEMORY: entries in memory, looked up instead of the
+   * folder (under lock). */
+  struct mem_entry *mem;
+  size_t mem_cap;
+  unsigned long mem_clock;
+};
+
+struct mem_entry {
+  char key[KEY_HEX + 1];     /* "" when free */
+  long long fetched;
+  int has;                   /* 1: a preview, 0: a failure kept */
+  unsigned long used;
+  struct consent__preview p;
 };
 
 /* ------------------------------------------------------------------ */
@@ -226,6 +239,7 @@ consent__previews_free(struct consent_previews *pv)
   free(pv->queue);
   curl_slist_free_all(pv->resolve);
   pthread_mutex_destroy(&pv->lock);
+  free(pv->mem);
   free(pv->dir);
   free(pv->prefix);
   free(pv->ca_file);
@@ -240,7 +254,7 @@ consent__previews_set(struct consent_previews *pv, int opt, long long v)
     long long lo, hi;
   } range[] = {
     { 65536, LLONG_MAX }, { 1, LLONG_MAX }, { 1, LLONG_MAX }, { 1, 64 },
-    { 100, 600000 }, { 1024, 1LL << 24 }, { 1024, 1LL << 28 }
+    { 100, 600000 }, { 1024, 1LL << 24 }, { 1024, 1LL << 28 }, { 0, 65536 }
   };
 
   if (opt < 0 || opt >= (int)(sizeof(range) / sizeof(range[0])) ||
@@ -255,7 +269,18 @@ consent__previews_set(struct consent_previews *pv, int opt, long long v)
   case CONSENT_PREVIEW_CONCURRENCY: pv->concurrency = (unsigned)v; break;
   case CONSENT_PREVIEW_TIMEOUT_MS: pv->timeout_ms = (long)v; break;
   case CONSENT_PREVIEW_MAX_JSON: pv->max_json = (size_t)v; break;
-  default: pv->max_image = (size_t)v; break;
+  case CONSENT_PREVIEW_MAX_IMAGE: pv->max_image = (size_t)v; break;
+  default: {
+    struct mem_entry *m = v > 0 ? calloc((size_t)v, sizeof(*m)) : NULL;
+    if (v > 0 && m == NULL)
+      return CONSENT_E_NOMEM;
+    pthread_mutex_lock(&pv->lock);
+    free(pv->mem);
+    pv->mem = m;
+    pv->mem_cap = (size_t)v;
+    pthread_mutex_unlock(&pv->lock);
+    break;
+  }
   }
   return 0;
 }
@@ -427,6 +452,71 @@ copy_text(char *dst, size_t cap, const char *src)
   dst[n] = '\0';
 }
 
+/* What an entry of the folder says (meta: its KEY.json): 1 and *out
+ * filled when it holds a preview, 0 for a failure kept; *fetched its
+ * time. */
+static int
+meta_preview(const struct consent_previews *pv, json_t *meta,
+             struct consent__preview *out, long long *fetched)
+{
+  const char *title = str_of(meta, "title"), *author, *image;
+
+  memset(out, 0, sizeof(*out));
+  *fetched = (long long)json_integer_value(json_object_get(meta, "fetched"));
+  if (title == NULL)
+    return 0;
+  author = str_of(meta, "author");
+  image = str_of(meta, "image");
+  copy_text(out->title, sizeof(out->title), title);
+  copy_text(out->author, sizeof(out->author), author ? author : "");
+  if (image != NULL && strlen(image) <= KEY_HEX + 5 &&
+      strspn(image, "0123456789abcdef") == KEY_HEX && image[KEY_HEX] == '.')
+    snprintf(out->image, sizeof(out->image), "%s%s", pv->prefix, image);
+  out->width = (unsigned)json_integer_value(json_object_get(meta, "width"));
+  out->height = (unsigned)json_integer_value(json_object_get(meta, "height"));
+  return 1;
+}
+
+/* The memory slot of key: its own, a free one, or the least used of the
+ * few it may take (called under lock). */
+static struct mem_entry *
+mem_slot(struct consent_previews *pv, const char *key)
+{
+  size_t h = consent__fnv1a(key, KEY_HEX) % pv->mem_cap, i;
+  struct mem_entry *best = NULL;
+
+  for (i = 0; i < 8 && i < pv->mem_cap; i++) {
+    struct mem_entry *m = &pv->mem[(h + i) % pv->mem_cap];
+    if (m->key[0] == '\0' || strcmp(m->key, key) == 0)
+      return m;
+    if (best == NULL || m->used < best->used)
+      best = m;
+  }
+  return best;
+}
+
+/* Keeps an entry of the folder in memory (CONSENT_PREVIEW_MEMORY). */
+static void
+remember(struct consent_previews *pv, const char *key, json_t *meta)
+{
+  struct consent__preview p;
+  long long fetched;
+  int has;
+  struct mem_entry *m;
+
+  if (pv->mem_cap == 0 || !json_is_object(meta))
+    return;
+  has = meta_preview(pv, meta, &p, &fetched);
+  pthread_mutex_lock(&pv->lock);
+  m = mem_slot(pv, key);
+  memcpy(m->key, key, KEY_HEX + 1);
+  m->fetched = fetched;
+  m->has = has;
+  m->p = p;
+  m->used = ++pv->mem_clock;
+  pthread_mutex_unlock(&pv->lock);
+}
+
 int
 consent__previews_lookup(struct consent_previews *pv, const char *id,
                          const char *url, size_t len,
@@ -436,39 +526,41 @@ consent__previews_lookup(struct consent_previews *pv, const char *id,
   char key[KEY_HEX + 1], *path;
   json_t *meta;
   json_error_t e;
-  long long fetched;
-  int ok = 0, stale = 1;
-  const char *title, *author, *image;
+  long long fetched = 0;
+  int ok = 0, stale = 1, found = 0;
 
   memset(out, 0, sizeof(*out));
   if (prov < 0 || pv->reg->prov[prov].oembed == NULL || len == 0 ||
       len > 2048)
     return 0;
   key_of(url, len, key);
-  path = path_of(pv, key, ".json");
-  if (path == NULL)
-    return 0;
-  meta = json_load_file(path, JSON_DECODE_ANY, &e);
-  free(path);
-  if (json_is_object(meta)) {
-    fetched = (long long)json_integer_value(json_object_get(meta, "fetched"));
-    title = str_of(meta, "title");
-    author = str_of(meta, "author");
-    image = str_of(meta, "image");
-    stale = now_s() - fetched > (title ? pv->ttl : pv->error_ttl);
-    if (title != NULL) {
-      copy_text(out->title, sizeof(out->title), title);
-      copy_text(out->author, sizeof(out->author), author ? author : "");
-      if (image != NULL && strlen(image) <= KEY_HEX + 5 &&
-          strspn(image, "0123456789abcdef") == KEY_HEX && image[KEY_HEX] == '.')
-        snprintf(out->image, sizeof(out->image), "%s%s", pv->prefix, image);
-      out->width = (unsigned)json_integer_value(json_object_get(meta, "width"));
-      out->height = (unsigned)json_integer_value(json_object_get(meta,
-                                                                 "height"));
-      ok = 1;
+  if (pv->mem_cap > 0) {
+    /* From memory only: no file I/O on the request path. */
+    struct mem_entry *m;
+    pthread_mutex_lock(&pv->lock);
+    m = mem_slot(pv, key);
+    if (m != NULL && strcmp(m->key, key) == 0) {
+      found = 1;
+      ok = m->has;
+      fetched = m->fetched;
+      *out = m->p;
+      m->used = ++pv->mem_clock;
     }
+    pthread_mutex_unlock(&pv->lock);
+  } else {
+    path = path_of(pv, key, ".json");
+    if (path == NULL)
+      return 0;
+    meta = json_load_file(path, JSON_DECODE_ANY, &e);
+    free(path);
+    if (json_is_object(meta)) {
+      found = 1;
+      ok = meta_preview(pv, meta, out, &fetched);
+    }
+    json_decref(meta);
   }
-  json_decref(meta);
+  if (found)
+    stale = now_s() - fetched > (ok ? pv->ttl : pv->error_ttl);
   if (stale)
     consent__previews_queue(pv, prov, url, len);
   return ok;
@@ -650,6 +742,7 @@ give_up(struct consent_previews *pv, struct job *j, const char *why)
 
   if (s != NULL)
     write_atomic(pv, j->key, ".json", s, strlen(s));
+  remember(pv, j->key, m);
   free(s);
   json_decref(m);
   pv->failed++;
@@ -800,6 +893,7 @@ transfer_done(struct consent_previews *pv, CURLM *multi, struct job *j,
       evict(pv);
     free(s);
   }
+  remember(pv, j->key, j->meta);
   pv->fetched++;
   return 1;
 }
@@ -834,6 +928,33 @@ take_lock(struct consent_previews *pv, struct job *j)
   return 1;
 }
 
+/* Memory mode: an entry the folder already has, fresh (fetched by an
+ * earlier run or by another process sharing the folder), is loaded into
+ * memory instead of being fetched again.  Returns 1 when it was. */
+static int
+load_known(struct consent_previews *pv, struct job *j)
+{
+  char *path = path_of(pv, j->key, ".json");
+  struct consent__preview p;
+  json_error_t e;
+  json_t *meta;
+  long long fetched;
+  int fresh = 0;
+
+  if (path == NULL)
+    return 0;
+  meta = json_load_file(path, JSON_DECODE_ANY, &e);
+  free(path);
+  if (json_is_object(meta)) {
+    int has = meta_preview(pv, meta, &p, &fetched);
+    fresh = now_s() - fetched <= (has ? pv->ttl : pv->error_ttl);
+    if (fresh)
+      remember(pv, j->key, meta);
+  }
+  json_decref(meta);
+  return fresh;
+}
+
 static int
 start_job(struct consent_previews *pv, CURLM *multi, struct job *j)
 {
@@ -843,6 +964,8 @@ start_job(struct consent_previews *pv, CURLM *multi, struct job *j)
   char *u;
   int rc;
 
+  if (pv->mem_cap > 0 && load_known(pv, j))
+    return 1;
   rc = take_lock(pv, j);
   if (rc != 0)
     return rc;

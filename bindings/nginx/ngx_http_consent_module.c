@@ -22,6 +22,9 @@
 
 #include <consent.h>
 
+/* Previews kept in memory per gate and worker (about 1 KB each). */
+#define NGX_HTTP_CONSENT_PREVIEW_MEMORY 2048
+
 #define CONSENT_UNSET_PTR ((void *)-1)
 
 typedef struct {
@@ -752,13 +755,19 @@ consent_build(ngx_conf_t *cf, ngx_http_consent_loc_conf_t *c,
     ngx_uint_t no = c->previews_fetch ? c->previews_fetch->nelts : 0;
     what = "consent_previews";
     st = consent_previews_new(reg, cstr(cf, &c->previews_dir), &b->previews);
+    /* Lookups from memory: no file I/O on the event loop (the fetcher,
+     * a thread of each worker, loads and fetches; memory=N changes the
+     * size). */
+    if (st == CONSENT_OK)
+      st = consent_previews_set_limit(b->previews, CONSENT_PREVIEW_MEMORY,
+                                      NGX_HTTP_CONSENT_PREVIEW_MEMORY);
     if (st == CONSENT_OK)
       st = consent_previews_set_url_prefix(b->previews,
                                            cstr(cf, &c->previews_url));
     for (i = 0; st == CONSENT_OK && i < no; i++) {
       what = "consent_previews_fetch (ca=, resolve=, trust=, cache_bytes=, "
              "ttl=, error_ttl=, concurrency=, timeout_ms=, max_json=, "
-             "max_image=)";
+             "max_image=, memory=)";
       st = consent_previews_set_option(b->previews, cstr(cf, &o[i]));
     }
     if (st == CONSENT_OK)

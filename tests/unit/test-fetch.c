@@ -9,7 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <time.h>
+#include <unistd.h>
+
 #include <arpa/inet.h>
+#include <openssl/evp.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -24,7 +28,7 @@ static char *
 gate(const struct consent_gate *g, const char *in, size_t chunk)
 {
   struct consent_rewriter rw;
-  struct buf b = { NULL, 0, 0 };
+  struct buf b = { NULL, 0, 0, 0, 0 };
   size_t off = 0, n = strlen(in);
 
   consent__rewriter_init(&rw, g, sink, &b);
@@ -287,6 +291,56 @@ test_internal_addresses(void)
          sizeof(cases) / sizeof(cases[0]), bad);
 }
 
+/* CONSENT_PREVIEW_MEMORY: a lookup answers from memory and never reads
+ * the folder; the fetcher loads what the folder already has (no
+ * transfer), and a lookup then finds it, even with the file gone. */
+static void
+test_memory_lookups(const struct consent_registry *reg)
+{
+  static const char url[] = "https://www.youtube.com/embed/memtest";
+  char dir[] = "/tmp/consent-mem-XXXXXX", path[256], hex[65];
+  unsigned char md[32];
+  unsigned int mdlen = 0, done = 9, failed = 9, i;
+  struct consent_previews *pv;
+  struct consent__preview out;
+  FILE *f;
+  int before, after, gone;
+
+  if (mkdtemp(dir) == NULL || (pv = consent__previews_new(reg, dir)) == NULL) {
+    tap_ok(0, "previews in memory: a cache folder");
+    return;
+  }
+  EVP_Digest(url, strlen(url), md, &mdlen, EVP_sha256(), NULL);
+  for (i = 0; i < 32; i++)
+    snprintf(hex + 2 * i, 3, "%02x", md[i]);
+  snprintf(path, sizeof(path), "%s/%s.json", dir, hex);
+  f = fopen(path, "w");
+  if (f != NULL) {
+    fprintf(f, "{\"url\":\"%s\",\"title\":\"On disk\",\"author\":\"A\","
+            "\"fetched\":%lld}", url, (long long)time(NULL));
+    fclose(f);
+  }
+  tap_ok(consent__previews_set(pv, CONSENT_PREVIEW_MEMORY, 16) == 0,
+         "previews in memory: memory=16 set");
+  before = consent__previews_lookup(pv, "youtube", url, strlen(url), &out);
+  tap_ok(before == 0 && consent__previews_pending(pv) == 1,
+         "previews in memory: the first lookup does not read the folder "
+         "(a miss, queued), though the file is there");
+  consent__previews_run(pv, 2000, &done, &failed);
+  after = consent__previews_lookup(pv, "youtube", url, strlen(url), &out);
+  tap_ok(done == 0 && failed == 0 && after == 1 &&
+         strcmp(out.title, "On disk") == 0,
+         "previews in memory: the fetcher loaded the folder's entry without "
+         "a transfer (%u fetched, %u failed), the next lookup has it",
+         done, failed);
+  unlink(path);
+  gone = consent__previews_lookup(pv, "youtube", url, strlen(url), &out);
+  tap_ok(gone == 1 && consent__previews_pending(pv) == 0,
+         "previews in memory: answered from memory with the file gone");
+  consent__previews_free(pv);
+  rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -304,6 +358,7 @@ main(void)
   test_oversize(&g);
   test_data_documents(&g);
   test_internal_addresses();
+  test_memory_lookups(g.reg);
   test_google(&g);
   consent__gate_free(&g);
   return tap_done();

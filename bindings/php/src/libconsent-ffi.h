@@ -345,7 +345,8 @@ typedef enum consent_preview_option {
   CONSENT_PREVIEW_CONCURRENCY = 3,
   CONSENT_PREVIEW_TIMEOUT_MS = 4,
   CONSENT_PREVIEW_MAX_JSON = 5,
-  CONSENT_PREVIEW_MAX_IMAGE = 6
+  CONSENT_PREVIEW_MAX_IMAGE = 6,
+  CONSENT_PREVIEW_MEMORY = 7
 } consent_preview_option;
 consent_status
 consent_previews_set_limit(consent_previews_t *pv,
