@@ -633,7 +633,7 @@ static const command_rec consent_cmds[] = {
                     "NAME [domain=D] [path=/P] [insecure] [httponly=off] "
                     "[samesite=lax|strict|none]"),
   AP_INIT_TAKE1("ConsentPolicyVersion", set_policy, NULL, WHERE,
-                "the site's privacy policy version (0-65535)"),
+                "the site's privacy policy version (0-4294967295)"),
   AP_INIT_TAKE1("ConsentMaxAge", set_max_age, NULL, WHERE,
                 "seconds an 'always' consent holds (default 365 days)"),
   AP_INIT_TAKE1("ConsentEndpoint", set_path, NULL, WHERE,

@@ -32,6 +32,9 @@ final class Lib
     /** The largest body the consent endpoint accepts. */
     public const MAX_BODY = 4096;
 
+    /** The highest policy version (CONSENT_POLICY_VERSION_MAX). */
+    public const POLICY_VERSION_MAX = 4294967295;
+
     private static ?\FFI $ffi = null;
 
     /** The declarations, from libconsent-ffi.h beside this file (its

@@ -564,10 +564,10 @@ function libconsent_sanitize_options($in): array
         add_settings_error(LIBCONSENT_OPTION, 'language', 'Language: ' . $e->getMessage());
     }
     $pv = $in['policy_version'] ?? 0;
-    if (is_numeric($pv) && (int)$pv >= 0 && (int)$pv <= 65535) {
+    if (is_numeric($pv) && (int)$pv >= 0 && (int)$pv <= Consent\Lib::POLICY_VERSION_MAX) {
         $new['policy_version'] = (int)$pv;
     } else {
-        add_settings_error(LIBCONSENT_OPTION, 'policy_version', 'Policy version: a number from 0 to 65535');
+        add_settings_error(LIBCONSENT_OPTION, 'policy_version', 'Policy version: a number from 0 to ' . Consent\Lib::POLICY_VERSION_MAX);
     }
     $new['privacy_url'] = esc_url_raw(trim((string)($in['privacy_url'] ?? '')));
     $new['multilingual'] = !empty($in['multilingual']);
