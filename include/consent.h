@@ -41,9 +41,9 @@ extern "C" {
 /* Versions                                                            */
 
 #define CONSENT_VERSION_MAJOR 0
-#define CONSENT_VERSION_MINOR 1
+#define CONSENT_VERSION_MINOR 2
 #define CONSENT_VERSION_PATCH 0
-#define CONSENT_VERSION_STRING "0.1.0"
+#define CONSENT_VERSION_STRING "0.2.0"
 
 /* 0xXXYYZZ: major, minor and patch, one byte each. */
 #define CONSENT_VERSION_NUM \
@@ -1218,6 +1218,82 @@ consent_previews_run(consent_previews_t *pv, long long max_ms,
 CONSENT_EXTERN consent_status
 consent_config_set_previews(consent_config_t *config,
                             consent_previews_t *pv);
+
+/* ------------------------------------------------------------------ */
+/* A cache of gated pages                                              */
+
+/* Hosts that gate the same page for many visitors (a static file, any
+ * response with a strong validator) may keep the gated bytes and send
+ * them again without rewriting: a bounded in-memory cache, the least
+ * recently used entries out first.  An entry is found only by a key that
+ * holds everything its bytes depend on (consent_cache_key), so it is
+ * never sent to a visitor whose decisions, language or page differ.
+ * Thread-safe.  Since: 0.2.0 (CONSENT_1.1) */
+typedef struct consent_cache consent_cache_t;
+typedef struct consent_cache_entry consent_cache_entry_t;
+
+#define CONSENT_CACHE_KEY_SIZE 32
+
+/* A cache of at most max_bytes of gated pages (at least 65536).  Returns
+ * CONSENT_OK, CONSENT_E_INVAL or CONSENT_E_NOMEM.  Since: 0.2.0 */
+CONSENT_EXTERN consent_status
+consent_cache_new(size_t max_bytes, consent_cache_t **cache);
+
+/* Entries still held (consent_cache_get) must be released first.
+ * Since: 0.2.0 */
+CONSENT_EXTERN void
+consent_cache_free(consent_cache_t *cache);
+
+/* The key of one gated response: the gate, the response's validator
+ * (vlen bytes: its ETag, or its Last-Modified and length, whatever
+ * changes when the page does), the coding of its body, the request's
+ * path and query (plen bytes: the placeholders' return field), the
+ * language the rewriter is given (lang, or NULL), and what the visitor
+ * decided at time now (state, or NULL without consent): every
+ * provider's allowed, refused or undecided, Global Privacy Control and
+ * whether a banner answered, so the notice too is as it would be.  A
+ * response with a CSP nonce is unique: do not cache it.  Returns
+ * CONSENT_OK, CONSENT_E_INVAL (also for a state of another registry
+ * than the gate's), CONSENT_E_NOMEM or CONSENT_E_CRYPTO.
+ * Since: 0.2.0 */
+CONSENT_EXTERN consent_status
+consent_cache_key(const consent_gate_t *gate, const consent_state_t *state,
+                  long long now, const char *validator, size_t vlen,
+                  consent_encoding coding, const char *path, size_t plen,
+                  const char *lang,
+                  unsigned char key[CONSENT_CACHE_KEY_SIZE]);
+
+/* Looks a key up at time now (0: the current time).  On a hit returns 1,
+ * *data and *len the gated bytes, valid until
+ * consent_cache_release(cache, *entry); 0 on a miss (or an entry past
+ * its age, removed).  Since: 0.2.0 */
+CONSENT_EXTERN int
+consent_cache_get(consent_cache_t *cache,
+                  const unsigned char key[CONSENT_CACHE_KEY_SIZE],
+                  long long now, const consent_cache_entry_t **entry,
+                  const char **data, size_t *len);
+
+/* Lets go of an entry consent_cache_get() handed out.  Since: 0.2.0 */
+CONSENT_EXTERN void
+consent_cache_release(consent_cache_t *cache,
+                      const consent_cache_entry_t *entry);
+
+/* Keeps a copy of len gated bytes under key for at most max_age seconds
+ * (0: until pushed out), pushing out the least recently used entries
+ * past the cache's size; an entry of the same key is replaced.  Returns
+ * CONSENT_OK, CONSENT_E_LIMIT (more than an eighth of the cache: not
+ * kept), CONSENT_E_INVAL or CONSENT_E_NOMEM.  Since: 0.2.0 */
+CONSENT_EXTERN consent_status
+consent_cache_put(consent_cache_t *cache,
+                  const unsigned char key[CONSENT_CACHE_KEY_SIZE],
+                  const char *data, size_t len, long long max_age,
+                  long long now);
+
+/* What the cache holds and how lookups went (each pointer may be NULL).
+ * Since: 0.2.0 */
+CONSENT_EXTERN void
+consent_cache_stats(consent_cache_t *cache, size_t *entries, size_t *bytes,
+                    unsigned long *hits, unsigned long *misses);
 
 /* ------------------------------------------------------------------ */
 /* Assets                                                              */

@@ -293,6 +293,7 @@ consent_gate_new(const consent_config_t *config, consent_gate_t **gate)
     free(gt);
     return CONSENT_E_NOMEM;
   }
+  g->serial = consent__gate_serial();
   if (config != NULL && config->registry != NULL) {
     g->reg = config->registry;
   } else {

@@ -53,7 +53,11 @@ struct consent_gate {
   int google_consent_mode;            /* gtag('consent','default') */
   unsigned char *always;              /* per registry index */
   struct consent_previews *previews; /* or NULL */
+  uint64_t serial;                    /* this gate's number (cache keys) */
 };
+
+/* A new gate's number, unique in the process (cache.c). */
+uint64_t consent__gate_serial(void);
 
 enum consent__cap {
   CAP_NONE,

@@ -4,4 +4,4 @@
 #  - interfaces added (compatible):  CURRENT + 1, REVISION = 0, AGE + 1
 #  - interfaces removed or changed:  CURRENT + 1, REVISION = 0, AGE = 0
 #    (the soname changes: log it in docs/ABI.md)
-LIBCONSENT_VERSION_INFO = 0:0:0
+LIBCONSENT_VERSION_INFO = 1:0:1

@@ -37,8 +37,8 @@ def ring():
 
 
 def test_versions():
-    assert consent.library_version() == "0.1.0"
-    assert consent.version() == "0.1.0"
+    assert consent.library_version() == "0.2.0"
+    assert consent.version() == "0.2.0"
     assert consent.CATEGORIES[0] == "video" and "marketing" in consent.CATEGORIES
 
 

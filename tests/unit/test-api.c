@@ -306,6 +306,113 @@ test_previews_registry(void)
   }
 }
 
+/* The cache of gated pages: keys hold all the bytes depend on; entries
+ * in and out by size and age; an entry held while pushed out stays
+ * readable until released. */
+static void
+test_cache(void)
+{
+  consent_gate_t *g = NULL, *g2 = NULL;
+  consent_registry_t *reg = NULL, *other = NULL;
+  consent_state_t *none = NULL, *yt = NULL, *alien = NULL;
+  consent_cache_t *c = NULL;
+  const consent_cache_entry_t *e = NULL, *held = NULL;
+  unsigned char k[8][CONSENT_CACHE_KEY_SIZE];
+  const char *data;
+  size_t len, n = 0;
+  char *big;
+  unsigned long hits = 0, misses = 0;
+  int i, distinct = 1;
+
+  consent_registry_new(&reg);
+  consent_registry_new(&other);
+  {
+    consent_config_t *cfg = NULL;
+    consent_config_new(&cfg);
+    consent_config_set_registry(cfg, reg);
+    consent_gate_new(cfg, &g);
+    consent_gate_new(cfg, &g2);
+    consent_config_free(cfg);
+  }
+  consent_state_new(reg, &none);
+  consent_state_new(reg, &yt);
+  consent_state_new(other, &alien);
+  consent_state_set_provider(yt, "youtube", 1, 1000);
+  tap_ok(consent_cache_new(1000, &c) == CONSENT_E_INVAL && c == NULL &&
+         consent_cache_new(1 << 20, &c) == CONSENT_OK,
+         "cache: at least 64 KiB");
+  consent_cache_key(g, none, 2000, "\"v1\"", 4, CONSENT_ENCODING_IDENTITY, "/a", 2, "en", k[0]);
+  consent_cache_key(g, yt, 2000, "\"v1\"", 4, CONSENT_ENCODING_IDENTITY, "/a", 2, "en", k[1]);
+  consent_cache_key(g, none, 2000, "\"v2\"", 4, CONSENT_ENCODING_IDENTITY, "/a", 2, "en", k[2]);
+  consent_cache_key(g, none, 2000, "\"v1\"", 4, CONSENT_ENCODING_GZIP, "/a", 2, "en", k[3]);
+  consent_cache_key(g, none, 2000, "\"v1\"", 4, CONSENT_ENCODING_IDENTITY, "/b", 2, "en", k[4]);
+  consent_cache_key(g, none, 2000, "\"v1\"", 4, CONSENT_ENCODING_IDENTITY, "/a", 2, "de", k[5]);
+  consent_cache_key(g2, none, 2000, "\"v1\"", 4, CONSENT_ENCODING_IDENTITY, "/a", 2, "en", k[6]);
+  consent_cache_key(g, NULL, 2000, "\"v1\"", 4, CONSENT_ENCODING_IDENTITY, "/a", 2, "en", k[7]);
+  for (i = 1; i < 7; i++)
+    if (memcmp(k[0], k[i], CONSENT_CACHE_KEY_SIZE) == 0)
+      distinct = 0;
+  tap_ok(distinct, "cache keys differ by the visitor's decisions, validator, "
+         "coding, path, language and gate");
+  tap_ok(memcmp(k[0], k[7], CONSENT_CACHE_KEY_SIZE) == 0,
+         "cache keys: no state and a state with no decision are the same "
+         "visitor");
+  {
+    unsigned char kx[CONSENT_CACHE_KEY_SIZE];
+    tap_ok(consent_cache_key(g, alien, 0, "v", 1, CONSENT_ENCODING_IDENTITY,
+                             "/a", 2, NULL, kx) == CONSENT_E_INVAL &&
+           consent_cache_key(g, none, 0, "", 0, CONSENT_ENCODING_IDENTITY,
+                             "/a", 2, NULL, kx) == CONSENT_E_INVAL,
+           "cache keys: none for a state of another registry or without a "
+           "validator");
+  }
+  tap_ok(consent_cache_get(c, k[0], 2000, &e, &data, &len) == 0 &&
+         consent_cache_put(c, k[0], "page-0", 6, 60, 2000) == CONSENT_OK &&
+         consent_cache_get(c, k[0], 2001, &e, &data, &len) == 1 &&
+         len == 6 && memcmp(data, "page-0", 6) == 0 &&
+         consent_cache_get(c, k[1], 2001, &held, &data, &len) == 0,
+         "cache: a miss, a put, a hit with the bytes; another visitor's key "
+         "misses");
+  consent_cache_release(c, e);
+  tap_ok(consent_cache_get(c, k[0], 2061, &e, &data, &len) == 0,
+         "cache: an entry past its age is gone");
+  /* Held while pushed out: still readable until released. */
+  big = malloc(100000);
+  memset(big, 'x', 100000);
+  consent_cache_put(c, k[2], "held", 4, 0, 2000);
+  consent_cache_get(c, k[2], 2000, &held, &data, &len);
+  for (i = 3; i < 7; i++)
+    consent_cache_put(c, k[i], big, 100000, 0, 2000);
+  for (i = 0; i < 12; i++) {
+    unsigned char kk[CONSENT_CACHE_KEY_SIZE];
+    char path[16];
+    snprintf(path, sizeof(path), "/p%d", i);
+    consent_cache_key(g, none, 2000, "v", 1, CONSENT_ENCODING_IDENTITY, path,
+                      strlen(path), NULL, kk);
+    consent_cache_put(c, kk, big, 100000, 0, 2000);
+  }
+  consent_cache_stats(c, &n, &len, &hits, &misses);
+  tap_ok(len <= (1 << 20) && n <= 10 && memcmp(data, "held", 4) == 0 &&
+         consent_cache_get(c, k[2], 2000, &e, &data, &len) == 0,
+         "cache: the least recently used go past the size (%zu entries); a "
+         "held entry pushed out stays readable", n);
+  consent_cache_release(c, held);
+  tap_ok(consent_cache_put(c, k[0], big, (1 << 20) / 8 + 1, 0, 0) ==
+         CONSENT_E_LIMIT, "cache: a page over an eighth of the cache is not "
+         "kept");
+  tap_ok(hits >= 1 && misses >= 3, "cache: counts hits and misses (%lu, %lu)",
+         hits, misses);
+  free(big);
+  consent_cache_free(c);
+  consent_state_free(none);
+  consent_state_free(yt);
+  consent_state_free(alien);
+  consent_gate_free(g);
+  consent_gate_free(g2);
+  consent_registry_free(reg);
+  consent_registry_free(other);
+}
+
 int
 main(void)
 {
@@ -317,5 +424,6 @@ main(void)
   test_one_shot();
   test_buffered();
   test_previews_registry();
+  test_cache();
   return tap_done();
 }

@@ -373,6 +373,34 @@ consent_previews_run(consent_previews_t *pv, long long max_ms,
 consent_status
 consent_config_set_previews(consent_config_t *config,
                             consent_previews_t *pv);
+typedef struct consent_cache consent_cache_t;
+typedef struct consent_cache_entry consent_cache_entry_t;
+consent_status
+consent_cache_new(size_t max_bytes, consent_cache_t **cache);
+void
+consent_cache_free(consent_cache_t *cache);
+consent_status
+consent_cache_key(const consent_gate_t *gate, const consent_state_t *state,
+                  long long now, const char *validator, size_t vlen,
+                  consent_encoding coding, const char *path, size_t plen,
+                  const char *lang,
+                  unsigned char key[32]);
+int
+consent_cache_get(consent_cache_t *cache,
+                  const unsigned char key[32],
+                  long long now, const consent_cache_entry_t **entry,
+                  const char **data, size_t *len);
+void
+consent_cache_release(consent_cache_t *cache,
+                      const consent_cache_entry_t *entry);
+consent_status
+consent_cache_put(consent_cache_t *cache,
+                  const unsigned char key[32],
+                  const char *data, size_t len, long long max_age,
+                  long long now);
+void
+consent_cache_stats(consent_cache_t *cache, size_t *entries, size_t *bytes,
+                    unsigned long *hits, unsigned long *misses);
 typedef enum consent_asset_id {
   CONSENT_ASSET_SCRIPT = 0,
   CONSENT_ASSET_STYLE = 1,

@@ -39,7 +39,7 @@ __all__ = [
     "http_drop_request_header", "HTTP_PASS", "HTTP_GATE", "HTTP_REFUSE",
 ]
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 #: The largest request body the consent endpoint accepts.
 CONSENT_ENDPOINT_MAX_BODY = C.CONSENT_ENDPOINT_MAX_BODY

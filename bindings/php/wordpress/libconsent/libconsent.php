@@ -2,7 +2,7 @@
 /*
  * Plugin Name:       libconsent
  * Description:       Two-click consent for embeds: YouTube, Vimeo, X, Instagram, maps, podcasts and more stay out of your pages until the visitor allows them. Works with and without JavaScript.
- * Version:           0.1.0
+ * Version:           0.2.0
  * Requires PHP:      8.2
  * License:           see the libconsent source
  *
