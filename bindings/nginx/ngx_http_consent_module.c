@@ -48,6 +48,7 @@ typedef struct {
   ngx_flag_t guard;
   ngx_flag_t notice;
   ngx_flag_t gcm;                   /* consent_google_consent_mode */
+  ngx_flag_t page_cache;            /* consent_page_cache */
   ngx_uint_t sources;               /* CONSENT_SOURCE_* */
   ngx_str_t gpc_categories;
   ngx_str_t proxies;                  /* consent_trusted_proxies */
@@ -87,9 +88,23 @@ typedef struct {
   ngx_chain_t *in;                /* input not read yet */
   ngx_uint_t nbufs;               /* output buffers allocated */
   ngx_buf_t *cur;
+  /* consent_page_cache: the key of this response; on a hit the entry
+   * sent, on a miss the gated bytes recorded for it. */
+  unsigned char key[CONSENT_CACHE_KEY_SIZE];
+  const consent_cache_entry_t *entry;
+  char *rec;
+  size_t rec_len, rec_cap;
+  unsigned cacheable : 1;
+  unsigned hit : 1;
+  unsigned sent : 1;
   unsigned done : 1;
   unsigned failed : 1;
 } ngx_http_consent_ctx_t;
+
+/* Gated pages kept per worker (consent_page_cache): one cache for every
+ * location, bounded; a page over an eighth of it is not kept. */
+#define CONSENT_PAGE_CACHE_BYTES (16 * 1024 * 1024)
+static consent_cache_t *consent_page_cache;
 
 /* Output buffers (16 KB each) a response may have in flight before the
  * filter stops reading its input until the client takes some: a reader
@@ -195,6 +210,8 @@ static ngx_command_t ngx_http_consent_commands[] = {
     ngx_conf_set_flag_slot, NGX_HTTP_LOC_CONF_OFFSET, OFF(guard), NULL },
   { ngx_string("consent_notice"), LOC | NGX_CONF_FLAG,
     ngx_conf_set_flag_slot, NGX_HTTP_LOC_CONF_OFFSET, OFF(notice), NULL },
+  { ngx_string("consent_page_cache"), LOC | NGX_CONF_FLAG,
+    ngx_conf_set_flag_slot, NGX_HTTP_LOC_CONF_OFFSET, OFF(page_cache), NULL },
   { ngx_string("consent_google_consent_mode"), LOC | NGX_CONF_FLAG,
     ngx_conf_set_flag_slot, NGX_HTTP_LOC_CONF_OFFSET, OFF(gcm), NULL },
   { ngx_string("consent_cache_safe"), LOC | NGX_CONF_FLAG,
@@ -307,6 +324,7 @@ ngx_http_consent_create_loc_conf(ngx_conf_t *cf)
   c->cache_safe = NGX_CONF_UNSET;
   c->guard = NGX_CONF_UNSET;
   c->notice = NGX_CONF_UNSET;
+  c->page_cache = NGX_CONF_UNSET;
   c->gcm = NGX_CONF_UNSET;
   c->sources = NGX_CONF_UNSET_UINT;
   c->previews_fetch = NGX_CONF_UNSET_PTR;
@@ -900,6 +918,7 @@ ngx_http_consent_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
   ngx_conf_merge_value(c->cache_safe, prev->cache_safe, NGX_CONF_UNSET);
   ngx_conf_merge_value(c->guard, prev->guard, NGX_CONF_UNSET);
   ngx_conf_merge_value(c->notice, prev->notice, NGX_CONF_UNSET);
+  ngx_conf_merge_value(c->page_cache, prev->page_cache, 1);
   ngx_conf_merge_value(c->gcm, prev->gcm, NGX_CONF_UNSET);
   ngx_conf_merge_uint_value(c->sources, prev->sources, NGX_CONF_UNSET_UINT);
   if (c->previews_dir.data == NULL) {
@@ -938,6 +957,39 @@ static void
 consent_cleanup_rewriter(void *data)
 {
   consent_rewriter_free(data);
+}
+
+static void
+consent_cleanup_cached(void *data)
+{
+  ngx_http_consent_ctx_t *ctx = data;
+
+  consent_cache_release(consent_page_cache, ctx->entry);
+  free(ctx->rec);
+}
+
+/* The validator of a response whose gated bytes may be kept: its strong
+ * ETag, or its Last-Modified and length.  0 when it has none. */
+static size_t
+consent_validator(ngx_http_request_t *r, char *out, size_t cap)
+{
+  ngx_table_elt_t *e = r->headers_out.etag;
+  int n;
+
+  if (e != NULL && e->hash != 0 && e->value.len > 0 && e->value.len < cap &&
+      !(e->value.len > 2 && e->value.data[0] == 'W' &&
+        e->value.data[1] == '/')) {
+    ngx_memcpy(out, e->value.data, e->value.len);
+    return e->value.len;
+  }
+  if (r->headers_out.last_modified_time != -1 &&
+      r->headers_out.content_length_n >= 0) {
+    n = snprintf(out, cap, "lm:%lld:%lld",
+                 (long long)r->headers_out.last_modified_time,
+                 (long long)r->headers_out.content_length_n);
+    return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+  }
+  return 0;
 }
 
 /* A consent request with every request header; freed with the request.
@@ -993,6 +1045,31 @@ consent_request_of(ngx_http_request_t *r, ngx_http_consent_loc_conf_t *c,
 /* ------------------------------------------------------------------ */
 /* The filter                                                          */
 
+/* Records the gated bytes of a cacheable response (up to what the cache
+ * keeps of one page). */
+static void
+consent_record(ngx_http_consent_ctx_t *ctx, const char *buf, size_t len)
+{
+  if (!ctx->cacheable)
+    return;
+  if (ctx->rec_len + len > CONSENT_PAGE_CACHE_BYTES / 8) {
+    ctx->cacheable = 0;
+    return;
+  }
+  if (ctx->rec_len + len > ctx->rec_cap) {
+    size_t cap = (ctx->rec_len + len) * 2;
+    char *p = realloc(ctx->rec, cap);
+    if (p == NULL) {
+      ctx->cacheable = 0;
+      return;
+    }
+    ctx->rec = p;
+    ctx->rec_cap = cap;
+  }
+  memcpy(ctx->rec + ctx->rec_len, buf, len);
+  ctx->rec_len += len;
+}
+
 static int
 consent_sink(const char *buf, size_t len, void *ud)
 {
@@ -1001,6 +1078,7 @@ consent_sink(const char *buf, size_t len, void *ud)
   ngx_buf_t *b;
   size_t n;
 
+  consent_record(ctx, buf, len);
   while (len > 0) {
     b = ctx->cur;
     if (b == NULL || b->last == b->end) {
@@ -1213,9 +1291,11 @@ ngx_http_consent_header_filter(ngx_http_request_t *r)
   consent_http_action act;
   const consent_state_t *state;
   consent_status why;
-  const char *reason;
+  const char *reason, *lang_tag = NULL;
   ngx_str_t lang, type, enc;
   u_char *ret;
+  char validator[128];
+  size_t vlen;
 
   c = ngx_http_get_module_loc_conf(r, ngx_http_consent_module);
   if (!c->enable || c->gate == NULL || c->is_endpoint)
@@ -1241,6 +1321,13 @@ ngx_http_consent_header_filter(ngx_http_request_t *r)
     return ngx_http_filter_finalize_request(r, &ngx_http_consent_module,
                                             NGX_HTTP_BAD_GATEWAY);
   }
+  /* (read before the edits take the validators away) */
+  vlen = 0;
+  if (r == r->main && c->page_cache && consent_page_cache != NULL &&
+      r->headers_out.status == NGX_HTTP_OK && !r->header_only &&
+      (r->method & (NGX_HTTP_GET | NGX_HTTP_HEAD)) &&
+      c->previews_dir.len == 0)
+    vlen = consent_validator(r, validator, sizeof(validator));
   if (r == r->main && consent_edit_headers(r, c) != NGX_OK)
     return NGX_ERROR;
   if (r->header_only || r->headers_out.status == NGX_HTTP_NO_CONTENT ||
@@ -1269,9 +1356,11 @@ ngx_http_consent_header_filter(ngx_http_request_t *r)
     cln->data = ctx->rw;
   }
   consent_rewriter_set_state(ctx->rw, state);
-  if (lang.len)
-    consent_rewriter_set_language(ctx->rw, consent_gate_negotiate_language(
-                                    c->gate, (char *)lang.data, lang.len));
+  if (lang.len) {
+    lang_tag = consent_gate_negotiate_language(c->gate, (char *)lang.data,
+                                               lang.len);
+    consent_rewriter_set_language(ctx->rw, lang_tag);
+  }
   /* The page's own path for the placeholders' return field. */
   ret = ngx_pnalloc(r->pool, r->unparsed_uri.len + 1);
   if (ret == NULL)
@@ -1279,6 +1368,39 @@ ngx_http_consent_header_filter(ngx_http_request_t *r)
   ngx_memcpy(ret, r->unparsed_uri.data, r->unparsed_uri.len);
   ret[r->unparsed_uri.len] = '\0';
   consent_rewriter_set_return_path(ctx->rw, (char *)ret);
+  /* consent_page_cache: this visitor's copy of the page, if kept. */
+  if (vlen > 0 &&
+      consent_cache_key(c->gate, state, 0, validator, vlen, coding,
+                        (char *)ret, r->unparsed_uri.len, lang_tag,
+                        ctx->key) == CONSENT_OK) {
+    ngx_pool_cleanup_t *cln = ngx_pool_cleanup_add(r->pool, 0);
+    const char *data;
+    size_t len;
+    if (cln == NULL)
+      return NGX_ERROR;
+    cln->handler = consent_cleanup_cached;
+    cln->data = ctx;
+    if (consent_cache_get(consent_page_cache, ctx->key, 0, &ctx->entry,
+                          &data, &len)) {
+      ngx_buf_t *b = ngx_calloc_buf(r->pool);
+      ngx_chain_t *cl = ngx_alloc_chain_link(r->pool);
+      if (b == NULL || cl == NULL)
+        return NGX_ERROR;
+      b->pos = (u_char *)data;
+      b->last = (u_char *)data + len;
+      b->memory = 1;
+      b->last_buf = 1;
+      b->last_in_chain = 1;
+      cl->buf = b;
+      cl->next = NULL;
+      ctx->out = cl;
+      ctx->hit = 1;
+      r->headers_out.content_length_n = (off_t)len;
+      ngx_http_set_ctx(r, ctx, ngx_http_consent_module);
+      return ngx_http_next_header_filter(r);
+    }
+    ctx->cacheable = 1;
+  }
   if (consent_rewriter_set_content_type(ctx->rw, (char *)type.data,
                                         type.len) != CONSENT_OK ||
       consent_rewriter_set_encoding(ctx->rw, coding, coding) != CONSENT_OK ||
@@ -1329,6 +1451,20 @@ ngx_http_consent_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
   int flush, last;
 
   ctx = ngx_http_get_module_ctx(r, ngx_http_consent_module);
+  if (ctx != NULL && ctx->hit) {
+    /* The kept copy goes out whole; the page's own bytes are dropped
+     * unread. */
+    ngx_chain_t *cl;
+    for (cl = in; cl != NULL; cl = cl->next) {
+      cl->buf->pos = cl->buf->last;
+      if (cl->buf->in_file)
+        cl->buf->file_pos = cl->buf->file_last;
+    }
+    if (ctx->sent)
+      return ngx_http_next_body_filter(r, NULL);
+    ctx->sent = 1;
+    return ngx_http_next_body_filter(r, ctx->out);
+  }
   if (ctx == NULL ||
       (ctx->done && in == NULL && ctx->in == NULL && ctx->busy == NULL))
     return ngx_http_next_body_filter(r, in);
@@ -1370,6 +1506,9 @@ ngx_http_consent_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
         if (consent_rewriter_end(ctx->rw) != CONSENT_OK)
           goto failed;
         ctx->done = 1;
+        if (ctx->cacheable)
+          consent_cache_put(consent_page_cache, ctx->key, ctx->rec,
+                            ctx->rec_len, 0, 0);
       }
       ctx->in = ctx->in->next;
     }
@@ -1681,6 +1820,11 @@ ngx_http_consent_init_process(ngx_cycle_t *cycle)
     ngx_http_cycle_get_module_main_conf(cycle, ngx_http_consent_module);
   ngx_http_consent_built_t *b;
 
+  if (mc != NULL && mc->built != NULL && consent_page_cache == NULL &&
+      consent_cache_new(CONSENT_PAGE_CACHE_BYTES, &consent_page_cache) !=
+      CONSENT_OK)
+    ngx_log_error(NGX_LOG_WARN, cycle->log, 0, "consent: no page cache "
+                  "(out of memory): every page is gated anew");
   for (b = mc ? mc->built : NULL; b != NULL; b = b->next)
     if (b->previews != NULL) {
       atomic_store(&b->stop, 0);
@@ -1706,6 +1850,8 @@ ngx_http_consent_exit_process(ngx_cycle_t *cycle)
       pthread_join(b->fetcher, NULL);
       b->fetching = 0;
     }
+  consent_cache_free(consent_page_cache);
+  consent_page_cache = NULL;
 }
 
 

@@ -76,6 +76,7 @@ http {
     location /off/ { consent off; }
     location /guard/ { consent_guard on; }
     location /safe/ { consent_cache_safe on; }
+    location /nocache/ { consent_page_cache off; }
     location /long1/ { consent_allow $many vimeo; }
     location /long2/ { consent_allow $many dailymotion; }
     location /ssi/ { ssi on; }
