@@ -63,6 +63,7 @@ typedef struct {
   int guard;
   int notice;
   int gcm;                          /* ConsentGoogleConsentMode */
+  int page_cache;                   /* ConsentPageCache */
   int sources;                      /* CONSENT_SOURCE_* bits */
   const char *gpc_categories;
   const char *proxies;            /* ConsentTrustedProxies */
@@ -87,6 +88,11 @@ static consent_keyring_t *temporary_ring;
 static apr_hash_t *built;           /* key: the settings, value: built */
 static apr_thread_mutex_t *built_lock;
 
+/* Gated pages kept per child (ConsentPageCache): one cache for every
+ * location, bounded; a page over an eighth of it is not kept. */
+#define PAGE_CACHE_BYTES (16 * 1024 * 1024)
+static consent_cache_t *page_cache;
+
 static void *
 create_dir_conf(apr_pool_t *p, char *dir)
 {
@@ -103,6 +109,7 @@ create_dir_conf(apr_pool_t *p, char *dir)
   c->guard = UNSET;
   c->notice = UNSET;
   c->gcm = UNSET;
+  c->page_cache = UNSET;
   c->sources = UNSET;
   return c;
 }
@@ -149,6 +156,7 @@ merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
   c->guard = MERGE(guard, UNSET);
   c->notice = MERGE(notice, UNSET);
   c->gcm = MERGE(gcm, UNSET);
+  c->page_cache = MERGE(page_cache, UNSET);
   c->sources = MERGE(sources, UNSET);
   c->gpc_categories = MERGE(gpc_categories, NULL);
   c->proxies = MERGE(proxies, NULL);
@@ -613,6 +621,14 @@ set_notice(cmd_parms *cmd, void *cv, int on)
 }
 
 static const char *
+set_page_cache(cmd_parms *cmd, void *cv, int on)
+{
+  (void)cmd;
+  ((consent_conf *)cv)->page_cache = on;
+  return NULL;
+}
+
+static const char *
 set_gcm(cmd_parms *cmd, void *cv, int on)
 {
   (void)cmd;
@@ -663,6 +679,10 @@ static const command_rec consent_cmds[] = {
   AP_INIT_FLAG("ConsentNotice", set_notice, NULL, WHERE,
                "Off: no consent notice for blocked trackers, pixels and "
                "fonts (On by default)"),
+  AP_INIT_FLAG("ConsentPageCache", set_page_cache, NULL, WHERE,
+               "Off: gate every response anew (On by default: a page with "
+               "a strong validator is kept in memory per visitor's "
+               "decisions, language and path)"),
   AP_INIT_FLAG("ConsentGoogleConsentMode", set_gcm, NULL, WHERE,
                "On: Google Consent Mode v2 defaults before the first "
                "Google tag (Off by default)"),
@@ -909,12 +929,23 @@ free_built(void *unused)
   return APR_SUCCESS;
 }
 
+static apr_status_t
+free_page_cache(void *c)
+{
+  consent_cache_free(c);
+  page_cache = NULL;
+  return APR_SUCCESS;
+}
+
 static void
 child_init(apr_pool_t *p, server_rec *s)
 {
   (void)s;
   built = apr_hash_make(p);
   apr_thread_mutex_create(&built_lock, APR_THREAD_MUTEX_DEFAULT, p);
+  if (consent_cache_new(PAGE_CACHE_BYTES, &page_cache) == CONSENT_OK)
+    apr_pool_cleanup_register(p, page_cache, free_page_cache,
+                              apr_pool_cleanup_null);
   /* Before the child pool's subpools go (the fetcher threads' among
    * them): the fetchers stop and are joined first. */
   apr_pool_pre_cleanup_register(p, NULL, free_built);
@@ -1020,15 +1051,69 @@ typedef struct {
   apr_bucket_brigade *out;
   ap_filter_t *f;
   int refused;                    /* the body is dropped: 502 sent */
+  /* ConsentPageCache: the key of this response; on a miss the gated
+   * bytes recorded for it, on a hit the kept copy is sent instead. */
+  unsigned char key[CONSENT_CACHE_KEY_SIZE];
+  int cacheable, hit, sent;
+  char *rec;
+  size_t rec_len, rec_cap;
 } filter_ctx;
+
+/* Records the gated bytes of a cacheable response. */
+static void
+record(filter_ctx *ctx, const char *buf, size_t len)
+{
+  if (!ctx->cacheable)
+    return;
+  if (ctx->rec_len + len > PAGE_CACHE_BYTES / 8) {
+    ctx->cacheable = 0;
+    return;
+  }
+  if (ctx->rec_len + len > ctx->rec_cap) {
+    size_t cap = (ctx->rec_len + len) * 2;
+    char *p = realloc(ctx->rec, cap);
+    if (p == NULL) {
+      ctx->cacheable = 0;
+      return;
+    }
+    ctx->rec = p;
+    ctx->rec_cap = cap;
+  }
+  memcpy(ctx->rec + ctx->rec_len, buf, len);
+  ctx->rec_len += len;
+}
+
+static apr_status_t
+free_record(void *ctx)
+{
+  free(((filter_ctx *)ctx)->rec);
+  return APR_SUCCESS;
+}
 
 static int
 sink(const char *buf, size_t len, void *ud)
 {
   filter_ctx *ctx = ud;
 
+  record(ctx, buf, len);
   return apr_brigade_write(ctx->out, NULL, NULL, buf, len) == APR_SUCCESS
          ? 0 : 1;
+}
+
+/* The validator of a response whose gated bytes may be kept: its strong
+ * ETag, or its Last-Modified and length.  NULL when it has none. */
+static const char *
+validator_of(request_rec *r)
+{
+  const char *etag = apr_table_get(r->headers_out, "ETag");
+  const char *lm = apr_table_get(r->headers_out, "Last-Modified");
+  const char *cl = apr_table_get(r->headers_out, "Content-Length");
+
+  if (etag != NULL && *etag != '\0' && strncmp(etag, "W/", 2) != 0)
+    return etag;
+  if (lm != NULL && cl != NULL)
+    return apr_pstrcat(r->pool, "lm:", lm, ":", cl, NULL);
+  return NULL;
 }
 
 static apr_status_t
@@ -1151,7 +1236,7 @@ start(ap_filter_t *f, filter_ctx *ctx)
   const consent_built *b;
   consent_request_t *req;
   const consent_state_t *state;
-  const char *al, *reason;
+  const char *al, *reason, *lang = NULL, *validator = NULL;
   consent_status why;
   consent_http_action act;
 
@@ -1169,6 +1254,10 @@ start(ap_filter_t *f, filter_ctx *ctx)
   b = built_for(r, c);
   if (b == NULL)
     return -1;
+  /* (read before the edits take the validators away) */
+  if (c->page_cache != 0 && page_cache != NULL && b->previews == NULL &&
+      r->status == HTTP_OK && r->method_number == M_GET && !r->header_only)
+    validator = validator_of(r);
   edit_headers(r, b);
   if (r->header_only)
     return 2;                     /* headers as for GET, no body */
@@ -1186,9 +1275,10 @@ start(ap_filter_t *f, filter_ctx *ctx)
                             apr_pool_cleanup_null);
   consent_rewriter_set_state(ctx->rw, state);
   al = apr_table_get(r->headers_in, "Accept-Language");
-  if (al != NULL)
-    consent_rewriter_set_language(ctx->rw, consent_gate_negotiate_language(
-                                    b->gate, al, strlen(al)));
+  if (al != NULL) {
+    lang = consent_gate_negotiate_language(b->gate, al, strlen(al));
+    consent_rewriter_set_language(ctx->rw, lang);
+  }
   /* The page's own path for the placeholders' return field (the library
    * keeps only a path of this site). */
   consent_rewriter_set_return_path(ctx->rw, r->unparsed_uri);
@@ -1199,6 +1289,27 @@ start(ap_filter_t *f, filter_ctx *ctx)
     return -1;
   ctx->out = apr_brigade_create(r->pool, f->c->bucket_alloc);
   ctx->f = f;
+  /* ConsentPageCache: this visitor's copy of the page, if kept. */
+  if (validator != NULL &&
+      consent_cache_key(b->gate, state, 0, validator, strlen(validator),
+                        coding, r->unparsed_uri, strlen(r->unparsed_uri),
+                        lang, ctx->key) == CONSENT_OK) {
+    const consent_cache_entry_t *entry;
+    const char *data;
+    size_t len;
+    if (consent_cache_get(page_cache, ctx->key, 0, &entry, &data, &len)) {
+      /* (a copy of its own: the core may keep buckets past the request) */
+      APR_BRIGADE_INSERT_TAIL(ctx->out, apr_bucket_heap_create(
+                                data, len, NULL, f->c->bucket_alloc));
+      consent_cache_release(page_cache, entry);
+      ap_set_content_length(r, (apr_off_t)len);
+      ctx->hit = 1;
+      return 1;
+    }
+    ctx->cacheable = 1;
+    apr_pool_cleanup_register(r->pool, ctx, free_record,
+                              apr_pool_cleanup_null);
+  }
   return 1;
 }
 
@@ -1276,11 +1387,28 @@ consent_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     apr_brigade_cleanup(bb);
     return APR_EGENERAL;
   }
+  if (ctx->hit) {
+    /* The kept copy goes out; the page's own bytes are dropped unread. */
+    e = APR_BRIGADE_FIRST(bb);
+    while (e != APR_BRIGADE_SENTINEL(bb)) {
+      apr_bucket *next = APR_BUCKET_NEXT(e);
+      if (!APR_BUCKET_IS_METADATA(e))
+        apr_bucket_delete(e);
+      e = next;
+    }
+    if (!ctx->sent) {
+      ctx->sent = 1;
+      APR_BRIGADE_PREPEND(bb, ctx->out);
+    }
+    return ap_pass_brigade(f->next, bb);
+  }
   while (!APR_BRIGADE_EMPTY(bb)) {
     e = APR_BRIGADE_FIRST(bb);
     if (APR_BUCKET_IS_EOS(e)) {
       if (consent_rewriter_end(ctx->rw) != CONSENT_OK)
         return fail(f, ctx, "cannot end the page");
+      if (ctx->cacheable)
+        consent_cache_put(page_cache, ctx->key, ctx->rec, ctx->rec_len, 0, 0);
       APR_BUCKET_REMOVE(e);
       APR_BRIGADE_INSERT_TAIL(ctx->out, e);
       ap_remove_output_filter(f);

@@ -53,6 +53,29 @@ host_table() {
     ok 1 "$1: the table of cases ran"; tail -5 "$TMP/table.tap" | sed 's/^/# /'; }
 }
 
+# page_cache_checks NAME PORT SITE_DIR KEY_FILE OFF_DIRECTIVE: the page
+# cache of a server module (tests/hosts/page_cache.py), in SITE_DIR/pc
+# (on) and SITE_DIR/nocache (where the host sets OFF_DIRECTIVE).
+page_cache_checks() {
+  mkdir -p "$3/pc" "$3/nocache"
+  for d in pc nocache; do
+    printf '<!doctype html><title>pc</title><p>version-1</p><iframe src="https://www.youtube.com/embed/pc"></iframe>\n' >"$3/$d/page.html"
+    touch -d '2026-01-01 00:00:00' "$3/$d/page.html"
+  done
+  chmod -R a+rwX "$3/pc" "$3/nocache"
+  /usr/bin/python3 "$top_srcdir/tests/hosts/page_cache.py" "$2" "$3" \
+    "$("$GATE" cookie issue --key-file "$4" --allow youtube)" >"$TMP/pc.out" 2>&1
+  grep -q "^pc first-gated True" "$TMP/pc.out" && grep -q "^pc second-same-etag True False" "$TMP/pc.out" &&
+    grep -q "^pc length True" "$TMP/pc.out"
+  ok $? "$1 page cache: the second request of a page is the kept gated copy (the file changed under the same ETag still shows the first version), with its exact Content-Length ($(tr '\n' ' ' <"$TMP/pc.out"))"
+  grep -q "^pc cookie-allowed True" "$TMP/pc.out" && grep -q "^pc german True" "$TMP/pc.out"
+  ok $? "$1 page cache: a visitor who allowed YouTube and one who reads German get their own pages, never the kept one"
+  grep -q "^pc after-touch True" "$TMP/pc.out"
+  ok $? "$1 page cache: a changed file (new ETag) is gated anew"
+  grep -q "^nocache second-same-etag False True" "$TMP/pc.out"
+  ok $? "$1 page cache: $5 gates every request"
+}
+
 # Feeds TAP lines of a sub-test into this test's plan.
 renumber() {
   while IFS= read -r line; do

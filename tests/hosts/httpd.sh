@@ -93,6 +93,9 @@ ConsentTrustedProxies 127.0.0.1 ::1/128
 <Location /safe/>
   ConsentCacheSafe On
 </Location>
+<Location /nocache/>
+  ConsentPageCache Off
+</Location>
 <Location /guard/>
   ConsentGuard On
 </Location>

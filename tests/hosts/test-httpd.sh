@@ -33,6 +33,8 @@ for case in "gz/page.html.gz|AddEncoding gzip .gz" "mv/page|MultiViews (page.htm
     ok 0 "$what: refused, nothing of it sent ($code)"
   fi
 done
+# The page cache (ConsentPageCache, on by default).
+page_cache_checks httpd "$HTTPD_PORT" "$HTTPD_SITE" "$HTTPD_KEY" "ConsentPageCache Off"
 ! grep -q "exit signal" "$TMP/httpd/logs/error.log"
 ok $? "no httpd child crashed"
 httpd_stop

@@ -48,55 +48,10 @@ curl -s "http://127.0.0.1:$NGINX_PORT/long2/page.html" >"$TMP/long2.out"
 ! grep -q 'data-consent-provider="vimeo"' "$TMP/long1.out" &&
   grep -q 'data-consent-provider="vimeo"' "$TMP/long2.out"
 ok $? "nginx: consent_allow takes several ids, and locations whose settings differ past 4 KB get gates of their own"
-# The page cache (consent_page_cache, on by default): a gated static file
-# is rewritten once per validator, path, language and the visitor's
-# decisions, then sent from memory.  One keep-alive connection keeps the
-# requests on one worker (each has its own cache).
-mkdir -p "$NGINX_SITE/pc" "$NGINX_SITE/nocache"
-for d in pc nocache; do
-  printf '<!doctype html><title>pc</title><p>version-1</p><iframe src="https://www.youtube.com/embed/pc"></iframe>\n' >"$NGINX_SITE/$d/page.html"
-  touch -d '2026-01-01 00:00:00' "$NGINX_SITE/$d/page.html"
-done
-chmod -R a+rX "$NGINX_SITE/pc" "$NGINX_SITE/nocache"
-YT_OK=$("$GATE" cookie issue --key-file "$NGINX_KEY" --allow youtube)
-/usr/bin/python3 - "$NGINX_PORT" "$NGINX_SITE" "$YT_OK" >"$TMP/pc.out" 2>&1 <<'PY'
-import http.client, os, sys
-port, site, cookie = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-c = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
-def get(path, **h):
-    c.request("GET", path, headers=h)
-    r = c.getresponse()
-    return r.read().decode("utf-8", "replace"), dict((k.lower(), v) for k, v in r.getheaders())
-def rewrite(d, text):
-    p = os.path.join(site, d, "page.html")
-    st = os.stat(p)
-    with open(p, "w") as f:
-        f.write(text)
-    os.utime(p, (st.st_atime, st.st_mtime))      # same size, same time: same ETag
-for d in ("pc", "nocache"):
-    a, ha = get("/%s/page.html" % d)
-    rewrite(d, a and open(os.path.join(site, d, "page.html")).read().replace("version-1", "version-2"))
-    b, hb = get("/%s/page.html" % d)
-    yt, _ = get("/%s/page.html" % d, Cookie="consent=" + cookie)
-    de, _ = get("/%s/page.html" % d, **{"Accept-Language": "de"})
-    print(d, "first-gated", 'data-consent-provider="youtube"' in a and "version-1" in a)
-    print(d, "second-same-etag", "version-1" in b and a == b, "version-2" in b)
-    print(d, "length", hb.get("content-length") == str(len(b.encode())) if "content-length" in hb else "none")
-    print(d, "cookie-allowed", '<iframe src="https://www.youtube.com/embed/pc">' in yt)
-    print(d, "german", "Inhalt laden" in de)
-    os.utime(os.path.join(site, d, "page.html"), None)  # a new Last-Modified: a new ETag
-    n, _ = get("/%s/page.html" % d)
-    print(d, "after-touch", "version-2" in n and 'data-consent-provider="youtube"' in n)
-PY
-grep -q "^pc first-gated True" "$TMP/pc.out" && grep -q "^pc second-same-etag True False" "$TMP/pc.out" &&
-  grep -q "^pc length True" "$TMP/pc.out"
-ok $? "nginx page cache: the second request of a page is the kept gated copy (the file changed under the same ETag still shows the first version), with its exact Content-Length ($(tr '\n' ' ' <"$TMP/pc.out"))"
-grep -q "^pc cookie-allowed True" "$TMP/pc.out" && grep -q "^pc german True" "$TMP/pc.out"
-ok $? "nginx page cache: a visitor who allowed YouTube and one who reads German get their own pages, never the kept one"
-grep -q "^pc after-touch True" "$TMP/pc.out"
-ok $? "nginx page cache: a changed file (new ETag) is gated anew"
-grep -q "^nocache second-same-etag False True" "$TMP/pc.out"
-ok $? "nginx page cache: consent_page_cache off gates every request"
+# The page cache (on by default): a gated static file is rewritten once
+# per validator, path, language and the visitor's decisions, then sent
+# from memory (tests/hosts/page_cache.py, shared with test-httpd.sh).
+page_cache_checks nginx "$NGINX_PORT" "$NGINX_SITE" "$NGINX_KEY" "consent_page_cache off"
 # Behind a real shared cache (a second nginx with proxy_cache in front):
 # a cache-safe page is one cached copy for every visitor; a page gated per
 # visitor is never served from one visitor's copy to another (its
