@@ -28,7 +28,8 @@ command -v wrk >/dev/null || { echo "wrk is not installed (Debian wrk)"; exit 1;
 httpd_start || { cat "$TMP/httpd.why"; exit 1; }
 
 # The article: the sample article's text repeated to ~100 KB, with six
-# embeds spread through it.
+# embeds spread through it.  (/nocache/: the same with the page cache off.)
+mkdir -p "$HTTPD_SITE/nocache"
 /usr/bin/python3 - "$top_srcdir/examples/article.html" "$HTTPD_SITE" <<'EOF'
 import re, sys
 src = open(sys.argv[1], encoding="utf-8").read()
@@ -52,7 +53,8 @@ step = len(body) // (len(embeds) + 1)
 for k, e in enumerate(embeds):
     body.insert((k + 1) * step + k, "<figure>\n" + e + "\n</figure>\n")
 page = head + "".join(body) + "</article>\n</main>\n</body>\n</html>\n"
-for path in (sys.argv[2] + "/article.html", sys.argv[2] + "/off/article.html"):
+for path in (sys.argv[2] + "/article.html", sys.argv[2] + "/off/article.html",
+             sys.argv[2] + "/nocache/article.html"):
     open(path, "w", encoding="utf-8").write(page)
 EOF
 
@@ -114,12 +116,14 @@ children_rss() {
 }
 
 rps() {
-  wrk -t2 -c"$conns" -d"${2}s" --latency "$1" >"$TMP/wrk.out" 2>&1
+  wrk -t2 -c"$conns" -d"${2}s" --latency ${3:+-H "$3"} "$1" >"$TMP/wrk.out" 2>&1
   sed -n 's/^Requests\/sec: *//p' "$TMP/wrk.out"
 }
 
 run() {
   base="http://127.0.0.1:$1"
+  key=$2
+  shift
   gated=$(curl -s "$base/article.html" | grep -o 'data-consent-provider="[a-z-]*"' | sort -u | wc -l)
   echo
   echo "== $2, 127.0.0.1: wrk -t2 -c$conns -d${seconds}s each"
@@ -140,12 +144,22 @@ run() {
     r=$((r + 1))
   done
   off2=$(rps "$base/off/article.html" "$seconds")
+  # A visitor who allowed YouTube and Vimeo (a signed cookie), and the
+  # page cache off (every request rewritten).
+  cookie=$("$GATE" cookie issue --key-file "$key" --allow youtube,vimeo)
+  rps "$base/article.html" 2 "Cookie: consent=$cookie" >/dev/null
+  withc=$(rps "$base/article.html" "$seconds" "Cookie: consent=$cookie")
+  withc_lat=$(sed -n 's/^ *50% *//p' "$TMP/wrk.out")
+  nocache=$(rps "$base/nocache/article.html" "$seconds")
+  nocache_lat=$(sed -n 's/^ *50% *//p' "$TMP/wrk.out")
   printf '%-28s %12s %12s\n' "" "requests/s" "median"
   printf '%-28s %12s %12s\n' "filter off" "$off" "$off_lat"
   printf '%-28s %12s %12s\n' "filter on (gated)" "$on" "$on_lat"
+  printf '%-28s %12s %12s\n' "on, visitor with consent" "$withc" "$withc_lat"
+  printf '%-28s %12s %12s\n' "on, page cache off" "$nocache" "$nocache_lat"
   printf '%-28s %s\n' "filter on, later rounds" "$more"
   printf '%-28s %12s\n' "filter off (again)" "$off2"
-  /usr/bin/python3 -c "import sys; a,b,c=map(float,sys.argv[1:]); print('ratio on/off: %.2f (gated HTML through the server: %.0f MB/s)' % (b/((a+c)/2), b*$size/1e6))" "$off" "$on" "$off2"
+  /usr/bin/python3 -c "import sys; a,b,c,d,e=map(float,sys.argv[1:]); o=(a+c)/2; print('ratio on/off: %.2f without consent, %.2f with consent, %.2f with the page cache off (gated HTML through the server: %.0f MB/s)' % (b/o, d/o, e/o, b*$size/1e6))" "$off" "$on" "$off2" "$withc" "$nocache"
   echo "children RSS (KB): after warm-up $rss0; after each gated round: $rss1$rsses"
   echo "-- a $big-byte page, 4 clients that do not read it (children RSS, KB):"
   set -- $(slow "$base" /off/big.html)
@@ -160,11 +174,11 @@ run() {
 
 echo "== libconsent server modules, load benchmark; machine: $(nproc) cores"
 pidfile="$TMP/httpd/httpd.pid"
-run "$HTTPD_PORT" "apache2 $(/usr/sbin/apache2 -v | sed -n 's/^Server version: //p') + mod_consent (event MPM)"
+run "$HTTPD_PORT" "$HTTPD_KEY" "apache2 $(/usr/sbin/apache2 -v | sed -n 's/^Server version: //p') + mod_consent (event MPM)"
 httpd_stop
 if nginx_start; then
   pidfile="$TMP/nginx/nginx.pid"
-  run "$NGINX_PORT" "$($NGINX -v 2>&1 | sed 's/.*: //') + ngx_http_consent_module (2 workers)"
+  run "$NGINX_PORT" "$NGINX_KEY" "$($NGINX -v 2>&1 | sed 's/.*: //') + ngx_http_consent_module (2 workers)"
 else
   echo "(nginx skipped: $(cat "$TMP/nginx.why"))"
 fi

@@ -26,6 +26,12 @@ grep -q 'data-consent-provider="youtube"' "$TMP/ssi.out" &&
   ! grep -q '<iframe src="https://www.youtube.com/embed/ssi">' "$TMP/ssi.out" &&
   grep -q "<p>before</p>" "$TMP/ssi.out" && grep -q "<p>after</p>" "$TMP/ssi.out"
 ok $? "nginx: an SSI subrequest's embed is gated, the page around it intact"
+# Twice on one connection (one worker): a page made of subrequests is
+# never sent from the page cache without its parts.
+curl -s "http://127.0.0.1:$NGINX_PORT/ssi/page.html" "http://127.0.0.1:$NGINX_PORT/ssi/page.html" >"$TMP/ssi2.out"
+[ "$(grep -c 'data-consent-provider="youtube"' "$TMP/ssi2.out")" -eq 2 ] &&
+  [ "$(grep -c "<p>after</p>" "$TMP/ssi2.out")" -eq 2 ]
+ok $? "nginx: an SSI page asked twice on one connection is whole both times (page cache)"
 # A fragment of any type is part of the page it is included in.
 for ext in txt inc; do
   printf '<!doctype html><p>before</p><!--# include virtual="/ssi/frag.%s" --><p>after</p>\n' $ext >"$NGINX_SITE/ssi/page-$ext.html"
