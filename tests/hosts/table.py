@@ -113,6 +113,8 @@ ENDPOINT = [
     ("endpoint: PUT", "PUT", "/consent", SAME, "provider=youtube", 405, False),
     ("endpoint: a body over 4 KB", "POST", "/consent", SAME,
      "provider=youtube&x=" + "a" * 5000, 413, False),
+    ("endpoint: a query over 4 KB", "GET", "/consent?revoke&x=" + "a" * 5000,
+     {"Sec-Fetch-Site": "same-origin"}, None, 414, False),
     ("endpoint: GET ?state", "GET", "/consent?state",
      {"Sec-Fetch-Site": "same-origin"}, None, 200, False),
     ("endpoint: GET, the settings page", "GET", "/consent", {}, None, 200,
@@ -303,7 +305,7 @@ def main():
             got = any(v.startswith("consent=") for v in
                       values(fields, "Set-Cookie"))
             ok(status == want and got == cookie,
-               "%s %s -> %d%s [%s]" % (method, target, want,
+               "%s %s -> %d%s [%s]" % (method, target[:60], want,
                                        " + cookie" if cookie else "", name),
                "status %d, cookie %s" % (status, got))
     print("1..%d" % COUNT)
