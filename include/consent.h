@@ -1289,6 +1289,17 @@ consent_cache_put(consent_cache_t *cache,
                   const char *data, size_t len, long long max_age,
                   long long now);
 
+/* Keeps the rewriter's output in the cache: when it ends without an
+ * error, its output as given to the sink (in the response's coding) is
+ * put under key (consent_cache_key) for max_age seconds (0: until pushed
+ * out); an output over an eighth of the cache is not kept.  The cache
+ * must outlive the rewriter.  Call before the first write.  Returns
+ * CONSENT_OK or CONSENT_E_INVAL.  Since: 0.2.0 */
+CONSENT_EXTERN consent_status
+consent_rewriter_set_cache(consent_rewriter_t *rw, consent_cache_t *cache,
+                           const unsigned char key[CONSENT_CACHE_KEY_SIZE],
+                           long long max_age);
+
 /* What the cache holds and how lookups went (each pointer may be NULL).
  * Since: 0.2.0 */
 CONSENT_EXTERN void

@@ -49,6 +49,12 @@ consent__gate_serial(void)
   return (uint64_t)atomic_fetch_add(&gate_serial, 1) + 1;
 }
 
+size_t
+consent__cache_max_entry(const consent_cache_t *cache)
+{
+  return cache->max_bytes / 8;
+}
+
 consent_status
 consent_cache_new(size_t max_bytes, consent_cache_t **cache)
 {
@@ -263,7 +269,7 @@ consent_cache_put(consent_cache_t *cache,
   if (cache == NULL || key == NULL || (data == NULL && len > 0) ||
       max_age < 0)
     return CONSENT_E_INVAL;
-  if (len > cache->max_bytes / 8)
+  if (len > consent__cache_max_entry(cache))
     return CONSENT_E_LIMIT;
   e = calloc(1, sizeof(*e));
   if (e == NULL || (e->data = malloc(len ? len : 1)) == NULL) {

@@ -365,6 +365,30 @@ consent_gate_negotiate_language(const consent_gate_t *gate,
   return gate->texts.lang[i].tag;
 }
 
+/* consent_rewriter_set_cache: a copy of the output as it leaves, up to
+ * what the cache keeps of one page. */
+static void
+keep_copy(consent_rewriter_t *r, const char *buf, size_t len)
+{
+  if (r->cache == NULL || r->cache_off)
+    return;
+  if (r->cache_copy.len + len > consent__cache_max_entry(r->cache) ||
+      consent__buf_append(&r->cache_copy, buf, len) != 0) {
+    r->cache_off = 1;
+    consent__buf_free(&r->cache_copy);
+  }
+}
+
+/* Every rewriter's output reaches the host through here. */
+static int
+host_sink(const char *buf, size_t len, void *user_data)
+{
+  consent_rewriter_t *r = user_data;
+
+  keep_copy(r, buf, len);
+  return r->host_sink(buf, len, r->host_ud);
+}
+
 consent_status
 consent_rewriter_new(const consent_gate_t *gate, consent_sink_fn sink,
                      void *user_data, consent_rewriter_t **rw)
@@ -379,7 +403,9 @@ consent_rewriter_new(const consent_gate_t *gate, consent_sink_fn sink,
   r = calloc(1, sizeof(*r));
   if (r == NULL)
     return CONSENT_E_NOMEM;
-  consent__rewriter_init(r, gate, sink, user_data);
+  consent__rewriter_init(r, gate, host_sink, r);
+  r->host_sink = sink;
+  r->host_ud = user_data;
   *rw = r;
   return CONSENT_OK;
 }
@@ -389,6 +415,7 @@ buffer_sink(const char *buf, size_t len, void *user_data)
 {
   consent_rewriter_t *r = user_data;
 
+  keep_copy(r, buf, len);
   return consent__buf_append(&r->out, buf, len);
 }
 
@@ -624,13 +651,35 @@ consent_rewriter_write(consent_rewriter_t *rw, const char *buf, size_t len)
 }
 
 consent_status
+consent_rewriter_set_cache(consent_rewriter_t *rw, consent_cache_t *cache,
+                           const unsigned char key[CONSENT_CACHE_KEY_SIZE],
+                           long long max_age)
+{
+  if (rw == NULL || rw->started || cache == NULL || key == NULL ||
+      max_age < 0)
+    return CONSENT_E_INVAL;
+  rw->cache = cache;
+  memcpy(rw->cache_key, key, CONSENT_CACHE_KEY_SIZE);
+  rw->cache_age = max_age;
+  return CONSENT_OK;
+}
+
+consent_status
 consent_rewriter_end(consent_rewriter_t *rw)
 {
+  consent_status st;
+
   if (rw == NULL)
     return CONSENT_E_INVAL;
   rw->started = 1;
   drop_taken(rw);
-  return (consent_status)consent__rewriter_end(rw);
+  st = (consent_status)consent__rewriter_end(rw);
+  if (st == CONSENT_OK && rw->cache != NULL && !rw->cache_off)
+    consent_cache_put(rw->cache, rw->cache_key, rw->cache_copy.data,
+                      rw->cache_copy.len, rw->cache_age, 0);
+  consent__buf_free(&rw->cache_copy);
+  rw->cache = NULL;
+  return st;
 }
 
 const char *
@@ -648,6 +697,7 @@ consent_rewriter_free(consent_rewriter_t *rw)
     return;
   consent__rewriter_free(rw);
   consent__buf_free(&rw->out);
+  consent__buf_free(&rw->cache_copy);
   free(rw);
 }
 

@@ -156,7 +156,19 @@ struct consent_rewriter {
   struct consent__recoder rec;  /* UTF-16, ISO-2022-JP (codec.h) */
   consent__sink_fn user_sink;
   void *user_ud;
+  /* The host's sink (consent_rewriter_new), behind the one that keeps a
+   * copy for consent_rewriter_set_cache. */
+  consent_sink_fn host_sink;
+  void *host_ud;
+  consent_cache_t *cache;
+  unsigned char cache_key[CONSENT_CACHE_KEY_SIZE];
+  long long cache_age;
+  struct consent__buf cache_copy;
+  int cache_off;                /* too large, or out of memory: not kept */
 };
+
+/* The most bytes of one page the cache keeps (cache.c). */
+size_t consent__cache_max_entry(const consent_cache_t *cache);
 
 /* Builds a gate's defaults (built-in texts, English, 1 MiB). */
 int consent__gate_init(struct consent_gate *g);

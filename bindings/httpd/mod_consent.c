@@ -89,7 +89,7 @@ static apr_hash_t *built;           /* key: the settings, value: built */
 static apr_thread_mutex_t *built_lock;
 
 /* Gated pages kept per child (ConsentPageCache): one cache for every
- * location, bounded; a page over an eighth of it is not kept. */
+ * location, bounded (libconsent's consent_cache). */
 #define PAGE_CACHE_BYTES (16 * 1024 * 1024)
 static consent_cache_t *page_cache;
 
@@ -1051,51 +1051,14 @@ typedef struct {
   apr_bucket_brigade *out;
   ap_filter_t *f;
   int refused;                    /* the body is dropped: 502 sent */
-  /* ConsentPageCache: the key of this response; on a miss the gated
-   * bytes recorded for it, on a hit the kept copy is sent instead. */
-  unsigned char key[CONSENT_CACHE_KEY_SIZE];
-  int cacheable, hit, sent;
-  char *rec;
-  size_t rec_len, rec_cap;
+  int hit, sent;                  /* ConsentPageCache: the kept copy */
 } filter_ctx;
-
-/* Records the gated bytes of a cacheable response. */
-static void
-record(filter_ctx *ctx, const char *buf, size_t len)
-{
-  if (!ctx->cacheable)
-    return;
-  if (ctx->rec_len + len > PAGE_CACHE_BYTES / 8) {
-    ctx->cacheable = 0;
-    return;
-  }
-  if (ctx->rec_len + len > ctx->rec_cap) {
-    size_t cap = (ctx->rec_len + len) * 2;
-    char *p = realloc(ctx->rec, cap);
-    if (p == NULL) {
-      ctx->cacheable = 0;
-      return;
-    }
-    ctx->rec = p;
-    ctx->rec_cap = cap;
-  }
-  memcpy(ctx->rec + ctx->rec_len, buf, len);
-  ctx->rec_len += len;
-}
-
-static apr_status_t
-free_record(void *ctx)
-{
-  free(((filter_ctx *)ctx)->rec);
-  return APR_SUCCESS;
-}
 
 static int
 sink(const char *buf, size_t len, void *ud)
 {
   filter_ctx *ctx = ud;
 
-  record(ctx, buf, len);
   return apr_brigade_write(ctx->out, NULL, NULL, buf, len) == APR_SUCCESS
          ? 0 : 1;
 }
@@ -1237,6 +1200,7 @@ start(ap_filter_t *f, filter_ctx *ctx)
   consent_request_t *req;
   const consent_state_t *state;
   const char *al, *reason, *lang = NULL, *validator = NULL;
+  unsigned char key[CONSENT_CACHE_KEY_SIZE];
   consent_status why;
   consent_http_action act;
 
@@ -1293,11 +1257,11 @@ start(ap_filter_t *f, filter_ctx *ctx)
   if (validator != NULL &&
       consent_cache_key(b->gate, state, 0, validator, strlen(validator),
                         coding, r->unparsed_uri, strlen(r->unparsed_uri),
-                        lang, ctx->key) == CONSENT_OK) {
+                        lang, key) == CONSENT_OK) {
     const consent_cache_entry_t *entry;
     const char *data;
     size_t len;
-    if (consent_cache_get(page_cache, ctx->key, 0, &entry, &data, &len)) {
+    if (consent_cache_get(page_cache, key, 0, &entry, &data, &len)) {
       /* (a copy of its own: the core may keep buckets past the request) */
       APR_BRIGADE_INSERT_TAIL(ctx->out, apr_bucket_heap_create(
                                 data, len, NULL, f->c->bucket_alloc));
@@ -1306,9 +1270,10 @@ start(ap_filter_t *f, filter_ctx *ctx)
       ctx->hit = 1;
       return 1;
     }
-    ctx->cacheable = 1;
-    apr_pool_cleanup_register(r->pool, ctx, free_record,
-                              apr_pool_cleanup_null);
+    /* A miss: the rewriter keeps its output there when it ends. */
+    if (consent_rewriter_set_cache(ctx->rw, page_cache, key, 0) !=
+        CONSENT_OK)
+      return -1;
   }
   return 1;
 }
@@ -1407,8 +1372,6 @@ consent_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     if (APR_BUCKET_IS_EOS(e)) {
       if (consent_rewriter_end(ctx->rw) != CONSENT_OK)
         return fail(f, ctx, "cannot end the page");
-      if (ctx->cacheable)
-        consent_cache_put(page_cache, ctx->key, ctx->rec, ctx->rec_len, 0, 0);
       APR_BUCKET_REMOVE(e);
       APR_BRIGADE_INSERT_TAIL(ctx->out, e);
       ap_remove_output_filter(f);

@@ -88,13 +88,8 @@ typedef struct {
   ngx_chain_t *in;                /* input not read yet */
   ngx_uint_t nbufs;               /* output buffers allocated */
   ngx_buf_t *cur;
-  /* consent_page_cache: the key of this response; on a hit the entry
-   * sent, on a miss the gated bytes recorded for it. */
-  unsigned char key[CONSENT_CACHE_KEY_SIZE];
+  /* consent_page_cache: on a hit, the kept copy being sent. */
   const consent_cache_entry_t *entry;
-  char *rec;
-  size_t rec_len, rec_cap;
-  unsigned cacheable : 1;
   unsigned hit : 1;
   unsigned sent : 1;
   unsigned done : 1;
@@ -102,7 +97,7 @@ typedef struct {
 } ngx_http_consent_ctx_t;
 
 /* Gated pages kept per worker (consent_page_cache): one cache for every
- * location, bounded; a page over an eighth of it is not kept. */
+ * location, bounded (libconsent's consent_cache). */
 #define CONSENT_PAGE_CACHE_BYTES (16 * 1024 * 1024)
 static consent_cache_t *consent_page_cache;
 
@@ -965,7 +960,6 @@ consent_cleanup_cached(void *data)
   ngx_http_consent_ctx_t *ctx = data;
 
   consent_cache_release(consent_page_cache, ctx->entry);
-  free(ctx->rec);
 }
 
 /* The validator of a response whose gated bytes may be kept: its strong
@@ -1045,31 +1039,6 @@ consent_request_of(ngx_http_request_t *r, ngx_http_consent_loc_conf_t *c,
 /* ------------------------------------------------------------------ */
 /* The filter                                                          */
 
-/* Records the gated bytes of a cacheable response (up to what the cache
- * keeps of one page). */
-static void
-consent_record(ngx_http_consent_ctx_t *ctx, const char *buf, size_t len)
-{
-  if (!ctx->cacheable)
-    return;
-  if (ctx->rec_len + len > CONSENT_PAGE_CACHE_BYTES / 8) {
-    ctx->cacheable = 0;
-    return;
-  }
-  if (ctx->rec_len + len > ctx->rec_cap) {
-    size_t cap = (ctx->rec_len + len) * 2;
-    char *p = realloc(ctx->rec, cap);
-    if (p == NULL) {
-      ctx->cacheable = 0;
-      return;
-    }
-    ctx->rec = p;
-    ctx->rec_cap = cap;
-  }
-  memcpy(ctx->rec + ctx->rec_len, buf, len);
-  ctx->rec_len += len;
-}
-
 static int
 consent_sink(const char *buf, size_t len, void *ud)
 {
@@ -1078,7 +1047,6 @@ consent_sink(const char *buf, size_t len, void *ud)
   ngx_buf_t *b;
   size_t n;
 
-  consent_record(ctx, buf, len);
   while (len > 0) {
     b = ctx->cur;
     if (b == NULL || b->last == b->end) {
@@ -1295,6 +1263,7 @@ ngx_http_consent_header_filter(ngx_http_request_t *r)
   ngx_str_t lang, type, enc;
   u_char *ret;
   char validator[128];
+  unsigned char key[CONSENT_CACHE_KEY_SIZE];
   size_t vlen;
 
   c = ngx_http_get_module_loc_conf(r, ngx_http_consent_module);
@@ -1372,7 +1341,7 @@ ngx_http_consent_header_filter(ngx_http_request_t *r)
   if (vlen > 0 &&
       consent_cache_key(c->gate, state, 0, validator, vlen, coding,
                         (char *)ret, r->unparsed_uri.len, lang_tag,
-                        ctx->key) == CONSENT_OK) {
+                        key) == CONSENT_OK) {
     ngx_pool_cleanup_t *cln = ngx_pool_cleanup_add(r->pool, 0);
     const char *data;
     size_t len;
@@ -1380,8 +1349,8 @@ ngx_http_consent_header_filter(ngx_http_request_t *r)
       return NGX_ERROR;
     cln->handler = consent_cleanup_cached;
     cln->data = ctx;
-    if (consent_cache_get(consent_page_cache, ctx->key, 0, &ctx->entry,
-                          &data, &len)) {
+    if (consent_cache_get(consent_page_cache, key, 0, &ctx->entry, &data,
+                          &len)) {
       ngx_buf_t *b = ngx_calloc_buf(r->pool);
       ngx_chain_t *cl = ngx_alloc_chain_link(r->pool);
       if (b == NULL || cl == NULL)
@@ -1399,7 +1368,10 @@ ngx_http_consent_header_filter(ngx_http_request_t *r)
       ngx_http_set_ctx(r, ctx, ngx_http_consent_module);
       return ngx_http_next_header_filter(r);
     }
-    ctx->cacheable = 1;
+    /* A miss: the rewriter keeps its output there when it ends. */
+    if (consent_rewriter_set_cache(ctx->rw, consent_page_cache, key, 0) !=
+        CONSENT_OK)
+      return NGX_ERROR;
   }
   if (consent_rewriter_set_content_type(ctx->rw, (char *)type.data,
                                         type.len) != CONSENT_OK ||
@@ -1506,9 +1478,6 @@ ngx_http_consent_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
         if (consent_rewriter_end(ctx->rw) != CONSENT_OK)
           goto failed;
         ctx->done = 1;
-        if (ctx->cacheable)
-          consent_cache_put(consent_page_cache, ctx->key, ctx->rec,
-                            ctx->rec_len, 0, 0);
       }
       ctx->in = ctx->in->next;
     }

@@ -402,6 +402,35 @@ test_cache(void)
          "kept");
   tap_ok(hits >= 1 && misses >= 3, "cache: counts hits and misses (%lu, %lu)",
          hits, misses);
+  /* A rewriter keeps its output in the cache when it ends. */
+  {
+    consent_rewriter_t *rw = NULL;
+    struct buf out = { NULL, 0, 0, 0, 0 };
+    static const char page[] =
+      "<p>x</p><iframe src=\"https://www.youtube.com/embed/k\"></iframe>";
+    unsigned char kk[CONSENT_CACHE_KEY_SIZE];
+    int kept;
+
+    consent_cache_key(g, none, 3000, "\"rw\"", 4, CONSENT_ENCODING_IDENTITY,
+                      "/rw", 3, NULL, kk);
+    consent_rewriter_new(g, sink, &out, &rw);
+    tap_ok(consent_rewriter_set_cache(rw, c, kk, 0) == CONSENT_OK,
+           "rewriter: set_cache before the first write");
+    consent_rewriter_write(rw, page, sizeof(page) - 1);
+    tap_ok(consent_rewriter_set_cache(rw, c, kk, 0) == CONSENT_E_INVAL,
+           "rewriter: set_cache refused after the first write");
+    kept = consent_cache_get(c, kk, 0, &e, &data, &len);
+    tap_ok(kept == 0, "rewriter: nothing kept before the end");
+    consent_rewriter_end(rw);
+    kept = consent_cache_get(c, kk, 0, &e, &data, &len);
+    tap_ok(kept == 1 && len == out.len && memcmp(data, out.data, len) == 0 &&
+           strstr(out.data, "data-consent-provider=\"youtube\"") != NULL,
+           "rewriter: at its end the gated output is in the cache, byte for "
+           "byte (%zu bytes)", out.len);
+    consent_cache_release(c, e);
+    consent_rewriter_free(rw);
+    free(out.data);
+  }
   free(big);
   consent_cache_free(c);
   consent_state_free(none);

@@ -398,6 +398,10 @@ consent_cache_put(consent_cache_t *cache,
                   const unsigned char key[32],
                   const char *data, size_t len, long long max_age,
                   long long now);
+consent_status
+consent_rewriter_set_cache(consent_rewriter_t *rw, consent_cache_t *cache,
+                           const unsigned char key[32],
+                           long long max_age);
 void
 consent_cache_stats(consent_cache_t *cache, size_t *entries, size_t *bytes,
                     unsigned long *hits, unsigned long *misses);
