@@ -4,7 +4,7 @@
  * bytes as the ceiling.  Not a test: it prints figures.
  *
  *   bench [--passes N] [--big MB] [--embeds N] [--dump-embeds DIR]
- *         [--peer-a NAME=MBS] [--peer-b NAME=MBS] FILE...
+ *         [--peer-a NAME=MBS] [--peer-b NAME=MBS] [--only ROW] FILE...
  *
  * Each measurement is the median of N passes (default 7) over all files;
  * MB/s are of input (1 MB = 10^6 bytes).  --big also builds one large
@@ -12,6 +12,9 @@
  * embed-heavy corpus (N articles of about 100 KB with 3-8 embeds each,
  * deterministic) and --dump-embeds writes it out (for peers that run in
  * another process, whose figures --peer-a/--peer-b add to the tables).
+ * --only runs one row (gate, tokenizer, passthrough, ...) over the files
+ * (or, with --embeds, over the embed-heavy corpus) N times and prints
+ * nothing else: for callgrind and perf.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -262,21 +265,26 @@ struct peer {
   double best;    /* best pass, or 0 */
 };
 
+static const struct {
+  const char *name;
+  const char *key;      /* for --only */
+  work_fn fn;
+} rows[] = {
+  { "memcpy (ceiling)", "memcpy", work_memcpy },
+  { "memchr '<' (ceiling)", "memchr", work_memchr },
+  { "libconsent tokenizer", "tokenizer", work_tokenizer },
+  { "libconsent tokenizer, all", "tokenizer-all", work_tokenizer_full },
+  { "libconsent gate", "gate", work_rewriter },
+  { "libconsent gate, no notice", "gate-nonotice", work_rewriter_nonotice },
+#ifdef HAVE_LIBXML2
+  { "libxml2 (parse+gate+dump)", "libxml2", work_libxml2 },
+#endif
+};
+
 static void
 table(const char *title, const struct doc *set, size_t n, size_t bytes,
       int passes, const struct peer *peer)
 {
-  static const struct { const char *name; work_fn fn; } rows[] = {
-    { "memcpy (ceiling)", work_memcpy },
-    { "memchr '<' (ceiling)", work_memchr },
-    { "libconsent tokenizer", work_tokenizer },
-    { "libconsent tokenizer, all", work_tokenizer_full },
-    { "libconsent gate", work_rewriter },
-    { "libconsent gate, no notice", work_rewriter_nonotice },
-#ifdef HAVE_LIBXML2
-    { "libxml2 (parse+gate+dump)", work_libxml2 },
-#endif
-  };
   double base = 0, gate_mbs = 0, r[8];
   size_t i, nrows = sizeof(rows) / sizeof(rows[0]);
 
@@ -302,6 +310,37 @@ table(const char *title, const struct doc *set, size_t n, size_t bytes,
            peer->best / base, gate_mbs / peer->best);
 }
 
+/* --only ROW: that row's work, passes times, nothing printed. */
+static int
+run_only(const char *key, int passes, int nembeds)
+{
+  struct doc *set = docs;
+  size_t n = ndocs, i, r;
+  int p;
+
+  for (r = 0; r < sizeof(rows) / sizeof(rows[0]); r++)
+    if (strcmp(rows[r].key, key) == 0)
+      break;
+  if (r == sizeof(rows) / sizeof(rows[0])) {
+    fprintf(stderr, "bench: no row '%s'\n", key);
+    return 2;
+  }
+  if (nembeds > 0) {
+    struct gen g;
+    gen_seed(&g, 2026);
+    set = calloc((size_t)nembeds, sizeof(*set));
+    for (i = 0; i < (size_t)nembeds; i++) {
+      set[i].data = malloc(120000);
+      set[i].len = gen_article(&g, set[i].data, 100000);
+    }
+    n = (size_t)nembeds;
+  }
+  for (p = 0; p < passes; p++)
+    for (i = 0; i < n; i++)
+      rows[r].fn(&set[i]);
+  return 0;
+}
+
 static int
 parse_peer(const char *arg, struct peer *p)
 {
@@ -322,7 +361,7 @@ main(int argc, char **argv)
 {
   int passes = 7, i, nembeds = 0;
   size_t big = 0, maxlen = 0;
-  const char *dump = NULL;
+  const char *dump = NULL, *only = NULL;
   struct peer peer_a = { "", 0, 0 }, peer_b = { "", 0, 0 };
   struct rusage ru;
 
@@ -339,6 +378,8 @@ main(int argc, char **argv)
       parse_peer(argv[++i], &peer_a);
     else if (strcmp(argv[i], "--peer-b") == 0 && i + 1 < argc)
       parse_peer(argv[++i], &peer_b);
+    else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
+      only = argv[++i];
     else
       load(argv[i]);
   }
@@ -371,7 +412,7 @@ main(int argc, char **argv)
     free(buf);
     return 0;
   }
-  if (ndocs == 0 || passes < 1) {
+  if ((ndocs == 0 && (only == NULL || nembeds == 0)) || passes < 1) {
     fprintf(stderr, "usage: bench [--passes N] [--big MB] [--embeds N] "
             "FILE...\n");
     return 2;
@@ -380,6 +421,8 @@ main(int argc, char **argv)
     if (docs[i].len > maxlen)
       maxlen = docs[i].len;
   copy_buf = malloc((big > maxlen ? big : maxlen) + 200000);
+  if (only != NULL)
+    return run_only(only, passes, nembeds);
   table("A. Real pages (htmlparser-benchmark)", docs, ndocs, total, passes,
         &peer_a);
   if (nembeds > 0) {

@@ -16,76 +16,65 @@
 #include "matcher.h"
 #include "url.h"
 
-/* The elements the matcher looks at. */
+/* The elements the matcher looks at (by the tokenizer's tag id). */
 enum elem {
   E_OTHER, E_IFRAME, E_FRAME, E_EMBED, E_OBJECT, E_SCRIPT, E_LINK, E_STYLE,
   E_NOSCRIPT, E_BASE, E_IMG, E_VIDEO, E_AUDIO, E_SOURCE, E_TRACK, E_INPUT,
   E_IMAGE, E_USE
 };
 
-/* One switch on the length, then a compare: this runs for every tag. */
 static enum elem
-element(const char *n, size_t len)
+element(unsigned tag)
 {
-#define IS(s, e) if (memcmp(n, s, len) == 0) return e
-  switch (len) {
-  case 3:
-    IS("img", E_IMG);
-    IS("use", E_USE);
-    break;
-  case 4:
-    IS("link", E_LINK);
-    IS("base", E_BASE);
-    break;
-  case 5:
-    IS("frame", E_FRAME);
-    IS("embed", E_EMBED);
-    IS("style", E_STYLE);
-    IS("video", E_VIDEO);
-    IS("audio", E_AUDIO);
-    IS("track", E_TRACK);
-    IS("input", E_INPUT);
-    IS("image", E_IMAGE);
-    break;
-  case 6:
-    IS("iframe", E_IFRAME);
-    IS("object", E_OBJECT);
-    IS("script", E_SCRIPT);
-    IS("source", E_SOURCE);
-    break;
-  case 8:
-    IS("noscript", E_NOSCRIPT);
-    break;
-  default:
-    break;
+  switch (tag) {
+  case CONSENT__TAG_IMG: return E_IMG;
+  case CONSENT__TAG_USE: return E_USE;
+  case CONSENT__TAG_LINK: return E_LINK;
+  case CONSENT__TAG_BASE: return E_BASE;
+  case CONSENT__TAG_FRAME: return E_FRAME;
+  case CONSENT__TAG_EMBED: return E_EMBED;
+  case CONSENT__TAG_STYLE: return E_STYLE;
+  case CONSENT__TAG_VIDEO: return E_VIDEO;
+  case CONSENT__TAG_AUDIO: return E_AUDIO;
+  case CONSENT__TAG_TRACK: return E_TRACK;
+  case CONSENT__TAG_INPUT: return E_INPUT;
+  case CONSENT__TAG_IMAGE: return E_IMAGE;
+  case CONSENT__TAG_IFRAME: return E_IFRAME;
+  case CONSENT__TAG_OBJECT: return E_OBJECT;
+  case CONSENT__TAG_SCRIPT: return E_SCRIPT;
+  case CONSENT__TAG_SOURCE: return E_SOURCE;
+  case CONSENT__TAG_NOSCRIPT: return E_NOSCRIPT;
+  default: return E_OTHER;
   }
-#undef IS
-  return E_OTHER;
 }
 
+/* Whether a provider has a widget selector for this tag. */
 static int
-is_widget_tag(const struct consent_registry *r, const char *name,
-              size_t len)
+is_widget_tag(const struct consent_registry *r, unsigned tag,
+              const char *name, size_t len)
 {
-  size_t i;
+  uint32_t i;
 
-  for (i = 0; i < r->nwtags; i++)
-    if (r->wtag_len[i] == len && memcmp(r->wtags[i], name, len) == 0)
+  if (tag != CONSENT__TAG_OTHER)
+    return r->wfirst[tag + 1] > r->wfirst[tag];
+  for (i = r->wfirst[0]; i < r->wfirst[1]; i++)
+    if (r->widgets[i].tag_len == len &&
+        memcmp(r->widgets[i].tag, name, len) == 0)
       return 1;
   return 0;
 }
 
 int
-consent__match_fetches(const char *name, size_t len)
+consent__match_fetches(unsigned tag)
 {
-  return element(name, len) != E_OTHER;
+  return element(tag) != E_OTHER;
 }
 
 int
-consent__match_wants(const struct consent_registry *r, const char *name,
-                     size_t len)
+consent__match_wants(const struct consent_registry *r, unsigned tag,
+                     const char *name, size_t len)
 {
-  return element(name, len) != E_OTHER || is_widget_tag(r, name, len);
+  return element(tag) != E_OTHER || is_widget_tag(r, tag, name, len);
 }
 
 const struct consent__attr *
@@ -257,11 +246,12 @@ widget_provider(const struct consent_registry *r,
 {
   const struct consent__attr *cls = NULL, *id = NULL;
   int have_cls = 0, have_id = 0;
-  size_t i;
+  uint32_t i;
 
-  for (i = 0; i < r->nwidgets; i++) {
+  for (i = r->wfirst[t->tag]; i < r->wfirst[t->tag + 1]; i++) {
     const struct consent__widget *w = &r->widgets[i];
-    if (w->tag_len != t->name_len || memcmp(w->tag, t->name, w->tag_len))
+    if (t->tag == CONSENT__TAG_OTHER &&
+        (w->tag_len != t->name_len || memcmp(w->tag, t->name, w->tag_len)))
       continue;
     if (w->sel == '.') {
       if (!have_cls) {
@@ -366,12 +356,6 @@ consent__fetch_attrs(size_t *n)
   return fetch_attrs;
 }
 
-static int
-str_is(const char *s, const char *p, size_t n)
-{
-  return strlen(s) == n && memcmp(s, p, n) == 0;
-}
-
 /* A refresh: http-equiv="refresh" with content="5; url='https://...'"
  * (the standard's "shared declarative refresh steps"). */
 static long
@@ -473,7 +457,7 @@ consent__match_attr(const struct consent_registry *r,
 
   if (!consent__tok_fetch_name(a->name, a->name_len, t->foreign) &&
       !(recorded_fetch_name(a->name, a->name_len) &&
-        element(t->name, t->name_len) != E_OTHER))
+        element(t->tag) != E_OTHER))
     return -1; /* the quick answer for almost every attribute */
   for (i = 0; i < sizeof(fetch_attrs) / sizeof(fetch_attrs[0]); i++) {
     const struct consent__fetch_attr *f = &fetch_attrs[i];
@@ -494,7 +478,7 @@ consent__match_attr(const struct consent_registry *r,
                memcmp(f->elem, t->name, t->name_len) != 0) {
       continue;
     }
-    if (str_is("link", t->name, t->name_len) && a->name_len == 4 &&
+    if (t->tag == CONSENT__TAG_LINK && a->name_len == 4 &&
         !link_fetches(t))
       return -1;
     switch (f->how) {
@@ -667,7 +651,7 @@ consent__match_tag(const struct consent_registry *r,
                    const struct consent__token *t, long base_prov,
                    struct consent__match *m)
 {
-  enum elem el = element(t->name, t->name_len);
+  enum elem el = element(t->tag);
   const struct consent__attr *a;
   long prov = -1;
 
@@ -750,7 +734,7 @@ consent__match_tag(const struct consent_registry *r,
      * codebase, an event handler that loads a provider; the tokenizer
      * saw one): the element goes as a whole. */
     prov = any_attr_provider(r, t, base_prov);
-  if (prov < 0 && r->nwtags > 0 && is_widget_tag(r, t->name, t->name_len)) {
+  if (prov < 0 && is_widget_tag(r, t->tag, t->name, t->name_len)) {
     prov = widget_provider(r, t);
     if (prov >= 0) {
       m->kind = CONSENT__EMBED_WIDGET;
@@ -759,7 +743,7 @@ consent__match_tag(const struct consent_registry *r,
     }
   }
   else if (prov >= 0 && m->kind == CONSENT__EMBED_SCRIPT && !m->visible &&
-           r->nwtags > 0 && is_widget_tag(r, t->name, t->name_len) &&
+           is_widget_tag(r, t->tag, t->name, t->name_len) &&
            widget_provider(r, t) == prov)
     /* A script that draws the embed where it stands (a gist, a Speaker
      * Deck deck): a visible box, not an invisible template. */

@@ -30,14 +30,15 @@ struct consent__match {
                                    of memory): dropped, never passed */
 };
 
-/* Element names whose start tags the matcher needs attributes for. */
-int consent__match_wants(const struct consent_registry *r,
+/* Element names whose start tags the matcher needs attributes for (tag:
+ * the name's enum consent__tag). */
+int consent__match_wants(const struct consent_registry *r, unsigned tag,
                          const char *name, size_t len);
 
 /* Whether an element can make the browser fetch by itself (frames,
  * scripts, media, links, styles); widget elements (a blockquote, a div)
  * cannot: only the script that comes with them does. */
-int consent__match_fetches(const char *name, size_t len);
+int consent__match_fetches(unsigned tag);
 
 /* Decides for a start tag (attributes recorded).  base_prov is the
  * provider of the document's <base href>, or -1: relative URLs then go

@@ -140,7 +140,7 @@ table_free(struct consent_registry *r)
   free(r->sigs);
   r->widgets = NULL;
   r->nwidgets = 0;
-  r->nwtags = 0;
+  memset(r->wfirst, 0, sizeof(r->wfirst));
   r->sigs = NULL;
   r->nsigs = 0;
   r->pat = NULL;
@@ -264,7 +264,7 @@ consent__class_hash(const char *s, size_t n)
 static int
 compile_matchers(struct consent_registry *r)
 {
-  size_t i, k, nw = 0, ns = 0, t;
+  size_t i, k, nw = 0, ns = 0;
 
   for (i = 0; i < r->nenabled; i++) {
     nw += r->prov[r->enabled[i]].widgets.n;
@@ -310,15 +310,8 @@ compile_matchers(struct consent_registry *r)
         unsigned h = consent__class_hash(w->value, w->value_len);
         r->class_hash[h >> 3] |= (unsigned char)(1u << (h & 7));
       }
+      w->tag_id = consent__tag_id(w->tag, w->tag_len);
       r->nwidgets++;
-      for (t = 0; t < r->nwtags; t++)
-        if (r->wtag_len[t] == tl && memcmp(r->wtags[t], s, tl) == 0)
-          break;
-      if (t == r->nwtags && r->nwtags < 16) {
-        memcpy(r->wtags[t], s, tl);
-        r->wtag_len[t] = tl;
-        r->nwtags++;
-      }
     }
     for (k = 0; k < p->inlines.n; k++) {
       struct consent__signature *g = &r->sigs[r->nsigs++];
@@ -332,6 +325,20 @@ compile_matchers(struct consent_registry *r)
       }
     }
   }
+  /* In the order of their tag ids (stable: the providers' order within
+   * a tag), so that a tag looks only at its own. */
+  memset(r->wfirst, 0, sizeof(r->wfirst));
+  for (i = 1; i < r->nwidgets; i++) {
+    struct consent__widget w = r->widgets[i];
+    for (k = i; k > 0 && r->widgets[k - 1].tag_id > w.tag_id; k--)
+      r->widgets[k] = r->widgets[k - 1];
+    r->widgets[k] = w;
+  }
+  for (i = 0; i < r->nwidgets; i++)
+    r->wfirst[r->widgets[i].tag_id + 1] = (uint32_t)(i + 1);
+  for (k = 1; k <= CONSENT__TAG_COUNT; k++)
+    if (r->wfirst[k] < r->wfirst[k - 1])
+      r->wfirst[k] = r->wfirst[k - 1];
   return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tags.h"
 #include "url.h"
 
 #define CONSENT__ID_MAX 32
@@ -54,6 +55,7 @@ struct consent__pattern {
 struct consent__widget {
   char tag[16];
   size_t tag_len;
+  unsigned tag_id;            /* its enum consent__tag */
   char sel;                   /* '.', '#' or '[' */
   char value[64];             /* the class, id or attribute name */
   size_t value_len;
@@ -80,11 +82,11 @@ struct consent_registry {
   size_t *enabled;            /* indexes of the enabled providers */
   size_t nenabled;
   /* Compiled from the enabled providers, for the matcher. */
-  struct consent__widget *widgets;
+  struct consent__widget *widgets;  /* in the order of their tag ids */
   size_t nwidgets;
-  char wtags[16][16];         /* the distinct tag names of widgets */
-  size_t wtag_len[16];
-  size_t nwtags;
+  /* The widgets of tag id k are widgets[wfirst[k]] up to wfirst[k + 1]
+   * (those of CONSENT__TAG_OTHER: every tag name the table lacks). */
+  uint32_t wfirst[CONSENT__TAG_COUNT + 1];
   struct consent__signature *sigs;
   size_t nsigs;
   unsigned char sig_pairs[8192];  /* bit per first two bytes of a sig */

@@ -796,13 +796,14 @@ foreign_text_provider(struct consent_rewriter *rw, const char *s,
 /* Tokens                                                              */
 
 static int
-want_attrs(void *ud, const char *name, size_t len, int end_tag)
+want_attrs(void *ud, unsigned tag, const char *name, size_t len,
+           int end_tag)
 {
   struct consent_rewriter *rw = ud;
 
   if (end_tag || rw->gate->reg->nenabled == 0)
     return 0;
-  return consent__match_wants(rw->gate->reg, name, len);
+  return consent__match_wants(rw->gate->reg, tag, name, len);
 }
 
 static void on_start(struct consent_rewriter *rw,
@@ -1099,7 +1100,7 @@ on_start(struct consent_rewriter *rw, const struct consent__token *t)
   const struct consent__attr *style;
 
   if (t->raw_end - t->raw_start > rw->gate->max_buffer) {
-    if (!consent__match_fetches(t->name, t->name_len)) {
+    if (!consent__match_fetches(t->tag)) {
       /* An element that loads nothing by itself (a widget's box, a
        * placeholder): it passes, its fetching attributes renamed, as
        * bound() lets it pass in small chunks. */
@@ -1291,7 +1292,7 @@ bound(struct consent_rewriter *rw)
     return;
   }
   if (rw->cap == CAP_NONE && consent__tok_in_start_tag(&rw->tok) &&
-      !consent__match_fetches(rw->tok.name.data, rw->tok.name.len)) {
+      !consent__match_fetches(rw->tok.tag_id)) {
     /* A tag of an element that loads nothing by itself (a widget's box,
      * a placeholder): it passes as on_start() decides for it, up to the
      * attribute name being read (it may still need renaming). */

@@ -502,88 +502,6 @@ attr_value_append(struct consent__tokenizer *t, const void *s, size_t n)
 #define NS_MATH 2
 
 
-/* What the tree-builder emulation needs to know of a tag name. */
-enum {
-  TC_SCRIPT = 1 << 0,      /* switches to script data */
-  TC_RAWTEXT = 1 << 1,     /* style, xmp, iframe, noembed, noframes */
-  TC_NOSCRIPT = 1 << 2,    /* raw text when scripting is on */
-  TC_RCDATA = 1 << 3,      /* title, textarea */
-  TC_PLAINTEXT = 1 << 4,
-  TC_SVG = 1 << 5,
-  TC_MATH = 1 << 6,
-  TC_BREAKOUT = 1 << 7,    /* a start tag that leaves foreign content */
-  TC_FONT = 1 << 8,        /* leaves it with color, face or size */
-  TC_SVG_IP = 1 << 9,      /* an HTML integration point in SVG */
-  TC_MATH_IP = 1 << 10,    /* a text integration point in MathML */
-  TC_ANNOTATION = 1 << 11, /* annotation-xml */
-  TC_END_BREAKOUT = 1 << 12 /* an end tag that leaves it: br, p */
-};
-
-struct tag_class {
-  char name[15];
-  uint8_t len;
-  uint16_t cls;
-};
-
-/* Sorted by length, so that a lookup only looks at names of its own
- * length. */
-static const struct tag_class tag_classes[] = {
-#define T(name, cls) { name, sizeof(name) - 1, cls }
-  T("b", TC_BREAKOUT), T("i", TC_BREAKOUT), T("p", TC_BREAKOUT |
-  TC_END_BREAKOUT), T("s", TC_BREAKOUT), T("u", TC_BREAKOUT),
-  T("br", TC_BREAKOUT | TC_END_BREAKOUT), T("dd", TC_BREAKOUT),
-  T("dl", TC_BREAKOUT), T("dt", TC_BREAKOUT), T("em", TC_BREAKOUT),
-  T("h1", TC_BREAKOUT), T("h2", TC_BREAKOUT), T("h3", TC_BREAKOUT),
-  T("h4", TC_BREAKOUT), T("h5", TC_BREAKOUT), T("h6", TC_BREAKOUT),
-  T("hr", TC_BREAKOUT), T("li", TC_BREAKOUT), T("ol", TC_BREAKOUT),
-  T("tt", TC_BREAKOUT), T("ul", TC_BREAKOUT), T("mi", TC_MATH_IP),
-  T("mo", TC_MATH_IP), T("mn", TC_MATH_IP), T("ms", TC_MATH_IP),
-  T("big", TC_BREAKOUT), T("div", TC_BREAKOUT), T("img", TC_BREAKOUT),
-  T("pre", TC_BREAKOUT), T("sub", TC_BREAKOUT), T("sup", TC_BREAKOUT),
-  T("var", TC_BREAKOUT), T("xmp", TC_RAWTEXT), T("svg", TC_SVG),
-  T("body", TC_BREAKOUT), T("code", TC_BREAKOUT), T("head", TC_BREAKOUT),
-  T("menu", TC_BREAKOUT), T("meta", TC_BREAKOUT), T("nobr", TC_BREAKOUT),
-  T("ruby", TC_BREAKOUT), T("span", TC_BREAKOUT), T("font", TC_FONT),
-  T("math", TC_MATH), T("desc", TC_SVG_IP),
-  T("embed", TC_BREAKOUT), T("small", TC_BREAKOUT), T("table", TC_BREAKOUT),
-  T("style", TC_RAWTEXT), T("title", TC_RCDATA | TC_SVG_IP),
-  T("mtext", TC_MATH_IP),
-  T("center", TC_BREAKOUT), T("strong", TC_BREAKOUT),
-  T("strike", TC_BREAKOUT), T("script", TC_SCRIPT), T("iframe", TC_RAWTEXT),
-  T("listing", TC_BREAKOUT), T("noembed", TC_RAWTEXT),
-  T("noframes", TC_RAWTEXT), T("noscript", TC_NOSCRIPT),
-  T("textarea", TC_RCDATA),
-  T("plaintext", TC_PLAINTEXT),
-  T("blockquote", TC_BREAKOUT),
-  T("foreignobject", TC_SVG_IP),
-  T("annotation-xml", TC_ANNOTATION),
-#undef T
-};
-
-#define TC_MAX_LEN 14
-
-static unsigned
-classify(const char *name, size_t len)
-{
-  unsigned lo = 0, hi = sizeof(tag_classes) / sizeof(tag_classes[0]), mid;
-
-  if (len == 0 || len > TC_MAX_LEN)
-    return 0;
-  while (lo < hi) { /* the first entry of this length */
-    mid = (lo + hi) / 2;
-    if (tag_classes[mid].len < len)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  for (; lo < sizeof(tag_classes) / sizeof(tag_classes[0]) &&
-         tag_classes[lo].len == len; lo++)
-    if (tag_classes[lo].name[0] == name[0] &&
-        memcmp(tag_classes[lo].name, name, len) == 0)
-      return tag_classes[lo].cls;
-  return 0;
-}
-
 /* Whether the adjusted current node is a foreign element that is not an
  * HTML integration point: where start tags make foreign elements. */
 static int
@@ -623,11 +541,11 @@ foreign_push(struct consent__tokenizer *t, int ns)
   f->hash = consent__fnv1a(t->name.data, t->name.len);
   f->ns = (uint8_t)ns;
   f->html_ip = 0;
-  if (ns == NS_SVG && (t->tag_class & TC_SVG_IP))
+  if (ns == NS_SVG && (t->tag_class & CONSENT__TC_SVG_IP))
     f->html_ip = 1;
-  if (ns == NS_MATH && (t->tag_class & TC_MATH_IP))
+  if (ns == NS_MATH && (t->tag_class & CONSENT__TC_MATH_IP))
     f->html_ip = 1;
-  if (ns == NS_MATH && (t->tag_class & TC_ANNOTATION)) {
+  if (ns == NS_MATH && (t->tag_class & CONSENT__TC_ANNOTATION)) {
     size_t n;
     const char *v = attr_value(t, "encoding", &n);
     if (v != NULL && ((n == 9 && strncasecmp(v, "text/html", 9) == 0) ||
@@ -651,9 +569,9 @@ breaks_out(const struct consent__tokenizer *t)
 {
   size_t n;
 
-  if (t->tag_class & TC_BREAKOUT)
+  if (t->tag_class & CONSENT__TC_BREAKOUT)
     return 1;
-  return (t->tag_class & TC_FONT) &&
+  return (t->tag_class & CONSENT__TC_FONT) &&
          (attr_value(t, "color", &n) || attr_value(t, "face", &n) ||
           attr_value(t, "size", &n));
 }
@@ -675,20 +593,20 @@ state_after_start_tag(struct consent__tokenizer *t)
   }
   if (c == 0)
     return st_data;
-  if (c & (TC_SVG | TC_MATH)) {
+  if (c & (CONSENT__TC_SVG | CONSENT__TC_MATH)) {
     if (!t->self_closing)
-      foreign_push(t, (c & TC_SVG) ? NS_SVG : NS_MATH);
+      foreign_push(t, (c & CONSENT__TC_SVG) ? NS_SVG : NS_MATH);
     return st_data;
   }
-  if (c & TC_SCRIPT)
+  if (c & CONSENT__TC_SCRIPT)
     return st_script_data;
-  if (c & TC_RAWTEXT)
+  if (c & CONSENT__TC_RAWTEXT)
     return st_rawtext;
-  if ((c & TC_NOSCRIPT) && (t->flags & CONSENT__TOKF_SCRIPTING))
+  if ((c & CONSENT__TC_NOSCRIPT) && (t->flags & CONSENT__TOKF_SCRIPTING))
     return st_rawtext;
-  if (c & TC_RCDATA)
+  if (c & CONSENT__TC_RCDATA)
     return st_rcdata;
-  if (c & TC_PLAINTEXT)
+  if (c & CONSENT__TC_PLAINTEXT)
     return st_plaintext;
   return st_data;
 }
@@ -712,7 +630,7 @@ tree_end_tag(struct consent__tokenizer *t)
       t->nforeign--;
     return;
   }
-  if (t->tag_class & TC_END_BREAKOUT) {
+  if (t->tag_class & CONSENT__TC_END_BREAKOUT) {
     foreign_break_out(t);
     return;
   }
@@ -735,19 +653,22 @@ tag_name_done(struct consent__tokenizer *t)
 {
   int want = (t->flags & CONSENT__TOKF_ATTRS) != 0;
 
-  t->tag_class = (t->flags & CONSENT__TOKF_TREE) && !t->name_truncated
-                 ? (uint16_t)classify(t->name.data, t->name.len) : 0;
+  t->tag_id = t->name_truncated
+              ? CONSENT__TAG_OTHER
+              : (uint8_t)consent__tag_id(t->name.data, t->name.len);
+  t->tag_class = (t->flags & CONSENT__TOKF_TREE) ? consent__tag_tree[t->tag_id]
+                                                 : 0;
   /* (A font tag may still break out by its attributes: counting it as
    * foreign only makes more names interesting.) */
-  if (t->nforeign != 0 || (t->tag_class & (TC_SVG | TC_MATH)))
+  if (t->nforeign != 0 || (t->tag_class & (CONSENT__TC_SVG | CONSENT__TC_MATH)))
     t->tag_foreign = (uint8_t)((in_foreign(t) &&
-                                !(t->tag_class & TC_BREAKOUT)) ||
-                               (t->tag_class & (TC_SVG | TC_MATH)) != 0);
+                                !(t->tag_class & CONSENT__TC_BREAKOUT)) ||
+                               (t->tag_class & (CONSENT__TC_SVG | CONSENT__TC_MATH)) != 0);
   if (!want && t->want_attrs != NULL)
-    want = t->want_attrs(t->ud, t->name.data ? t->name.data : "",
+    want = t->want_attrs(t->ud, t->tag_id, t->name.data ? t->name.data : "",
                          t->name.len, t->tag_kind == CONSENT__TOK_END);
   if (!want && t->tag_kind == CONSENT__TOK_START && t->nforeign > 0 &&
-      (t->tag_class & (TC_FONT | TC_ANNOTATION)))
+      (t->tag_class & (CONSENT__TC_FONT | CONSENT__TC_ANNOTATION)))
     want = 1;
   t->rec_attrs = want ? 1 : 0;
 }
@@ -765,6 +686,7 @@ emit_tag(struct consent__tokenizer *t, const unsigned char *end)
   tok.kind = t->tag_kind;
   tok.name = t->name.data ? t->name.data : "";
   tok.name_len = t->name.len;
+  tok.tag = t->tag_id;
   tok.self_closing = t->self_closing;
   tok.truncated = t->truncated || t->name_truncated;
   tok.raw_start = t->tok_start;

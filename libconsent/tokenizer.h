@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tags.h"
 #include "util.h"
 
 /* Parse errors, with the standard's names. */
@@ -175,6 +176,7 @@ struct consent__token {
                                attributes the caller re-reads the tag */
   unsigned char foreign;    /* with CONSENT__TOKF_TREE: a start tag that
                                makes an SVG or MathML element */
+  unsigned char tag;        /* tags: the name's enum consent__tag */
   const char *style;
   size_t style_len;
   /* (Kept at 128 bytes or less: every token is cleared with memset, and
@@ -187,9 +189,11 @@ struct consent__tokenizer;
 /* Returns 0 to go on, non-zero to stop the tokenizer. */
 typedef int (*consent__tok_token_fn)(void *ud,
                                      const struct consent__token *tok);
-/* Whether to record the attributes of a tag (name is lowercase). */
-typedef int (*consent__tok_want_fn)(void *ud, const char *name,
-                                    size_t len, int end_tag);
+/* Whether to record the attributes of a tag (name is lowercase; tag is
+ * its enum consent__tag). */
+typedef int (*consent__tok_want_fn)(void *ud, unsigned tag,
+                                    const char *name, size_t len,
+                                    int end_tag);
 /* A start tag's attribute name that consent__tok_fetch_name() knows
  * begins at stream offset off (called for every one, duplicates too,
  * before the tag is emitted). */
@@ -239,6 +243,7 @@ struct consent__tokenizer {
   unsigned attr_dropped : 1;    /* the current attribute is a duplicate */
   unsigned name_truncated : 1;  /* the tag name passed its own bound */
   uint16_t tag_class;           /* what the tree emulation knows of it */
+  uint8_t tag_id;               /* its enum consent__tag */
   size_t used;                  /* bytes recorded for this token */
   struct consent__buf name;
   struct consent__buf abuf;     /* attribute names and values */

@@ -1,6 +1,6 @@
 #!/bin/sh
 # libconsent-api(3) and the PHP FFI declarations are in step with
-# include/consent.h, the man page documents every exported function; the
+# include/consent.h, the tag table with its generator, the man page documents every exported function; the
 # man pages format without warnings.
 . "${top_srcdir:-.}/tests/cli/tap.sh"
 /usr/bin/python3 "$top_srcdir/tools/gen-man-api.py" "$top_srcdir/include/consent.h" >"$TMP/api.3"
@@ -14,6 +14,12 @@ ok $? "bindings/php/src/libconsent-ffi.h is in step with include/consent.h (tool
   >"$TMP/const.py" 2>"$TMP/const.err" &&
   cmp -s "$TMP/const.py" "$top_srcdir/bindings/python/consent/_constants.py"
 ok $? "bindings/python/consent/_constants.py is in step with include/consent.h (tools/gen-py-constants.py)$(head -c 200 "$TMP/const.err")"
+# The tag table the tokenizer, matcher and rewriter share.
+mkdir -p "$TMP/tags" &&
+  /usr/bin/python3 "$top_srcdir/tools/gen-tags.py" "$TMP/tags" >/dev/null &&
+  cmp -s "$TMP/tags/tags.h" "$top_srcdir/libconsent/tags.h" &&
+  cmp -s "$TMP/tags/tags.c" "$top_srcdir/libconsent/tags.c"
+ok $? "libconsent/tags.h and tags.c are in step with tools/gen-tags.py"
 missing=""
 for s in $(sed -n 's/^ *\(consent_[a-z0-9_]*\);$/\1/p' "$top_srcdir/libconsent/libconsent.sym"); do
   grep -q "^\.SS $s\$" "$top_srcdir/doc/libconsent-api.3" || missing="$missing $s"

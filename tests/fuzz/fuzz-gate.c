@@ -19,10 +19,10 @@ struct leak_check {
 };
 
 static int
-want(void *ud, const char *name, size_t len, int end_tag)
+want(void *ud, unsigned tag, const char *name, size_t len, int end_tag)
 {
   (void)ud;
-  return !end_tag && consent__match_wants(&reg, name, len);
+  return !end_tag && consent__match_wants(&reg, tag, name, len);
 }
 
 static int

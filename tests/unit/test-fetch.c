@@ -93,7 +93,8 @@ test_table(const struct consent_gate *g)
     tap_ok(strcmp(whole, bytes) == 0, "<%s %s>: the same fed byte by byte",
        elem, attr);
     tap_ok(consent__tok_fetch_name(attr, strlen(attr), foreign) ||
-           consent__match_wants(g->reg, elem, strlen(elem)),
+           consent__match_wants(g->reg, consent__tag_id(elem, strlen(elem)),
+                                elem, strlen(elem)),
            "the tokenizer flags '%s'%s, or records <%s> always", attr,
            foreign ? " (foreign)" : "", elem);
     {

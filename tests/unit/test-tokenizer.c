@@ -100,9 +100,11 @@ on_token(void *ud, const struct consent__token *t)
 }
 
 static int
-want_iframe(void *ud, const char *name, size_t len, int end_tag)
+want_iframe(void *ud, unsigned tag, const char *name, size_t len,
+            int end_tag)
 {
   (void)ud;
+  (void)tag;
   return !end_tag && len == 6 && memcmp(name, "iframe", 6) == 0;
 }
 
