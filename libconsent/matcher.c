@@ -16,6 +16,13 @@
 #include "matcher.h"
 #include "url.h"
 
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+#define CONSENT__X86_SIMD 1
+#include <immintrin.h>
+#else
+#define CONSENT__X86_SIMD 0
+#endif
+
 /* The elements the matcher looks at (by the tokenizer's tag id). */
 enum elem {
   E_OTHER, E_IFRAME, E_FRAME, E_EMBED, E_OBJECT, E_SCRIPT, E_LINK, E_STYLE,
@@ -213,14 +220,22 @@ link_fetches(const struct consent__token *t)
   return 0;
 }
 
-/* Whether any class of the element may be a widget's (a hash filter:
- * most classes are not, and then no selector is compared). */
-static int
-class_may_match(const struct consent_registry *r,
-                const struct consent__attr *cls)
+/* The classes of an element that may be a widget's (a hash filter: most
+ * classes are not, and then no selector is compared). */
+struct class_cands {
+  struct { const char *s; size_t n; unsigned h; } c[8];
+  size_t n;
+  int many;                   /* more than fit: compare the whole list */
+};
+
+static void
+class_candidates(const struct consent_registry *r,
+                 const struct consent__attr *cls, struct class_cands *cc)
 {
   const char *v = cls->value, *e = cls->value + cls->value_len;
 
+  cc->n = 0;
+  cc->many = 0;
   while (v < e) {
     const char *s;
     unsigned h;
@@ -234,17 +249,43 @@ class_may_match(const struct consent_registry *r,
     if (v == s)
       break;
     h = consent__class_hash(s, (size_t)(v - s));
-    if (r->class_hash[h >> 3] & (1u << (h & 7)))
-      return 1;
+    if (!(r->class_hash[h >> 3] & (1u << (h & 7))))
+      continue;
+    if (cc->n == sizeof(cc->c) / sizeof(cc->c[0])) {
+      cc->many = 1;
+      return;
+    }
+    cc->c[cc->n].s = s;
+    cc->c[cc->n].n = (size_t)(v - s);
+    cc->c[cc->n].h = h;
+    cc->n++;
   }
+}
+
+/* Whether the element has the class of a '.' selector. */
+static int
+has_class(const struct consent__attr *cls, const struct class_cands *cc,
+          const struct consent__widget *w)
+{
+  size_t i;
+
+  if (cc->many)
+    return has_token_n(cls->value, cls->value_len, w->value, w->value_len);
+  for (i = 0; i < cc->n; i++)
+    if (cc->c[i].h == w->class_hash && cc->c[i].n == w->value_len &&
+        strncasecmp(cc->c[i].s, w->value, w->value_len) == 0)
+      return 1;
   return 0;
 }
 
+/* The provider whose widget selector the element matches (the first in
+ * the providers' order), or -1. */
 static long
 widget_provider(const struct consent_registry *r,
                 const struct consent__token *t)
 {
   const struct consent__attr *cls = NULL, *id = NULL;
+  struct class_cands cc = { { { NULL, 0, 0 } }, 0, 0 };
   int have_cls = 0, have_id = 0;
   uint32_t i;
 
@@ -256,12 +297,14 @@ widget_provider(const struct consent_registry *r,
     if (w->sel == '.') {
       if (!have_cls) {
         cls = consent__attr_get(t, "class");
-        if (cls != NULL && !class_may_match(r, cls))
-          cls = NULL;
+        if (cls != NULL) {
+          class_candidates(r, cls, &cc);
+          if (cc.n == 0 && !cc.many)
+            cls = NULL;
+        }
         have_cls = 1;
       }
-      if (cls != NULL && has_token_n(cls->value, cls->value_len, w->value,
-                                     w->value_len))
+      if (cls != NULL && has_class(cls, &cc, w))
         return (long)w->prov;
     } else if (w->sel == '#') {
       if (!have_id) {
@@ -770,70 +813,146 @@ host_char(unsigned char c)
          c >= 0x80;
 }
 
+/* The provider of the URL that starts at u[j] ("//host" or "\\/\\/host"
+ * with the "\\/" at j), or -1. */
+static long
+url_at(const struct consent_registry *r, const char *text, size_t len,
+       size_t j)
+{
+  const char *s = text + j, *e = text + len;
+  char url[CONSENT__HOST_MAX + 8];
+  size_t n = 2;
+
+  if (s[0] == '/' && s[1] == '/')
+    s += 2;
+  else if (s[0] == '\\' && j + 4 < len && s[2] == '\\' && s[3] == '/')
+    s += 4; /* "\/\/" */
+  else
+    return -1;
+  memcpy(url, "//", 2);
+  while (s < e && host_char((unsigned char)*s) && n < sizeof(url) - 2)
+    url[n++] = *s++;
+  if (n == 2)
+    return -1;
+  /* Keep a path start for host/path patterns. */
+  if (s < e && (*s == '/' || *s == '\\')) {
+    size_t room = sizeof(url) - n;
+    while (s < e && room > 1 && *s != '"' && *s != '\'' && *s != ' ' &&
+           *s != ')' && *s != '<' && *s != '>' && *s != '\n') {
+      url[n++] = *s == '\\' ? '/' : *s;
+      s++;
+      room--;
+    }
+  }
+  return consent__registry_match_url(r, url, n);
+}
+
+/* Position j (j + 1 < len) of a text: the provider of a signature that
+ * starts there, or -1; *url gets the provider of a URL that starts there
+ * when it has none yet. */
+static long
+text_at(const struct consent_registry *r, const char *text, size_t len,
+        size_t j, long *url)
+{
+  const unsigned char *u = (const unsigned char *)text;
+  unsigned pair = (unsigned)u[j] << 8 | u[j + 1];
+  size_t i;
+
+  if (!(r->text_pairs[pair >> 3] & (1u << (pair & 7))))
+    return -1;
+  if (r->sig_pairs[pair >> 3] & (1u << (pair & 7)))
+    for (i = 0; i < r->nsigs; i++)
+      if (r->sigs[i].len <= len - j &&
+          (unsigned char)r->sigs[i].text[0] == u[j] &&
+          (unsigned char)r->sigs[i].text[1] == u[j + 1] &&
+          memcmp(text + j + 2, r->sigs[i].text + 2, r->sigs[i].len - 2) == 0)
+        return (long)r->sigs[i].prov;
+  if (*url < 0 && (u[j] == '/' || u[j] == '\\'))
+    *url = url_at(r, text, len, j);
+  return -1;
+}
+
+#if CONSENT__X86_SIMD
+/* The nibble filter (registry.c, text_filter) over 16 or 32 positions at
+ * a time: a position goes to text_at only when its two bytes may start a
+ * pair of the same group.  Returns where it stopped (the rest is left to
+ * the caller), or len with *sig set when a signature was found. */
+#define TEXT_FILTER(NAME, TARGET, VEC, W, LOAD, SET1, AND, SHUF, SRLI,       \
+                    CMPEQ, MOVEMASK, ZERO, TABLE)                           \
+  __attribute__((target(TARGET))) static size_t                            \
+  NAME(const struct consent_registry *r, const char *text, size_t len,     \
+       long *sig, long *url)                                               \
+  {                                                                        \
+    const VEC lo0 = TABLE(r->text_nibbles[0]);                             \
+    const VEC hi0 = TABLE(r->text_nibbles[1]);                             \
+    const VEC lo1 = TABLE(r->text_nibbles[2]);                             \
+    const VEC hi1 = TABLE(r->text_nibbles[3]);                             \
+    const VEC nib = SET1(0x0f), zero = ZERO();                             \
+    size_t i;                                                              \
+                                                                           \
+    for (i = 0; i + W + 1 <= len; i += W) {                                \
+      VEC a = LOAD((const void *)(text + i));                              \
+      VEC b = LOAD((const void *)(text + i + 1));                          \
+      VEC m = AND(AND(SHUF(lo0, AND(a, nib)),                              \
+                      SHUF(hi0, AND(SRLI(a, 4), nib))),                    \
+                  AND(SHUF(lo1, AND(b, nib)),                              \
+                      SHUF(hi1, AND(SRLI(b, 4), nib))));                   \
+      uint64_t bits = ~(uint64_t)(uint32_t)MOVEMASK(CMPEQ(m, zero)) &     \
+                      (((uint64_t)1 << W) - 1);                            \
+      while (bits != 0) {                                                  \
+        size_t k = (size_t)__builtin_ctzll(bits);                          \
+        bits &= bits - 1;                                                  \
+        if ((*sig = text_at(r, text, len, i + k, url)) >= 0)               \
+          return len;                                                      \
+      }                                                                    \
+    }                                                                      \
+    return i;                                                              \
+  }
+
+#define LOAD128(p) _mm_loadu_si128((const __m128i *)(p))
+#define TABLE128(t) _mm_loadu_si128((const __m128i *)(const void *)(t))
+TEXT_FILTER(text_filter_ssse3, "ssse3", __m128i, 16, LOAD128, _mm_set1_epi8,
+            _mm_and_si128, _mm_shuffle_epi8, _mm_srli_epi16, _mm_cmpeq_epi8,
+            _mm_movemask_epi8, _mm_setzero_si128, TABLE128)
+#define LOAD256(p) _mm256_loadu_si256((const __m256i *)(p))
+#define TABLE256(t) _mm256_broadcastsi128_si256(TABLE128(t))
+TEXT_FILTER(text_filter_avx2, "avx2", __m256i, 32, LOAD256, _mm256_set1_epi8,
+            _mm256_and_si256, _mm256_shuffle_epi8, _mm256_srli_epi16,
+            _mm256_cmpeq_epi8, _mm256_movemask_epi8, _mm256_setzero_si256,
+            TABLE256)
+#endif
+
+long
+consent__match_text_at(const struct consent_registry *r, const char *text,
+                       size_t len, int level)
+{
+  long sig = -1, url = -1;
+  size_t j = 0;
+
+  /* Signatures name the provider more precisely than the URL a snippet
+   * loads (a pixel's script comes from a social host): the first
+   * signature anywhere wins, else the first URL of a provider. */
+  if (len < 2)
+    return -1;
+#if CONSENT__X86_SIMD
+  if (level >= 2 && __builtin_cpu_supports("avx2"))
+    j = text_filter_avx2(r, text, len, &sig, &url);
+  else if (level >= 1 && __builtin_cpu_supports("ssse3"))
+    j = text_filter_ssse3(r, text, len, &sig, &url);
+  if (sig >= 0)
+    return sig;
+#else
+  (void)level;
+#endif
+  for (; j + 1 < len; j++)
+    if ((sig = text_at(r, text, len, j, &url)) >= 0)
+      return sig;
+  return url;
+}
+
 long
 consent__match_text(const struct consent_registry *r, const char *text,
                     size_t len)
 {
-  const char *p = text, *e = text + len;
-  size_t i;
-
-  /* Signatures first: they name the provider more precisely than the
-   * URL a snippet loads (a pixel's script comes from a social host). */
-  if (r->nsigs > 0 && len >= 2) {
-    /* One pass: a bit per pair of first bytes of the signatures. */
-    const unsigned char *u = (const unsigned char *)text;
-    size_t j;
-    for (j = 0; j + 1 < len; j++) {
-      unsigned pair = (unsigned)u[j] << 8 | u[j + 1];
-      if (!(r->sig_pairs[pair >> 3] & (1u << (pair & 7))))
-        continue;
-      for (i = 0; i < r->nsigs; i++)
-        if (r->sigs[i].len <= len - j &&
-            memcmp(text + j, r->sigs[i].text, r->sigs[i].len) == 0)
-          return (long)r->sigs[i].prov;
-    }
-  }
-  /* Then every "//host" (also JSON-escaped "\/\/host"). */
-  while (p < e) {
-    const char *s = memchr(p, '/', (size_t)(e - p));
-    char url[CONSENT__HOST_MAX + 8];
-    size_t n = 2;
-    long prov;
-
-    if (s == NULL)
-      break;
-    p = s + 1;
-    if (s + 1 < e && s[1] == '/') {
-      s += 2;
-    } else if (s > text && s + 3 < e && s[-1] == '\\' && s[1] == '\\' &&
-               s[2] == '/') {
-      s += 3; /* "\/\/" */
-    } else {
-      continue;
-    }
-    memcpy(url, "//", 2);
-    while (s < e && host_char((unsigned char)*s) &&
-           n < sizeof(url) - 2) {
-      url[n++] = *s++;
-    }
-    if (n == 2)
-      continue;
-    /* Keep a path start for host/path patterns. */
-    {
-      const char *q = s;
-      if (q < e && (*q == '/' || *q == '\\')) {
-        size_t room = sizeof(url) - n;
-        while (q < e && room > 1 && *q != '"' && *q != '\'' && *q != ' ' &&
-               *q != ')' && *q != '<' && *q != '>' && *q != '\n') {
-          url[n++] = *q == '\\' ? '/' : *q;
-          q++;
-          room--;
-        }
-      }
-    }
-    prov = consent__registry_match_url(r, url, n);
-    if (prov >= 0)
-      return prov;
-  }
-  return -1;
+  return consent__match_text_at(r, text, len, 2);
 }

@@ -52,6 +52,11 @@ void consent__match_tag(const struct consent_registry *r,
 long consent__match_text(const struct consent_registry *r,
                          const char *text, size_t len);
 
+/* The same with the SIMD filter held to a level (0 none, 1 SSSE3, 2 AVX2;
+ * the best the CPU has at most): for tests that compare them. */
+long consent__match_text_at(const struct consent_registry *r,
+                            const char *text, size_t len, int level);
+
 /* The provider of a <base href> tag, or -1. */
 long consent__match_base(const struct consent_registry *r,
                          const struct consent__token *tok);

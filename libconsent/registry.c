@@ -118,10 +118,13 @@ provider_copy(struct consent__provider *d, const struct consent__provider *s)
   return 0;
 }
 
+static void text_filter(struct consent_registry *r);
+
 void
 consent__registry_init(struct consent_registry *r)
 {
   memset(r, 0, sizeof(*r));
+  text_filter(r);
 }
 
 static void
@@ -259,6 +262,32 @@ consent__class_hash(const char *s, size_t n)
   return (h ^ (h >> 8) ^ (h >> 16)) & 255;
 }
 
+/* The pairs of bytes consent__match_text stops at: the first two bytes
+ * of every signature, "//" and "\/" (a URL, or a JSON-escaped one), and
+ * the same as nibble masks: pair k is in group k % 8, and a position
+ * may start a pair of group g when both its bytes' nibbles have bit g. */
+static void
+text_filter(struct consent_registry *r)
+{
+  unsigned pair, k = 0, g;
+
+  memcpy(r->text_pairs, r->sig_pairs, sizeof(r->text_pairs));
+  r->text_pairs[('/' << 8 | '/') >> 3] |= (unsigned char)(1u << ('/' & 7));
+  r->text_pairs[('\\' << 8 | '/') >> 3] |=
+      (unsigned char)(1u << ((('\\' << 8) | '/') & 7));
+  memset(r->text_nibbles, 0, sizeof(r->text_nibbles));
+  for (pair = 0; pair < 65536; pair++) {
+    unsigned a = pair >> 8, b = pair & 255;
+    if (!(r->text_pairs[pair >> 3] & (1u << (pair & 7))))
+      continue;
+    g = 1u << (k++ % 8);
+    r->text_nibbles[0][a & 15] |= (unsigned char)g;
+    r->text_nibbles[1][a >> 4] |= (unsigned char)g;
+    r->text_nibbles[2][b & 15] |= (unsigned char)g;
+    r->text_nibbles[3][b >> 4] |= (unsigned char)g;
+  }
+}
+
 /* The widget selectors and inline signatures of the enabled providers,
  * flattened so that the matcher does not walk every provider per tag. */
 static int
@@ -308,6 +337,7 @@ compile_matchers(struct consent_registry *r)
       w->prov = (unsigned)r->enabled[i];
       if (w->sel == '.') {
         unsigned h = consent__class_hash(w->value, w->value_len);
+        w->class_hash = h;
         r->class_hash[h >> 3] |= (unsigned char)(1u << (h & 7));
       }
       w->tag_id = consent__tag_id(w->tag, w->tag_len);
@@ -325,6 +355,7 @@ compile_matchers(struct consent_registry *r)
       }
     }
   }
+  text_filter(r);
   /* In the order of their tag ids (stable: the providers' order within
    * a tag), so that a tag looks only at its own. */
   memset(r->wfirst, 0, sizeof(r->wfirst));
@@ -682,6 +713,9 @@ set_key(struct parser *ps, const char *key, const char *v, size_t n,
       if (n > 256)
         return fail(ps, "inline: a signature longer than 256 bytes", NULL,
                     NULL);
+      if (n < 2)
+        return fail(ps, "inline: a signature of one byte (at least two: "
+                    "one would match nearly every script)", NULL, NULL);
       switch (strlist_add(list, v, n)) {
       case 0:
         return 0;

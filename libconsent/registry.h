@@ -56,6 +56,7 @@ struct consent__widget {
   char tag[16];
   size_t tag_len;
   unsigned tag_id;            /* its enum consent__tag */
+  unsigned class_hash;        /* '.': consent__class_hash of the class */
   char sel;                   /* '.', '#' or '[' */
   char value[64];             /* the class, id or attribute name */
   size_t value_len;
@@ -90,6 +91,12 @@ struct consent_registry {
   struct consent__signature *sigs;
   size_t nsigs;
   unsigned char sig_pairs[8192];  /* bit per first two bytes of a sig */
+  /* Where consent__match_text looks: sig_pairs and the pairs a URL in
+   * script text starts with ("//", "\\/"); and the same pairs as the
+   * nibble masks of a SIMD filter (first byte low and high nibble,
+   * second byte low and high nibble; a bit per group of pairs). */
+  unsigned char text_pairs[8192];
+  unsigned char text_nibbles[4][16];
   unsigned char class_hash[32];   /* bit per hash of a widget class */
   char errmsg[512];
 };

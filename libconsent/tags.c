@@ -4,8 +4,6 @@
  * (a hash of the length and the first, second and last bytes into 256
  * slots, linear probing: at most 2 probes for a known name).
  */
-#include <string.h>
-
 #include "tags.h"
 
 static const char names[CONSENT__TAG_COUNT][15] = {
@@ -219,8 +217,13 @@ consent__tag_id(const char *name, size_t len)
   h = ((unsigned)len * 1u + u[0] * 5u + (len > 1 ? u[1] : 0u) * 13u +
        u[len - 1] * 11u) % 256u;
   while ((id = slots[h]) != 0) {
-    if (lens[id] == len && memcmp(names[id], name, len) == 0)
-      return id;
+    if (lens[id] == len) {
+      size_t i = 0;
+      while (i < len && names[id][i] == name[i])
+        i++;
+      if (i == len)
+        return id;
+    }
     h = (h + 1) % 256u;
   }
   return CONSENT__TAG_OTHER;

@@ -129,7 +129,7 @@ unsigned consent__tag_id(const char *name, size_t len);
          "and last bytes into %d\n * slots, linear probing: at most %d "
          "probe%s for a known name).\n */\n" % (SLOTS, worst,
                                                 "" if worst == 1 else "s"),
-         "#include <string.h>\n\n#include \"tags.h\"\n",
+         "#include \"tags.h\"\n",
          "\nstatic const char names[CONSENT__TAG_COUNT][%d] = {\n  \"\",\n"
          % (maxlen + 1)]
     for name, _ in TAGS:
@@ -157,8 +157,13 @@ consent__tag_id(const char *name, size_t len)
   h = ((unsigned)len * %du + u[0] * %du + (len > 1 ? u[1] : 0u) * %du +
        u[len - 1] * %du) %% %du;
   while ((id = slots[h]) != 0) {
-    if (lens[id] == len && memcmp(names[id], name, len) == 0)
-      return id;
+    if (lens[id] == len) {
+      size_t i = 0;
+      while (i < len && names[id][i] == name[i])
+        i++;
+      if (i == len)
+        return id;
+    }
     h = (h + 1) %% %du;
   }
   return CONSENT__TAG_OTHER;

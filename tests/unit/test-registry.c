@@ -325,6 +325,7 @@ static const struct bad_file bad_files[] = {
   { "[You Tube]\n", "bad.conf:1: 'You Tube' is not a provider id" },
   { "[x\n", "bad.conf:1: a section is '[provider-id]'" },
   { "[a]\ncategory = vid\n", "bad.conf:2: category: 'vid' is none of" },
+  { "[a]\nname = A\ninline = x\n", "bad.conf:3: inline: a signature of one byte" },
   { "[a]\nhosts = localhost\n", "bad.conf:2: hosts: 'localhost' is not" },
   { "[a]\nhosts = a..b\n", "bad.conf:2: hosts: 'a..b' is not" },
   { "[a]\nwidgets = .cls\n", "bad.conf:2: widgets: '.cls' is not" },
