@@ -81,7 +81,36 @@ int
 consent__match_wants(const struct consent_registry *r, unsigned tag,
                      const char *name, size_t len)
 {
-  return element(tag) != E_OTHER || is_widget_tag(r, tag, name, len);
+  if (element(tag) != E_OTHER)
+    return 1;
+  return is_widget_tag(r, tag, name, len) ? CONSENT__TOK_WANT_IDS : 0;
+}
+
+/* The widgets of a tag: by its id, or (a name the table lacks) all of
+ * CONSENT__TAG_OTHER's, whose names are compared. */
+static int
+widget_of(const struct consent__widget *w, unsigned tag, const char *name,
+          size_t len)
+{
+  return tag != CONSENT__TAG_OTHER ||
+         (w->tag_len == len && memcmp(w->tag, name, len) == 0);
+}
+
+int
+consent__match_widget_name(const struct consent_registry *r, unsigned tag,
+                           const char *tname, size_t tlen, const char *name,
+                           size_t len)
+{
+  uint32_t i;
+
+  for (i = r->wfirst[tag]; i < r->wfirst[tag + 1]; i++) {
+    const struct consent__widget *w = &r->widgets[i];
+    if (w->sel == '[' && w->value_len == len &&
+        strncasecmp(w->value, name, len) == 0 &&
+        widget_of(w, tag, tname, tlen))
+      return 1;
+  }
+  return 0;
 }
 
 const struct consent__attr *
@@ -278,6 +307,16 @@ has_class(const struct consent__attr *cls, const struct class_cands *cc,
   return 0;
 }
 
+/* Whether an attribute's value satisfies a '[' selector's [name],
+ * [name=value] or [name^=value]. */
+static int
+attr_sel_matches(const struct consent__widget *w, const char *v, size_t n)
+{
+  return w->op == 0 ||
+         (n >= w->attr_value_len && (w->op == '^' || n == w->attr_value_len) &&
+          memcmp(v, w->attr_value, w->attr_value_len) == 0);
+}
+
 /* The provider whose widget selector the element matches (the first in
  * the providers' order), or -1. */
 static long
@@ -321,15 +360,49 @@ widget_provider(const struct consent_registry *r,
         if (a->name_len != w->value_len ||
             strncasecmp(a->name, w->value, w->value_len) != 0)
           continue;
-        if (w->op == 0 ||
-            (a->value_len >= w->attr_value_len &&
-             (w->op == '^' || a->value_len == w->attr_value_len) &&
-             memcmp(a->value, w->attr_value, w->attr_value_len) == 0))
+        if (attr_sel_matches(w, a->value, a->value_len))
           return (long)w->prov;
       }
     }
   }
   return -1;
+}
+
+int
+consent__match_widget_ids(const struct consent_registry *r, unsigned tag,
+                          const char *tname, size_t tlen, const char *cls,
+                          size_t cls_len, int has_cls, const char *id,
+                          size_t id_len, int has_id)
+{
+  struct consent__attr a;
+  struct class_cands cc;
+  uint32_t i;
+
+  memset(&a, 0, sizeof(a));
+  cc.n = 0;
+  cc.many = 0;
+  if (has_cls) {
+    a.value = cls;
+    a.value_len = cls_len;
+    class_candidates(r, &a, &cc);
+  }
+  if (!has_id && cc.n == 0 && !cc.many && !(has_cls && r->wattr_cls))
+    return 0; /* (the common case: nothing that could match) */
+  for (i = r->wfirst[tag]; i < r->wfirst[tag + 1]; i++) {
+    const struct consent__widget *w = &r->widgets[i];
+    if (!widget_of(w, tag, tname, tlen))
+      continue;
+    if (w->sel == '.' ? has_cls && (cc.many || cc.n > 0) && has_class(&a, &cc, w)
+        : w->sel == '#' ? has_id && id_len == w->value_len &&
+                          memcmp(id, w->value, id_len) == 0
+        : (w->value_len == 5 && strncasecmp(w->value, "class", 5) == 0)
+          ? has_cls && attr_sel_matches(w, cls, cls_len)
+        : (w->value_len == 2 && strncasecmp(w->value, "id", 2) == 0)
+          ? has_id && attr_sel_matches(w, id, id_len)
+        : 0)
+      return 1;
+  }
+  return 0;
 }
 
 /* ------------------------------------------------------------------ */

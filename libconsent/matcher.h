@@ -31,9 +31,22 @@ struct consent__match {
 };
 
 /* Element names whose start tags the matcher needs attributes for (tag:
- * the name's enum consent__tag). */
+ * the name's enum consent__tag): 1, or CONSENT__TOK_WANT_IDS for tags
+ * that can only be a widget's box (class and id decide; see below). */
 int consent__match_wants(const struct consent_registry *r, unsigned tag,
                          const char *name, size_t len);
+
+/* For a widget-only tag read on the tokenizer's skip path
+ * (CONSENT__TOK_WANT_IDS): whether an attribute name (lowercase) is one a
+ * widget selector of the tag names; whether a class or id value may match
+ * a selector of the tag (then the tag is read whole and matched). */
+int consent__match_widget_name(const struct consent_registry *r,
+                               unsigned tag, const char *tname, size_t tlen,
+                               const char *name, size_t len);
+int consent__match_widget_ids(const struct consent_registry *r, unsigned tag,
+                              const char *tname, size_t tlen,
+                              const char *cls, size_t cls_len, int has_cls,
+                              const char *id, size_t id_len, int has_id);
 
 /* Whether an element can make the browser fetch by itself (frames,
  * scripts, media, links, styles); widget elements (a blockquote, a div)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "consent.h"
 #include "registry.h"
@@ -259,7 +260,7 @@ consent__class_hash(const char *s, size_t n)
       c += 32; /* class tokens compare case-insensitively here */
     h = (h ^ c) * 16777619u;
   }
-  return (h ^ (h >> 8) ^ (h >> 16)) & 255;
+  return (h ^ (h >> 12) ^ (h >> 24)) & 4095;
 }
 
 /* The pairs of bytes consent__match_text stops at: the first two bytes
@@ -305,6 +306,7 @@ compile_matchers(struct consent_registry *r)
     return -1;
   memset(r->sig_pairs, 0, sizeof(r->sig_pairs));
   memset(r->class_hash, 0, sizeof(r->class_hash));
+  r->wattr_cls = 0;
   for (i = 0; i < r->nenabled; i++) {
     const struct consent__provider *p = &r->prov[r->enabled[i]];
     for (k = 0; k < p->widgets.n; k++) {
@@ -341,6 +343,9 @@ compile_matchers(struct consent_registry *r)
         r->class_hash[h >> 3] |= (unsigned char)(1u << (h & 7));
       }
       w->tag_id = consent__tag_id(w->tag, w->tag_len);
+      if (w->sel == '[' && w->value_len == 5 &&
+          strncasecmp(w->value, "class", 5) == 0)
+        r->wattr_cls = 1;
       r->nwidgets++;
     }
     for (k = 0; k < p->inlines.n; k++) {

@@ -97,11 +97,12 @@ struct consent_registry {
    * second byte low and high nibble; a bit per group of pairs). */
   unsigned char text_pairs[8192];
   unsigned char text_nibbles[4][16];
-  unsigned char class_hash[32];   /* bit per hash of a widget class */
+  unsigned char class_hash[512];  /* bit per hash of a widget class */
+  int wattr_cls;                  /* a [class...] widget selector */
   char errmsg[512];
 };
 
-/* The 8-bit hash of a class name for class_hash (case-insensitive). */
+/* The 12-bit hash of a class name for class_hash (case-insensitive). */
 unsigned consent__class_hash(const char *s, size_t n);
 
 /* Category names, indexed by consent_category. */

@@ -806,6 +806,34 @@ want_attrs(void *ud, unsigned tag, const char *name, size_t len,
   return consent__match_wants(rw->gate->reg, tag, name, len);
 }
 
+static int
+want_name(void *ud, unsigned tag, const char *name, size_t len)
+{
+  struct consent_rewriter *rw = ud;
+
+  return consent__match_widget_name(rw->gate->reg, tag, rw->tok.name.data,
+                                    rw->tok.name.len, name, len);
+}
+
+/* A widget-only tag read on the skip path: whether it may be a widget's
+ * box (then it is read whole, as any candidate). */
+static int
+maybe_widget(const struct consent_rewriter *rw,
+             const struct consent__token *t)
+{
+  const struct consent__tokenizer *k = &rw->tok;
+
+  if (!k->keep_ids)
+    return 0;
+  return k->widget_attr || t->truncated ||
+         consent__match_widget_ids(rw->gate->reg, t->tag, t->name,
+                                   t->name_len,
+                                   k->cls_val.data ? k->cls_val.data : "",
+                                   k->cls_val.len, k->has_cls,
+                                   k->id_val.data ? k->id_val.data : "",
+                                   k->id_val.len, k->has_id);
+}
+
 static void on_start(struct consent_rewriter *rw,
                      const struct consent__token *t);
 
@@ -1126,9 +1154,11 @@ on_start(struct consent_rewriter *rw, const struct consent__token *t)
   if (!t->attrs_recorded) {
     if (t->has_style)
       style_gate(rw, t, t->style, t->style_len);
-    if (!t->fetch_attr || rw->cap != CAP_NONE || rw->emitted > t->raw_start)
+    if (!(t->fetch_attr || maybe_widget(rw, t)) || rw->cap != CAP_NONE ||
+        rw->emitted > t->raw_start)
       return;
-    /* An attribute that may fetch: read the tag again, with them. */
+    /* An attribute that may fetch, or a widget's class: read the tag
+     * again, with them. */
     if ((t = reread(rw, t)) == NULL)
       return;
   }
@@ -1202,6 +1232,7 @@ consent__rewriter_init(struct consent_rewriter *rw,
                     CONSENT__TOKF_STYLE, g->max_buffer);
   rw->tok.on_token = on_token;
   rw->tok.want_attrs = want_attrs;
+  rw->tok.want_name = want_name;
   rw->tok.on_fetch_name = on_fetch_name;
   rw->tok.ud = rw;
   rw->gate = g;

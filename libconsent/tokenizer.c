@@ -282,6 +282,13 @@ begin_tag(struct consent__tokenizer *t, enum consent__tok_kind kind)
   t->nspans = 0;
   t->sk_is_style = 0;
   t->style.len = 0;
+  t->keep_ids = 0;
+  t->has_cls = 0;
+  t->has_id = 0;
+  t->cls_val.len = 0;
+  t->id_val.len = 0;
+  t->widget_attr = 0;
+  t->sk_val = NULL;
   t->tag_kind = kind;
   t->self_closing = 0;
   t->rec_attrs = 0;
@@ -667,10 +674,15 @@ tag_name_done(struct consent__tokenizer *t)
   if (!want && t->want_attrs != NULL)
     want = t->want_attrs(t->ud, t->tag_id, t->name.data ? t->name.data : "",
                          t->name.len, t->tag_kind == CONSENT__TOK_END);
-  if (!want && t->tag_kind == CONSENT__TOK_START && t->nforeign > 0 &&
+  if (want != 1 && t->tag_kind == CONSENT__TOK_START && t->nforeign > 0 &&
       (t->tag_class & (CONSENT__TC_FONT | CONSENT__TC_ANNOTATION)))
     want = 1;
-  t->rec_attrs = want ? 1 : 0;
+  if (want == CONSENT__TOK_WANT_IDS &&
+      (t->tag_kind != CONSENT__TOK_START || !(t->flags & CONSENT__TOKF_STYLE) ||
+       t->on_error != NULL))
+    want = 1; /* (the values are kept on the skip path only) */
+  t->keep_ids = want == CONSENT__TOK_WANT_IDS;
+  t->rec_attrs = want == 1;
 }
 
 /* Emits the current tag and returns the state that follows it. */
@@ -929,6 +941,8 @@ consent__tok_free(struct consent__tokenizer *t)
   consent__buf_free(&t->pub);
   consent__buf_free(&t->sys);
   consent__buf_free(&t->style);
+  consent__buf_free(&t->cls_val);
+  consent__buf_free(&t->id_val);
   free(t->aoff);
   free(t->attrs);
   free(t->spans);
@@ -941,9 +955,20 @@ consent__tok_free(struct consent__tokenizer *t)
 void
 consent__tok_reset(struct consent__tokenizer *t)
 {
-  struct consent__tokenizer keep = *t;
+  /* (Everything but the foreign-content stack, which nforeign empties:
+   * it is most of the struct, and a tag read again resets it.) */
+  const size_t head = offsetof(struct consent__tokenizer, foreign);
+  const size_t tail = offsetof(struct consent__tokenizer, nforeign);
+  struct consent__tokenizer keep;
 
-  consent__tok_init(t, keep.flags, keep.max_token);
+  memcpy(&keep, t, head);
+  memset(t, 0, head);
+  memset((char *)t + tail, 0, sizeof(*t) - tail);
+  t->flags = keep.flags;
+  t->max_token = keep.max_token;
+  t->state = st_data;
+  t->ret = st_data;
+  t->raw = st_data;
   t->on_token = keep.on_token;
   t->want_attrs = keep.want_attrs;
   t->on_error = keep.on_error;
@@ -953,9 +978,13 @@ consent__tok_reset(struct consent__tokenizer *t)
   t->comment = keep.comment;
   t->pub = keep.pub;
   t->sys = keep.sys;
+  t->want_name = keep.want_name;
   t->style = keep.style;
+  t->cls_val = keep.cls_val;
+  t->id_val = keep.id_val;
   t->name.len = t->abuf.len = t->comment.len = 0;
   t->pub.len = t->sys.len = t->style.len = 0;
+  t->cls_val.len = t->id_val.len = 0;
   t->aoff = keep.aoff;
   t->attrs_cap = keep.attrs_cap;
   t->attrs = keep.attrs;

@@ -194,6 +194,16 @@ typedef int (*consent__tok_token_fn)(void *ud,
 typedef int (*consent__tok_want_fn)(void *ud, unsigned tag,
                                     const char *name, size_t len,
                                     int end_tag);
+/* What a want_fn may answer besides 0 (skip the attributes) and 1
+ * (record them all): skip them, but keep the values of the first class
+ * and id attributes (cls_val, id_val) and set widget_attr when the tag has
+ * an attribute whose name want_name accepts (or a kept value that holds a
+ * character reference): a widget's box, decided on those alone. */
+#define CONSENT__TOK_WANT_IDS 2
+/* With CONSENT__TOK_WANT_IDS: whether an attribute name (lowercase, but
+ * class and id) of the tag matters (the caller then reads the tag). */
+typedef int (*consent__tok_name_fn)(void *ud, unsigned tag,
+                                    const char *name, size_t len);
 /* A start tag's attribute name that consent__tok_fetch_name() knows
  * begins at stream offset off (called for every one, duplicates too,
  * before the tag is emitted). */
@@ -219,6 +229,7 @@ struct consent__tokenizer {
   consent__tok_want_fn want_attrs;
   consent__tok_error_fn on_error;
   consent__tok_fetch_fn on_fetch_name;
+  consent__tok_name_fn want_name;
   void *ud;
   unsigned flags;
   size_t max_token;
@@ -268,13 +279,21 @@ struct consent__tokenizer {
   uint32_t code;
   unsigned char kw_len;
   uint8_t skip;                 /* where st_skip_attrs stopped */
-  unsigned char sk_name[12];    /* the attribute name being skipped */
-  uint8_t sk_name_len;          /* (13: longer than any it looks for) */
+  unsigned char sk_name[24];    /* the attribute name being skipped */
+  uint8_t sk_name_len;          /* (25: longer than any it looks for) */
   uint64_t sk_name_off;         /* where that name starts */
   uint8_t sk_track;             /* a recorded name past the token limit:
                                    its first bytes are in sk_name */
   unsigned sk_is_style : 1;     /* its value is the style attribute */
   unsigned has_style : 1;
+  /* CONSENT__TOK_WANT_IDS: the tag's first class and id values, and
+   * whether it must be read whole (see there). */
+  unsigned keep_ids : 1;
+  unsigned has_cls : 1;
+  unsigned has_id : 1;
+  unsigned widget_attr : 1;
+  struct consent__buf *sk_val;  /* where the value being skipped goes */
+  struct consent__buf cls_val, id_val;
   uint8_t fetch_attr;           /* a name consent__tok_fetch_name knows */
   uint8_t tag_foreign;          /* the tag makes a foreign element */
   uint64_t *spans;              /* CONSENT__TOKF_SPANS */

@@ -400,6 +400,30 @@ static const struct gcase cases[] = {
     "x\">", NULL },
   { "an own script", "<script src=\"/app.js\"></script><script>var x = "
     "1;</script>", NULL },
+  /* Widget boxes (div, p, a, blockquote) are read on the tokenizer's
+   * skip path, on their class and id alone. */
+  { "a widget's class after other attributes",
+    "<div id=post data-x=\"1\" class=\"card  fb-post\t wide\"></div>",
+    "facebook" },
+  { "a widget's class written with a character reference",
+    "<div class=\"fb&#45;post\"></div>", "facebook" },
+  { "a widget's class, unquoted", "<p class=codepen>pen</p>", "codepen" },
+  { "the second class attribute does not count",
+    "<div class=\"card\" class=\"fb-post\"></div>", NULL },
+  { "a widget by id", "<div id=\"disqus_thread\"></div>", "disqus" },
+  { "a widget by an id prefix",
+    "<div data-x=1 id=\"datawrapper-vis-abc\"></div>", "datawrapper" },
+  { "a widget by attribute name", "<a href=\"/p\" data-pin-do=\"embedPin\">"
+    "pin</a>", "pinterest" },
+  { "a widget by attribute value",
+    "<div data-tf-widget=\"abc\" style=\"height:9px\"></div>", "typeform" },
+  { "a widget tag with a long attribute name and no widget",
+    "<div data-a-very-long-attribute-name-indeed=\"fb-post\" "
+    "class=\"fb-post-not\"></div>", NULL },
+  { "a box after a plain widget tag",
+    "<div class=\"card\"></div><div class=\"fb-post\"></div>", "facebook" },
+  { "a class that only looks like a widget's",
+    "<div class=\"fb-posts twitter-tweets\" id=\"disqus\"></div>", NULL },
 };
 
 static void
