@@ -935,9 +935,7 @@ text_at(const struct consent_registry *r, const char *text, size_t len,
     return -1;
   if (r->sig_pairs[pair >> 3] & (1u << (pair & 7)))
     for (i = 0; i < r->nsigs; i++)
-      if (r->sigs[i].len <= len - j &&
-          (unsigned char)r->sigs[i].text[0] == u[j] &&
-          (unsigned char)r->sigs[i].text[1] == u[j + 1] &&
+      if (r->sigs[i].pair == pair && r->sigs[i].len <= len - j &&
           memcmp(text + j + 2, r->sigs[i].text + 2, r->sigs[i].len - 2) == 0)
         return (long)r->sigs[i].prov;
   if (*url < 0 && (u[j] == '/' || u[j] == '\\'))

@@ -356,6 +356,7 @@ compile_matchers(struct consent_registry *r)
       if (g->len >= 2) {
         unsigned pair = (unsigned char)g->text[0] << 8 |
                         (unsigned char)g->text[1];
+        g->pair = pair;
         r->sig_pairs[pair >> 3] |= (unsigned char)(1u << (pair & 7));
       }
     }

@@ -71,6 +71,7 @@ struct consent__signature {
   const char *text;           /* points into the provider's list */
   size_t len;
   unsigned prov;
+  unsigned pair;              /* its first two bytes, big-endian */
 };
 
 struct consent_registry {
