@@ -1233,6 +1233,16 @@ consent__rewriter_init(struct consent_rewriter *rw,
   rw->tok.on_token = on_token;
   rw->tok.want_attrs = want_attrs;
   rw->tok.want_name = want_name;
+  {
+    /* want_attrs() for every known name, looked up once. */
+    unsigned k;
+    for (k = 0; k < CONSENT__TAG_COUNT; k++)
+      rw->want_tag[k] = k != CONSENT__TAG_OTHER && g->reg->nenabled > 0
+                        ? (unsigned char)consent__match_wants(g->reg, k,
+                                                              "", 0)
+                        : 0;
+    rw->tok.want_tag = rw->want_tag;
+  }
   rw->tok.on_fetch_name = on_fetch_name;
   rw->tok.ud = rw;
   rw->gate = g;

@@ -67,6 +67,7 @@ enum consent__cap {
 
 struct consent_rewriter {
   struct consent__tokenizer tok;
+  unsigned char want_tag[CONSENT__TAG_COUNT]; /* tok.want_tag */
   int started;              /* written to or ended: setters refuse */
   /* For a buffered rewriter (consent_rewriter_new_buffered): the output
    * not yet taken. */

@@ -675,7 +675,10 @@ tag_name_done(struct consent__tokenizer *t)
     t->tag_foreign = (uint8_t)((in_foreign(t) &&
                                 !(t->tag_class & CONSENT__TC_BREAKOUT)) ||
                                (t->tag_class & (CONSENT__TC_SVG | CONSENT__TC_MATH)) != 0);
-  if (!want && t->want_attrs != NULL)
+  if (!want && t->want_tag != NULL &&
+      (t->tag_kind == CONSENT__TOK_END || t->tag_id != CONSENT__TAG_OTHER))
+    want = t->tag_kind == CONSENT__TOK_END ? 0 : t->want_tag[t->tag_id];
+  else if (!want && t->want_attrs != NULL)
     want = t->want_attrs(t->ud, t->tag_id, t->name.data ? t->name.data : "",
                          t->name.len, t->tag_kind == CONSENT__TOK_END);
   if (want != 1 && t->tag_kind == CONSENT__TOK_START && t->nforeign > 0 &&
@@ -743,14 +746,18 @@ emit_tag(struct consent__tokenizer *t, const unsigned char *end)
     tok.attrs_recorded = 1;
   }
   if (t->tag_kind == CONSENT__TOK_START) {
-    if (!t->name_truncated && t->name.len <= sizeof(t->last_start)) {
-      memcpy(t->last_start, t->name.data, t->name.len);
-      t->last_start_len = t->name.len;
-    } else {
-      t->last_start_len = sizeof(t->last_start) + 1;
-    }
     if (t->flags & CONSENT__TOKF_TREE)
       next = state_after_start_tag(t);
+    /* (The name is needed only where an end tag must be appropriate: in
+     * the raw text this tag opens, or wherever a caller sets the state.) */
+    if (next != st_data || !(t->flags & CONSENT__TOKF_TREE)) {
+      if (!t->name_truncated && t->name.len <= sizeof(t->last_start)) {
+        memcpy(t->last_start, t->name.data, t->name.len);
+        t->last_start_len = t->name.len;
+      } else {
+        t->last_start_len = sizeof(t->last_start) + 1;
+      }
+    }
     tok.raw_text = next != st_data;
   } else if (t->flags & CONSENT__TOKF_TREE) {
     tree_end_tag(t);
@@ -1014,6 +1021,7 @@ consent__tok_reset(struct consent__tokenizer *t)
   t->pub = keep.pub;
   t->sys = keep.sys;
   t->want_name = keep.want_name;
+  t->want_tag = keep.want_tag;
   t->style = keep.style;
   t->cls_val = keep.cls_val;
   t->id_val = keep.id_val;

@@ -230,6 +230,11 @@ struct consent__tokenizer {
   consent__tok_error_fn on_error;
   consent__tok_fetch_fn on_fetch_name;
   consent__tok_name_fn want_name;
+  /* What want_attrs answers for the start tags of each known name
+   * (enum consent__tag), where end tags record nothing: want_attrs is
+   * then asked only for the start tags of other names.  NULL: ask it
+   * every time. */
+  const unsigned char *want_tag;
   void *ud;
   unsigned flags;
   size_t max_token;
