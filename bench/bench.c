@@ -4,7 +4,8 @@
  * bytes as the ceiling.  Not a test: it prints figures.
  *
  *   bench [--passes N] [--big MB] [--embeds N] [--dump-embeds DIR]
- *         [--peer-a NAME=MBS] [--peer-b NAME=MBS] [--only ROW] FILE...
+ *         [--plain N] [--peer-a NAME=MBS] [--peer-b NAME=MBS] [--only ROW]
+ *         FILE...
  *
  * Each measurement is the median of N passes (default 7) over all files;
  * MB/s are of input (1 MB = 10^6 bytes).  --big also builds one large
@@ -12,9 +13,11 @@
  * embed-heavy corpus (N articles of about 100 KB with 3-8 embeds each,
  * deterministic) and --dump-embeds writes it out (for peers that run in
  * another process, whose figures --peer-a/--peer-b add to the tables).
- * --only runs one row (gate, tokenizer, passthrough, ...) over the files
- * (or, with --embeds, over the embed-heavy corpus) N times and prints
- * nothing else: for callgrind and perf.
+ * --plain makes N articles like those with no embed at all (corpus D: the
+ * gate passes them through unchanged).  --only runs one row (gate,
+ * tokenizer, memcpy, ...) over the files (or, with --embeds or --plain,
+ * over that corpus) N times and prints only the bytes it read: for
+ * callgrind and perf.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,6 +127,12 @@ count_sink(const char *buf, size_t len, void *ud)
   (void)buf;
   *(size_t *)ud += len;
   return 0;
+}
+
+static int
+append_sink(const char *buf, size_t len, void *ud)
+{
+  return consent__buf_append(ud, buf, len);
 }
 
 /* The rewriter with output to a sink, in 64 KiB chunks. */
@@ -311,11 +320,29 @@ table(const char *title, const struct doc *set, size_t n, size_t bytes,
 }
 
 /* --only ROW: that row's work, passes times, nothing printed. */
+/* n generated articles (seed 2026), with embeds or plain. */
+static struct doc *
+articles(int n, int plain, size_t *bytes)
+{
+  struct doc *set = calloc((size_t)n, sizeof(*set));
+  struct gen g;
+  int i;
+
+  gen_seed(&g, 2026);
+  *bytes = 0;
+  for (i = 0; i < n; i++) {
+    set[i].data = malloc(120000);
+    set[i].len = gen_article_as(&g, set[i].data, 100000, plain);
+    *bytes += set[i].len;
+  }
+  return set;
+}
+
 static int
-run_only(const char *key, int passes, int nembeds)
+run_only(const char *key, int passes, int nembeds, int nplain)
 {
   struct doc *set = docs;
-  size_t n = ndocs, i, r;
+  size_t n = ndocs, i, r, bytes;
   int p;
 
   for (r = 0; r < sizeof(rows) / sizeof(rows[0]); r++)
@@ -325,19 +352,16 @@ run_only(const char *key, int passes, int nembeds)
     fprintf(stderr, "bench: no row '%s'\n", key);
     return 2;
   }
-  if (nembeds > 0) {
-    struct gen g;
-    gen_seed(&g, 2026);
-    set = calloc((size_t)nembeds, sizeof(*set));
-    for (i = 0; i < (size_t)nembeds; i++) {
-      set[i].data = malloc(120000);
-      set[i].len = gen_article(&g, set[i].data, 100000);
-    }
-    n = (size_t)nembeds;
+  if (nembeds > 0 || nplain > 0) {
+    set = articles(nembeds > 0 ? nembeds : nplain, nembeds == 0, &bytes);
+    n = (size_t)(nembeds > 0 ? nembeds : nplain);
   }
   for (p = 0; p < passes; p++)
     for (i = 0; i < n; i++)
       rows[r].fn(&set[i]);
+  for (i = 0, bytes = 0; i < n; i++)
+    bytes += set[i].len;
+  printf("bytes %zu\n", bytes * (size_t)passes);
   return 0;
 }
 
@@ -359,7 +383,7 @@ parse_peer(const char *arg, struct peer *p)
 int
 main(int argc, char **argv)
 {
-  int passes = 7, i, nembeds = 0;
+  int passes = 7, i, nembeds = 0, nplain = 0;
   size_t big = 0, maxlen = 0;
   const char *dump = NULL, *only = NULL;
   struct peer peer_a = { "", 0, 0 }, peer_b = { "", 0, 0 };
@@ -378,6 +402,8 @@ main(int argc, char **argv)
       parse_peer(argv[++i], &peer_a);
     else if (strcmp(argv[i], "--peer-b") == 0 && i + 1 < argc)
       parse_peer(argv[++i], &peer_b);
+    else if (strcmp(argv[i], "--plain") == 0 && i + 1 < argc)
+      nplain = atoi(argv[++i]);
     else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
       only = argv[++i];
     else
@@ -412,7 +438,8 @@ main(int argc, char **argv)
     free(buf);
     return 0;
   }
-  if ((ndocs == 0 && (only == NULL || nembeds == 0)) || passes < 1) {
+  if ((ndocs == 0 && (only == NULL || nembeds + nplain == 0)) ||
+      passes < 1) {
     fprintf(stderr, "usage: bench [--passes N] [--big MB] [--embeds N] "
             "FILE...\n");
     return 2;
@@ -422,7 +449,7 @@ main(int argc, char **argv)
       maxlen = docs[i].len;
   copy_buf = malloc((big > maxlen ? big : maxlen) + 200000);
   if (only != NULL)
-    return run_only(only, passes, nembeds);
+    return run_only(only, passes, nembeds, nplain);
   table("A. Real pages (htmlparser-benchmark)", docs, ndocs, total, passes,
         &peer_a);
   if (nembeds > 0) {
@@ -439,6 +466,29 @@ main(int argc, char **argv)
     }
     table("B. Embed-heavy articles (3-8 embeds each)", art, (size_t)nembeds,
           bytes, passes, &peer_b);
+  }
+  if (nplain > 0) {
+    size_t bytes, k, same = 0;
+    struct doc *set = articles(nplain, 1, &bytes);
+    /* (Checked: the gate gives every one of them back unchanged.) */
+    for (k = 0; k < (size_t)nplain; k++) {
+      struct consent_rewriter rw;
+      struct consent__buf out = { NULL, 0, 0 };
+      consent__rewriter_init(&rw, &gate, append_sink, &out);
+      gate.notice = 0;
+      consent__rewriter_write(&rw, set[k].data, set[k].len);
+      consent__rewriter_end(&rw);
+      gate.notice = 1;
+      consent__rewriter_free(&rw);
+      same += out.len == set[k].len &&
+              memcmp(out.data, set[k].data, out.len) == 0;
+      free(out.data);
+    }
+    table("D. Pages without embeds (passed through unchanged)", set,
+          (size_t)nplain, bytes, passes, NULL);
+    if (same != (size_t)nplain)
+      printf("  (!) %zu of %d came out changed\n", (size_t)nplain - same,
+             nplain);
   }
   if (big > 0) {
     struct doc one;

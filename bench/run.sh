@@ -49,8 +49,35 @@ if [ -n "$lol" ] && command -v node >/dev/null 2>&1; then
 fi
 # shellcheck disable=SC2086
 ./bench/bench --passes "$passes" --big "$big" --embeds "$embeds" \
-  $peer_a $peer_b "$files"/*
+  --plain "$embeds" $peer_a $peer_b "$files"/*
 [ -n "$wasm" ] && printf '\n(footnote) %s\n' "$wasm"
+
+# Instructions per byte of input (callgrind, one pass; the same run of
+# bench with --only memcpy, which loads and copies the corpus, is
+# subtracted): the gate and the tokenizer alone, on A, B and D.
+if command -v valgrind >/dev/null 2>&1; then
+  refs() {
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+      ./bench/bench --passes 1 "$@" 2>&1 |
+      sed -n 's/.*I *refs: *//p' | tr -d ,
+  }
+  ipb() { # ROW CORPUS-ARGS...
+    row=$1
+    shift
+    b=$(./bench/bench --only memcpy --passes 1 "$@" | sed -n 's/^bytes //p')
+    awk -v g="$(refs --only "$row" "$@")" -v m="$(refs --only memcpy "$@")" \
+        -v b="$b" 'BEGIN { printf "%6.1f", (g - m) / b }'
+  }
+  printf '\nInstructions per byte (callgrind, one pass):\n'
+  printf '  %-24s %8s %8s\n' "" gate tokenizer
+  # shellcheck disable=SC2086
+  printf '  %-24s %8s %8s\n' "A. real pages" "$(ipb gate $files/*)" \
+    "$(ipb tokenizer $files/*)"
+  printf '  %-24s %8s %8s\n' "B. embed-heavy" "$(ipb gate --embeds "$embeds")" \
+    "$(ipb tokenizer --embeds "$embeds")"
+  printf '  %-24s %8s %8s\n' "D. no embeds" "$(ipb gate --plain "$embeds")" \
+    "$(ipb tokenizer --plain "$embeds")"
+fi
 
 # Whole process: consent-gate over a large file, and streaming 1 GB.
 while [ "$(stat -c %s "$tmp/big.html" 2>/dev/null || echo 0)" -lt $((big * 1000000)) ]; do

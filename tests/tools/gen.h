@@ -124,9 +124,11 @@ gen_page(struct gen *g, char *out, size_t n)
 }
 
 /* An article of about n bytes with 3 to 8 embeds of real providers (the
- * embed-heavy corpus of the benchmark). */
+ * embed-heavy corpus of the benchmark); with plain set, the same article
+ * with no embed at all (head resources of its own origin): a page the
+ * gate passes through unchanged. */
 static inline size_t
-gen_article(struct gen *g, char *out, size_t n)
+gen_article_as(struct gen *g, char *out, size_t n, int plain)
 {
   static const char *const embeds[] = {
     "<figure><iframe width=\"560\" height=\"315\" src=\"https://www.youtube"
@@ -167,9 +169,20 @@ gen_article(struct gen *g, char *out, size_t n)
   size_t o = 0, target_embeds = 3 + gen_below(g, 6), done = 0;
   int k;
 
+  if (plain)
+    target_embeds = 0;
+
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
-  k = snprintf(out, n, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
+  k = snprintf(out, n, plain ?
+               "<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
+               "charset=\"utf-8\"><title>Article %u</title><link rel=\"sty"
+               "lesheet\" href=\"/fonts/merriweather.css?v=%u\"><script as"
+               "ync src=\"/js/site.js\"></script><link rel=\"stylesheet\" "
+               "href=\"/site.css\"></head><body><header><nav><ul><li><a hr"
+               "ef=\"/\">Home</a></li><li><a href=\"/local/\">Local</a></li>"
+               "</ul></nav></header><main><article><h1>Headline</h1>\n" :
+               "<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
                "charset=\"utf-8\"><title>Article %u</title><link rel=\"sty"
                "lesheet\" href=\"https://fonts.googleapis.com/css2?family=Me"
                "rriweather\"><script async src=\"https://www.googletagmanage"
@@ -203,6 +216,12 @@ gen_article(struct gen *g, char *out, size_t n)
   if (k > 0 && (size_t)k < n - o)
     o += (size_t)k;
   return o;
+}
+
+static inline size_t
+gen_article(struct gen *g, char *out, size_t n)
+{
+  return gen_article_as(g, out, n, 0);
 }
 
 #endif /* HEADER_CONSENT_GEN_H */
