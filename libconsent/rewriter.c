@@ -1243,6 +1243,8 @@ consent__rewriter_init(struct consent_rewriter *rw,
                         : 0;
     rw->tok.want_tag = rw->want_tag;
   }
+  /* End tags matter only to a capture (its end, nested elements). */
+  rw->tok.end_gate = &rw->cap;
   rw->tok.on_fetch_name = on_fetch_name;
   rw->tok.ud = rw;
   rw->gate = g;

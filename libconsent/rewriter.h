@@ -99,8 +99,8 @@ struct consent_rewriter {
   uint64_t chunk_base;
   unsigned long line;       /* newlines before emitted (for reports) */
 
-  /* The capture. */
-  enum consent__cap cap;
+  /* The capture (an enum consent__cap; an int, for tok.end_gate). */
+  int cap;
   uint64_t cap_start;
   uint64_t widget_end;
   struct consent__match m;

@@ -701,6 +701,13 @@ emit_tag(struct consent__tokenizer *t, const unsigned char *end)
   size_t i;
 
   attr_drop_if_duplicate(t);
+  if (t->tag_kind == CONSENT__TOK_END && t->end_gate != NULL &&
+      *t->end_gate == 0 && t->on_error == NULL) {
+    /* An end tag nobody waits for: the tree emulation only. */
+    if (t->flags & CONSENT__TOKF_TREE)
+      tree_end_tag(t);
+    return st_data;
+  }
   memset(&tok, 0, sizeof(tok));
   tok.kind = t->tag_kind;
   tok.name = t->name.data ? t->name.data : "";
@@ -1022,6 +1029,7 @@ consent__tok_reset(struct consent__tokenizer *t)
   t->sys = keep.sys;
   t->want_name = keep.want_name;
   t->want_tag = keep.want_tag;
+  t->end_gate = keep.end_gate;
   t->style = keep.style;
   t->cls_val = keep.cls_val;
   t->id_val = keep.id_val;

@@ -235,6 +235,9 @@ struct consent__tokenizer {
    * then asked only for the start tags of other names.  NULL: ask it
    * every time. */
   const unsigned char *want_tag;
+  /* When set, end tags reach on_token only while *end_gate is non-zero
+   * (the tree emulation sees them all). */
+  const int *end_gate;
   void *ud;
   unsigned flags;
   size_t max_token;
