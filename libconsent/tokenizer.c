@@ -828,7 +828,8 @@ enum {
   S_CR = 8,     /* CR */
   S_DQ = 16,    /* " */
   S_SQ = 32,    /* ' */
-  S_TAGEND = 64 /* whitespace, / or > */
+  S_TAGEND = 64, /* whitespace, / or > */
+  S_EQ = 128    /* = */
 };
 
 static const unsigned char cls[256] = {
@@ -840,6 +841,7 @@ static const unsigned char cls[256] = {
   ['\''] = S_SQ,
   [' '] = S_TAGEND, ['\t'] = S_TAGEND, ['\n'] = S_TAGEND,
   ['\f'] = S_TAGEND, ['/'] = S_TAGEND, ['>'] = S_TAGEND,
+  ['='] = S_EQ,
 };
 
 /* First byte from p on whose class has a bit of mask, or e. */
