@@ -1143,8 +1143,7 @@ on_start(struct consent_rewriter *rw, const struct consent__token *t)
       consent__match_tag(reg, t, rw->base_prov, &m);
     m.prov = -1;
     m.visible = 0;
-    if (m.kind == CONSENT__EMBED_NONE)
-      m.kind = CONSENT__EMBED_FRAME;
+    m.kind = CONSENT__EMBED_FRAME; /* as bound() names it: any chunking */
     begin_capture(rw, t, &m, 0);
     rw->cap_overflow = 1;
     if (!m.until_end || t->self_closing)
