@@ -727,36 +727,37 @@ consent__texts_set_notice_template(struct consent__texts *t, const char *buf,
 int
 consent__escape(struct consent__buf *b, const char *s, size_t n)
 {
-  size_t i, start = 0;
-  int st = 0;
+  size_t i, start;
+  char *d;
 
-  for (i = 0; i < n; i++) {
+  /* Runs without a character to escape are copied whole, into room
+   * reserved for the longest result (6 bytes each: "&quot;"). */
+  if (n == 0)
+    return 0;
+  if (n > ((size_t)-1 / 2 - b->len) / 6 || consent__buf_reserve(b, n * 6))
+    return CONSENT_E_NOMEM;
+  d = b->data + b->len;
+  for (i = 0, start = 0; i < n; i++) {
     const char *rep;
+    size_t k;
     switch (s[i]) {
-    case '&':
-      rep = "&amp;";
-      break;
-    case '<':
-      rep = "&lt;";
-      break;
-    case '>':
-      rep = "&gt;";
-      break;
-    case '"':
-      rep = "&quot;";
-      break;
-    case '\'':
-      rep = "&#39;";
-      break;
-    default:
-      continue;
+    case '&': rep = "&amp;"; k = 5; break;
+    case '<': rep = "&lt;"; k = 4; break;
+    case '>': rep = "&gt;"; k = 4; break;
+    case '"': rep = "&quot;"; k = 6; break;
+    case '\'': rep = "&#39;"; k = 5; break;
+    default: continue;
     }
-    st |= consent__buf_append(b, s + start, i - start);
-    st |= consent__buf_append(b, rep, strlen(rep));
+    memcpy(d, s + start, i - start);
+    d += i - start;
+    memcpy(d, rep, k);
+    d += k;
     start = i + 1;
   }
-  st |= consent__buf_append(b, s + start, n - start);
-  return st ? CONSENT_E_NOMEM : 0;
+  memcpy(d, s + start, n - start);
+  d += n - start;
+  b->len = (size_t)(d - b->data);
+  return 0;
 }
 
 static int
