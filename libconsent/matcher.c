@@ -55,6 +55,16 @@ element(unsigned tag)
   }
 }
 
+/* The widgets of a tag: by its id, or (a name the table lacks) all of
+ * CONSENT__TAG_OTHER's, whose names are compared. */
+static int
+widget_of(const struct consent__widget *w, unsigned tag, const char *name,
+          size_t len)
+{
+  return tag != CONSENT__TAG_OTHER ||
+         (w->tag_len == len && memcmp(w->tag, name, len) == 0);
+}
+
 /* Whether a provider has a widget selector for this tag. */
 static int
 is_widget_tag(const struct consent_registry *r, unsigned tag,
@@ -84,16 +94,6 @@ consent__match_wants(const struct consent_registry *r, unsigned tag,
   if (element(tag) != E_OTHER)
     return 1;
   return is_widget_tag(r, tag, name, len) ? CONSENT__TOK_WANT_IDS : 0;
-}
-
-/* The widgets of a tag: by its id, or (a name the table lacks) all of
- * CONSENT__TAG_OTHER's, whose names are compared. */
-static int
-widget_of(const struct consent__widget *w, unsigned tag, const char *name,
-          size_t len)
-{
-  return tag != CONSENT__TAG_OTHER ||
-         (w->tag_len == len && memcmp(w->tag, name, len) == 0);
 }
 
 int
@@ -330,8 +330,7 @@ widget_provider(const struct consent_registry *r,
 
   for (i = r->wfirst[t->tag]; i < r->wfirst[t->tag + 1]; i++) {
     const struct consent__widget *w = &r->widgets[i];
-    if (t->tag == CONSENT__TAG_OTHER &&
-        (w->tag_len != t->name_len || memcmp(w->tag, t->name, w->tag_len)))
+    if (!widget_of(w, t->tag, t->name, t->name_len))
       continue;
     if (w->sel == '.') {
       if (!have_cls) {

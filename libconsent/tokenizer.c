@@ -284,7 +284,6 @@ begin_tag(struct consent__tokenizer *t, enum consent__tok_kind kind)
   t->fetch_attr = 0;
   t->tag_foreign = 0;
   t->nspans = 0;
-  t->sk_is_style = 0;
   t->style.len = 0;
   t->keep_ids = 0;
   t->has_cls = 0;

@@ -292,7 +292,6 @@ struct consent__tokenizer {
   uint64_t sk_name_off;         /* where that name starts */
   uint8_t sk_track;             /* a recorded name past the token limit:
                                    its first bytes are in sk_name */
-  unsigned sk_is_style : 1;     /* its value is the style attribute */
   unsigned has_style : 1;
   /* CONSENT__TOK_WANT_IDS: the tag's first class and id values, and
    * whether it must be read whole (see there). */
