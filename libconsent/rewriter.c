@@ -815,6 +815,17 @@ want_name(void *ud, unsigned tag, const char *name, size_t len)
                                     rw->tok.name.len, name, len);
 }
 
+static int
+quiet_widget(void *ud, unsigned tag, const char *cls, size_t cls_len,
+             int has_cls, const char *id, size_t id_len, int has_id)
+{
+  const struct consent_rewriter *rw = ud;
+
+  return consent__match_widget_ids(rw->gate->reg, tag, "", 0,
+                                   cls ? cls : "", cls_len, has_cls,
+                                   id ? id : "", id_len, has_id);
+}
+
 /* A widget-only tag read on the skip path: whether it may be a widget's
  * box (then it is read whole, as any candidate). */
 static int
@@ -854,6 +865,7 @@ guard(struct consent_rewriter *rw, const struct consent__token *t)
   if (name_eq(t, "html", 4))
     return;
   rw->guard_done = 1;
+  rw->tok.quiet = rw->quiet;
   pass_to(rw, name_eq(t, "head", 4) ? t->raw_end : t->raw_start);
   if (g->script_mode == CONSENT__SCRIPT_URL && g->js_url != NULL) {
     /* guard.js beside the activation script. */
@@ -1241,6 +1253,18 @@ consent__rewriter_init(struct consent_rewriter *rw,
                                                               "", 0)
                         : 0;
     rw->tok.want_tag = rw->want_tag;
+    /* The quiet path: start tags nobody records (html, head and body
+     * tell a document; the tokenizer adds the tree emulation's rules);
+     * after the guard, which waits for the first start tag. */
+    for (k = 0; k < CONSENT__TAG_COUNT; k++)
+      rw->quiet[k] = k == CONSENT__TAG_OTHER || k == CONSENT__TAG_HTML ||
+                     k == CONSENT__TAG_HEAD || k == CONSENT__TAG_BODY ? 0
+                     : rw->want_tag[k] == 0 ? 1
+                     : rw->want_tag[k] == CONSENT__TOK_WANT_IDS
+                     ? CONSENT__TOK_WANT_IDS : 0;
+    rw->tok.quiet_widget = quiet_widget;
+    if (!g->guard)
+      rw->tok.quiet = rw->quiet;
   }
   /* End tags matter only to a capture (its end, nested elements). */
   rw->tok.end_gate = &rw->cap;

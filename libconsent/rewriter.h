@@ -68,6 +68,7 @@ enum consent__cap {
 struct consent_rewriter {
   struct consent__tokenizer tok;
   unsigned char want_tag[CONSENT__TAG_COUNT]; /* tok.want_tag */
+  unsigned char quiet[CONSENT__TAG_COUNT];    /* tok.quiet */
   int started;              /* written to or ended: setters refuse */
   /* For a buffered rewriter (consent_rewriter_new_buffered): the output
    * not yet taken. */

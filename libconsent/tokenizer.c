@@ -94,6 +94,10 @@ STATE(st_after_attr_value_quoted);
 STATE(st_self_closing_start_tag);
 STATE(st_skip_attrs);
 static consent__tok_state attrs_state(struct consent__tokenizer *t);
+static const unsigned char *quiet_tag(struct consent__tokenizer *t,
+                                      const unsigned char *p,
+                                      const unsigned char *e);
+static inline int quiet_ok(const struct consent__tokenizer *t);
 STATE(st_bogus_comment);
 STATE(st_markup_decl_open);
 STATE(st_comment_start);
@@ -961,6 +965,7 @@ on_char(struct consent__tokenizer *t, const unsigned char *p,
 
 #include "tokenizer-text.inc"
 #include "tokenizer-attrs.inc"
+#include "tokenizer-fast.inc"
 #include "tokenizer-comments.inc"
 #include "tokenizer-doctype.inc"
 #include "tokenizer-charref.inc"

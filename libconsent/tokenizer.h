@@ -204,6 +204,13 @@ typedef int (*consent__tok_want_fn)(void *ud, unsigned tag,
  * class and id) of the tag matters (the caller then reads the tag). */
 typedef int (*consent__tok_name_fn)(void *ud, unsigned tag,
                                     const char *name, size_t len);
+/* A widget-only tag on the quiet path, its first class and id values
+ * (has_*: whether it has them; the values as written): whether it may be
+ * a widget's box (then it is read by the states and emitted). */
+typedef int (*consent__tok_widget_fn)(void *ud, unsigned tag,
+                                      const char *cls, size_t cls_len,
+                                      int has_cls, const char *id,
+                                      size_t id_len, int has_id);
 /* A start tag's attribute name that consent__tok_fetch_name() knows
  * begins at stream offset off (called for every one, duplicates too,
  * before the tag is emitted). */
@@ -238,6 +245,14 @@ struct consent__tokenizer {
   /* When set, end tags reach on_token only while *end_gate is non-zero
    * (the tree emulation sees them all). */
   const int *end_gate;
+  /* The quiet path (tokenizer-fast.inc): per known tag name, whether its
+   * start tags need no token when the skip path flags nothing in them
+   * (1), or none unless quiet_widget says the first class and id may
+   * make it a widget's box (CONSENT__TOK_WANT_IDS).  With end_gate: end
+   * tags need none while *end_gate is zero.  NULL: every tag is read by
+   * the states and emitted. */
+  const unsigned char *quiet;
+  consent__tok_widget_fn quiet_widget;
   void *ud;
   unsigned flags;
   size_t max_token;
