@@ -103,6 +103,8 @@ consent__match_widget_name(const struct consent_registry *r, unsigned tag,
 {
   uint32_t i;
 
+  if (!(r->wname_len[tag] >> (len < 63 ? len : 63) & 1))
+    return 0; /* (most names: no selector has one that long) */
   for (i = r->wfirst[tag]; i < r->wfirst[tag + 1]; i++) {
     const struct consent__widget *w = &r->widgets[i];
     if (w->sel == '[' && w->value_len == len &&
@@ -111,6 +113,12 @@ consent__match_widget_name(const struct consent_registry *r, unsigned tag,
       return 1;
   }
   return 0;
+}
+
+int
+consent__match_widget_attrs(const struct consent_registry *r, unsigned tag)
+{
+  return r->wname_len[tag] != 0;
 }
 
 const struct consent__attr *
@@ -257,6 +265,11 @@ struct class_cands {
   int many;                   /* more than fit: compare the whole list */
 };
 
+/* ASCII whitespace, which separates class tokens. */
+static const unsigned char class_ws[256] = {
+  ['\t'] = 1, ['\n'] = 1, ['\f'] = 1, ['\r'] = 1, [' '] = 1
+};
+
 static void
 class_candidates(const struct consent_registry *r,
                  const struct consent__attr *cls, struct class_cands *cc)
@@ -265,18 +278,16 @@ class_candidates(const struct consent_registry *r,
 
   cc->n = 0;
   cc->many = 0;
-  while (v < e) {
+  for (;;) {
     const char *s;
     unsigned h;
-    while (v < e && (*v == ' ' || *v == '\t' || *v == '\n' || *v == '\r' ||
-                     *v == '\f'))
+    while (v < e && class_ws[(unsigned char)*v])
       v++;
+    if (v == e)
+      return;
     s = v;
-    while (v < e && *v != ' ' && *v != '\t' && *v != '\n' && *v != '\r' &&
-           *v != '\f')
+    while (v < e && !class_ws[(unsigned char)*v])
       v++;
-    if (v == s)
-      break;
     h = consent__class_hash(s, (size_t)(v - s));
     if (!(r->class_hash[h >> 3] & (1u << (h & 7))))
       continue;

@@ -43,6 +43,10 @@ int consent__match_wants(const struct consent_registry *r, unsigned tag,
 int consent__match_widget_name(const struct consent_registry *r,
                                unsigned tag, const char *tname, size_t tlen,
                                const char *name, size_t len);
+/* Whether any widget selector of the tag names an attribute
+ * (consent__match_widget_name can then answer 1). */
+int consent__match_widget_attrs(const struct consent_registry *r,
+                                unsigned tag);
 int consent__match_widget_ids(const struct consent_registry *r, unsigned tag,
                               const char *tname, size_t tlen,
                               const char *cls, size_t cls_len, int has_cls,

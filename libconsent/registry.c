@@ -252,15 +252,18 @@ slot_of(const struct consent_registry *r, const char *host, size_t len)
 unsigned
 consent__class_hash(const char *s, size_t n)
 {
-  unsigned h = 2166136261u;
+  const unsigned char *u = (const unsigned char *)s;
+  unsigned a, b, c, h;
 
-  while (n--) {
-    unsigned c = (unsigned char)*s++;
-    if (c >= 'A' && c <= 'Z')
-      c += 32; /* class tokens compare case-insensitively here */
-    h = (h ^ c) * 16777619u;
-  }
-  return (h ^ (h >> 12) ^ (h >> 24)) & 4095;
+  if (n == 0)
+    return 0;
+  /* The length and three bytes, case folded as class tokens compare
+   * here: a filter, so it need only be cheap and spread. */
+  a = u[0] | 0x20u;
+  b = u[n / 2] | 0x20u;
+  c = u[n - 1] | 0x20u;
+  h = ((unsigned)n * 2654435761u) ^ ((a << 16 | b << 8 | c) * 2246822519u);
+  return (h >> 20) & 4095;
 }
 
 /* The pairs of bytes consent__match_text stops at: the first two bytes
@@ -371,8 +374,14 @@ compile_matchers(struct consent_registry *r)
       r->widgets[k] = r->widgets[k - 1];
     r->widgets[k] = w;
   }
-  for (i = 0; i < r->nwidgets; i++)
-    r->wfirst[r->widgets[i].tag_id + 1] = (uint32_t)(i + 1);
+  memset(r->wname_len, 0, sizeof(r->wname_len));
+  for (i = 0; i < r->nwidgets; i++) {
+    const struct consent__widget *w = &r->widgets[i];
+    r->wfirst[w->tag_id + 1] = (uint32_t)(i + 1);
+    if (w->sel == '[')
+      r->wname_len[w->tag_id] |= (uint64_t)1 << (w->value_len < 63
+                                                  ? w->value_len : 63);
+  }
   for (k = 1; k <= CONSENT__TAG_COUNT; k++)
     if (r->wfirst[k] < r->wfirst[k - 1])
       r->wfirst[k] = r->wfirst[k - 1];

@@ -89,6 +89,9 @@ struct consent_registry {
   /* The widgets of tag id k are widgets[wfirst[k]] up to wfirst[k + 1]
    * (those of CONSENT__TAG_OTHER: every tag name the table lacks). */
   uint32_t wfirst[CONSENT__TAG_COUNT + 1];
+  /* Per tag id, bit n: an attribute selector ('[') of its widgets names
+   * an attribute of n bytes (n < 64; bit 63 for longer ones). */
+  uint64_t wname_len[CONSENT__TAG_COUNT];
   struct consent__signature *sigs;
   size_t nsigs;
   unsigned char sig_pairs[8192];  /* bit per first two bytes of a sig */

@@ -174,7 +174,7 @@ state_attr(const struct consent_gate *g, struct consent__buf *b)
   return st;
 }
 
-/* The style and script once per page, before the first placeholder. */
+/* The style and script once per page, after the first placeholder. */
 static void
 assets(struct consent_rewriter *rw)
 {
@@ -402,13 +402,17 @@ placeholder(struct consent_rewriter *rw, long prov,
   }
   if (prov >= 0)
     mark(rw, prov, box.visible ? 2 : 1);
-  assets(rw);
   b->len = 0;
   if (consent__render_box(&rw->gate->texts, rw->lang, &box, b) != 0) {
     fail(rw, CONSENT_E_NOMEM);
     return;
   }
   out(rw, b->data, b->len);
+  /* The style and script after the box: an element that left SVG or
+   * MathML (a widget's blockquote) has the box's div leave it in its
+   * place; written before it, they would be foreign elements there,
+   * neither applied nor run. */
+  assets(rw);
   report(rw, prov, original != NULL ? CONSENT_ACTION_GATED
                                     : CONSENT_ACTION_DROPPED);
 }
@@ -1260,8 +1264,9 @@ consent__rewriter_init(struct consent_rewriter *rw,
       rw->quiet[k] = k == CONSENT__TAG_OTHER || k == CONSENT__TAG_HTML ||
                      k == CONSENT__TAG_HEAD || k == CONSENT__TAG_BODY ? 0
                      : rw->want_tag[k] == 0 ? 1
-                     : rw->want_tag[k] == CONSENT__TOK_WANT_IDS
-                     ? CONSENT__TOK_WANT_IDS : 0;
+                     : rw->want_tag[k] != CONSENT__TOK_WANT_IDS ? 0
+                     : consent__match_widget_attrs(g->reg, k)
+                     ? CONSENT__TOK_QUIET_NAMES : CONSENT__TOK_WANT_IDS;
     rw->tok.quiet_widget = quiet_widget;
     if (!g->guard)
       rw->tok.quiet = rw->quiet;

@@ -200,6 +200,9 @@ typedef int (*consent__tok_want_fn)(void *ud, unsigned tag,
  * an attribute whose name want_name accepts (or a kept value that holds a
  * character reference): a widget's box, decided on those alone. */
 #define CONSENT__TOK_WANT_IDS 2
+/* In the quiet table (consent__tokenizer.quiet): as WANT_IDS, and the
+ * names of the tag's other attributes matter too (want_name). */
+#define CONSENT__TOK_QUIET_NAMES 3
 /* With CONSENT__TOK_WANT_IDS: whether an attribute name (lowercase, but
  * class and id) of the tag matters (the caller then reads the tag). */
 typedef int (*consent__tok_name_fn)(void *ud, unsigned tag,
@@ -248,7 +251,9 @@ struct consent__tokenizer {
   /* The quiet path (tokenizer-fast.inc): per known tag name, whether its
    * start tags need no token when the skip path flags nothing in them
    * (1), or none unless quiet_widget says the first class and id may
-   * make it a widget's box (CONSENT__TOK_WANT_IDS).  With end_gate: end
+   * make it a widget's box (CONSENT__TOK_WANT_IDS), and want_name
+   * accepts none of its other attribute names (CONSENT__TOK_QUIET_NAMES:
+   * only then is want_name asked).  With end_gate: end
    * tags need none while *end_gate is zero.  NULL: every tag is read by
    * the states and emitted. */
   const unsigned char *quiet;

@@ -1242,6 +1242,35 @@ test_report(void)
   consent_gate_free(g);
 }
 
+/* A widget that leaves MathML (its blockquote breaks out of foreign
+ * content, ending a foreign style): the box takes the blockquote's place
+ * and the style and script come after it, in HTML, where a browser
+ * applies and runs them; gating the output again changes nothing (found
+ * by fuzz-gate: written before the box they were foreign elements, and
+ * the second pass read them as the foreign style's text). */
+static void
+test_foreign_exit(void)
+{
+  static const char in[] =
+    "<!DOCTYPE html><p>x<math><style>body{}"
+    "<blockquote class=\"twitter-tweet\"><a href=\"https://twitter.com/"
+    "x/status/1\">t</a></blockquote>"
+    "<script async src=\"https://platform.twitter.com/widgets.js\">"
+    "</script><p>after";
+  consent_gate_t *g = default_gate();
+  char *once = gate_str(g, in, NULL), *twice = gate_str(g, once, NULL);
+  const char *box = strstr(once, "<div class=\"consent-embed");
+  const char *css = strstr(once, "<style>.consent");
+
+  tap_ok(box != NULL && css != NULL && box < css,
+         "a widget that leaves MathML: its box first, then the assets");
+  tap_ok(strcmp(once, twice) == 0,
+         "a widget that leaves MathML: gating twice changes nothing");
+  free(twice);
+  free(once);
+  consent_gate_free(g);
+}
+
 int
 main(void)
 {
@@ -1268,6 +1297,7 @@ main(void)
   test_placeholder_contract();
   test_escaping();
   test_bound();
+  test_foreign_exit();
   test_gzip();
   test_report();
   free(article);
