@@ -915,7 +915,7 @@ url_at(const struct consent_registry *r, const char *text, size_t len,
   memcpy(url, "//", 2);
   while (s < e && host_char((unsigned char)*s) && n < sizeof(url) - 2)
     url[n++] = *s++;
-  if (n == 2)
+  if (n == 2 || !consent__registry_may_match_host(r, url + 2, n - 2))
     return -1;
   /* Keep a path start for host/path patterns. */
   if (s < e && (*s == '/' || *s == '\\')) {
@@ -943,11 +943,21 @@ text_at(const struct consent_registry *r, const char *text, size_t len,
 
   if (!(r->text_pairs[pair >> 3] & (1u << (pair & 7))))
     return -1;
-  if (r->sig_pairs[pair >> 3] & (1u << (pair & 7)))
-    for (i = 0; i < r->nsigs; i++)
-      if (r->sigs[i].pair == pair && r->sigs[i].len <= len - j &&
+  if (r->sig_pairs[pair >> 3] & (1u << (pair & 7))) {
+    /* The first signature of this pair (they are sorted by it). */
+    size_t lo = 0, hi = r->nsigs;
+    while (lo < hi) {
+      size_t mid = lo + (hi - lo) / 2;
+      if (r->sigs[mid].pair < pair)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    for (i = lo; i < r->nsigs && r->sigs[i].pair == pair; i++)
+      if (r->sigs[i].len <= len - j &&
           memcmp(text + j + 2, r->sigs[i].text + 2, r->sigs[i].len - 2) == 0)
         return (long)r->sigs[i].prov;
+  }
   if (*url < 0 && (u[j] == '/' || u[j] == '\\'))
     *url = url_at(r, text, len, j);
   return -1;

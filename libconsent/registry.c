@@ -356,6 +356,7 @@ compile_matchers(struct consent_registry *r)
       g->text = p->inlines.v[k];
       g->len = strlen(g->text);
       g->prov = (unsigned)r->enabled[i];
+      g->pair = 0;
       if (g->len >= 2) {
         unsigned pair = (unsigned char)g->text[0] << 8 |
                         (unsigned char)g->text[1];
@@ -365,6 +366,15 @@ compile_matchers(struct consent_registry *r)
     }
   }
   text_filter(r);
+  /* Signatures in the order of their first two bytes (stable: the
+   * providers' order within a pair), so that a position looks only at
+   * those that can start there. */
+  for (i = 1; i < r->nsigs; i++) {
+    struct consent__signature g = r->sigs[i];
+    for (k = i; k > 0 && r->sigs[k - 1].pair > g.pair; k--)
+      r->sigs[k] = r->sigs[k - 1];
+    r->sigs[k] = g;
+  }
   /* In the order of their tag ids (stable: the providers' order within
    * a tag), so that a tag looks only at its own. */
   memset(r->wfirst, 0, sizeof(r->wfirst));
@@ -478,6 +488,31 @@ consent__registry_match(const struct consent_registry *r,
         return -1;
       len -= (size_t)(dot + 1 - h);
       h = dot + 1;
+    }
+  }
+}
+
+int
+consent__registry_may_match_host(const struct consent_registry *r,
+                                  const char *host, size_t len)
+{
+  char h[CONSENT__HOST_MAX + 1];
+  const char *p;
+  size_t n;
+
+  if (r->nslots == 0)
+    return 0;
+  if (!consent__host_plain(host, len, h, &n))
+    return 1; /* escapes, IDN, numbers: only the parser knows */
+  for (p = h;;) {
+    if (r->slots[slot_of(r, p, n)] >= 0)
+      return 1;
+    {
+      const char *dot = memchr(p, '.', n);
+      if (dot == NULL)
+        return 0;
+      n -= (size_t)(dot + 1 - p);
+      p = dot + 1;
     }
   }
 }

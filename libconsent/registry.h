@@ -138,6 +138,13 @@ long consent__registry_by_code(const struct consent_registry *r,
 long consent__registry_match(const struct consent_registry *r,
                              const struct consent__url *u);
 
+/* Whether a URL whose host is written as host (len bytes, before any
+ * decoding) may belong to an enabled provider: 0 only when neither the
+ * host nor a parent domain has a pattern (for a plain ASCII host name; 1
+ * for any other). */
+int consent__registry_may_match_host(const struct consent_registry *r,
+                                     const char *host, size_t len);
+
 /* The same for a URL as written in an attribute. */
 long consent__registry_match_url(const struct consent_registry *r,
                                  const char *url, size_t len);

@@ -183,8 +183,8 @@ label(const unsigned char *in, size_t n, char *out, size_t cap,
 
 /* The common case: a plain ASCII host name.  Returns 1 when it applies
  * (and the result is in out), 0 to take the general path. */
-static int
-plain_host(const char *in, size_t len, char *out, size_t *out_len)
+int
+consent__host_plain(const char *in, size_t len, char *out, size_t *out_len)
 {
   size_t i, n = len;
 
@@ -217,7 +217,7 @@ consent__host_normalize(const char *in, size_t len, char *out,
   unsigned char buf[SCRATCH];
   size_t i = 0, n = 0, o = 0, start, l;
 
-  if (plain_host(in, len, out, out_len))
+  if (consent__host_plain(in, len, out, out_len))
     return 0;
 
   /* Percent-decode, then map characters; dots split labels. */

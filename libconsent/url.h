@@ -40,6 +40,11 @@ enum consent__url_kind consent__url_parse(const char *url, size_t len,
 
 /* Normalizes a host name as consent__url_parse does (for host patterns
  * of the registry).  Returns 0, or -1 when it is not a valid host name. */
+/* host_normalize's fast case alone: a plain ASCII host name (letters,
+ * digits, '-', single dots, a trailing dot) lowercased into out (at
+ * least CONSENT__HOST_MAX + 1 bytes); 0 when it is not one. */
+int consent__host_plain(const char *in, size_t len, char *out,
+                        size_t *out_len);
 int consent__host_normalize(const char *in, size_t len, char *out,
                             size_t *out_len);
 
