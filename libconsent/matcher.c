@@ -1035,9 +1035,13 @@ consent__match_text_at(const struct consent_registry *r, const char *text,
 #else
   (void)level;
 #endif
-  for (; j + 1 < len; j++)
-    if ((sig = text_at(r, text, len, j, &url)) >= 0)
+  for (; j + 1 < len; j++) {
+    unsigned pair = (unsigned)(unsigned char)text[j] << 8 |
+                    (unsigned char)text[j + 1];
+    if ((r->text_pairs[pair >> 3] & (1u << (pair & 7))) &&
+        (sig = text_at(r, text, len, j, &url)) >= 0)
       return sig;
+  }
   return url;
 }
 

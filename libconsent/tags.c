@@ -4,9 +4,11 @@
  * (a hash of the length and the first, second and last bytes into 256
  * slots, linear probing: at most 2 probes for a known name).
  */
+#include <string.h>
+
 #include "tags.h"
 
-static const char names[CONSENT__TAG_COUNT][15] = {
+static const char names[CONSENT__TAG_COUNT][16] = {
   "",
   "a",
   "b",
@@ -224,6 +226,23 @@ consent__tag_id(const char *name, size_t len)
       if (i == len)
         return id;
     }
+    h = (h + 1) % 256u;
+  }
+  return CONSENT__TAG_OTHER;
+}
+
+unsigned
+consent__tag_id16(const unsigned char nm[16], size_t len)
+{
+  unsigned h, id;
+
+  if (len == 0 || len > CONSENT__TAG_MAX_LEN)
+    return CONSENT__TAG_OTHER;
+  h = ((unsigned)len * 1u + nm[0] * 5u + nm[1] * 13u +
+       nm[len - 1] * 11u) % 256u;
+  while ((id = slots[h]) != 0) {
+    if (memcmp(names[id], nm, 16) == 0)
+      return id; /* (the zeros after the name compare too) */
     h = (h + 1) % 256u;
   }
   return CONSENT__TAG_OTHER;

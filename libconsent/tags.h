@@ -121,4 +121,8 @@ extern const uint16_t consent__tag_tree[CONSENT__TAG_COUNT];
  * the above).  A handful of instructions: it runs for every tag. */
 unsigned consent__tag_id(const char *name, size_t len);
 
+/* The same for a name of len bytes in nm, lowercase, the rest of its 16
+ * bytes zero (the tokenizer's quiet path): compared 16 bytes at once. */
+unsigned consent__tag_id16(const unsigned char nm[16], size_t len);
+
 #endif /* HEADER_CONSENT_TAGS_H */

@@ -122,6 +122,10 @@ extern const uint16_t consent__tag_tree[CONSENT__TAG_COUNT];
  * the above).  A handful of instructions: it runs for every tag. */
 unsigned consent__tag_id(const char *name, size_t len);
 
+/* The same for a name of len bytes in nm, lowercase, the rest of its 16
+ * bytes zero (the tokenizer's quiet path): compared 16 bytes at once. */
+unsigned consent__tag_id16(const unsigned char nm[16], size_t len);
+
 #endif /* HEADER_CONSENT_TAGS_H */
 """)
     c = [gen, "/*\n * tags.c: the tag names the library tells apart, looked "
@@ -129,9 +133,8 @@ unsigned consent__tag_id(const char *name, size_t len);
          "and last bytes into %d\n * slots, linear probing: at most %d "
          "probe%s for a known name).\n */\n" % (SLOTS, worst,
                                                 "" if worst == 1 else "s"),
-         "#include \"tags.h\"\n",
-         "\nstatic const char names[CONSENT__TAG_COUNT][%d] = {\n  \"\",\n"
-         % (maxlen + 1)]
+         "#include <string.h>\n\n#include \"tags.h\"\n",
+         "\nstatic const char names[CONSENT__TAG_COUNT][16] = {\n  \"\",\n"]
     for name, _ in TAGS:
         c.append("  \"%s\",\n" % name)
     c.append("};\n\nstatic const uint8_t lens[CONSENT__TAG_COUNT] = {\n  0,")
@@ -168,7 +171,24 @@ consent__tag_id(const char *name, size_t len)
   }
   return CONSENT__TAG_OTHER;
 }
-""" % (m[0], m[1], m[2], m[3], SLOTS, SLOTS))
+
+unsigned
+consent__tag_id16(const unsigned char nm[16], size_t len)
+{
+  unsigned h, id;
+
+  if (len == 0 || len > CONSENT__TAG_MAX_LEN)
+    return CONSENT__TAG_OTHER;
+  h = ((unsigned)len * %du + nm[0] * %du + nm[1] * %du +
+       nm[len - 1] * %du) %% %du;
+  while ((id = slots[h]) != 0) {
+    if (memcmp(names[id], nm, 16) == 0)
+      return id; /* (the zeros after the name compare too) */
+    h = (h + 1) %% %du;
+  }
+  return CONSENT__TAG_OTHER;
+}
+""" % (m[0], m[1], m[2], m[3], SLOTS, SLOTS, m[0], m[1], m[2], m[3], SLOTS, SLOTS))
     with open(os.path.join(out, "tags.h"), "w") as f:
         f.write("".join(h))
     with open(os.path.join(out, "tags.c"), "w") as f:
