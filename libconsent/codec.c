@@ -616,31 +616,6 @@ strip_switches(struct consent__recoder *r, const char *buf, size_t len,
   return len > 0 && fn(buf, len, ud) != 0 ? -1 : 0;
 }
 
-static size_t
-put_utf8(unsigned char *o, unsigned cp)
-{
-  if (cp < 0x80) {
-    o[0] = (unsigned char)cp;
-    return 1;
-  }
-  if (cp < 0x800) {
-    o[0] = (unsigned char)(0xC0 | cp >> 6);
-    o[1] = (unsigned char)(0x80 | (cp & 0x3F));
-    return 2;
-  }
-  if (cp < 0x10000) {
-    o[0] = (unsigned char)(0xE0 | cp >> 12);
-    o[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
-    o[2] = (unsigned char)(0x80 | (cp & 0x3F));
-    return 3;
-  }
-  o[0] = (unsigned char)(0xF0 | cp >> 18);
-  o[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3F));
-  o[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
-  o[3] = (unsigned char)(0x80 | (cp & 0x3F));
-  return 4;
-}
-
 /* UTF-16 to UTF-8 (WHATWG "shared UTF-16 decoder": a lone surrogate is
  * U+FFFD). */
 static int
@@ -668,18 +643,19 @@ utf16(struct consent__recoder *r, const char *buf, size_t len,
     u = be ? b0 << 8 | b1 : b1 << 8 | b0;
     if (r->lead != 0) {
       if (u >= 0xDC00 && u <= 0xDFFF) {
-        n += put_utf8(out + n, 0x10000 + ((r->lead - 0xD800) << 10) +
-                      (u - 0xDC00));
+        n += consent__utf8_put(0x10000 + ((r->lead - 0xD800) << 10) +
+                               (u - 0xDC00), out + n);
         r->lead = 0;
         goto next;
       }
-      n += put_utf8(out + n, 0xFFFD);
+      n += consent__utf8_put(0xFFFD, out + n);
       r->lead = 0;
     }
     if (u >= 0xD800 && u <= 0xDBFF)
       r->lead = u;
     else
-      n += put_utf8(out + n, u >= 0xDC00 && u <= 0xDFFF ? 0xFFFD : u);
+      n += consent__utf8_put(u >= 0xDC00 && u <= 0xDFFF ? 0xFFFD : u,
+                             out + n);
   next:
     if (n >= CHUNK) {
       if (fn((const char *)out, n, ud) != 0)

@@ -1045,6 +1045,55 @@ consent__match_text_at(const struct consent_registry *r, const char *text,
   return url;
 }
 
+int
+consent__css_unescape(const char *s, size_t n, struct consent__buf *out)
+{
+  size_t i = 0;
+
+  while (i < n) {
+    const char *bs = memchr(s + i, '\\', n - i);
+    size_t run = bs != NULL ? (size_t)(bs - (s + i)) : n - i;
+    uint32_t c = 0;
+    unsigned k = 0;
+    unsigned char u8[4];
+    size_t u8n;
+
+    if (consent__buf_append(out, s + i, run) != 0)
+      return -1;
+    i += run;
+    if (i == n)
+      break;
+    i++; /* the backslash */
+    if (i == n) {
+      c = 0xFFFD;
+    } else if (s[i] == '\n' || s[i] == '\r' || s[i] == '\f') {
+      i += s[i] == '\r' && i + 1 < n && s[i + 1] == '\n' ? 2 : 1;
+      continue; /* a line continuation */
+    } else if (consent__hexval((unsigned char)s[i]) >= 0) {
+      while (k < 6 && i < n && consent__hexval((unsigned char)s[i]) >= 0) {
+        c = c * 16 + (uint32_t)consent__hexval((unsigned char)s[i]);
+        i++;
+        k++;
+      }
+      if (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' ||
+                    s[i] == '\f'))
+        i++;
+      else if (i < n && s[i] == '\r')
+        i += i + 1 < n && s[i + 1] == '\n' ? 2 : 1;
+      if (c == 0 || (c >= 0xD800 && c <= 0xDFFF) || c > 0x10FFFF)
+        c = 0xFFFD;
+    } else {
+      /* Any other character stands for itself (its UTF-8 bytes follow
+       * as they are). */
+      continue;
+    }
+    u8n = consent__utf8_put(c, u8);
+    if (consent__buf_append(out, u8, u8n) != 0)
+      return -1;
+  }
+  return 0;
+}
+
 long
 consent__match_text(const struct consent_registry *r, const char *text,
                     size_t len)

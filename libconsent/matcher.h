@@ -52,6 +52,14 @@ int consent__match_widget_ids(const struct consent_registry *r, unsigned tag,
                               const char *cls, size_t cls_len, int has_cls,
                               const char *id, size_t id_len, int has_id);
 
+/* CSS text with its escapes decoded (CSS Syntax 4.3.7: a backslash and
+ * up to six hex digits, with one whitespace after them, is that code
+ * point in UTF-8; a backslash and a newline is nothing; a backslash and
+ * any other character is that character), appended to out, so that
+ * url(https:\2f\2f host) reads as the browser reads it.  0, or -1 out
+ * of memory. */
+int consent__css_unescape(const char *s, size_t n, struct consent__buf *out);
+
 /* Whether an element can make the browser fetch by itself (frames,
  * scripts, media, links, styles); widget elements (a blockquote, a div)
  * cannot: only the script that comes with them does. */

@@ -560,6 +560,8 @@ begin_capture(struct consent_rewriter *rw, const struct consent__token *t,
 
 static long foreign_text_provider(struct consent_rewriter *rw,
                                   const char *s, size_t n);
+static long css_provider(struct consent_rewriter *rw, const char *s,
+                         size_t n);
 
 /* The capture ends at end (exclusive): placeholder or passthrough. */
 static void
@@ -576,6 +578,8 @@ end_capture(struct consent_rewriter *rw, uint64_t end)
   if (rw->cap_inline && !rw->cap_overflow) {
     prov = rw->cap_inline == 2
            ? foreign_text_provider(rw, text.data ? text.data : "", text.len)
+           : rw->m.kind == CONSENT__EMBED_STYLE
+           ? css_provider(rw, text.data ? text.data : "", text.len)
            : consent__match_text(rw->gate->reg, text.data ? text.data : "",
                                  text.len);
     if (rw->m.kind == CONSENT__EMBED_SCRIPT && rw->emitted == rw->cap_start)
@@ -777,6 +781,25 @@ reread(struct consent_rewriter *rw, const struct consent__token *t)
   return c;
 }
 
+/* The provider CSS loads from (a style attribute, a style element's
+ * text): as written, else with its escapes decoded, as the browser reads
+ * url(https:\2f\2f host). */
+static long
+css_provider(struct consent_rewriter *rw, const char *s, size_t n)
+{
+  long prov = consent__match_text(rw->gate->reg, s, n);
+
+  if (prov >= 0 || memchr(s, '\\', n) == NULL)
+    return prov;
+  rw->css.len = 0;
+  if (consent__css_unescape(s, n, &rw->css) != 0) {
+    fail(rw, CONSENT_E_NOMEM); /* (the capture is dropped) */
+    return -1;
+  }
+  return consent__match_text(rw->gate->reg,
+                             rw->css.data ? rw->css.data : "", rw->css.len);
+}
+
 /* The provider an inline script or style in SVG or MathML loads: there
  * its content is markup, with character references and CDATA sections,
  * so it is decoded first. */
@@ -791,9 +814,8 @@ foreign_text_provider(struct consent_rewriter *rw, const char *s,
   if (sub_run(rw, CONSENT__TOKF_TEXT | CONSENT__TOKF_TREE |
               CONSENT__TOKF_ATTRS, "<svg>", s, n) != 0)
     return -1; /* rw->status is set: the capture is dropped */
-  return consent__match_text(rw->gate->reg,
-                             rw->subtext.data ? rw->subtext.data : "",
-                             rw->subtext.len);
+  return css_provider(rw, rw->subtext.data ? rw->subtext.data : "",
+                      rw->subtext.len);
 }
 
 /* ------------------------------------------------------------------ */
@@ -914,7 +936,7 @@ on_token(void *ud, const struct consent__token *t)
      * that any chunking decides alike (bound() follows the same rule). */
     if (t->kind == CONSENT__TOK_START && name_eq(t, "script", 6) &&
         t->attrs_recorded &&
-        t->raw_start - rw->cap_start <= rw->gate->max_buffer &&
+        t->raw_end - rw->cap_start <= rw->gate->max_buffer &&
         whitespace_only(rw, rw->widget_end, t->raw_start)) {
       consent__match_tag(rw->gate->reg, t, rw->base_prov, &m);
       if (m.prov == rw->m.prov && consent__attr_get(t, "src") != NULL) {
@@ -1014,12 +1036,12 @@ style_gate(struct consent_rewriter *rw, const struct consent__token *t,
 {
   struct consent__match m;
 
-  if (len < 5 || (memmem(style, len, "url(", 4) == NULL &&
-                  memmem(style, len, "URL(", 4) == NULL &&
-                  memmem(style, len, "image-set(", 10) == NULL))
+  /* (Whatever function names it, in any case or escaped: a provider's
+   * URL anywhere in a style gates the element.) */
+  if (len < 5)
     return;
   memset(&m, 0, sizeof(m));
-  m.prov = consent__match_text(rw->gate->reg, style, len);
+  m.prov = css_provider(rw, style, len);
   if (m.prov < 0)
     return;
   if (allowed(rw, m.prov)) {
@@ -1167,10 +1189,13 @@ on_start(struct consent_rewriter *rw, const struct consent__token *t)
     return;
   }
   if (!t->attrs_recorded) {
-    if (t->has_style)
+    /* A style with a character reference is read decoded, from the tag
+     * read again (the skip path keeps it as written). */
+    int refs = t->has_style && memchr(t->style, '&', t->style_len) != NULL;
+    if (t->has_style && !refs)
       style_gate(rw, t, t->style, t->style_len);
-    if (!(t->fetch_attr || maybe_widget(rw, t)) || rw->cap != CAP_NONE ||
-        rw->emitted > t->raw_start)
+    if (!(refs || t->fetch_attr || maybe_widget(rw, t)) ||
+        rw->cap != CAP_NONE || rw->emitted > t->raw_start)
       return;
     /* An attribute that may fetch, or a widget's class: read the tag
      * again, with them. */
@@ -1336,12 +1361,17 @@ bound(struct consent_rewriter *rw)
   if (held <= rw->gate->max_buffer)
     return;
   if (rw->cap == CAP_WIDGET_TAIL) {
-    /* The script can only be merged if the next token starts within the
-     * bound (see on_token); until that is known, keep holding. */
-    if (consent__tok_token_start(&rw->tok) - rw->cap_start <=
-        rw->gate->max_buffer)
+    /* The script is merged only if its tag ends within the bound (see
+     * on_token): past it, no tag still in progress can be. */
+    if (rw->fed - rw->cap_start <= rw->gate->max_buffer)
       return;
     finish_widget(rw);
+    if (rw->cap == CAP_NONE) {
+      /* What is settled after the widget goes out, as feed() would
+       * have let it: only the token in progress stays held. */
+      uint64_t settled = consent__tok_settled(&rw->tok);
+      pass_to(rw, settled < rw->fed ? settled : rw->fed);
+    }
     held = rw->fed - rw->emitted;
     if (held <= rw->gate->max_buffer)
       return;
@@ -1656,6 +1686,7 @@ consent__rewriter_free(struct consent_rewriter *rw)
     consent__tok_free(&rw->sub);
   consent__buf_free(&rw->tagbuf);
   consent__buf_free(&rw->subtext);
+  consent__buf_free(&rw->css);
   consent__buf_free(&rw->fa);
   consent__buf_free(&rw->pend);
   consent__buf_free(&rw->scratch);

@@ -131,6 +131,7 @@ struct consent_rewriter {
   struct consent__token sub_tok;
   struct consent__buf tagbuf;     /* the bytes it reads */
   struct consent__buf subtext;    /* the text it decoded */
+  struct consent__buf css;        /* CSS with its escapes decoded */
 
   /* Where the attribute names that may fetch start in the start tag
    * at fa_tag (uint64_t offsets), for a tag too large to hold. */

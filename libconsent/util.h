@@ -48,6 +48,33 @@ int consent__strncasecmp(const char *a, const char *b, size_t n);
 /* The value of a hexadecimal digit, or -1. */
 int consent__hexval(int c);
 
+/* Writes code point c (at most U+10FFFF) in UTF-8 to out (room for 4
+ * bytes); returns how many bytes. */
+static inline size_t
+consent__utf8_put(uint32_t c, unsigned char *out)
+{
+  if (c < 0x80) {
+    out[0] = (unsigned char)c;
+    return 1;
+  }
+  if (c < 0x800) {
+    out[0] = (unsigned char)(0xC0 | (c >> 6));
+    out[1] = (unsigned char)(0x80 | (c & 0x3F));
+    return 2;
+  }
+  if (c < 0x10000) {
+    out[0] = (unsigned char)(0xE0 | (c >> 12));
+    out[1] = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
+    out[2] = (unsigned char)(0x80 | (c & 0x3F));
+    return 3;
+  }
+  out[0] = (unsigned char)(0xF0 | (c >> 18));
+  out[1] = (unsigned char)(0x80 | ((c >> 12) & 0x3F));
+  out[2] = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
+  out[3] = (unsigned char)(0x80 | (c & 0x3F));
+  return 4;
+}
+
 /* The next word of a list separated by spaces, tabs or commas: moves *p
  * to it and returns its length (0 at the end). */
 size_t consent__next_word(const char **p);

@@ -468,6 +468,34 @@ test_text_filters(const struct consent_registry *r)
          "as it was agree on %u random texts (%u name a provider; %u differ)", cases, found, bad);
 }
 
+/* CSS escapes decoded as CSS Syntax 4.3.7 reads them. */
+static void
+test_css_unescape(void)
+{
+  static const struct { const char *in, *out; } cases[] = {
+    { "url(https:\\2f\\2f i.ytimg.com)", "url(https://i.ytimg.com)" },
+    { "\\3a\\/\\/x", ":\x2f/x" },
+    { "a\\\nb", "ab" },                       /* a line continuation */
+    { "\\e9t\\E9 ", "\xc3\xa9t\xc3\xa9" },
+    { "\\0 \\110000 \\d800", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+    { "\\000041B", "AB" },                    /* at most six digits */
+    { "x\\", "x\xef\xbf\xbd" },                /* at the end */
+    { "plain", "plain" },
+  };
+  size_t i;
+
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    struct consent__buf b = { NULL, 0, 0 };
+    int ok = consent__css_unescape(cases[i].in, strlen(cases[i].in), &b) == 0 &&
+             b.len == strlen(cases[i].out) &&
+             memcmp(b.data ? b.data : "", cases[i].out, b.len) == 0;
+    tap_ok(ok, "CSS escapes: \"%s\"", cases[i].in);
+    if (!ok)
+      printf("#   got \"%.*s\"\n", (int)b.len, b.data ? b.data : "");
+    consent__buf_free(&b);
+  }
+}
+
 int
 main(void)
 {
@@ -488,6 +516,7 @@ main(void)
   test_memory_lookups(g.reg);
   test_google(&g);
   test_text_filters(g.reg);
+  test_css_unescape();
   consent__gate_free(&g);
   return tap_done();
 }
