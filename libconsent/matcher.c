@@ -140,7 +140,7 @@ url_provider(const struct consent_registry *r, const char *v, size_t n,
 {
   struct consent__url u;
 
-  switch (consent__url_parse(v, n, &u)) {
+  switch (consent__url_parse_n(v, n, &u, r->path_max)) {
   case CONSENT__URL_HOST:
     return consent__registry_match(r, &u);
   case CONSENT__URL_NONE:

@@ -149,6 +149,7 @@ table_free(struct consent_registry *r)
   r->nsigs = 0;
   r->pat = NULL;
   r->npat = 0;
+  r->path_max = 0;
   r->slots = NULL;
   r->nslots = 0;
   r->enabled = NULL;
@@ -225,6 +226,8 @@ add_pattern(struct consent_registry *r, unsigned prov, const char *pat)
   p->host_len = host_len;
   p->path = consent__strndup(path, strlen(path));
   p->path_len = strlen(path);
+  if (p->path_len + 1 > r->path_max)
+    r->path_max = p->path_len + 1;
   p->prov = prov;
   p->next = -1;
   if (p->host == NULL || p->path == NULL) {
@@ -523,7 +526,7 @@ consent__registry_match_url(const struct consent_registry *r,
 {
   struct consent__url u;
 
-  if (consent__url_parse(url, len, &u) != CONSENT__URL_HOST)
+  if (consent__url_parse_n(url, len, &u, r->path_max) != CONSENT__URL_HOST)
     return -1;
   return consent__registry_match(r, &u);
 }

@@ -79,6 +79,7 @@ struct consent_registry {
   size_t count, cap;
   struct consent__pattern *pat;
   size_t npat;
+  size_t path_max;            /* the longest pattern path, and one more */
   long *slots;                /* hash of hosts: first pattern, or -1 */
   size_t nslots;
   size_t *enabled;            /* indexes of the enabled providers */
@@ -145,7 +146,8 @@ long consent__registry_match(const struct consent_registry *r,
 int consent__registry_may_match_host(const struct consent_registry *r,
                                      const char *host, size_t len);
 
-/* The same for a URL as written in an attribute. */
+/* The same for a URL as written in an attribute (only as much of its
+ * path is read as a pattern can compare). */
 long consent__registry_match_url(const struct consent_registry *r,
                                  const char *url, size_t len);
 

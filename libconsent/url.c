@@ -318,11 +318,11 @@ is_special(const char *s, size_t n)
 }
 
 static void
-set_path(struct consent__url *u, const char *p, size_t n)
+set_path(struct consent__url *u, const char *p, size_t n, size_t max)
 {
   size_t i, o = 0;
 
-  for (i = 0; i < n && o < CONSENT__PATH_MAX; i++) {
+  for (i = 0; i < n && o < max; i++) {
     unsigned c = (unsigned char)p[i];
     if (c == '?' || c == '#')
       break;
@@ -343,6 +343,13 @@ set_path(struct consent__url *u, const char *p, size_t n)
 
 enum consent__url_kind
 consent__url_parse(const char *url, size_t len, struct consent__url *u)
+{
+  return consent__url_parse_n(url, len, u, CONSENT__PATH_MAX);
+}
+
+enum consent__url_kind
+consent__url_parse_n(const char *url, size_t len, struct consent__url *u,
+                     size_t path_max)
 {
   char scratch[SCRATCH];
   const char *s;
@@ -417,6 +424,7 @@ authority:
   if (consent__host_normalize(s + start, colon - start, u->host,
                               &u->host_len) != 0)
     return CONSENT__URL_BAD_HOST;
-  set_path(u, s + end, n - end);
+  set_path(u, s + end, n - end,
+           path_max < CONSENT__PATH_MAX ? path_max : CONSENT__PATH_MAX);
   return CONSENT__URL_HOST;
 }

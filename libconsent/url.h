@@ -38,6 +38,12 @@ enum consent__url_kind {
 enum consent__url_kind consent__url_parse(const char *url, size_t len,
                                           struct consent__url *u);
 
+/* The same, reading at most path_max bytes of the path (the longest
+ * path prefix the caller compares, and one more). */
+enum consent__url_kind consent__url_parse_n(const char *url, size_t len,
+                                            struct consent__url *u,
+                                            size_t path_max);
+
 /* Normalizes a host name as consent__url_parse does (for host patterns
  * of the registry).  Returns 0, or -1 when it is not a valid host name. */
 /* host_normalize's fast case alone: a plain ASCII host name (letters,
