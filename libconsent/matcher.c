@@ -396,7 +396,8 @@ consent__match_widget_ids(const struct consent_registry *r, unsigned tag,
     a.value_len = cls_len;
     class_candidates(r, &a, &cc);
   }
-  if (!has_id && cc.n == 0 && !cc.many && !(has_cls && r->wattr_cls))
+  if ((!has_id || (id_len > 0 && !r->wid_first[(unsigned char)id[0]])) &&
+      cc.n == 0 && !cc.many && !(has_cls && r->wattr_cls))
     return 0; /* (the common case: nothing that could match) */
   for (i = r->wfirst[tag]; i < r->wfirst[tag + 1]; i++) {
     const struct consent__widget *w = &r->widgets[i];

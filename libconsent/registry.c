@@ -388,9 +388,19 @@ compile_matchers(struct consent_registry *r)
     r->widgets[k] = w;
   }
   memset(r->wname_len, 0, sizeof(r->wname_len));
+  memset(r->wid_first, 0, sizeof(r->wid_first));
   for (i = 0; i < r->nwidgets; i++) {
     const struct consent__widget *w = &r->widgets[i];
     r->wfirst[w->tag_id + 1] = (uint32_t)(i + 1);
+    if (w->sel == '#')
+      r->wid_first[(unsigned char)w->value[0]] = 1;
+    else if (w->sel == '[' && w->value_len == 2 &&
+             strncasecmp(w->value, "id", 2) == 0) {
+      if (w->op == 0 || w->attr_value_len == 0)
+        memset(r->wid_first, 1, sizeof(r->wid_first));
+      else
+        r->wid_first[(unsigned char)w->attr_value[0]] = 1;
+    }
     if (w->sel == '[')
       r->wname_len[w->tag_id] |= (uint64_t)1 << (w->value_len < 63
                                                   ? w->value_len : 63);

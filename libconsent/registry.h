@@ -104,6 +104,10 @@ struct consent_registry {
   unsigned char text_nibbles[4][16];
   unsigned char class_hash[512];  /* bit per hash of a widget class */
   int wattr_cls;                  /* a [class...] widget selector */
+  /* The first bytes an element's id may start with and match an id
+   * selector (#x, [id], [id=x], [id^=x]): a filter before the widgets
+   * are compared. */
+  unsigned char wid_first[256];
   char errmsg[512];
 };
 

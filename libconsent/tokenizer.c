@@ -94,7 +94,7 @@ STATE(st_after_attr_value_quoted);
 STATE(st_self_closing_start_tag);
 STATE(st_skip_attrs);
 static consent__tok_state attrs_state(struct consent__tokenizer *t);
-static const unsigned char *quiet_tag(struct consent__tokenizer *t,
+static const unsigned char *quiet_run(struct consent__tokenizer *t,
                                       const unsigned char *p,
                                       const unsigned char *e);
 static inline int quiet_ok(const struct consent__tokenizer *t);
