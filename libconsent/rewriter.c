@@ -1286,7 +1286,8 @@ consent__rewriter_init(struct consent_rewriter *rw,
      * tell a document; the tokenizer adds the tree emulation's rules);
      * after the guard, which waits for the first start tag. */
     for (k = 0; k < CONSENT__TAG_COUNT; k++)
-      rw->quiet[k] = k == CONSENT__TAG_OTHER || k == CONSENT__TAG_HTML ||
+      rw->quiet[k] = k == CONSENT__TAG_OTHER ? CONSENT__TOK_QUIET_ASK
+                     : k == CONSENT__TAG_HTML ||
                      k == CONSENT__TAG_HEAD || k == CONSENT__TAG_BODY ? 0
                      : rw->want_tag[k] == 0 ? 1
                      : rw->want_tag[k] != CONSENT__TOK_WANT_IDS ? 0

@@ -203,6 +203,9 @@ typedef int (*consent__tok_want_fn)(void *ud, unsigned tag,
 /* In the quiet table (consent__tokenizer.quiet): as WANT_IDS, and the
  * names of the tag's other attributes matter too (want_name). */
 #define CONSENT__TOK_QUIET_NAMES 3
+/* In the quiet table, for CONSENT__TAG_OTHER: ask want_attrs for the
+ * name; a tag it wants nothing of is quiet. */
+#define CONSENT__TOK_QUIET_ASK 4
 /* With CONSENT__TOK_WANT_IDS: whether an attribute name (lowercase, but
  * class and id) of the tag matters (the caller then reads the tag). */
 typedef int (*consent__tok_name_fn)(void *ud, unsigned tag,

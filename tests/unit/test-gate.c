@@ -955,6 +955,59 @@ test_placeholder_contract(void)
   }
 }
 
+/* Widgets of names the tag table lacks (custom elements) and of a
+ * widget-only tag with an attribute selector: the tokenizer's quiet path
+ * asks for them by name; the same boxes whole and byte by byte, other
+ * tags of such names untouched. */
+static void
+test_custom_widgets(void)
+{
+  static const char providers[] =
+    "[boxes]\n"
+    "name = Boxes\n"
+    "hosts = boxes.example\n"
+    "widgets = my-embed.box x-card[data-card] div[data-boxes-id]\n"
+    "inline = boxes.example/embed.js\n";
+  static const struct { const char *in; int gated; } cases[] = {
+    { "<p>a</p><my-embed class=\"x box\"><p>t</p></my-embed><p>b</p>", 1 },
+    { "<p>a</p><MY-EMBED CLASS=box>t</MY-EMBED><p>b</p>", 1 },
+    { "<p>a</p><my-embed class=\"other\">t</my-embed><p>b</p>", 0 },
+    { "<p>a</p><x-card title=t data-card=1>t</x-card><p>b</p>", 1 },
+    { "<p>a</p><x-card title=t>t</x-card><td>c</td><p>b</p>", 0 },
+    { "<p>a</p><div class=c data-boxes-id=\"7\">t</div><p>b</p>", 1 },
+    { "<p>a</p><div class=c data-other=\"7\">t</div><p>b</p>", 0 },
+  };
+  consent_registry_t *r;
+  consent_config_t *c;
+  consent_gate_t *g;
+  size_t i;
+
+  consent_registry_new(&r);
+  tap_ok(consent_registry_load_buffer(r, providers, sizeof(providers) - 1,
+                                      "p") == CONSENT_OK,
+         "custom widgets: the provider file loads");
+  consent_config_new(&c);
+  consent_config_set_registry(c, r);
+  g = gate_with(c);
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    struct opts o = { 0 };
+    char *out = gate_str(g, cases[i].in, NULL), *bytes;
+    o.chunk = 1;
+    bytes = gate_str(g, cases[i].in, &o);
+    tap_ok(strcmp(out, bytes) == 0 &&
+           (cases[i].gated
+            ? count(out, "data-consent-provider=\"boxes\"") == 1
+            : strcmp(out, cases[i].in) == 0),
+           "custom widgets: %s %s (the same byte by byte)", cases[i].in,
+           cases[i].gated ? "gated" : "untouched");
+    free(bytes);
+    free(out);
+  }
+  consent_gate_free(g);
+  consent_config_free(c);
+  consent_registry_free(r);
+}
+
 static void
 test_escaping(void)
 {
@@ -1345,6 +1398,7 @@ main(void)
   test_languages();
   test_placeholder_contract();
   test_escaping();
+  test_custom_widgets();
   test_bound();
   test_foreign_exit();
   test_gzip();
