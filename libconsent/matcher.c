@@ -954,10 +954,20 @@ text_at(const struct consent_registry *r, const char *text, size_t len,
       else
         hi = mid;
     }
-    for (i = lo; i < r->nsigs && r->sigs[i].pair == pair; i++)
-      if (r->sigs[i].len <= len - j &&
-          memcmp(text + j + 2, r->sigs[i].text + 2, r->sigs[i].len - 2) == 0)
-        return (long)r->sigs[i].prov;
+    for (i = lo; i < r->nsigs && r->sigs[i].pair == pair; i++) {
+      const struct consent__signature *g = &r->sigs[i];
+      uint32_t head;
+      if (g->len > len - j)
+        continue;
+      if (g->len >= 4) {
+        /* (Most pairs are common letters: four bytes decide most.) */
+        memcpy(&head, text + j, 4);
+        if (head != g->head)
+          continue;
+      }
+      if (memcmp(text + j + 2, g->text + 2, g->len - 2) == 0)
+        return (long)g->prov;
+    }
   }
   if (*url < 0 && (u[j] == '/' || u[j] == '\\'))
     *url = url_at(r, text, len, j);

@@ -360,6 +360,9 @@ compile_matchers(struct consent_registry *r)
       g->len = strlen(g->text);
       g->prov = (unsigned)r->enabled[i];
       g->pair = 0;
+      g->head = 0;
+      if (g->len >= 4)
+        memcpy(&g->head, g->text, 4);
       if (g->len >= 2) {
         unsigned pair = (unsigned char)g->text[0] << 8 |
                         (unsigned char)g->text[1];

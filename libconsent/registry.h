@@ -72,6 +72,7 @@ struct consent__signature {
   size_t len;
   unsigned prov;
   unsigned pair;              /* its first two bytes, big-endian */
+  uint32_t head;              /* its first four bytes as stored (len >= 4) */
 };
 
 struct consent_registry {
