@@ -782,7 +782,9 @@ reread(struct consent_rewriter *rw, const struct consent__token *t)
 }
 
 /* The provider CSS loads from (a style attribute, a style element's
- * text): as written, else with its escapes decoded, as the browser reads
+ * text; also the decoded text of a script or style in SVG or MathML,
+ * where decoding CSS escapes in a script can only find more): as
+ * written, else with its escapes decoded, as the browser reads
  * url(https:\2f\2f host). */
 static long
 css_provider(struct consent_rewriter *rw, const char *s, size_t n)
