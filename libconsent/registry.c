@@ -469,6 +469,20 @@ path_has_prefix(const struct consent__url *u, const char *pre, size_t n)
   return u->path_len == n || pre[n - 1] == '/' || u->path[n] == '/';
 }
 
+/* Drops the first label of the host at *h (*len bytes): the parent
+ * domain.  0 when there is none. */
+static int
+parent_domain(const char **h, size_t *len)
+{
+  const char *dot = memchr(*h, '.', *len);
+
+  if (dot == NULL)
+    return 0;
+  *len -= (size_t)(dot + 1 - *h);
+  *h = dot + 1;
+  return 1;
+}
+
 long
 consent__registry_match(const struct consent_registry *r,
                         const struct consent__url *u)
@@ -497,14 +511,8 @@ consent__registry_match(const struct consent_registry *r,
       return best;
     if (any >= 0)
       return any;
-    /* Drop the first label and try the parent domain. */
-    {
-      const char *dot = memchr(h, '.', len);
-      if (dot == NULL)
-        return -1;
-      len -= (size_t)(dot + 1 - h);
-      h = dot + 1;
-    }
+    if (!parent_domain(&h, &len))
+      return -1;
   }
 }
 
@@ -523,13 +531,8 @@ consent__registry_may_match_host(const struct consent_registry *r,
   for (p = h;;) {
     if (r->slots[slot_of(r, p, n)] >= 0)
       return 1;
-    {
-      const char *dot = memchr(p, '.', n);
-      if (dot == NULL)
-        return 0;
-      n -= (size_t)(dot + 1 - p);
-      p = dot + 1;
-    }
+    if (!parent_domain(&p, &n))
+      return 0;
   }
 }
 
