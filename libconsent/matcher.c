@@ -976,9 +976,9 @@ text_at(const struct consent_registry *r, const char *text, size_t len,
 
 #if CONSENT__X86_SIMD
 /* The nibble filter (registry.c, text_filter) over 16 or 32 positions at
- * a time: a position goes to text_at only when its two bytes may start a
- * pair of the same group.  Returns where it stopped (the rest is left to
- * the caller), or len with *sig set when a signature was found. */
+ * a time: a position goes to text_at only when its three bytes may start
+ * an entry of the same group.  Returns len, with *sig set when a
+ * signature was found. */
 #define TEXT_FILTER(NAME, TARGET, VEC, W, LOAD, SET1, AND, SHUF, SRLI,       \
                     CMPEQ, MOVEMASK, ZERO, TABLE)                           \
   __attribute__((target(TARGET))) static size_t                            \
@@ -989,26 +989,44 @@ text_at(const struct consent_registry *r, const char *text, size_t len,
     const VEC hi0 = TABLE(r->text_nibbles[1]);                             \
     const VEC lo1 = TABLE(r->text_nibbles[2]);                             \
     const VEC hi1 = TABLE(r->text_nibbles[3]);                             \
+    const VEC lo2 = TABLE(r->text_nibbles[4]);                             \
+    const VEC hi2 = TABLE(r->text_nibbles[5]);                             \
     const VEC nib = SET1(0x0f), zero = ZERO();                             \
+    unsigned char pad[W + 2];                                              \
+    const char *at;                                                        \
     size_t i;                                                              \
                                                                            \
-    for (i = 0; i + W + 1 <= len; i += W) {                                \
-      VEC a = LOAD((const void *)(text + i));                              \
-      VEC b = LOAD((const void *)(text + i + 1));                          \
-      VEC m = AND(AND(SHUF(lo0, AND(a, nib)),                              \
-                      SHUF(hi0, AND(SRLI(a, 4), nib))),                    \
-                  AND(SHUF(lo1, AND(b, nib)),                              \
-                      SHUF(hi1, AND(SRLI(b, 4), nib))));                   \
+    for (i = 0; i + 1 < len; i += W) {                                     \
+      if (i + W + 2 <= len) {                                              \
+        at = text + i;                                                     \
+      } else {                                                             \
+        /* The last positions, from a copy with zeros after the text: a   \
+         * zero third byte lets through only signatures of two bytes. */  \
+        memset(pad, 0, sizeof(pad));                                       \
+        memcpy(pad, text + i, len - i);                                    \
+        at = (const char *)pad;                                            \
+      }                                                                    \
+      VEC a = LOAD((const void *)at);                                      \
+      VEC b = LOAD((const void *)(at + 1));                                \
+      VEC c = LOAD((const void *)(at + 2));                                \
+      VEC m = AND(AND(AND(SHUF(lo0, AND(a, nib)),                          \
+                          SHUF(hi0, AND(SRLI(a, 4), nib))),                \
+                      AND(SHUF(lo1, AND(b, nib)),                          \
+                          SHUF(hi1, AND(SRLI(b, 4), nib)))),               \
+                  AND(SHUF(lo2, AND(c, nib)),                              \
+                      SHUF(hi2, AND(SRLI(c, 4), nib))));                   \
       uint64_t bits = ~(uint64_t)(uint32_t)MOVEMASK(CMPEQ(m, zero)) &     \
                       (((uint64_t)1 << W) - 1);                            \
       while (bits != 0) {                                                  \
         size_t k = (size_t)__builtin_ctzll(bits);                          \
         bits &= bits - 1;                                                  \
+        if (i + k + 1 >= len)                                              \
+          break; /* (a pair needs two bytes) */                            \
         if ((*sig = text_at(r, text, len, i + k, url)) >= 0)               \
           return len;                                                      \
       }                                                                    \
     }                                                                      \
-    return i;                                                              \
+    return len;                                                            \
   }
 
 #define LOAD128(p) _mm_loadu_si128((const __m128i *)(p))

@@ -269,29 +269,55 @@ consent__class_hash(const char *s, size_t n)
   return (h >> 20) & 4095;
 }
 
+/* Adds bytes b0 b1 and any byte of the nibble sets lo2 x hi2 (bit
+ * masks of nibbles) to group g of the nibble filter. */
+static void
+filter_add(struct consent_registry *r, unsigned g, unsigned b0, unsigned b1,
+           unsigned lo2, unsigned hi2)
+{
+  unsigned k;
+
+  r->text_nibbles[0][b0 & 15] |= (unsigned char)(1u << g);
+  r->text_nibbles[1][b0 >> 4] |= (unsigned char)(1u << g);
+  r->text_nibbles[2][b1 & 15] |= (unsigned char)(1u << g);
+  r->text_nibbles[3][b1 >> 4] |= (unsigned char)(1u << g);
+  for (k = 0; k < 16; k++) {
+    if (lo2 & (1u << k))
+      r->text_nibbles[4][k] |= (unsigned char)(1u << g);
+    if (hi2 & (1u << k))
+      r->text_nibbles[5][k] |= (unsigned char)(1u << g);
+  }
+}
+
 /* The pairs of bytes consent__match_text stops at: the first two bytes
- * of every signature, "//" and "\/" (a URL, or a JSON-escaped one), and
- * the same as nibble masks: pair k is in group k % 8, and a position
- * may start a pair of group g when both its bytes' nibbles have bit g. */
+ * of every signature, "//" and "\/" (a URL, or a JSON-escaped one).
+ * The SIMD filter looks at three bytes: a position may start an entry
+ * of group g when the nibbles of its three bytes all have bit g.  Its
+ * entries: "//" and a byte a host may start with (matcher.c, host_char:
+ * letters, digits and bytes from 0x80, group 0; '%', '-', '.', group 1),
+ * "\/\" (group 2), and each signature's first three bytes (any third
+ * byte for a signature of two), spread over groups 3 to 7.  A filter:
+ * it lets through more than the entries, never less. */
 static void
 text_filter(struct consent_registry *r)
 {
-  unsigned pair, k = 0, g;
+  size_t i;
 
   memcpy(r->text_pairs, r->sig_pairs, sizeof(r->text_pairs));
   r->text_pairs[('/' << 8 | '/') >> 3] |= (unsigned char)(1u << ('/' & 7));
   r->text_pairs[('\\' << 8 | '/') >> 3] |=
       (unsigned char)(1u << ((('\\' << 8) | '/') & 7));
   memset(r->text_nibbles, 0, sizeof(r->text_nibbles));
-  for (pair = 0; pair < 65536; pair++) {
-    unsigned a = pair >> 8, b = pair & 255;
-    if (!(r->text_pairs[pair >> 3] & (1u << (pair & 7))))
-      continue;
-    g = 1u << (k++ % 8);
-    r->text_nibbles[0][a & 15] |= (unsigned char)g;
-    r->text_nibbles[1][a >> 4] |= (unsigned char)g;
-    r->text_nibbles[2][b & 15] |= (unsigned char)g;
-    r->text_nibbles[3][b >> 4] |= (unsigned char)g;
+  filter_add(r, 0, '/', '/', 0xFFFFu, 0xFFF8u);  /* 0x30-0xFF */
+  filter_add(r, 1, '/', '/', 1u << 5 | 1u << 0xD | 1u << 0xE, 1u << 2);
+  filter_add(r, 2, '\\', '/', 1u << ('\\' & 15), 1u << ('\\' >> 4));
+  for (i = 0; i < r->nsigs; i++) {
+    const unsigned char *t = (const unsigned char *)r->sigs[i].text;
+    unsigned g = 3 + (unsigned)(i % 5);
+    if (r->sigs[i].len >= 3)
+      filter_add(r, g, t[0], t[1], 1u << (t[2] & 15), 1u << (t[2] >> 4));
+    else
+      filter_add(r, g, t[0], t[1], 0xFFFFu, 0xFFFFu);
   }
 }
 

@@ -98,11 +98,11 @@ struct consent_registry {
   size_t nsigs;
   unsigned char sig_pairs[8192];  /* bit per first two bytes of a sig */
   /* Where consent__match_text looks: sig_pairs and the pairs a URL in
-   * script text starts with ("//", "\\/"); and the same pairs as the
-   * nibble masks of a SIMD filter (first byte low and high nibble,
-   * second byte low and high nibble; a bit per group of pairs). */
+   * script text starts with ("//", "\\/"); and, for a SIMD filter, the
+   * first three bytes of the same as nibble masks (byte k's low nibble
+   * in [2k], its high nibble in [2k + 1]; a bit per group). */
   unsigned char text_pairs[8192];
-  unsigned char text_nibbles[4][16];
+  unsigned char text_nibbles[6][16];
   unsigned char class_hash[512];  /* bit per hash of a widget class */
   int wattr_cls;                  /* a [class...] widget selector */
   /* The first bytes an element's id may start with and match an id

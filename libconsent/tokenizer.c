@@ -895,6 +895,28 @@ find(const unsigned char *p, const unsigned char *e, int c)
   return q ? q : e;
 }
 
+/* The first byte from p on that ends a quoted attribute value's run:
+ * the quote, '&', NUL or CR, or e.  (Values are long: URLs, class
+ * lists; 16 bytes at a time with SSE2, then scan.) */
+static inline const unsigned char *
+scan_value(const unsigned char *p, const unsigned char *e, unsigned quote)
+{
+#ifdef __SSE2__
+  const __m128i vq = _mm_set1_epi8((char)quote), va = _mm_set1_epi8('&'),
+                vr = _mm_set1_epi8('\r'), vz = _mm_setzero_si128();
+
+  for (; e - p >= 16; p += 16) {
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+    unsigned m = (unsigned)_mm_movemask_epi8(
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, vq), _mm_cmpeq_epi8(x, va)),
+                     _mm_or_si128(_mm_cmpeq_epi8(x, vr), _mm_cmpeq_epi8(x, vz))));
+    if (m != 0)
+      return p + __builtin_ctz(m);
+  }
+#endif
+  return scan(p, e, (quote == '"' ? S_DQ : S_SQ) | S_AMP | S_NUL | S_CR);
+}
+
 /* Runs of character data in the text states.  mask says which bytes
  * stop a run; a run is emitted, a stop byte handled by the caller. */
 static const unsigned char *

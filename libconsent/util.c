@@ -29,10 +29,8 @@ consent__buf_reserve(struct consent__buf *b, size_t n)
 }
 
 int
-consent__buf_append(struct consent__buf *b, const void *p, size_t n)
+consent__buf_append_grow(struct consent__buf *b, const void *p, size_t n)
 {
-  if (n == 0)
-    return 0;
   if (consent__buf_reserve(b, n) != 0)
     return -1;
   memcpy(b->data + b->len, p, n);

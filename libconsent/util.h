@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* A growable byte buffer.  data is NULL until the first append. */
 struct consent__buf {
@@ -15,8 +16,23 @@ struct consent__buf {
 /* Makes room for n more bytes.  Returns 0, or -1 when out of memory. */
 int consent__buf_reserve(struct consent__buf *b, size_t n);
 
-/* Appends n bytes.  Returns 0, or -1 when out of memory. */
-int consent__buf_append(struct consent__buf *b, const void *p, size_t n);
+/* consent__buf_append when b must grow first. */
+int consent__buf_append_grow(struct consent__buf *b, const void *p, size_t n);
+
+/* Appends n bytes.  Returns 0, or -1 when out of memory.  (Inline: the
+ * tokenizer appends a few bytes at a time, most of them where there is
+ * room.) */
+static inline int
+consent__buf_append(struct consent__buf *b, const void *p, size_t n)
+{
+  if (n > b->cap - b->len)
+    return consent__buf_append_grow(b, p, n);
+  if (n > 0) {
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+  }
+  return 0;
+}
 
 void consent__buf_free(struct consent__buf *b);
 

@@ -409,7 +409,8 @@ test_text_filters(const struct consent_registry *r)
     "//", "/", "\\", "\\/", "//example.org/a.js", "clarity.ms",
     "var a = 1;", " ", "\n", "g", "gt", "gta", "https:", "\"",
     "matomo.cloud", "//platform.twitter.com/widgets.js", "hotjar.co",
-    "analytics.tiktok.com", "abcdefghijklmnopqrstuvwxyz0123456789"
+    "analytics.tiktok.com", "abcdefghijklmnopqrstuvwxyz0123456789",
+    "//%79outube.com/embed/q", "%", "-", ".", "ÿ", "//\xc3\xbf.example"
   };
   char buf[640];
   unsigned seed = 12345, i, bad = 0, found = 0, cases = 30000;
