@@ -122,14 +122,17 @@ consent__match_widget_attrs(const struct consent_registry *r, unsigned tag)
 }
 
 const struct consent__attr *
-consent__attr_get(const struct consent__token *t, const char *name)
+consent__attr_get_n(const struct consent__token *t, const char *name,
+                    size_t n)
 {
-  size_t i, n = strlen(name);
+  size_t i;
 
-  for (i = 0; i < t->nattrs; i++)
-    if (t->attrs[i].name_len == n &&
-        memcmp(t->attrs[i].name, name, n) == 0)
-      return &t->attrs[i];
+  for (i = 0; i < t->nattrs; i++) {
+    const struct consent__attr *a = &t->attrs[i];
+    if (a->name_len == n && a->name[0] == name[0] &&
+        memcmp(a->name + 1, name + 1, n - 1) == 0)
+      return a;
+  }
   return NULL;
 }
 

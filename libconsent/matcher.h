@@ -5,6 +5,7 @@
 #define HEADER_CONSENT_MATCHER_H
 
 #include <stddef.h>
+#include <string.h>
 
 #include "registry.h"
 #include "tokenizer.h"
@@ -120,8 +121,16 @@ long consent__match_attr(const struct consent_registry *r,
                          const struct consent__token *t,
                          const struct consent__attr *a, long base_prov);
 
-/* An attribute's value, or NULL. */
-const struct consent__attr *consent__attr_get(const struct consent__token *t,
-                                              const char *name);
+/* The attribute named by n bytes (lowercase, n > 0), or NULL. */
+const struct consent__attr *consent__attr_get_n(const struct consent__token *t,
+                                                const char *name, size_t n);
+
+/* An attribute's value, or NULL.  (Inline: most names are literals, whose
+ * length the compiler knows.) */
+static inline const struct consent__attr *
+consent__attr_get(const struct consent__token *t, const char *name)
+{
+  return consent__attr_get_n(t, name, strlen(name));
+}
 
 #endif /* HEADER_CONSENT_MATCHER_H */

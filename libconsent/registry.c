@@ -252,23 +252,6 @@ slot_of(const struct consent_registry *r, const char *host, size_t len)
   }
 }
 
-unsigned
-consent__class_hash(const char *s, size_t n)
-{
-  const unsigned char *u = (const unsigned char *)s;
-  unsigned a, b, c, h;
-
-  if (n == 0)
-    return 0;
-  /* The length and three bytes, case folded as class tokens compare
-   * here: a filter, so it need only be cheap and spread. */
-  a = u[0] | 0x20u;
-  b = u[n / 2] | 0x20u;
-  c = u[n - 1] | 0x20u;
-  h = ((unsigned)n * 2654435761u) ^ ((a << 16 | b << 8 | c) * 2246822519u);
-  return (h >> 20) & 4095;
-}
-
 /* Adds bytes b0 b1 and any byte of the nibble sets lo2 x hi2 (bit
  * masks of nibbles) to group g of the nibble filter. */
 static void

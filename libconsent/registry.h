@@ -112,8 +112,6 @@ struct consent_registry {
   char errmsg[512];
 };
 
-/* The 12-bit hash of a class name for class_hash (case-insensitive). */
-unsigned consent__class_hash(const char *s, size_t n);
 
 /* Category names, indexed by consent_category. */
 extern const char *const consent__category_names[CONSENT__CATEGORIES];

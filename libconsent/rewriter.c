@@ -1296,6 +1296,11 @@ consent__rewriter_init(struct consent_rewriter *rw,
                      : consent__match_widget_attrs(g->reg, k)
                      ? CONSENT__TOK_QUIET_NAMES : CONSENT__TOK_WANT_IDS;
     rw->tok.quiet_widget = quiet_widget;
+    rw->wfilter.name_len = g->reg->wname_len;
+    rw->wfilter.class_hash = g->reg->class_hash;
+    rw->wfilter.id_first = g->reg->wid_first;
+    rw->wfilter.class_any = g->reg->wattr_cls;
+    rw->tok.quiet_filter = &rw->wfilter;
     if (!g->guard)
       rw->tok.quiet = rw->quiet;
   }

@@ -213,6 +213,18 @@ typedef int (*consent__tok_name_fn)(void *ud, unsigned tag,
 /* A widget-only tag on the quiet path, its first class and id values
  * (has_*: whether it has them; the values as written): whether it may be
  * a widget's box (then it is read by the states and emitted). */
+/* The registry's first tests of a widget box (matcher.c): quiet_widget
+ * is sure to say no when no class token's consent__class_hash has its
+ * bit in class_hash, the id is absent or non-empty with a first byte
+ * id_first does not have, and class_any is 0 or there is no class;
+ * want_name says no when bit min(len, 63) of name_len[tag] is clear. */
+struct consent__tok_widget_filter {
+  const uint64_t *name_len;           /* per tag id */
+  const unsigned char *class_hash;    /* 4096 bits */
+  const unsigned char *id_first;      /* 256 bytes */
+  int class_any;
+};
+
 typedef int (*consent__tok_widget_fn)(void *ud, unsigned tag,
                                       const char *cls, size_t cls_len,
                                       int has_cls, const char *id,
@@ -261,6 +273,10 @@ struct consent__tokenizer {
    * the states and emitted. */
   const unsigned char *quiet;
   consent__tok_widget_fn quiet_widget;
+  /* What quiet_widget and want_name would look at first, read by the
+   * quiet path itself so that most tags need neither call (NULL: both
+   * are always asked). */
+  const struct consent__tok_widget_filter *quiet_filter;
   void *ud;
   unsigned flags;
   size_t max_token;

@@ -107,4 +107,23 @@ void consent__give_message(char **errmsg, const char *msg);
  * then freed). */
 int consent__give_buffer(struct consent__buf *b, char **out, size_t *len);
 
+/* The 12-bit hash of a class name (n > 0 bytes) for the registry's
+ * filter of widget classes (case-insensitive): the length and three
+ * bytes, case folded as class tokens compare there: a filter, so it need
+ * only be cheap and spread. */
+static inline unsigned
+consent__class_hash(const char *s, size_t n)
+{
+  const unsigned char *u = (const unsigned char *)s;
+  unsigned a, b, c, h;
+
+  if (n == 0)
+    return 0;
+  a = u[0] | 0x20u;
+  b = u[n / 2] | 0x20u;
+  c = u[n - 1] | 0x20u;
+  h = ((unsigned)n * 2654435761u) ^ ((a << 16 | b << 8 | c) * 2246822519u);
+  return (h >> 20) & 4095;
+}
+
 #endif /* HEADER_CONSENT_UTIL_H */
