@@ -854,6 +854,19 @@ quiet_widget(void *ud, unsigned tag, const char *cls, size_t cls_len,
                                    id ? id : "", id_len, has_id);
 }
 
+/* A style attribute or an event handler of a tag on the quiet path:
+ * whether it may load from a provider, as style_gate() and
+ * neutralize() would find (a style with CSS escapes is left to them). */
+static int
+quiet_value(void *ud, int kind, const char *v, size_t n)
+{
+  const struct consent_rewriter *rw = ud;
+
+  if (kind == 0 && memchr(v, '\\', n) != NULL)
+    return 1;
+  return consent__match_text(rw->gate->reg, v, n) >= 0;
+}
+
 /* A widget-only tag read on the skip path: whether it may be a widget's
  * box (then it is read whole, as any candidate). */
 static int
@@ -1301,6 +1314,7 @@ consent__rewriter_init(struct consent_rewriter *rw,
     rw->wfilter.id_first = g->reg->wid_first;
     rw->wfilter.class_any = g->reg->wattr_cls;
     rw->tok.quiet_filter = &rw->wfilter;
+    rw->tok.quiet_value = quiet_value;
     if (!g->guard)
       rw->tok.quiet = rw->quiet;
   }

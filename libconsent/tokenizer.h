@@ -225,6 +225,13 @@ struct consent__tok_widget_filter {
   int class_any;
 };
 
+/* The quiet path's question about a style attribute (kind 0) or an
+ * event handler (kind 1) whose value, as written, holds no character
+ * reference, CR or NUL: whether it may load from a provider (then the
+ * tag is read by the states and emitted). */
+typedef int (*consent__tok_value_fn)(void *ud, int kind, const char *v,
+                                     size_t n);
+
 typedef int (*consent__tok_widget_fn)(void *ud, unsigned tag,
                                       const char *cls, size_t cls_len,
                                       int has_cls, const char *id,
@@ -277,6 +284,9 @@ struct consent__tokenizer {
    * quiet path itself so that most tags need neither call (NULL: both
    * are always asked). */
   const struct consent__tok_widget_filter *quiet_filter;
+  /* Asked of the style attributes and event handlers of tags the quiet
+   * path reads (NULL: such tags go to the states). */
+  consent__tok_value_fn quiet_value;
   void *ud;
   unsigned flags;
   size_t max_token;
