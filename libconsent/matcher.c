@@ -241,6 +241,11 @@ has_token(const char *v, size_t n, const char *tok)
   return has_token_n(v, n, tok, strlen(tok));
 }
 
+/* ASCII whitespace, which separates class and rel tokens. */
+static const unsigned char class_ws[256] = {
+  ['\t'] = 1, ['\n'] = 1, ['\f'] = 1, ['\r'] = 1, [' '] = 1
+};
+
 static int
 link_fetches(const struct consent__token *t)
 {
@@ -250,14 +255,31 @@ link_fetches(const struct consent__token *t)
     "apple-touch-icon-precomposed", "manifest", "mask-icon", NULL
   };
   const struct consent__attr *rel = consent__attr_get(t, "rel");
-  size_t i;
+  const char *v, *e;
 
   if (rel == NULL)
     return 0;
-  for (i = 0; rels[i] != NULL; i++)
-    if (has_token(rel->value, rel->value_len, rels[i]))
-      return 1;
-  return 0;
+  /* Each token of rel once, against the list. */
+  for (v = rel->value, e = v + rel->value_len;;) {
+    const char *s;
+    size_t i, k, n;
+    while (v < e && class_ws[(unsigned char)*v])
+      v++;
+    if (v == e)
+      return 0;
+    s = v;
+    while (v < e && !class_ws[(unsigned char)*v])
+      v++;
+    n = (size_t)(v - s);
+    for (i = 0; rels[i] != NULL; i++) {
+      if (strlen(rels[i]) != n)
+        continue;
+      for (k = 0; k < n && (s[k] | 0x20) == rels[i][k]; k++)
+        ;
+      if (k == n)
+        return 1;
+    }
+  }
 }
 
 /* The classes of an element that may be a widget's (a hash filter: most
@@ -266,11 +288,6 @@ struct class_cands {
   struct { const char *s; size_t n; unsigned h; } c[8];
   size_t n;
   int many;                   /* more than fit: compare the whole list */
-};
-
-/* ASCII whitespace, which separates class tokens. */
-static const unsigned char class_ws[256] = {
-  ['\t'] = 1, ['\n'] = 1, ['\f'] = 1, ['\r'] = 1, [' '] = 1
 };
 
 static void
