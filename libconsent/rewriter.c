@@ -708,11 +708,22 @@ sub_token(void *ud, const struct consent__token *t)
     return 0;
   }
   /* Decoding a foreign script or style: its text, and the values of the
-   * attributes of any markup in it, for consent__match_text. */
+   * attributes of any markup in it, for consent__match_text; and any tag
+   * in it that loads from a provider as a tag (a script's src with a
+   * host the text search does not read whole), as the matcher reads
+   * tags anywhere else. */
   if (t->kind == CONSENT__TOK_TEXT) {
     if (consent__buf_append(&rw->subtext, t->data, t->data_len) != 0)
       return 1;
   } else if (t->kind == CONSENT__TOK_START) {
+    if (rw->sub_prov < 0 && t->attrs_recorded) {
+      struct consent__match m;
+      consent__match_tag(rw->gate->reg, t, rw->base_prov, &m);
+      rw->sub_prov = m.prov;
+      for (i = 0; rw->sub_prov < 0 && i < t->nattrs; i++)
+        rw->sub_prov = consent__match_attr(rw->gate->reg, t, &t->attrs[i],
+                                           rw->base_prov);
+    }
     for (i = 0; i < t->nattrs; i++)
       if (consent__buf_append(&rw->subtext, " ", 1) != 0 ||
           consent__buf_append(&rw->subtext, t->attrs[i].value,
@@ -813,9 +824,12 @@ foreign_text_provider(struct consent_rewriter *rw, const char *s,
 
   if (prov >= 0)
     return prov;
+  rw->sub_prov = -1;
   if (sub_run(rw, CONSENT__TOKF_TEXT | CONSENT__TOKF_TREE |
               CONSENT__TOKF_ATTRS, "<svg>", s, n) != 0)
     return -1; /* rw->status is set: the capture is dropped */
+  if (rw->sub_prov >= 0)
+    return rw->sub_prov;
   return css_provider(rw, rw->subtext.data ? rw->subtext.data : "",
                       rw->subtext.len);
 }

@@ -132,6 +132,7 @@ struct consent_rewriter {
   struct consent__token sub_tok;
   struct consent__buf tagbuf;     /* the bytes it reads */
   struct consent__buf subtext;    /* the text it decoded */
+  long sub_prov;                  /* a provider a tag in it loads, or -1 */
   struct consent__buf css;        /* CSS with its escapes decoded */
 
   /* Where the attribute names that may fetch start in the start tag

@@ -1373,6 +1373,40 @@ test_foreign_exit(void)
   consent_gate_free(g);
 }
 
+/* A script tag inside a style in MathML (markup there, read as the
+ * style's text) whose src host holds a quote: the text search stops at
+ * the quote, the URL parser reads the whole host, which is a provider's
+ * subdomain.  The style is gated as the script would be anywhere else,
+ * whole and byte by byte (found by fuzz-gate). */
+static void
+test_foreign_markup_url(void)
+{
+  static const char in[] =
+    "<p>x<math><articel><style>a{}<stylr f='x'>"
+    "<script src=\"https://datawra'pper.dwcdn.net/Qz7Lm/embed.js\">"
+    "</script><img src=\"/local.png\"><p>after";
+  consent_gate_t *g = default_gate();
+  char *once = gate_str(g, in, NULL), *twice = gate_str(g, once, NULL);
+  struct opts o;
+  char *bytes;
+
+  memset(&o, 0, sizeof(o));
+  o.chunk = 1;
+  bytes = gate_str(g, in, &o);
+  tap_ok(strstr(once, "<script src=") == NULL &&
+         strstr(once, "data-consent-provider=\"datawrapper\"") != NULL,
+         "a provider's script tag in a MathML style is gated with it");
+  tap_ok(strcmp(once, bytes) == 0,
+         "a provider's script tag in a MathML style: byte by byte the same");
+  tap_ok(strcmp(once, twice) == 0,
+         "a provider's script tag in a MathML style: gating twice changes "
+         "nothing");
+  free(bytes);
+  free(twice);
+  free(once);
+  consent_gate_free(g);
+}
+
 int
 main(void)
 {
@@ -1401,6 +1435,7 @@ main(void)
   test_custom_widgets();
   test_bound();
   test_foreign_exit();
+  test_foreign_markup_url();
   test_gzip();
   test_report();
   free(article);
