@@ -239,6 +239,24 @@ add_pattern(struct consent_registry *r, unsigned prov, const char *pat)
   return 0;
 }
 
+/* The 12-bit hash of a host's last two labels in *h; 0 when it has
+ * fewer than two. */
+static int
+tail_hash(const char *host, size_t len, unsigned *h)
+{
+  size_t i = len, dots = 0;
+
+  while (i > 0) {
+    if (host[i - 1] == '.' && ++dots == 2)
+      break;
+    i--;
+  }
+  if (dots == 0)
+    return 0;
+  *h = (unsigned)(consent__fnv1a(host + i, len - i) >> 7) & 4095u;
+  return 1;
+}
+
 static long
 slot_of(const struct consent_registry *r, const char *host, size_t len)
 {
@@ -450,12 +468,30 @@ compile(struct consent_registry *r)
   for (i = 0; i < r->nslots; i++)
     r->slots[i] = -1;
   /* Insert in reverse so that chains keep the patterns' order. */
+  memset(r->tail_bits, 0, sizeof(r->tail_bits));
+  r->tail_off = 0;
   for (i = r->npat; i-- > 0;) {
     long s = slot_of(r, r->pat[i].host, r->pat[i].host_len);
+    unsigned h;
     r->pat[i].next = r->slots[s];
     r->slots[s] = (long)i;
+    if (tail_hash(r->pat[i].host, r->pat[i].host_len, &h))
+      r->tail_bits[h >> 3] |= (unsigned char)(1u << (h & 7));
+    else
+      r->tail_off = 1;
   }
   return compile_matchers(r);
+}
+
+/* Whether a host (len bytes, normalized) may match a pattern: 0 only
+ * when no pattern's host ends in its last two labels. */
+static int
+tail_may(const struct consent_registry *r, const char *host, size_t len)
+{
+  unsigned h;
+
+  return r->tail_off || !tail_hash(host, len, &h) ||
+         (r->tail_bits[h >> 3] & (1u << (h & 7)));
 }
 
 static int
@@ -499,7 +535,7 @@ consent__registry_match(const struct consent_registry *r,
   const char *h = u->host;
   size_t len = u->host_len;
 
-  if (r->nslots == 0 || len == 0)
+  if (r->nslots == 0 || len == 0 || !tail_may(r, h, len))
     return -1;
   for (;;) {
     long s = slot_of(r, h, len), i, any = -1, best = -1;
@@ -537,6 +573,8 @@ consent__registry_may_match_host(const struct consent_registry *r,
     return 0;
   if (!consent__host_plain(host, len, h, &n))
     return 1; /* escapes, IDN, numbers: only the parser knows */
+  if (!tail_may(r, h, n))
+    return 0;
   for (p = h;;) {
     if (r->slots[slot_of(r, p, n)] >= 0)
       return 1;

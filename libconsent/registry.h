@@ -83,6 +83,11 @@ struct consent_registry {
   size_t path_max;            /* the longest pattern path, and one more */
   long *slots;                /* hash of hosts: first pattern, or -1 */
   size_t nslots;
+  /* A bit per hash of the last two labels of every pattern's host (a
+   * host whose last two labels have no bit matches no pattern); off
+   * when a pattern's host has one label. */
+  unsigned char tail_bits[512];
+  int tail_off;
   size_t *enabled;            /* indexes of the enabled providers */
   size_t nenabled;
   /* Compiled from the enabled providers, for the matcher. */
