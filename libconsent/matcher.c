@@ -136,6 +136,32 @@ consent__attr_get_n(const struct consent__token *t, const char *name,
   return NULL;
 }
 
+/* The providers a search found, for callers with a consent__allow: a
+ * helper returns a provider that ends the search (one not allowed, or
+ * any without an allow), else -1 with the first allowed one in first. */
+struct pick {
+  const struct consent__allow *allow;
+  long first;
+};
+
+/* Whether prov (or -1) ends the search; an allowed one is kept. */
+static int
+pick_ends(struct pick *k, long prov)
+{
+  if (prov < 0)
+    return 0;
+  if (k->first < 0)
+    k->first = prov;
+  return k->allow == NULL || !k->allow->allowed(k->allow->ud, prov);
+}
+
+/* prov when it ends the search, else -1. */
+static long
+picked(struct pick *k, long prov)
+{
+  return pick_ends(k, prov) ? prov : -1;
+}
+
 /* The provider of one URL; relative URLs go to base_prov. */
 static long
 url_provider(const struct consent_registry *r, const char *v, size_t n,
@@ -171,7 +197,7 @@ attr_provider(const struct consent_registry *r,
 /* srcset: "url 1x, url 2x" or "url 480w, ...". */
 static long
 srcset_value(const struct consent_registry *r, const char *v, size_t n,
-             long base_prov)
+             long base_prov, struct pick *k)
 {
   const char *p = v, *e = v + n;
 
@@ -190,7 +216,7 @@ srcset_value(const struct consent_registry *r, const char *v, size_t n,
     if (q > s && q[-1] == ',')
       q--;
     prov = url_provider(r, s, (size_t)(q - s), base_prov);
-    if (prov >= 0)
+    if (pick_ends(k, prov))
       return prov;
     while (p < e && *p != ',')
       p++;
@@ -201,11 +227,11 @@ srcset_value(const struct consent_registry *r, const char *v, size_t n,
 static long
 srcset_provider(const struct consent_registry *r,
                 const struct consent__token *t, const char *name,
-                long base_prov)
+                long base_prov, struct pick *k)
 {
   const struct consent__attr *a = consent__attr_get(t, name);
 
-  return a != NULL ? srcset_value(r, a->value, a->value_len, base_prov)
+  return a != NULL ? srcset_value(r, a->value, a->value_len, base_prov, k)
                    : -1;
 }
 
@@ -549,7 +575,7 @@ refresh_provider(const struct consent_registry *r,
 /* Space-separated URLs. */
 static long
 urls_provider(const struct consent_registry *r, const char *v, size_t n,
-              long base_prov)
+              long base_prov, struct pick *k)
 {
   const char *p = v, *e = v + n;
 
@@ -563,8 +589,8 @@ urls_provider(const struct consent_registry *r, const char *v, size_t n,
     while (p < e && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r' &&
            *p != '\f')
       p++;
-    if (p > s && (prov = url_provider(r, s, (size_t)(p - s),
-                                      base_prov)) >= 0)
+    if (p > s && pick_ends(k, prov = url_provider(r, s, (size_t)(p - s),
+                                                  base_prov)))
       return prov;
   }
   return -1;
@@ -592,13 +618,16 @@ recorded_fetch_name(const char *n, size_t len)
 }
 
 static long srcset_value(const struct consent_registry *r, const char *v,
-                         size_t n, long base_prov);
+                         size_t n, long base_prov, struct pick *k);
 static int link_fetches(const struct consent__token *t);
 
-long
-consent__match_attr(const struct consent_registry *r,
-                    const struct consent__token *t,
-                    const struct consent__attr *a, long base_prov)
+static long text_pick(const struct consent_registry *r, const char *s,
+                      size_t n, struct pick *k);
+
+/* consent__match_attr through a pick. */
+static long
+attr_pick(const struct consent_registry *r, const struct consent__token *t,
+          const struct consent__attr *a, long base_prov, struct pick *k)
 {
   size_t i;
 
@@ -630,30 +659,46 @@ consent__match_attr(const struct consent_registry *r,
       return -1;
     switch (f->how) {
     case CONSENT__FETCH_URL:
-      return url_provider(r, a->value, a->value_len, base_prov);
+      return picked(k, url_provider(r, a->value, a->value_len, base_prov));
     case CONSENT__FETCH_SRCSET:
-      return srcset_value(r, a->value, a->value_len, base_prov);
+      return srcset_value(r, a->value, a->value_len, base_prov, k);
     case CONSENT__FETCH_URLS:
-      return urls_provider(r, a->value, a->value_len, base_prov);
+      return urls_provider(r, a->value, a->value_len, base_prov, k);
     case CONSENT__FETCH_TEXT:
-      return consent__match_text(r, a->value, a->value_len);
+      return text_pick(r, a->value, a->value_len, k);
     default:
-      return refresh_provider(r, t, a, base_prov);
+      return picked(k, refresh_provider(r, t, a, base_prov));
     }
   }
   return -1;
 }
 
+long
+consent__match_attr(const struct consent_registry *r,
+                    const struct consent__token *t,
+                    const struct consent__attr *a, long base_prov,
+                    const struct consent__allow *allow)
+{
+  struct pick k;
+  long prov;
+
+  k.allow = allow;
+  k.first = -1;
+  prov = attr_pick(r, t, a, base_prov, &k);
+  return prov >= 0 ? prov : k.first;
+}
+
 /* The first attribute of the tag that fetches from a provider. */
 static long
 any_attr_provider(const struct consent_registry *r,
-                  const struct consent__token *t, long base_prov)
+                  const struct consent__token *t, long base_prov,
+                  struct pick *k)
 {
   size_t i;
   long prov;
 
   for (i = 0; i < t->nattrs; i++)
-    if ((prov = consent__match_attr(r, t, &t->attrs[i], base_prov)) >= 0)
+    if ((prov = attr_pick(r, t, &t->attrs[i], base_prov, k)) >= 0)
       return prov;
   return -1;
 }
@@ -729,7 +774,7 @@ base64_in_place(char *s, size_t n)
 /* A base64 data: URL's document, decoded. */
 static long
 base64_document(const struct consent_registry *r, const char *v,
-                size_t n)
+                size_t n, struct pick *k)
 {
   const char *comma = memchr(v, ',', n);
   size_t i, used, len;
@@ -748,7 +793,7 @@ base64_document(const struct consent_registry *r, const char *v,
     return UNREADABLE;
   len = decode_url_text(comma + 1, n, buf, n, &used);
   len = base64_in_place(buf, len);
-  prov = consent__match_text(r, buf, len);
+  prov = text_pick(r, buf, len, k);
   free(buf);
   return prov;
 }
@@ -758,14 +803,14 @@ base64_document(const struct consent_registry *r, const char *v,
  * UNREADABLE when it could not be read. */
 static long
 inline_document(const struct consent_registry *r,
-                const struct consent__token *t)
+                const struct consent__token *t, struct pick *k)
 {
   const struct consent__attr *a = consent__attr_get(t, "srcdoc");
   long prov;
   size_t i;
 
   if (a != NULL) {
-    prov = consent__match_text(r, a->value, a->value_len);
+    prov = text_pick(r, a->value, a->value_len, k);
     if (prov >= 0)
       return prov;
   }
@@ -784,26 +829,30 @@ inline_document(const struct consent_registry *r,
     char buf[8192];
     size_t used, n = decode_url_text(a->value + i, a->value_len - i, buf,
                                      sizeof(buf), &used);
-    if ((prov = consent__match_text(r, buf, n)) >= 0)
+    if ((prov = text_pick(r, buf, n, k)) >= 0)
       return prov;
     if (i + used >= a->value_len)
       break;
     i += used > 1024 ? used - 1024 : used;
   }
-  return base64_document(r, a->value, a->value_len);
+  return base64_document(r, a->value, a->value_len, k);
 }
 
 void
 consent__match_tag(const struct consent_registry *r,
                    const struct consent__token *t, long base_prov,
-                   struct consent__match *m)
+                   struct consent__match *m,
+                   const struct consent__allow *allow)
 {
   enum elem el = element(t->tag);
   const struct consent__attr *a;
   long prov = -1;
+  struct pick k;
 
   memset(m, 0, sizeof(*m));
   m->prov = -1;
+  k.allow = allow;
+  k.first = -1;
   switch (el) {
   case E_IFRAME:
   case E_FRAME:
@@ -812,9 +861,10 @@ consent__match_tag(const struct consent_registry *r,
     m->kind = CONSENT__EMBED_FRAME;
     m->visible = 1;
     m->until_end = el == E_IFRAME || el == E_OBJECT;
-    prov = attr_provider(r, t, el == E_OBJECT ? "data" : "src", base_prov);
+    prov = picked(&k, attr_provider(r, t, el == E_OBJECT ? "data" : "src",
+                                    base_prov));
     if (prov < 0 && el != E_EMBED)
-      prov = inline_document(r, t);
+      prov = inline_document(r, t, &k);
     if (prov == UNREADABLE) {
       m->unreadable = 1;
       prov = -1;
@@ -824,7 +874,7 @@ consent__match_tag(const struct consent_registry *r,
     a = consent__attr_get(t, "type");
     m->kind = CONSENT__EMBED_SCRIPT;
     m->until_end = 1;
-    prov = attr_provider(r, t, "src", base_prov);
+    prov = picked(&k, attr_provider(r, t, "src", base_prov));
     if (prov < 0 && consent__attr_get(t, "src") == NULL && a != NULL &&
         (has_token(a->value, a->value_len, "application/ld+json") ||
          has_token(a->value, a->value_len, "application/json"))) {
@@ -836,7 +886,7 @@ consent__match_tag(const struct consent_registry *r,
     if (!link_fetches(t))
       return;
     m->kind = CONSENT__EMBED_LINK;
-    prov = attr_provider(r, t, "href", base_prov);
+    prov = picked(&k, attr_provider(r, t, "href", base_prov));
     break;
   case E_STYLE:
   case E_NOSCRIPT:
@@ -859,15 +909,15 @@ consent__match_tag(const struct consent_registry *r,
   case E_USE:
     m->kind = CONSENT__EMBED_MEDIA;
     m->until_end = el == E_VIDEO || el == E_AUDIO;
-    prov = attr_provider(r, t, "src", base_prov);
+    prov = picked(&k, attr_provider(r, t, "src", base_prov));
     if (prov < 0)
-      prov = srcset_provider(r, t, "srcset", base_prov);
+      prov = srcset_provider(r, t, "srcset", base_prov, &k);
     if (prov < 0)
-      prov = attr_provider(r, t, "poster", base_prov);
+      prov = picked(&k, attr_provider(r, t, "poster", base_prov));
     if (prov < 0 && (el == E_IMAGE || el == E_USE)) {
-      prov = attr_provider(r, t, "href", base_prov);
+      prov = picked(&k, attr_provider(r, t, "href", base_prov));
       if (prov < 0)
-        prov = attr_provider(r, t, "xlink:href", base_prov);
+        prov = picked(&k, attr_provider(r, t, "xlink:href", base_prov));
     }
     m->pixel = is_pixel(t);
     m->visible = !m->pixel && el != E_SOURCE && el != E_TRACK && el != E_USE;
@@ -880,13 +930,14 @@ consent__match_tag(const struct consent_registry *r,
     /* Any other attribute of an embed element that fetches (lowsrc,
      * codebase, an event handler that loads a provider; the tokenizer
      * saw one): the element goes as a whole. */
-    prov = any_attr_provider(r, t, base_prov);
+    prov = any_attr_provider(r, t, base_prov, &k);
   if (prov < 0 && is_widget_tag(r, t->tag, t->name, t->name_len)) {
-    prov = widget_provider(r, t);
-    if (prov >= 0) {
+    long w = widget_provider(r, t);
+    if (w >= 0) {
       m->kind = CONSENT__EMBED_WIDGET;
       m->visible = 1;
       m->until_end = !t->self_closing;
+      prov = picked(&k, w);
     }
   }
   else if (prov >= 0 && m->kind == CONSENT__EMBED_SCRIPT && !m->visible &&
@@ -895,6 +946,8 @@ consent__match_tag(const struct consent_registry *r,
     /* A script that draws the embed where it stands (a gist, a Speaker
      * Deck deck): a visible box, not an invisible template. */
     m->visible = 1;
+  if (prov < 0 && !m->unreadable)
+    prov = k.first; /* everything found is allowed (or nothing found) */
   m->prov = prov;
   if (prov < 0 && m->kind != CONSENT__EMBED_SCRIPT &&
       m->kind != CONSENT__EMBED_STYLE && !m->unreadable)
@@ -951,12 +1004,28 @@ url_at(const struct consent_registry *r, const char *text, size_t len,
   return consent__registry_match_url(r, url, n);
 }
 
+/* What a search of a text found so far (see consent__match_text_for):
+ * sig and url end it (not allowed, or any without an allow); the first
+ * allowed ones are kept apart. */
+struct text_found {
+  const struct consent__allow *allow;
+  long url;          /* the first URL's provider that ends the search */
+  long sig_allowed;  /* the first signature's provider, allowed */
+  long url_allowed;  /* the first URL's provider, allowed */
+};
+
+static int
+text_allowed(const struct text_found *f, long prov)
+{
+  return f->allow != NULL && f->allow->allowed(f->allow->ud, prov);
+}
+
 /* Position j (j + 1 < len) of a text: the provider of a signature that
- * starts there, or -1; *url gets the provider of a URL that starts there
- * when it has none yet. */
+ * starts there and ends the search, or -1; f->url gets the provider of a
+ * URL that starts there when it has none yet. */
 static long
 text_at(const struct consent_registry *r, const char *text, size_t len,
-        size_t j, long *url)
+        size_t j, struct text_found *f)
 {
   const unsigned char *u = (const unsigned char *)text;
   unsigned pair = (unsigned)u[j] << 8 | u[j + 1];
@@ -985,12 +1054,23 @@ text_at(const struct consent_registry *r, const char *text, size_t len,
         if (head != g->head)
           continue;
       }
-      if (memcmp(text + j + 2, g->text + 2, g->len - 2) == 0)
+      if (memcmp(text + j + 2, g->text + 2, g->len - 2) != 0)
+        continue;
+      if (!text_allowed(f, (long)g->prov))
         return (long)g->prov;
+      if (f->sig_allowed < 0)
+        f->sig_allowed = (long)g->prov;
     }
   }
-  if (*url < 0 && (u[j] == '/' || u[j] == '\\'))
-    *url = url_at(r, text, len, j);
+  if (f->url < 0 && (u[j] == '/' || u[j] == '\\')) {
+    long prov = url_at(r, text, len, j);
+    if (prov >= 0 && text_allowed(f, prov)) {
+      if (f->url_allowed < 0)
+        f->url_allowed = prov;
+    } else {
+      f->url = prov;
+    }
+  }
   return -1;
 }
 
@@ -1003,7 +1083,7 @@ text_at(const struct consent_registry *r, const char *text, size_t len,
                     CMPEQ, MOVEMASK, ZERO, TABLE)                           \
   __attribute__((target(TARGET))) static size_t                            \
   NAME(const struct consent_registry *r, const char *text, size_t len,     \
-       long *sig, long *url)                                               \
+       long *sig, struct text_found *f)                                    \
   {                                                                        \
     const VEC lo0 = TABLE(r->text_nibbles[0]);                             \
     const VEC hi0 = TABLE(r->text_nibbles[1]);                             \
@@ -1042,7 +1122,7 @@ text_at(const struct consent_registry *r, const char *text, size_t len,
         bits &= bits - 1;                                                  \
         if (i + k + 1 >= len)                                              \
           break; /* (a pair needs two bytes) */                            \
-        if ((*sig = text_at(r, text, len, i + k, url)) >= 0)               \
+        if ((*sig = text_at(r, text, len, i + k, f)) >= 0)                 \
           return len;                                                      \
       }                                                                    \
     }                                                                      \
@@ -1064,21 +1144,26 @@ TEXT_FILTER(text_filter_avx2, "avx2", __m256i, 32, LOAD256, _mm256_set1_epi8,
 
 long
 consent__match_text_at(const struct consent_registry *r, const char *text,
-                       size_t len, int level)
+                       size_t len, int level,
+                       const struct consent__allow *allow)
 {
-  long sig = -1, url = -1;
+  struct text_found f;
+  long sig = -1;
   size_t j = 0;
 
   /* Signatures name the provider more precisely than the URL a snippet
    * loads (a pixel's script comes from a social host): the first
-   * signature anywhere wins, else the first URL of a provider. */
+   * signature anywhere wins, else the first URL of a provider (with an
+   * allow: of those it does not allow, then of those it does). */
   if (len < 2)
     return -1;
+  f.allow = allow;
+  f.url = f.sig_allowed = f.url_allowed = -1;
 #if CONSENT__X86_SIMD
   if (level >= 2 && __builtin_cpu_supports("avx2"))
-    j = text_filter_avx2(r, text, len, &sig, &url);
+    j = text_filter_avx2(r, text, len, &sig, &f);
   else if (level >= 1 && __builtin_cpu_supports("ssse3"))
-    j = text_filter_ssse3(r, text, len, &sig, &url);
+    j = text_filter_ssse3(r, text, len, &sig, &f);
   if (sig >= 0)
     return sig;
 #else
@@ -1088,10 +1173,11 @@ consent__match_text_at(const struct consent_registry *r, const char *text,
     unsigned pair = (unsigned)(unsigned char)text[j] << 8 |
                     (unsigned char)text[j + 1];
     if ((r->text_pairs[pair >> 3] & (1u << (pair & 7))) &&
-        (sig = text_at(r, text, len, j, &url)) >= 0)
+        (sig = text_at(r, text, len, j, &f)) >= 0)
       return sig;
   }
-  return url;
+  return f.url >= 0 ? f.url : f.sig_allowed >= 0 ? f.sig_allowed
+                                                  : f.url_allowed;
 }
 
 int
@@ -1147,5 +1233,20 @@ long
 consent__match_text(const struct consent_registry *r, const char *text,
                     size_t len)
 {
-  return consent__match_text_at(r, text, len, 2);
+  return consent__match_text_at(r, text, len, 2, NULL);
+}
+
+long
+consent__match_text_for(const struct consent_registry *r, const char *text,
+                        size_t len, const struct consent__allow *allow)
+{
+  return consent__match_text_at(r, text, len, 2, allow);
+}
+
+/* consent__match_text_for through a pick. */
+static long
+text_pick(const struct consent_registry *r, const char *s, size_t n,
+          struct pick *k)
+{
+  return picked(k, consent__match_text_at(r, s, n, 2, k->allow));
 }

@@ -66,22 +66,40 @@ int consent__css_unescape(const char *s, size_t n, struct consent__buf *out);
  * cannot: only the script that comes with them does. */
 int consent__match_fetches(unsigned tag);
 
+/* The providers a visitor allows, for the calls below that take one:
+ * an element or a text may load from several providers, and with an
+ * allow they look past the ones allowed and name the first they find
+ * that is not, else the first allowed one they found (then everything
+ * it loads is allowed).  NULL: the first provider found. */
+struct consent__allow {
+  int (*allowed)(const void *ud, long prov);
+  const void *ud;
+};
+
 /* Decides for a start tag (attributes recorded).  base_prov is the
  * provider of the document's <base href>, or -1: relative URLs then go
  * to it. */
 void consent__match_tag(const struct consent_registry *r,
                         const struct consent__token *tok, long base_prov,
-                        struct consent__match *m);
+                        struct consent__match *m,
+                        const struct consent__allow *allow);
 
 /* The provider an inline script or style loads: an "inline" signature of
- * a provider, or a URL of one ("//host..." or a quoted host), or -1. */
+ * a provider, or a URL of one ("//host..." or a quoted host), or -1.
+ * Signatures name a provider more precisely than URLs (a pixel's script
+ * comes from a social host): the first signature wins, else the first
+ * URL; with an allow, the first of each that is not allowed. */
 long consent__match_text(const struct consent_registry *r,
                          const char *text, size_t len);
+long consent__match_text_for(const struct consent_registry *r,
+                             const char *text, size_t len,
+                             const struct consent__allow *allow);
 
 /* The same with the SIMD filter held to a level (0 none, 1 SSSE3, 2 AVX2;
  * the best the CPU has at most): for tests that compare them. */
 long consent__match_text_at(const struct consent_registry *r,
-                            const char *text, size_t len, int level);
+                            const char *text, size_t len, int level,
+                            const struct consent__allow *allow);
 
 /* The provider of a <base href> tag, or -1. */
 long consent__match_base(const struct consent_registry *r,
@@ -119,7 +137,8 @@ const struct consent__fetch_attr *consent__fetch_attrs(size_t *n);
  * (also for attributes that do not fetch). */
 long consent__match_attr(const struct consent_registry *r,
                          const struct consent__token *t,
-                         const struct consent__attr *a, long base_prov);
+                         const struct consent__attr *a, long base_prov,
+                         const struct consent__allow *allow);
 
 /* The attribute named by n bytes (lowercase, n > 0), or NULL. */
 const struct consent__attr *consent__attr_get_n(const struct consent__token *t,

@@ -580,8 +580,9 @@ end_capture(struct consent_rewriter *rw, uint64_t end)
            ? foreign_text_provider(rw, text.data ? text.data : "", text.len)
            : rw->m.kind == CONSENT__EMBED_STYLE
            ? css_provider(rw, text.data ? text.data : "", text.len)
-           : consent__match_text(rw->gate->reg, text.data ? text.data : "",
-                                 text.len);
+           : consent__match_text_for(rw->gate->reg,
+                                     text.data ? text.data : "", text.len,
+                                     &rw->allow);
     if (rw->m.kind == CONSENT__EMBED_SCRIPT && rw->emitted == rw->cap_start)
       google_consent_mode(rw, prov);
     if (prov < 0 || allowed(rw, prov)) {
@@ -718,11 +719,14 @@ sub_token(void *ud, const struct consent__token *t)
   } else if (t->kind == CONSENT__TOK_START) {
     if (rw->sub_prov < 0 && t->attrs_recorded) {
       struct consent__match m;
-      consent__match_tag(rw->gate->reg, t, rw->base_prov, &m);
-      rw->sub_prov = m.prov;
-      for (i = 0; rw->sub_prov < 0 && i < t->nattrs; i++)
-        rw->sub_prov = consent__match_attr(rw->gate->reg, t, &t->attrs[i],
-                                           rw->base_prov);
+      long prov;
+      consent__match_tag(rw->gate->reg, t, rw->base_prov, &m, &rw->allow);
+      prov = m.prov;
+      for (i = 0; (prov < 0 || allowed(rw, prov)) && i < t->nattrs; i++)
+        prov = consent__match_attr(rw->gate->reg, t, &t->attrs[i],
+                                   rw->base_prov, &rw->allow);
+      if (prov >= 0 && !allowed(rw, prov))
+        rw->sub_prov = prov;
     }
     for (i = 0; i < t->nattrs; i++)
       if (consent__buf_append(&rw->subtext, " ", 1) != 0 ||
@@ -792,6 +796,16 @@ reread(struct consent_rewriter *rw, const struct consent__token *t)
   return c;
 }
 
+/* Of two providers found in the same element (or -1), the one that
+ * decides it: one the visitor does not allow, else the first. */
+static long
+either(const struct consent_rewriter *rw, long first, long second)
+{
+  if (second >= 0 && (first < 0 || !allowed(rw, second)))
+    return second;
+  return first;
+}
+
 /* The provider CSS loads from (a style attribute, a style element's
  * text; also the decoded text of a script or style in SVG or MathML,
  * where decoding CSS escapes in a script can only find more): as
@@ -800,17 +814,19 @@ reread(struct consent_rewriter *rw, const struct consent__token *t)
 static long
 css_provider(struct consent_rewriter *rw, const char *s, size_t n)
 {
-  long prov = consent__match_text(rw->gate->reg, s, n);
+  long prov = consent__match_text_for(rw->gate->reg, s, n, &rw->allow);
 
-  if (prov >= 0 || memchr(s, '\\', n) == NULL)
+  if ((prov >= 0 && !allowed(rw, prov)) || memchr(s, '\\', n) == NULL)
     return prov;
   rw->css.len = 0;
   if (consent__css_unescape(s, n, &rw->css) != 0) {
     fail(rw, CONSENT_E_NOMEM); /* (the capture is dropped) */
     return -1;
   }
-  return consent__match_text(rw->gate->reg,
-                             rw->css.data ? rw->css.data : "", rw->css.len);
+  return either(rw, prov,
+                consent__match_text_for(rw->gate->reg,
+                                        rw->css.data ? rw->css.data : "",
+                                        rw->css.len, &rw->allow));
 }
 
 /* The provider an inline script or style in SVG or MathML loads: there
@@ -820,9 +836,9 @@ static long
 foreign_text_provider(struct consent_rewriter *rw, const char *s,
                       size_t n)
 {
-  long prov = consent__match_text(rw->gate->reg, s, n);
+  long prov = consent__match_text_for(rw->gate->reg, s, n, &rw->allow);
 
-  if (prov >= 0)
+  if (prov >= 0 && !allowed(rw, prov))
     return prov;
   rw->sub_prov = -1;
   if (sub_run(rw, CONSENT__TOKF_TEXT | CONSENT__TOKF_TREE |
@@ -830,8 +846,9 @@ foreign_text_provider(struct consent_rewriter *rw, const char *s,
     return -1; /* rw->status is set: the capture is dropped */
   if (rw->sub_prov >= 0)
     return rw->sub_prov;
-  return css_provider(rw, rw->subtext.data ? rw->subtext.data : "",
-                      rw->subtext.len);
+  return either(rw, prov,
+                css_provider(rw, rw->subtext.data ? rw->subtext.data : "",
+                             rw->subtext.len));
 }
 
 /* ------------------------------------------------------------------ */
@@ -967,7 +984,7 @@ on_token(void *ud, const struct consent__token *t)
         t->attrs_recorded &&
         t->raw_end - rw->cap_start <= rw->gate->max_buffer &&
         whitespace_only(rw, rw->widget_end, t->raw_start)) {
-      consent__match_tag(rw->gate->reg, t, rw->base_prov, &m);
+      consent__match_tag(rw->gate->reg, t, rw->base_prov, &m, NULL);
       if (m.prov == rw->m.prov && consent__attr_get(t, "src") != NULL) {
         /* Merge: capture on to the script's end. */
         rw->cap = CAP_ELEMENT;
@@ -985,7 +1002,7 @@ on_token(void *ud, const struct consent__token *t)
     struct consent__match m;
     set_name(rw, t);
     if (t->kind == CONSENT__TOK_START && t->attrs_recorded) {
-      consent__match_tag(rw->gate->reg, t, rw->base_prov, &m);
+      consent__match_tag(rw->gate->reg, t, rw->base_prov, &m, NULL);
       if (m.until_end && !t->self_closing)
         return rw->status != 0; /* drop on to its end tag */
     }
@@ -1106,7 +1123,8 @@ neutralize(struct consent_rewriter *rw, const struct consent__token *t)
   int st = 0;
 
   for (i = 0; i < t->nattrs; i++) {
-    long prov = consent__match_attr(reg, t, &t->attrs[i], rw->base_prov);
+    long prov = consent__match_attr(reg, t, &t->attrs[i], rw->base_prov,
+                                    &rw->allow);
     if (prov < 0)
       continue;
     if (allowed(rw, prov)) {
@@ -1207,7 +1225,7 @@ on_start(struct consent_rewriter *rw, const struct consent__token *t)
      * the chunking, it is dropped. */
     memset(&m, 0, sizeof(m));
     if (t->attrs_recorded)
-      consent__match_tag(reg, t, rw->base_prov, &m);
+      consent__match_tag(reg, t, rw->base_prov, &m, NULL);
     m.prov = -1;
     m.visible = 0;
     m.kind = CONSENT__EMBED_FRAME; /* as bound() names it: any chunking */
@@ -1231,7 +1249,7 @@ on_start(struct consent_rewriter *rw, const struct consent__token *t)
     if ((t = reread(rw, t)) == NULL)
       return;
   }
-  consent__match_tag(reg, t, rw->base_prov, &m);
+  consent__match_tag(reg, t, rw->base_prov, &m, &rw->allow);
   if (!rw->base_seen && name_eq(t, "base", 4)) {
     if (consent__attr_get(t, "href") != NULL) {
       rw->base_seen = 1;
@@ -1329,6 +1347,8 @@ consent__rewriter_init(struct consent_rewriter *rw,
     rw->wfilter.class_any = g->reg->wattr_cls;
     rw->tok.quiet_filter = &rw->wfilter;
     rw->tok.quiet_value = quiet_value;
+    rw->allow.allowed = guard_allowed;
+    rw->allow.ud = rw;
     if (!g->guard)
       rw->tok.quiet = rw->quiet;
   }

@@ -70,6 +70,7 @@ struct consent_rewriter {
   unsigned char want_tag[CONSENT__TAG_COUNT]; /* tok.want_tag */
   unsigned char quiet[CONSENT__TAG_COUNT];    /* tok.quiet */
   struct consent__tok_widget_filter wfilter;  /* tok.quiet_filter */
+  struct consent__allow allow;  /* for the matcher: what the state allows */
   int started;              /* written to or ended: setters refuse */
   /* For a buffered rewriter (consent_rewriter_new_buffered): the output
    * not yet taken. */

@@ -26,21 +26,31 @@ want(void *ud, unsigned tag, const char *name, size_t len, int end_tag)
 }
 
 static int
+state_allows(const void *ud, long prov)
+{
+  return consent__state_allows(ud, (size_t)prov, FUZZ_NOW);
+}
+
+static int
 check_token(void *ud, const struct consent__token *t)
 {
   struct leak_check *c = ud;
   struct consent__match m;
+  struct consent__allow allow;
   size_t i;
 
   if (t->kind != CONSENT__TOK_START || !t->attrs_recorded || t->truncated)
     return 0;
-  consent__match_tag(&reg, t, -1, &m);
+  /* (With the state: a provider not allowed behind an allowed one.) */
+  allow.allowed = state_allows;
+  allow.ud = c->st;
+  consent__match_tag(&reg, t, -1, &m, &allow);
   if (m.prov >= 0 && !consent__state_allows(c->st, (size_t)m.prov,
                                             FUZZ_NOW))
     c->leaked = 1;
   /* Every attribute that fetches, on any element (the matcher's table). */
   for (i = 0; i < t->nattrs; i++) {
-    long prov = consent__match_attr(&reg, t, &t->attrs[i], -1);
+    long prov = consent__match_attr(&reg, t, &t->attrs[i], -1, &allow);
     if (prov >= 0 && !consent__state_allows(c->st, (size_t)prov, FUZZ_NOW))
       c->leaked = 1;
   }

@@ -396,6 +396,14 @@ reference_text(const struct consent_registry *r, const char *text,
   return -1;
 }
 
+/* (allows the providers of even index) */
+static int
+allow_even(const void *ud, long prov)
+{
+  (void)ud;
+  return prov % 2 == 0;
+}
+
 /* consent__match_text with its SIMD filters (SSSE3, AVX2, as far as this
  * CPU has them) and without: the same provider for every text, at every
  * alignment, with signatures, URLs and JSON-escaped URLs across the
@@ -414,6 +422,8 @@ test_text_filters(const struct consent_registry *r)
   };
   char buf[640];
   unsigned seed = 12345, i, bad = 0, found = 0, cases = 30000;
+  unsigned bad_allow = 0, allowed_other = 0;
+  const struct consent__allow even = { allow_even, NULL };
   static const struct { const char *text; const char *id; } fixed[] = {
     { "x = '//www.youtube.com/embed/a'; fbq('init');", "facebook-pixel" },
     { "//www.youtube.com/embed/a", "youtube" },
@@ -428,7 +438,7 @@ test_text_filters(const struct consent_registry *r)
     int level;
     for (level = 0; level <= 2; level++) {
       long p = consent__match_text_at(r, fixed[i].text,
-                                      strlen(fixed[i].text), level);
+                                      strlen(fixed[i].text), level, NULL);
       const char *id = p >= 0 ? r->prov[p].id : NULL;
       tap_ok(fixed[i].id == NULL ? id == NULL
                                  : id != NULL && strcmp(id, fixed[i].id) == 0,
@@ -438,7 +448,7 @@ test_text_filters(const struct consent_registry *r)
   }
   for (i = 0; i < cases; i++) {
     size_t n = 0, off;
-    long p0, p1, p2, pr;
+    long p0, p1, p2, pr, q0, q1, q2;
     seed = seed * 1103515245u + 12345u;
     off = (seed >> 16) % 32; /* any alignment */
     while (n < 500) {
@@ -452,10 +462,23 @@ test_text_filters(const struct consent_registry *r)
       memcpy(buf + off + n, s, k);
       n += k;
     }
-    p0 = consent__match_text_at(r, buf + off, n, 0);
-    p1 = consent__match_text_at(r, buf + off, n, 1);
-    p2 = consent__match_text_at(r, buf + off, n, 2);
+    p0 = consent__match_text_at(r, buf + off, n, 0, NULL);
+    p1 = consent__match_text_at(r, buf + off, n, 1, NULL);
+    p2 = consent__match_text_at(r, buf + off, n, 2, NULL);
     pr = reference_text(r, buf + off, n);
+    /* With an allow (every other provider): the levels agree, something
+     * is found where something was, and what is not allowed is not
+     * hidden behind what is. */
+    q0 = consent__match_text_at(r, buf + off, n, 0, &even);
+    q1 = consent__match_text_at(r, buf + off, n, 1, &even);
+    q2 = consent__match_text_at(r, buf + off, n, 2, &even);
+    if (q0 != q1 || q0 != q2 || (q0 >= 0) != (p0 >= 0) ||
+        (p0 >= 0 && p0 % 2 != 0 && q0 % 2 == 0)) {
+      if (bad_allow++ == 0)
+        printf("# with an allow: %ld %ld %ld (without %ld) on '%.*s'\n",
+               q0, q1, q2, p0, (int)n, buf + off);
+    }
+    allowed_other += q0 >= 0 && q0 != p0;
     if (p0 != p1 || p0 != p2 || p0 != pr) {
       if (bad++ == 0)
         printf("# differs: %ld %ld %ld (reference %ld) on '%.*s'\n", p0,
@@ -464,6 +487,10 @@ test_text_filters(const struct consent_registry *r)
     }
     found += p0 >= 0;
   }
+  tap_ok(bad_allow == 0 && allowed_other > 0,
+         "inline text with an allow: the levels agree, and a provider not "
+         "allowed is found behind an allowed one (%u texts name another "
+         "than without; %u differ)", allowed_other, bad_allow);
   tap_ok(bad == 0 && found > cases / 4 && found < cases,
          "inline text: the SIMD filters, the plain loop and the search "
          "as it was agree on %u random texts (%u name a provider; %u differ)", cases, found, bad);
