@@ -1413,6 +1413,7 @@ static void
 bound(struct consent_rewriter *rw)
 {
   uint64_t held = rw->fed - rw->emitted, cut;
+  int id;
 
   if (held <= rw->gate->max_buffer)
     return;
@@ -1448,8 +1449,8 @@ bound(struct consent_rewriter *rw)
     rw->emitted = cut;
     return;
   }
-  if (rw->cap == CAP_NONE && consent__tok_in_start_tag(&rw->tok) &&
-      !consent__match_fetches(rw->tok.tag_id)) {
+  if (rw->cap == CAP_NONE && (id = consent__tok_start_tag_id(&rw->tok)) >= 0 &&
+      !consent__match_fetches((unsigned)id)) {
     /* A tag of an element that loads nothing by itself (a widget's box,
      * a placeholder): it passes as on_start() decides for it, up to the
      * attribute name being read (it may still need renaming). */

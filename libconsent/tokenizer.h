@@ -418,6 +418,12 @@ int consent__tok_in_data(const struct consent__tokenizer *t);
  * name is in t->name). */
 int consent__tok_in_start_tag(const struct consent__tokenizer *t);
 
+/* The enum consent__tag of the start tag being read, once it is known:
+ * after its name, or while its name is read when it is already longer
+ * than any known name (then CONSENT__TAG_OTHER, as it will be); else
+ * -1. */
+int consent__tok_start_tag_id(const struct consent__tokenizer *t);
+
 /* Stream offset of the '<' of the token in progress (a tag, comment,
  * DOCTYPE or end tag attempt), or the end of the input fed when the
  * tokenizer is in text. */
