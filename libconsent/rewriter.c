@@ -1261,7 +1261,10 @@ on_start(struct consent_rewriter *rw, const struct consent__token *t)
     style = consent__attr_get(t, "style");
     if (style != NULL)
       style_gate(rw, t, style->value, style->value_len);
-    if (t->fetch_attr && rw->cap == CAP_NONE && rw->emitted <= t->raw_start)
+    /* (An input that is no image button loads nothing by its src, but a
+     * script may make it one: a provider's src is renamed all the same.) */
+    if ((t->fetch_attr || t->tag == CONSENT__TAG_INPUT) &&
+        rw->cap == CAP_NONE && rw->emitted <= t->raw_start)
       neutralize(rw, t);
     return;
   }
