@@ -1263,7 +1263,8 @@ on_start(struct consent_rewriter *rw, const struct consent__token *t)
       style_gate(rw, t, style->value, style->value_len);
     /* (An input that is no image button loads nothing by its src, but a
      * script may make it one: a provider's src is renamed all the same.) */
-    if ((t->fetch_attr || t->tag == CONSENT__TAG_INPUT) &&
+    if ((t->fetch_attr || (t->tag == CONSENT__TAG_INPUT &&
+                           consent__attr_get(t, "src") != NULL)) &&
         rw->cap == CAP_NONE && rw->emitted <= t->raw_start)
       neutralize(rw, t);
     return;
