@@ -94,6 +94,7 @@ STATE(st_after_attr_value_quoted);
 STATE(st_self_closing_start_tag);
 STATE(st_skip_attrs);
 static consent__tok_state attrs_state(struct consent__tokenizer *t);
+static consent__tok_state solidus_state(struct consent__tokenizer *t);
 static const unsigned char *quiet_run(struct consent__tokenizer *t,
                                       const unsigned char *p,
                                       const unsigned char *e);
