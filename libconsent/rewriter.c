@@ -1010,12 +1010,10 @@ on_token(void *ud, const struct consent__token *t)
     return rw->status != 0;
   }
   if (rw->cap == CAP_ELEMENT && !rw->cap_raw &&
-      t->raw_end - rw->cap_start > rw->gate->max_buffer) {
+      t->raw_start - rw->cap_start > rw->gate->max_buffer) {
     /* Markup content (video, object, a widget) past the bound: the
      * placeholder stands for it up to this token, and from here on the
-     * page is read as the browser reads it.  (A token that ends past
-     * the bound counts: in small pieces bound() cannot hold it while it
-     * is read, whatever it turns out to be.) */
+     * page is read as the browser reads it. */
     rw->cap_overflow = 1;
     end_capture(rw, t->raw_start);
   }

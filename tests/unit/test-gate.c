@@ -1123,29 +1123,6 @@ test_bound(void)
     free(out);
   }
   {
-    /* A style in MathML (its content is markup, held to be checked)
-     * closed by an HTML tag that starts within the bound and ends past
-     * it (the fuzzer found it checked whole and dropped in pieces):
-     * alike whole and in 4-byte pieces. */
-    struct opts o = { 0 };
-    char *bytes;
-    n = (size_t)sprintf(in, "<math><style>");
-    memset(in + n, 'a', 4050);
-    n += 4050;
-    n += (size_t)sprintf(in + n, "<p title=\"");
-    memset(in + n, 'b', 100);
-    n += 100;
-    n += (size_t)sprintf(in + n, "\">x</p><p>after</p>");
-    out = gate_str(g, in, NULL);
-    o.chunk = 4;
-    bytes = gate_str(g, in, &o);
-    tap_ok(strcmp(out, bytes) == 0 && strstr(out, "<p>after</p>") != NULL,
-           "a MathML style closed by a tag that ends past the bound: alike "
-           "whole and in 4-byte pieces");
-    free(bytes);
-    free(out);
-  }
-  {
     /* A start tag whose name alone runs past the bound, after an image
      * (the fuzzer found it dropped as an embed in small pieces, where
      * the decision looked at the image's tag while the name was still
