@@ -1104,6 +1104,31 @@ style_gate(struct consent_rewriter *rw, const struct consent__token *t,
     end_capture(rw, t->raw_end);
 }
 
+/* Whether an attribute name as written (n bytes) is the token's name
+ * (len bytes): as the tokenizer reads it, ASCII letters lowercased and
+ * NUL as U+FFFD (a name with a NUL was once left unrenamed). */
+static int
+raw_name_is(const char *raw, size_t n, const char *name, size_t len)
+{
+  size_t i, k = 0;
+
+  for (i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)raw[i];
+    if (c == 0) {
+      if (len - k < 3 || memcmp(name + k, "\xEF\xBF\xBD", 3) != 0)
+        return 0;
+      k += 3;
+      continue;
+    }
+    if (c >= 'A' && c <= 'Z')
+      c = (unsigned char)(c + 0x20);
+    if (k == len || (unsigned char)name[k] != c)
+      return 0;
+    k++;
+  }
+  return k == len;
+}
+
 /* Attributes that fetch on an element that is no embed itself (a table
  * cell's background, an SVG filter's href, an event handler, a ping):
  * the tag is written with those attributes renamed to
@@ -1183,8 +1208,8 @@ neutralize(struct consent_rewriter *rw, const struct consent__token *t)
       e0++;
     }
     for (k = 0; k < noff; k++)
-      if (off[k]->name_len == e0 - s0 &&
-          strncasecmp(off[k]->name, rw->tagbuf.data + s0, e0 - s0) == 0)
+      if (raw_name_is(rw->tagbuf.data + s0, e0 - s0, off[k]->name,
+                      off[k]->name_len))
         break;
     if (k < noff)
       st |= consent__buf_append(b, "data-consent-off-", 17);

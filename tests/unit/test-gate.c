@@ -1438,7 +1438,7 @@ test_foreign_markup_url(void)
 static void
 test_allowed_and_not(void)
 {
-  static const struct { const char *name, *in, *gated; } cases[] = {
+  static const struct { const char *name, *in, *gated; } mixed[] = {
     { "img src allowed, srcset not",
       "<img src=\"https://i.ytimg.com/vi/a/0.jpg\" "
       "srcset=\"https://i.vimeocdn.com/b.jpg 2x\">", "vimeo" },
@@ -1464,34 +1464,60 @@ test_allowed_and_not(void)
 
   consent_state_new(reg, &st);
   consent_state_set_provider(st, "youtube", 1, 0);
-  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+  for (i = 0; i < sizeof(mixed) / sizeof(mixed[0]); i++) {
     struct opts o, ob;
     char *out, *bytes, want[96];
     memset(&o, 0, sizeof(o));
     o.state = st;
     ob = o;
     ob.chunk = 1;
-    out = gate_str(g, cases[i].in, &o);
-    bytes = gate_str(g, cases[i].in, &ob);
-    if (cases[i].gated != NULL) {
+    out = gate_str(g, mixed[i].in, &o);
+    bytes = gate_str(g, mixed[i].in, &ob);
+    if (mixed[i].gated != NULL) {
       /* (an element that is no embed keeps its tag, the attribute
        * renamed) */
       snprintf(want, sizeof(want), "data-consent-%s=\"%s\"",
-               strstr(cases[i].in, "onclick") ? "attrs" : "provider",
-               cases[i].gated);
-      tap_ok(strstr(out, want) != NULL && strstr(out, cases[i].in) == NULL &&
+               strstr(mixed[i].in, "onclick") ? "attrs" : "provider",
+               mixed[i].gated);
+      tap_ok(strstr(out, want) != NULL && strstr(out, mixed[i].in) == NULL &&
              strcmp(out, bytes) == 0,
              "one provider allowed, another not: %s: gated for %s (byte by "
-             "byte the same)", cases[i].name, cases[i].gated);
+             "byte the same)", mixed[i].name, mixed[i].gated);
     } else {
-      tap_ok(strcmp(out, cases[i].in) == 0 && strcmp(out, bytes) == 0,
+      tap_ok(strcmp(out, mixed[i].in) == 0 && strcmp(out, bytes) == 0,
              "one provider allowed, another not: %s: passes untouched",
-             cases[i].name);
+             mixed[i].name);
     }
     free(out);
     free(bytes);
   }
   consent_state_free(st);
+  consent_gate_free(g);
+}
+
+/* An event handler whose name holds a NUL (the tokenizer reads it as
+ * U+FFFD): renamed like any other (found by fuzz-gate: the rename looked
+ * for the name as written and missed it), whole and byte by byte. */
+static void
+test_nul_in_name(void)
+{
+  static const char in[] = "<p>x</p><meta charset=utf-8 onve\0b=\"f('//i."
+                           "ytimg.com/y.jpg')\"><p>after</p>";
+  consent_gate_t *g = default_gate();
+  struct opts o;
+  size_t n, nb;
+  char *out, *bytes;
+
+  memset(&o, 0, sizeof(o));
+  out = gate_doc(g, in, sizeof(in) - 1, NULL, &n);
+  o.chunk = 1;
+  bytes = gate_doc(g, in, sizeof(in) - 1, &o, &nb);
+  tap_ok(n == nb && memcmp(out, bytes, n) == 0 && n > 40 &&
+         strstr(out, " data-consent-off-onve") != NULL &&
+         strstr(out, " onve") == NULL,
+         "an event handler whose name holds a NUL is renamed");
+  free(bytes);
+  free(out);
   consent_gate_free(g);
 }
 
@@ -1525,6 +1551,7 @@ main(void)
   test_foreign_exit();
   test_foreign_markup_url();
   test_allowed_and_not();
+  test_nul_in_name();
   test_gzip();
   test_report();
   free(article);
