@@ -435,6 +435,16 @@ attr_begin(struct consent__tokenizer *t, const unsigned char *p)
   a[4] = (size_t)OFF(p);
 }
 
+/* Whether a name longer than sk_name, of which sk_name holds the first
+ * bytes (lowercase), may fetch: only event handlers are that long
+ * (oncontentvisibilityautostatechange; every other name fetch_name()
+ * knows has at most 12 bytes). */
+static inline int
+long_fetch_name(const unsigned char *first)
+{
+  return first[0] == 'o' && first[1] == 'n';
+}
+
 static inline void
 attr_name_append(struct consent__tokenizer *t, const void *s, size_t n)
 {
@@ -447,9 +457,8 @@ attr_name_append(struct consent__tokenizer *t, const void *s, size_t n)
       t->sk_track = 1;
       t->sk_name_len = (uint8_t)(have > sizeof(t->sk_name)
                                  ? sizeof(t->sk_name) + 1 : have);
-      if (have <= sizeof(t->sk_name))
-        memcpy(t->sk_name, t->abuf.data + t->aoff[AOFF_N * (t->nattrs - 1)],
-               have);
+      memcpy(t->sk_name, t->abuf.data + t->aoff[AOFF_N * (t->nattrs - 1)],
+             have < sizeof(t->sk_name) ? have : sizeof(t->sk_name));
     }
     rec(t, &t->abuf, s, n);
   }
@@ -482,9 +491,11 @@ attr_name_done(struct consent__tokenizer *t, const unsigned char *p)
   len = a[1];
   name = t->abuf.data + a[0];
   if ((t->flags & CONSENT__TOKF_STYLE) && t->tag_kind == CONSENT__TOK_START &&
-      (t->sk_track ? t->sk_name_len <= sizeof(t->sk_name) &&
-                     consent__tok_fetch_name((const char *)t->sk_name,
-                                             t->sk_name_len, t->tag_foreign)
+      (t->sk_track ? (t->sk_name_len <= sizeof(t->sk_name)
+                      ? consent__tok_fetch_name((const char *)t->sk_name,
+                                                t->sk_name_len,
+                                                t->tag_foreign)
+                      : long_fetch_name(t->sk_name))
                    : consent__tok_fetch_name(name, len, t->tag_foreign))) {
     t->fetch_attr = 1;
     if (t->on_fetch_name != NULL)

@@ -1518,6 +1518,26 @@ test_nul_in_name(void)
          "an event handler whose name holds a NUL is renamed");
   free(bytes);
   free(out);
+  {
+    /* Names longer than the skip path keeps (a real one:
+     * oncontentvisibilityautostatechange, 34 bytes) are still read as
+     * event handlers (found by fuzz-gate), whole and byte by byte. */
+    static const char lng[] =
+      "<div oncontentvisibilityautostatechange=\"fetch('//i.ytimg.com/"
+      "x.jpg')\" class=a>x</div><p onvxxxxxxxxxxxxxxxxxxxxxxxxxxxx\0e="
+      "'//i.ytimg.com/y.jpg'>y</p>";
+    out = gate_doc(g, lng, sizeof(lng) - 1, NULL, &n);
+    bytes = gate_doc(g, lng, sizeof(lng) - 1, &o, &nb);
+    tap_ok(n == nb && memcmp(out, bytes, n) == 0 &&
+           strstr(out, " data-consent-off-oncontentvisibilityautostate"
+                  "change=") != NULL &&
+           strstr(out, " oncontent") == NULL &&
+           strstr(out, "<p data-consent-attrs=\"youtube\" data-consent-"
+                  "off-onvx") != NULL,
+           "event handlers with names longer than 24 bytes are renamed");
+    free(bytes);
+    free(out);
+  }
   consent_gate_free(g);
 }
 
