@@ -938,6 +938,11 @@ consent__match_tag(const struct consent_registry *r,
       m->visible = 1;
       m->until_end = !t->self_closing;
       prov = picked(&k, w);
+      if (prov < 0 && t->fetch_attr)
+        /* A widget the visitor allows: an attribute of its box that
+         * loads from another provider still decides (an event handler
+         * with gtag(...)). */
+        prov = any_attr_provider(r, t, base_prov, &k);
     }
   }
   else if (prov >= 0 && m->kind == CONSENT__EMBED_SCRIPT && !m->visible &&

@@ -1491,6 +1491,28 @@ test_allowed_and_not(void)
     free(out);
     free(bytes);
   }
+  {
+    /* A widget the visitor allows whose box has an event handler of a
+     * provider not allowed (found by fuzz-gate): gated for that one. */
+    static const char w[] =
+      "<blockquote class=\"twitter-tweet\" onclick=\"gtag('event')\">"
+      "<a href=\"https://twitter.com/x/status/1\">t</a></blockquote>";
+    struct opts o, ob;
+    char *out, *bytes;
+    consent_state_set_provider(st, "x", 1, 0);
+    memset(&o, 0, sizeof(o));
+    o.state = st;
+    ob = o;
+    ob.chunk = 1;
+    out = gate_str(g, w, &o);
+    bytes = gate_str(g, w, &ob);
+    tap_ok(strstr(out, "data-consent-provider=\"google-analytics\"") != NULL &&
+           strstr(out, "<blockquote class") == NULL && strcmp(out, bytes) == 0,
+           "an allowed widget with a handler of a provider not allowed is "
+           "gated for that one (byte by byte the same)");
+    free(out);
+    free(bytes);
+  }
   consent_state_free(st);
   consent_gate_free(g);
 }
