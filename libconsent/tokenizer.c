@@ -1249,19 +1249,10 @@ consent__tok_attr_name_start(const struct consent__tokenizer *t)
   return UINT64_MAX;
 }
 
-int
-consent__tok_start_tag_id(const struct consent__tokenizer *t)
-{
-  if (consent__tok_in_start_tag(t))
-    return t->tag_id;
-  if (t->state == st_tag_name && t->tag_kind == CONSENT__TOK_START &&
-      (t->name_truncated || t->name.len > CONSENT__TAG_MAX_LEN))
-    return CONSENT__TAG_OTHER;
-  return -1;
-}
-
-int
-consent__tok_in_start_tag(const struct consent__tokenizer *t)
+/* Whether the tokenizer is inside a start tag, after its name (the
+ * name is in t->name). */
+static int
+in_start_tag(const struct consent__tokenizer *t)
 {
   consent__tok_state st = t->state;
 
@@ -1269,3 +1260,15 @@ consent__tok_in_start_tag(const struct consent__tokenizer *t)
     st = t->ret;
   return in_tag(st) && t->tag_kind == CONSENT__TOK_START;
 }
+
+int
+consent__tok_start_tag_id(const struct consent__tokenizer *t)
+{
+  if (in_start_tag(t))
+    return t->tag_id;
+  if (t->state == st_tag_name && t->tag_kind == CONSENT__TOK_START &&
+      (t->name_truncated || t->name.len > CONSENT__TAG_MAX_LEN))
+    return CONSENT__TAG_OTHER;
+  return -1;
+}
+

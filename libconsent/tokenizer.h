@@ -414,10 +414,6 @@ uint64_t consent__tok_attr_name_start(const struct consent__tokenizer *t);
  * of a title, a script, a comment or a tag. */
 int consent__tok_in_data(const struct consent__tokenizer *t);
 
-/* Whether the tokenizer is inside a start tag, after its name (the
- * name is in t->name). */
-int consent__tok_in_start_tag(const struct consent__tokenizer *t);
-
 /* The enum consent__tag of the start tag being read, once it is known:
  * after its name, or while its name is read when it is already longer
  * than any known name (then CONSENT__TAG_OTHER, as it will be); else
