@@ -169,6 +169,8 @@ url_provider(const struct consent_registry *r, const char *v, size_t n,
 {
   struct consent__url u;
 
+  if (!consent__registry_may_match_url(r, v, n))
+    return -1; /* (most URLs of a page: no parsing) */
   switch (consent__url_parse_n(v, n, &u, r->path_max)) {
   case CONSENT__URL_HOST:
     return consent__registry_match(r, &u);

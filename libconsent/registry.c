@@ -561,26 +561,91 @@ consent__registry_match(const struct consent_registry *r,
   }
 }
 
+/* Bytes of a plain host as written: 1 a lowercase letter, a digit or
+ * '-', 2 an uppercase letter, 3 a dot (0: anything else, which only the
+ * URL parser reads right). */
+static const unsigned char host_byte[256] = {
+  ['-'] = 1, ['.'] = 3,
+  ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1,
+  ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+#define L(c) [c] = 1, [(c) - 32] = 2
+  L('a'), L('b'), L('c'), L('d'), L('e'), L('f'), L('g'), L('h'), L('i'),
+  L('j'), L('k'), L('l'), L('m'), L('n'), L('o'), L('p'), L('q'), L('r'),
+  L('s'), L('t'), L('u'), L('v'), L('w'), L('x'), L('y'), L('z'),
+#undef L
+};
+
 int
 consent__registry_may_match_host(const struct consent_registry *r,
                                   const char *host, size_t len)
 {
   char h[CONSENT__HOST_MAX + 1];
-  const char *p;
-  size_t n;
+  const char *p = host;
+  size_t n = len, i, last = 0, tail = 0, dots = 0;
+  unsigned k, any = 0, th;
 
   if (r->nslots == 0)
     return 0;
-  if (!consent__host_plain(host, len, h, &n))
+  /* consent__host_plain's test in one pass that also finds the last
+   * two labels; a host in lowercase is read where it is. */
+  if (n > 0 && p[n - 1] == '.')
+    n--;
+  if (n == 0 || n > CONSENT__HOST_MAX || p[0] == '.')
     return 1; /* escapes, IDN, numbers: only the parser knows */
-  if (!tail_may(r, h, n))
-    return 0;
-  for (p = h;;) {
+  for (i = 0; i < n; i++) {
+    k = host_byte[(unsigned char)p[i]];
+    any |= k;
+    if (k == 3) {
+      if (p[i - 1] == '.')
+        return 1;
+      tail = last;
+      last = i + 1;
+      dots++;
+    } else if (k == 0) {
+      return 1;
+    }
+  }
+  if (any & 2) {
+    consent__host_plain(host, len, h, &n);
+    p = h;
+  }
+  if (!r->tail_off && dots > 0) {
+    th = (unsigned)(consent__fnv1a(p + tail, n - tail) >> 7) & 4095u;
+    if (!(r->tail_bits[th >> 3] & (1u << (th & 7))))
+      return 0;
+  }
+  for (;;) {
     if (r->slots[slot_of(r, p, n)] >= 0)
       return 1;
     if (!parent_domain(&p, &n))
       return 0;
   }
+}
+
+int
+consent__registry_may_match_url(const struct consent_registry *r,
+                                 const char *url, size_t len)
+{
+  size_t i = 0, s;
+
+  /* "http:", "https:" (any case) or nothing, then exactly "//", the
+   * host, and '/', '?', '#' or the end: any other URL is the parser's
+   * (spaces, backslashes, userinfo, a port, other schemes). */
+  if (len >= 5 && (url[0] | 0x20) == 'h' && (url[1] | 0x20) == 't' &&
+      (url[2] | 0x20) == 't' && (url[3] | 0x20) == 'p') {
+    i = (url[4] | 0x20) == 's' ? 5 : 4;
+    if (i >= len || url[i] != ':')
+      return 1;
+    i++;
+  }
+  if (len - i < 3 || url[i] != '/' || url[i + 1] != '/')
+    return 1;
+  s = i += 2;
+  while (i < len && host_byte[(unsigned char)url[i]] != 0)
+    i++;
+  if (i < len && url[i] != '/' && url[i] != '?' && url[i] != '#')
+    return 1;
+  return consent__registry_may_match_host(r, url + s, i - s);
 }
 
 long

@@ -154,6 +154,13 @@ long consent__registry_match(const struct consent_registry *r,
 int consent__registry_may_match_host(const struct consent_registry *r,
                                      const char *host, size_t len);
 
+/* Whether a URL as written in an attribute may belong to an enabled
+ * provider: 0 only for an http(s) or "//" URL whose plain host neither
+ * has nor is below a pattern (the test above, without parsing the URL);
+ * 1 for any other. */
+int consent__registry_may_match_url(const struct consent_registry *r,
+                                    const char *url, size_t len);
+
 /* The same for a URL as written in an attribute (only as much of its
  * path is read as a pattern can compare). */
 long consent__registry_match_url(const struct consent_registry *r,

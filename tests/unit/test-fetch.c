@@ -536,6 +536,71 @@ test_text_filters(const struct consent_registry *r)
          "as it was agree on %u random texts (%u name a provider; %u differ)", cases, found, bad);
 }
 
+static const char *
+pick(unsigned *seed, const char *const *a, size_t n)
+{
+  *seed = *seed * 1103515245u + 12345u;
+  return a[(*seed >> 16) % n];
+}
+
+/* The registry's quick tests (a URL's host read without parsing it, a
+ * host without the parser) never say "no provider" where parsing the
+ * URL finds one: random URLs of hosts near the providers' and every way
+ * the parser reads a host apart from the bytes as written. */
+static void
+test_url_prefilter(const struct consent_registry *r)
+{
+  static const char *const scheme[] = {
+    "https:", "http:", "HTTPS:", "hTtP:", "", "", "ftp:", "https:/",
+    " https:", "https", "ws:", "\thttps:", "https:\\", "https:\t",
+  };
+  static const char *const slashes[] = {
+    "//", "//", "//", "///", "/\\", "\\\\", "/", "", "/\t/",
+  };
+  static const char *const user[] = { "", "", "", "a@", "x:y@", "@" };
+  static const char *const host[] = {
+    "www.youtube.com", "youtube.com", "YouTube.COM", "i.ytimg.com",
+    "player.vimeo.com", "example.org", "www.example.org", "youtube.com.",
+    ".youtube.com", "you..tube.com", "xn--youtube-abc.com", "127.0.0.1",
+    "%79outube.com", "youtu.be", "www.google.com", "maps.google.de",
+    "x", "", "yout\tube.com", "youtube.com:", "ex-ample.org",
+    "googletagmanager.com", "www.facebook.com", "\xc3\xbf.youtube.com",
+    "a.b.c.d.e.f.youtube.com", "0x7f.1", "www.youtube.com.evil.org",
+  };
+  static const char *const port[] = { "", "", ":443", ":x@youtube.com", ":" };
+  static const char *const path[] = {
+    "", "/", "/embed/x", "?q=1", "#f", "\\x", "\t", " ", "/maps/embed",
+    "/tr?id=1", "/recaptcha/api.js", "@youtube.com/",
+  };
+  char url[256];
+  unsigned seed = 777, i, bad = 0, quick = 0, found = 0, cases = 40000;
+
+#define PICK(a) pick(&seed, a, sizeof(a) / sizeof(a[0]))
+  for (i = 0; i < cases; i++) {
+    long p;
+    int may_url, may_host;
+    const char *sc = PICK(scheme), *sl = PICK(slashes), *us = PICK(user);
+    const char *h = PICK(host), *po = PICK(port), *pa = PICK(path);
+    snprintf(url, sizeof(url), "%s%s%s%s%s%s", sc, sl, us, h, po, pa);
+    p = consent__registry_match_url(r, url, strlen(url));
+    may_url = consent__registry_may_match_url(r, url, strlen(url));
+    may_host = consent__registry_may_match_host(r, h, strlen(h));
+    snprintf(url, sizeof(url), "https://%s/", h);
+    found += p >= 0;
+    quick += !may_url;
+    if ((p >= 0 && !may_url) ||
+        (consent__registry_match_url(r, url, strlen(url)) >= 0 && !may_host)) {
+      if (bad++ == 0)
+        printf("# says no provider, parsing finds %ld: '%s'\n", p, url);
+    }
+  }
+#undef PICK
+  tap_ok(bad == 0 && quick > cases / 200 && found > cases / 10,
+         "the quick URL and host tests never hide a provider the parser "
+         "finds: %u random URLs (%u answered without parsing, %u name a "
+         "provider; %u wrong)", cases, quick, found, bad);
+}
+
 /* CSS escapes decoded as CSS Syntax 4.3.7 reads them. */
 static void
 test_css_unescape(void)
@@ -584,6 +649,7 @@ main(void)
   test_memory_lookups(g.reg);
   test_google(&g);
   test_text_filters(g.reg);
+  test_url_prefilter(g.reg);
   test_css_unescape();
   consent__gate_free(&g);
   return tap_done();
