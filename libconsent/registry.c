@@ -562,10 +562,10 @@ consent__registry_match(const struct consent_registry *r,
 }
 
 /* Bytes of a plain host as written: 1 a lowercase letter, a digit or
- * '-', 2 an uppercase letter, 3 a dot (0: anything else, which only the
+ * '-', 2 an uppercase letter, 4 a dot (0: anything else, which only the
  * URL parser reads right). */
 static const unsigned char host_byte[256] = {
-  ['-'] = 1, ['.'] = 3,
+  ['-'] = 1, ['.'] = 4,
   ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1,
   ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
 #define L(c) [c] = 1, [(c) - 32] = 2
@@ -595,7 +595,7 @@ consent__registry_may_match_host(const struct consent_registry *r,
   for (i = 0; i < n; i++) {
     k = host_byte[(unsigned char)p[i]];
     any |= k;
-    if (k == 3) {
+    if (k == 4) {
       if (p[i - 1] == '.')
         return 1;
       tail = last;
