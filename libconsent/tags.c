@@ -8,7 +8,7 @@
 
 #include "tags.h"
 
-static const char names[CONSENT__TAG_COUNT][16] = {
+const char consent__tag_names[CONSENT__TAG_COUNT][16] = {
   "",
   "a",
   "b",
@@ -189,7 +189,7 @@ const uint16_t consent__tag_tree[CONSENT__TAG_COUNT] = {
   CONSENT__TC_ANNOTATION, /* annotation-xml */
 };
 
-static const uint8_t slots[256] = {
+const uint8_t consent__tag_slots[256] = {
   0, 4, 16, 33, 0, 0, 30, 59, 0, 0, 0, 0, 0, 0, 47, 0,
   0, 1, 0, 0, 0, 0, 9, 0, 0, 0, 17, 0, 74, 0, 0, 0,
   0, 2, 0, 0, 35, 56, 21, 68, 0, 0, 0, 0, 0, 82, 0, 0,
@@ -218,31 +218,14 @@ consent__tag_id(const char *name, size_t len)
     return CONSENT__TAG_OTHER;
   h = ((unsigned)len * 1u + u[0] * 5u + (len > 1 ? u[1] : 0u) * 13u +
        u[len - 1] * 11u) % 256u;
-  while ((id = slots[h]) != 0) {
+  while ((id = consent__tag_slots[h]) != 0) {
     if (lens[id] == len) {
       size_t i = 0;
-      while (i < len && names[id][i] == name[i])
+      while (i < len && consent__tag_names[id][i] == name[i])
         i++;
       if (i == len)
         return id;
     }
-    h = (h + 1) % 256u;
-  }
-  return CONSENT__TAG_OTHER;
-}
-
-unsigned
-consent__tag_id16(const unsigned char nm[16], size_t len)
-{
-  unsigned h, id;
-
-  if (len == 0 || len > CONSENT__TAG_MAX_LEN)
-    return CONSENT__TAG_OTHER;
-  h = ((unsigned)len * 1u + nm[0] * 5u + nm[1] * 13u +
-       nm[len - 1] * 11u) % 256u;
-  while ((id = slots[h]) != 0) {
-    if (memcmp(names[id], nm, 16) == 0)
-      return id; /* (the zeros after the name compare too) */
     h = (h + 1) % 256u;
   }
   return CONSENT__TAG_OTHER;

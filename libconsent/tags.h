@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* The tag names the library tells apart; CONSENT__TAG_OTHER is every other
  * name (and a name too long to be one of these). */
@@ -121,8 +122,29 @@ extern const uint16_t consent__tag_tree[CONSENT__TAG_COUNT];
  * the above).  A handful of instructions: it runs for every tag. */
 unsigned consent__tag_id(const char *name, size_t len);
 
+/* The names by id, each in 16 bytes with zeros after it, and the hash
+ * slots (tags.c). */
+extern const char consent__tag_names[CONSENT__TAG_COUNT][16];
+extern const uint8_t consent__tag_slots[256];
+
 /* The same for a name of len bytes in nm, lowercase, the rest of its 16
- * bytes zero (the tokenizer's quiet path): compared 16 bytes at once. */
-unsigned consent__tag_id16(const unsigned char nm[16], size_t len);
+ * bytes zero (the tokenizer's quiet path, inline there): compared 16
+ * bytes at once. */
+static inline unsigned
+consent__tag_id16(const unsigned char nm[16], size_t len)
+{
+  unsigned h, id;
+
+  if (len == 0 || len > CONSENT__TAG_MAX_LEN)
+    return CONSENT__TAG_OTHER;
+  h = ((unsigned)len * 1u + nm[0] * 5u + nm[1] * 13u +
+       nm[len - 1] * 11u) % 256u;
+  while ((id = consent__tag_slots[h]) != 0) {
+    if (memcmp(consent__tag_names[id], nm, 16) == 0)
+      return id; /* (the zeros after the name compare too) */
+    h = (h + 1) % 256u;
+  }
+  return CONSENT__TAG_OTHER;
+}
 
 #endif /* HEADER_CONSENT_TAGS_H */

@@ -1,8 +1,11 @@
 /*
  * fuzz-tokenizer.c: libFuzzer target for the tokenizer.  The first byte
  * picks the options and the chunking; the rest is the page.  It checks
- * that the tokens (and their byte spans) do not depend on the chunking
- * and that every tag's span starts at '<' and ends at '>'.
+ * that the tokens (and their byte spans, each attribute's offset, the
+ * attribute spans and the fetch-name calls) do not depend on the
+ * chunking, and that every tag's span starts at '<' and ends at '>'.
+ * (Whole, most tags are read by the tokenizer's quick paths; in small
+ * chunks, by the states.)
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -12,6 +15,7 @@
 
 struct sink {
   struct consent__buf out;
+  struct consent__tokenizer *tok;
   const uint8_t *src;
   size_t len;
   int in_text;  /* character tokens are coalesced: chunks split them */
@@ -51,6 +55,14 @@ on_token(void *ud, const struct consent__token *t)
     put(s, t->attrs[i].name, t->attrs[i].name_len);
     put(s, "=", 1);
     put(s, t->attrs[i].value, t->attrs[i].value_len);
+    put(s, &t->attrs[i].raw_name, sizeof(t->attrs[i].raw_name));
+  }
+  if (t->kind == CONSENT__TOK_START) {
+    unsigned char bits[6] = { t->self_closing, t->attrs_recorded,
+                              t->truncated, t->fetch_attr, t->foreign,
+                              t->tag };
+    put(s, bits, sizeof(bits));
+    put(s, s->tok->spans, s->tok->nspans * sizeof(*s->tok->spans));
   }
   if (t->kind == CONSENT__TOK_START || t->kind == CONSENT__TOK_END) {
     if (t->raw_end > s->len || t->raw_start >= t->raw_end ||
@@ -61,15 +73,26 @@ on_token(void *ud, const struct consent__token *t)
 }
 
 static void
+on_fetch_name(void *ud, uint64_t off)
+{
+  struct sink *s = ud;
+
+  put(s, "F", 1);
+  put(s, &off, sizeof(off));
+}
+
+static void
 run(const uint8_t *d, size_t n, unsigned flags, size_t chunk,
     struct consent__buf *out)
 {
   struct consent__tokenizer t;
-  struct sink s = { { NULL, 0, 0 }, d, n, 0 };
+  struct sink s = { { NULL, 0, 0 }, NULL, d, n, 0 };
   size_t off = 0, step;
 
   consent__tok_init(&t, flags, 4096);
+  s.tok = &t;
   t.on_token = on_token;
+  t.on_fetch_name = on_fetch_name;
   t.ud = &s;
   while (off < n) {
     step = chunk == 0 ? n - off : chunk;
@@ -89,7 +112,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   static const unsigned flag_sets[4] = {
-    CONSENT__TOKF_TREE | CONSENT__TOKF_SCRIPTING,
+    CONSENT__TOKF_TREE | CONSENT__TOKF_SCRIPTING | CONSENT__TOKF_ATTRS |
+      CONSENT__TOKF_STYLE | CONSENT__TOKF_SPANS,
     CONSENT__TOKF_TREE | CONSENT__TOKF_SCRIPTING | CONSENT__TOKF_TEXT |
       CONSENT__TOKF_COMMENTS | CONSENT__TOKF_ATTRS,
     CONSENT__TOKF_TEXT | CONSENT__TOKF_COMMENTS | CONSENT__TOKF_ATTRS,

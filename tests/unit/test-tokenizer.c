@@ -517,11 +517,125 @@ test_quiet(void)
   free(bytes);
 }
 
+/* Start tags whose attributes are recorded are read whole by rec_tag
+ * when they lie in the chunk (and no errors are asked for); byte by byte
+ * the attribute states read them.  Everything of the token must agree:
+ * names, values, where each name starts, the attribute spans, the
+ * fetch-name calls, self-closing, the tag that follows. */
+static void
+rec_dump_fetch(void *ud, uint64_t off)
+{
+  char num[32];
+
+  snprintf(num, sizeof(num), "F%llu", (unsigned long long)off);
+  puts_(ud, num);
+}
+
+static int
+rec_dump(void *ud, const struct consent__token *t)
+{
+  struct dump *d = ud;
+  const struct consent__tokenizer *tok = (const void *)d->src;
+  char num[64];
+  size_t i;
+
+  if (t->kind != CONSENT__TOK_START)
+    return 0;
+  put(d, t->name, t->name_len);
+  for (i = 0; i < t->nattrs; i++) {
+    snprintf(num, sizeof(num), " @%llu:",
+             (unsigned long long)t->attrs[i].raw_name);
+    puts_(d, num);
+    put(d, t->attrs[i].name, t->attrs[i].name_len);
+    puts_(d, "=[");
+    put(d, t->attrs[i].value, t->attrs[i].value_len);
+    puts_(d, "]");
+  }
+  for (i = 0; i < tok->nspans; i++) {
+    snprintf(num, sizeof(num), " s%llu", (unsigned long long)tok->spans[i]);
+    puts_(d, num);
+  }
+  snprintf(num, sizeof(num), " sc%u fa%u raw%u tr%u %llu-%llu;",
+           t->self_closing, t->fetch_attr, t->raw_text, t->truncated,
+           (unsigned long long)t->raw_start, (unsigned long long)t->raw_end);
+  puts_(d, num);
+  return 0;
+}
+
+static char *
+rec_run(const char *in, size_t chunk)
+{
+  struct consent__tokenizer t;
+  struct dump d;
+  size_t off = 0, len = strlen(in), n;
+
+  memset(&d, 0, sizeof(d));
+  consent__tok_init(&t, CONSENT__TOKF_TREE | CONSENT__TOKF_SCRIPTING |
+                    CONSENT__TOKF_ATTRS | CONSENT__TOKF_STYLE |
+                    CONSENT__TOKF_SPANS, 1 << 20);
+  d.src = (const char *)&t;
+  t.on_token = rec_dump;
+  t.on_fetch_name = rec_dump_fetch;
+  t.ud = &d;
+  while (off < len) {
+    n = chunk == 0 || chunk > len - off ? len - off : chunk;
+    consent__tok_feed(&t, in + off, n);
+    off += n;
+  }
+  consent__tok_finish(&t);
+  consent__tok_free(&t);
+  put(&d, "", 1);
+  return d.out.data;
+}
+
+static void
+test_rec_tag(void)
+{
+  static const char *const cases[] = {
+    "<img src=a SRC=b src=c alt=x>",
+    "<IMG Src=\"https://i.ytimg.com/x.jpg\" WIDTH='1' onLoad=f()>",
+    "<img =x ==y a=\"1\"b='2'c=3>",
+    "<img src=\"a>b\" alt='c\"d' title=e\"f'g<h=i`j/k>",
+    "<img/src=x/ alt=y/>",
+    "<br/><br / ><br/ x><input type=image src=//a.b/c />",
+    "<img\r\nsrc=a\r alt\r\n=\r\nb\t\f>",
+    "<img src alt= title=>",
+    "<img a\"b=1 c'd=2 e<f=3>",
+    "<img src=a src src=b a=1 a a=2>",
+    "<script src=//x.y/z.js async></script><style media=all>p{}</style>",
+    "<link rel=preload href=x imagesrcset=\"a 1x\" as=image>",
+    "<svg><image href=//i.ytimg.com/a xlink:href=b /></svg>",
+    "<math><mi style=x></mi></math><font color=red face=x><b>",
+    "<img src=\"&amp;\"><img src=a&amp;b><img alt=\"x\ry\">",
+    "<img onclick=\"a\" oncontentvisibilityautostatechange=\"b\" background=c>",
+    "<img src=a x=b", /* the end of the input in the tag */
+  };
+  size_t i, k;
+  static const size_t chunks[] = { 1, 2, 3, 5, 11 };
+
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    char *whole = rec_run(cases[i], 0);
+    int bad = 0;
+    for (k = 0; k < sizeof(chunks) / sizeof(chunks[0]); k++) {
+      char *part = rec_run(cases[i], chunks[k]);
+      if (strcmp(whole, part) != 0 && bad++ == 0)
+        printf("#   whole: %s\n#   in %zu-byte chunks: %s\n", whole,
+               chunks[k], part);
+      free(part);
+    }
+    tap_ok(bad == 0 && (whole[0] != 0) == (i + 1 < sizeof(cases) /
+                                                     sizeof(cases[0])),
+           "recorded tags read whole and in pieces agree: %s", cases[i]);
+    free(whole);
+  }
+}
+
 int
 main(void)
 {
   test_skip_attrs();
   test_quiet();
+  test_rec_tag();
   test_content_states();
   test_foreign();
   test_spans();
