@@ -983,7 +983,7 @@ static long
 url_at(const struct consent_registry *r, const char *text, size_t len,
        size_t j)
 {
-  const char *s = text + j, *e = text + len;
+  const char *s = text + j, *e = text + len, *h;
   char url[CONSENT__HOST_MAX + 8];
   size_t n = 2;
 
@@ -993,11 +993,16 @@ url_at(const struct consent_registry *r, const char *text, size_t len,
     s += 4; /* "\/\/" */
   else
     return -1;
-  memcpy(url, "//", 2);
-  while (s < e && host_char((unsigned char)*s) && n < sizeof(url) - 2)
-    url[n++] = *s++;
-  if (n == 2 || !consent__registry_may_match_host(r, url + 2, n - 2))
+  /* The host where it is written: most are no provider's. */
+  h = s;
+  while (s < e && host_char((unsigned char)*s) &&
+         (size_t)(s - h) < sizeof(url) - 4)
+    s++;
+  if (s == h || !consent__registry_may_match_host(r, h, (size_t)(s - h)))
     return -1;
+  memcpy(url, "//", 2);
+  memcpy(url + 2, h, (size_t)(s - h));
+  n += (size_t)(s - h);
   /* Keep a path start for host/path patterns. */
   if (s < e && (*s == '/' || *s == '\\')) {
     size_t room = sizeof(url) - n;

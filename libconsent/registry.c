@@ -239,6 +239,26 @@ add_pattern(struct consent_registry *r, unsigned prov, const char *pat)
   return 0;
 }
 
+/* The hash of a host (or of its last labels) for the host table and
+ * the tail filter: eight bytes a step (a host is looked up for every
+ * URL of a page). */
+static inline unsigned
+host_hash(const char *s, size_t n)
+{
+  uint64_t h = 0x9e3779b97f4a7c15ull ^ n, w;
+  size_t i;
+
+  for (; n >= 8; s += 8, n -= 8) {
+    memcpy(&w, s, 8);
+    h = (h ^ w) * 0xff51afd7ed558ccdull;
+    h ^= h >> 32;
+  }
+  for (w = 0, i = 0; i < n; i++)
+    w |= (uint64_t)(unsigned char)s[i] << (8 * i);
+  h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+  return (unsigned)(h >> 32);
+}
+
 /* The 12-bit hash of a host's last two labels in *h; 0 when it has
  * fewer than two. */
 static int
@@ -253,14 +273,14 @@ tail_hash(const char *host, size_t len, unsigned *h)
   }
   if (dots == 0)
     return 0;
-  *h = (unsigned)(consent__fnv1a(host + i, len - i) >> 7) & 4095u;
+  *h = host_hash(host + i, len - i) >> 20;
   return 1;
 }
 
 static long
 slot_of(const struct consent_registry *r, const char *host, size_t len)
 {
-  size_t mask = r->nslots - 1, i = consent__fnv1a(host, len) & mask;
+  size_t mask = r->nslots - 1, i = host_hash(host, len) & mask;
 
   for (;; i = (i + 1) & mask) {
     long head = r->slots[i];
@@ -610,7 +630,7 @@ consent__registry_may_match_host(const struct consent_registry *r,
     p = h;
   }
   if (!r->tail_off && dots > 0) {
-    th = (unsigned)(consent__fnv1a(p + tail, n - tail) >> 7) & 4095u;
+    th = host_hash(p + tail, n - tail) >> 20;
     if (!(r->tail_bits[th >> 3] & (1u << (th & 7))))
       return 0;
   }
