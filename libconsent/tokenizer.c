@@ -676,15 +676,14 @@ tree_end_tag(struct consent__tokenizer *t)
 /* ------------------------------------------------------------------ */
 /* Tags                                                                */
 
-/* The tag name is complete: decide whether to record attributes. */
+/* The tag name is complete and its id is known: decide whether to
+ * record attributes. */
 static void
-tag_name_done(struct consent__tokenizer *t)
+tag_name_id(struct consent__tokenizer *t, unsigned id)
 {
   int want = (t->flags & CONSENT__TOKF_ATTRS) != 0;
 
-  t->tag_id = t->name_truncated
-              ? CONSENT__TAG_OTHER
-              : (uint8_t)consent__tag_id(t->name.data, t->name.len);
+  t->tag_id = (uint8_t)id;
   t->tag_class = (t->flags & CONSENT__TOKF_TREE) ? consent__tag_tree[t->tag_id]
                                                  : 0;
   /* (A font tag may still break out by its attributes: counting it as
@@ -708,6 +707,15 @@ tag_name_done(struct consent__tokenizer *t)
     want = 1; /* (the values are kept on the skip path only) */
   t->keep_ids = want == CONSENT__TOK_WANT_IDS;
   t->rec_attrs = want == 1;
+}
+
+/* The tag name is complete: decide whether to record attributes. */
+static void
+tag_name_done(struct consent__tokenizer *t)
+{
+  tag_name_id(t, t->name_truncated
+                 ? CONSENT__TAG_OTHER
+                 : consent__tag_id(t->name.data, t->name.len));
 }
 
 /* Emits the current tag and returns the state that follows it. */
