@@ -1074,9 +1074,11 @@ consent__tok_free(struct consent__tokenizer *t)
   free(t->aoff);
   free(t->attrs);
   free(t->spans);
+  free(t->quiet_seen);
   t->aoff = NULL;
   t->attrs = NULL;
   t->spans = NULL;
+  t->quiet_seen = NULL;
   t->attrs_cap = t->attrs_ptr_cap = t->spans_cap = 0;
 }
 
@@ -1089,6 +1091,9 @@ consent__tok_reset(struct consent__tokenizer *t)
   const size_t tail = offsetof(struct consent__tokenizer, nforeign);
   struct consent__tokenizer keep;
 
+  /* (What the quiet path has seen was read with the callbacks set now;
+   * the caller sets them again.) */
+  free(t->quiet_seen);
   memcpy(&keep, t, head);
   memset(t, 0, head);
   memset((char *)t + tail, 0, sizeof(*t) - tail);
