@@ -149,7 +149,12 @@ const struct consent__attr *consent__attr_get_n(const struct consent__token *t,
 static inline const struct consent__attr *
 consent__attr_get(const struct consent__token *t, const char *name)
 {
-  return consent__attr_get_n(t, name, strlen(name));
+  size_t n = strlen(name);
+
+  if (t->attrs_seen_ok &&
+      !(t->attrs_seen >> CONSENT__ATTR_SEEN_BIT(n, name[0]) & 1))
+    return NULL; /* (no attribute of the tag has that bit) */
+  return consent__attr_get_n(t, name, n);
 }
 
 #endif /* HEADER_CONSENT_MATCHER_H */

@@ -725,6 +725,7 @@ emit_tag(struct consent__tokenizer *t, const unsigned char *end)
   struct consent__token tok;
   consent__tok_state next = st_data;
   size_t i;
+  unsigned seen = 0;
 
   attr_drop_if_duplicate(t);
   if (t->tag_kind == CONSENT__TOK_END && t->end_gate != NULL &&
@@ -773,10 +774,14 @@ emit_tag(struct consent__tokenizer *t, const unsigned char *end)
       t->attrs[i].name_len = o[1];
       t->attrs[i].value = t->abuf.data + o[2];
       t->attrs[i].value_len = o[3];
+      if (o[1] > 0)
+        seen |= 1u << CONSENT__ATTR_SEEN_BIT(o[1], t->abuf.data[o[0]]);
     }
     tok.attrs = t->attrs;
     tok.nattrs = t->nattrs;
     tok.attrs_recorded = 1;
+    tok.attrs_seen = seen & 0xffffu;
+    tok.attrs_seen_ok = 1;
   }
   if (t->tag_kind == CONSENT__TOK_START) {
     if (t->flags & CONSENT__TOKF_TREE)

@@ -169,6 +169,10 @@ struct consent__token {
                                as text (script, style, iframe, ...) */
   unsigned has_style : 1;   /* with CONSENT__TOKF_STYLE and no attributes
                                recorded: the style attribute's value */
+  /* With attrs_seen_ok: bit CONSENT__ATTR_SEEN_BIT of each attribute's
+   * name is set (consent__attr_get skips most names a tag has not). */
+  unsigned attrs_seen : 16;
+  unsigned attrs_seen_ok : 1;
   /* (Bytes, not bits: written for every tag.) */
   unsigned char fetch_attr; /* with CONSENT__TOKF_STYLE: an attribute
                                whose name may make the browser fetch
@@ -183,6 +187,9 @@ struct consent__token {
    * larger clears are slower.  With CONSENT__TOKF_SPANS, where every
    * attribute name starts is in the tokenizer: spans, nspans.) */
 };
+
+/* The bit of attrs_seen for a name of n bytes (n > 0) starting with c. */
+#define CONSENT__ATTR_SEEN_BIT(n, c) (((n) * 7u + (unsigned char)(c)) & 15u)
 
 struct consent__tokenizer;
 
