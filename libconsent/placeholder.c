@@ -731,55 +731,61 @@ consent__texts_set_notice_template(struct consent__texts *t, const char *buf,
 int
 consent__escape(struct consent__buf *b, const char *s, size_t n)
 {
-  size_t i, start;
+  /* The replacements, eight bytes each (written with one store), and
+   * their lengths; 0: the byte is copied. */
+  static const char rep[6][8] = {
+    "", "&amp;", "&lt;", "&gt;", "&quot;", "&#39;"
+  };
+  static const unsigned char len[6] = { 0, 5, 4, 4, 6, 5 };
+  static const unsigned char which[256] = {
+    ['&'] = 1, ['<'] = 2, ['>'] = 3, ['"'] = 4, ['\''] = 5
+  };
+  size_t i = 0;
+  unsigned k;
   char *d;
 
-  /* Runs without a character to escape are copied whole, into room
-   * reserved for the longest result (6 bytes each: "&quot;"). */
+  /* Into room reserved for the longest result (6 bytes each: "&quot;")
+   * and the slack of a last 16-byte or 8-byte store. */
   if (n == 0)
     return 0;
-  if (n > ((size_t)-1 / 2 - b->len) / 6 || consent__buf_reserve(b, n * 6))
+  if (n > ((size_t)-1 / 2 - b->len) / 6 ||
+      consent__buf_reserve(b, n * 6 + 16))
     return CONSENT_E_NOMEM;
   d = b->data + b->len;
-  for (i = 0, start = 0; i < n; i++) {
-    const char *rep;
-    size_t k;
 #ifdef __SSE2__
-    /* (Most of a captured embed needs no escape: 16 bytes at a time up
-     * to the next one.) */
-    while (n - i >= 16) {
-      const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-      unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
-          _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('&')),
-                       _mm_cmpeq_epi8(v, _mm_set1_epi8('<'))),
-          _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('>')),
-                                    _mm_cmpeq_epi8(v, _mm_set1_epi8('"'))),
-                       _mm_cmpeq_epi8(v, _mm_set1_epi8('\'')))));
-      if (m != 0) {
-        i += (size_t)__builtin_ctz(m);
-        break;
-      }
+  /* (Most of a captured embed needs no escape: 16 bytes are stored at
+   * once, and the output moves on to the first that needs one.) */
+  while (n - i >= 16) {
+    const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+    unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('&')),
+                     _mm_cmpeq_epi8(v, _mm_set1_epi8('<'))),
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('>')),
+                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('"'))),
+                     _mm_cmpeq_epi8(v, _mm_set1_epi8('\'')))));
+    _mm_storeu_si128((__m128i *)(void *)d, v);
+    if (m == 0) {
+      d += 16;
       i += 16;
+      continue;
     }
-    if (i == n)
-      break;
-#endif
-    switch (s[i]) {
-    case '&': rep = "&amp;"; k = 5; break;
-    case '<': rep = "&lt;"; k = 4; break;
-    case '>': rep = "&gt;"; k = 4; break;
-    case '"': rep = "&quot;"; k = 6; break;
-    case '\'': rep = "&#39;"; k = 5; break;
-    default: continue;
-    }
-    memcpy(d, s + start, i - start);
-    d += i - start;
-    memcpy(d, rep, k);
+    k = (unsigned)__builtin_ctz(m);
     d += k;
-    start = i + 1;
+    i += k;
+    k = which[(unsigned char)s[i++]];
+    memcpy(d, rep[k], 8);
+    d += len[k];
   }
-  memcpy(d, s + start, n - start);
-  d += n - start;
+#endif
+  for (; i < n; i++) {
+    k = which[(unsigned char)s[i]];
+    if (k == 0) {
+      *d++ = s[i];
+    } else {
+      memcpy(d, rep[k], 8);
+      d += len[k];
+    }
+  }
   b->len = (size_t)(d - b->data);
   return 0;
 }

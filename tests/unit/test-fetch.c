@@ -601,6 +601,53 @@ test_url_prefilter(const struct consent_registry *r)
          "provider; %u wrong)", cases, quick, found, bad);
 }
 
+/* consent__escape (16 bytes at a time, replacements stored 8 bytes at
+ * once) writes what escaping byte by byte writes: random texts of the
+ * five special characters and others, at every length and alignment. */
+static void
+test_escape(void)
+{
+  static const char alphabet[] = "&<>\"'a b\n\xc3\xa9\0x";
+  char in[300], want[300 * 6 + 1];
+  unsigned seed = 99, i, bad = 0, cases = 20000;
+  size_t n, k, w;
+
+  for (i = 0; i < cases; i++) {
+    struct consent__buf b = { NULL, 0, 0 };
+    size_t pre;
+    seed = seed * 1103515245u + 12345u;
+    n = (seed >> 16) % 200;
+    for (k = 0; k < n; k++) {
+      seed = seed * 1103515245u + 12345u;
+      in[k] = (seed >> 16) % 3 == 0 ? alphabet[(seed >> 18) % 12]
+                                     : (char)('a' + (seed >> 18) % 26);
+    }
+    for (k = 0, w = 0; k < n; k++) {
+      const char *r = in[k] == '&' ? "&amp;" : in[k] == '<' ? "&lt;"
+                      : in[k] == '>' ? "&gt;" : in[k] == '"' ? "&quot;"
+                      : in[k] == '\'' ? "&#39;" : NULL;
+      if (r != NULL) {
+        memcpy(want + w, r, strlen(r));
+        w += strlen(r);
+      } else {
+        want[w++] = in[k];
+      }
+    }
+    pre = i % 7; /* text already in the buffer */
+    if (pre > 0 && consent__buf_append(&b, "0123456", pre) != 0)
+      abort();
+    if (consent__escape(&b, in, n) != 0 || b.len != pre + w ||
+        memcmp(b.data + pre, want, w) != 0 ||
+        (pre > 0 && memcmp(b.data, "0123456", pre) != 0)) {
+      if (bad++ == 0)
+        printf("# escape differs on a text of %zu bytes\n", n);
+    }
+    consent__buf_free(&b);
+  }
+  tap_ok(bad == 0, "consent__escape writes what a byte loop writes "
+         "(%u random texts; %u differ)", cases, bad);
+}
+
 /* CSS escapes decoded as CSS Syntax 4.3.7 reads them. */
 static void
 test_css_unescape(void)
@@ -650,6 +697,7 @@ main(void)
   test_google(&g);
   test_text_filters(g.reg);
   test_url_prefilter(g.reg);
+  test_escape();
   test_css_unescape();
   consent__gate_free(&g);
   return tap_done();
