@@ -545,6 +545,32 @@ test_quiet(void)
   }
 }
 
+/* A NUL after a named character reference is no part of its name: in
+ * an attribute value and in RCDATA it reads as U+FFFD, as anywhere else
+ * there (the table search took it for the end of "amp;" and kept it
+ * raw, when the reference was read a byte at a time). */
+static void
+test_nul_after_reference(void)
+{
+  static const char in[] = "<a title=\"&amp;\0x&amp\0y\">"
+                           "<textarea>&lt;\0&gt\0</textarea>";
+  static const char want[] =
+    "S<a title=\"&\xef\xbf\xbdx&\xef\xbf\xbdy\">"
+    "S<textarea>T\"<\xef\xbf\xbd>\xef\xbf\xbd\"E</textarea>";
+  char *whole = tokenize(in, sizeof(in) - 1, TREE, 0, 1 << 20, 0, NULL,
+                         NULL);
+  char *bytes = tokenize(in, sizeof(in) - 1, TREE, 1, 1 << 20, 0, NULL,
+                         NULL);
+
+  tap_ok(strcmp(whole, want) == 0 && strcmp(bytes, want) == 0,
+         "a NUL after a character reference reads as U+FFFD, whole and "
+         "byte by byte");
+  if (strcmp(whole, want) != 0 || strcmp(bytes, want) != 0)
+    printf("#   whole: %s\n#   bytes: %s\n", whole, bytes);
+  free(whole);
+  free(bytes);
+}
+
 /* Start tags whose attributes are recorded are read whole by rec_tag
  * when they lie in the chunk (and no errors are asked for); byte by byte
  * the attribute states read them.  Everything of the token must agree:
@@ -664,6 +690,7 @@ main(void)
   test_skip_attrs();
   test_quiet();
   test_rec_tag();
+  test_nul_after_reference();
   test_content_states();
   test_foreign();
   test_spans();
