@@ -243,6 +243,8 @@ has_token_n(const char *v, size_t n, const char *tok, size_t tl)
 {
   size_t i = 0;
 
+  if (n < tl)
+    return 0; /* ("text/javascript" is no "application/json") */
   while (i < n) {
     size_t s, k;
     while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == '\n' ||
