@@ -102,6 +102,9 @@ static inline int quiet_ok(const struct consent__tokenizer *t);
 static const unsigned char *rec_tag(struct consent__tokenizer *t,
                                     const unsigned char *p,
                                     const unsigned char *e);
+static const unsigned char *after_tag_name(struct consent__tokenizer *t,
+                                           const unsigned char *p,
+                                           const unsigned char *e);
 STATE(st_bogus_comment);
 STATE(st_markup_decl_open);
 STATE(st_comment_start);
