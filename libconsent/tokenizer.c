@@ -898,34 +898,6 @@ scan(const unsigned char *p, const unsigned char *e, unsigned mask)
   return p;
 }
 
-/* The first byte from p on that ends a name, or e: scan(p, e, stop) for
- * a stop of S_TAGEND with S_EQ or S_NUL or neither (a tag or attribute
- * name, a class token).  Every such byte is at most 0x20, '/', '>' or
- * '=': 16 bytes are tested at once for those with SSE2, and the few
- * bytes up to 0x20 that are part of a name (controls) are stepped over. */
-static inline const unsigned char *
-name_end(const unsigned char *p, const unsigned char *e, unsigned stop)
-{
-#ifdef __SSE2__
-  const __m128i sp = _mm_set1_epi8(0x20), sl = _mm_set1_epi8('/'),
-                gt = _mm_set1_epi8('>'), eq = _mm_set1_epi8('=');
-
-  for (; e - p >= 16; p += 16) {
-    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
-    __m128i m = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(x, sp), x),
-                             _mm_or_si128(_mm_cmpeq_epi8(x, sl),
-                                          _mm_cmpeq_epi8(x, gt)));
-    unsigned b;
-    if (stop & S_EQ)
-      m = _mm_or_si128(m, _mm_cmpeq_epi8(x, eq));
-    for (b = (unsigned)_mm_movemask_epi8(m); b != 0; b &= b - 1)
-      if (cls[p[__builtin_ctz(b)]] & stop)
-        return p + __builtin_ctz(b);
-  }
-#endif
-  return scan(p, e, stop);
-}
-
 /* The first c in [p, e), or e.  Most runs the tokenizer looks through
  * are short (an attribute value, the text between two tags): the first
  * 64 bytes are searched inline, 16 at a time with SSE2 (every x86-64
@@ -1082,11 +1054,9 @@ consent__tok_free(struct consent__tokenizer *t)
   free(t->aoff);
   free(t->attrs);
   free(t->spans);
-  free(t->quiet_seen);
   t->aoff = NULL;
   t->attrs = NULL;
   t->spans = NULL;
-  t->quiet_seen = NULL;
   t->attrs_cap = t->attrs_ptr_cap = t->spans_cap = 0;
 }
 
@@ -1099,9 +1069,6 @@ consent__tok_reset(struct consent__tokenizer *t)
   const size_t tail = offsetof(struct consent__tokenizer, nforeign);
   struct consent__tokenizer keep;
 
-  /* (What the quiet path has seen was read with the callbacks set now;
-   * the caller sets them again.) */
-  free(t->quiet_seen);
   memcpy(&keep, t, head);
   memset(t, 0, head);
   memset((char *)t + tail, 0, sizeof(*t) - tail);

@@ -294,9 +294,6 @@ struct consent__tokenizer {
   /* Asked of the style attributes and event handlers of tags the quiet
    * path reads (NULL: such tags go to the states). */
   consent__tok_value_fn quiet_value;
-  /* Start tags the quiet path has read, byte for byte (allocated on
-   * first use; tokenizer-fast.inc). */
-  struct consent__tok_seen *quiet_seen;
   void *ud;
   unsigned flags;
   size_t max_token;
