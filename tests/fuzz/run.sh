@@ -30,6 +30,15 @@ for f in "$top"/libconsent/*.c; do
 done
 n=0
 failed=0
+
+# A step that failed: its TAP line, then the lines of its log that say
+# why (the sanitizer's report, the input that failed).
+report_failure() { # TAP-LINE LOG
+  echo "$1"
+  grep -E 'ERROR|SUMMARY|Running:|Test unit written|deadly' "$2" |
+    tail -10 | sed 's/^/# /'
+  failed=$((failed + 1))
+}
 for t in $targets; do
   n=$((n + 1))
   # shellcheck disable=SC2086
@@ -56,10 +65,8 @@ for t in $targets; do
         $(find "$reg" -type f | sort) >"$out/regress-$t.log" 2>&1; then
       echo "ok $n - fuzz-$t: $nreg regression inputs replayed"
     else
-      echo "not ok $n - fuzz-$t: a regression input fails"
-      grep -E 'ERROR|SUMMARY|Running:|deadly' "$out/regress-$t.log" |
-        tail -10 | sed 's/^/# /'
-      failed=$((failed + 1))
+      report_failure "not ok $n - fuzz-$t: a regression input fails" \
+        "$out/regress-$t.log"
     fi
     n=$((n + 1))
   fi
@@ -79,10 +86,8 @@ for t in $targets; do
   if [ $rc -eq 0 ]; then
     echo "ok $n - fuzz-$t: ${secs} s, ${runs:-?} runs, ${cov:-cov: ?}"
   else
-    echo "not ok $n - fuzz-$t: exit $rc after ${runs:-?} runs"
-    grep -E 'ERROR|SUMMARY|Test unit written|deadly' "$out/run-$t.log" |
-      head -10 | sed 's/^/# /'
-    failed=$((failed + 1))
+    report_failure "not ok $n - fuzz-$t: exit $rc after ${runs:-?} runs" \
+      "$out/run-$t.log"
   fi
 done
 echo "1..$n"
