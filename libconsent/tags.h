@@ -127,24 +127,59 @@ unsigned consent__tag_id(const char *name, size_t len);
 extern const char consent__tag_names[CONSENT__TAG_COUNT][16];
 extern const uint8_t consent__tag_slots[256];
 
-/* The same for a name of len bytes in nm, lowercase, the rest of its 16
- * bytes zero (the tokenizer's quiet path, inline there): compared 16
- * bytes at once. */
+/* The hash of a name's first eight bytes (lowercase, little-endian,
+ * zeros after a shorter name). */
+#define CONSENT__TAG_HASH(w)   ((unsigned)(((uint64_t)(w) * 0xf4a4cb6fed689c03ull) >> 56))
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+
+/* The same for a name of len bytes held lowercase in x, the rest of its
+ * 16 bytes zero (the tokenizer's quiet path, inline there): hashed and
+ * compared in registers. */
 static inline unsigned
-consent__tag_id16(const unsigned char nm[16], size_t len)
+consent__tag_id_x(__m128i x, size_t len)
 {
   unsigned h, id;
 
   if (len == 0 || len > CONSENT__TAG_MAX_LEN)
     return CONSENT__TAG_OTHER;
-  h = ((unsigned)len * 1u + nm[0] * 5u + nm[1] * 13u +
-       nm[len - 1] * 11u) % 256u;
+  h = CONSENT__TAG_HASH(_mm_cvtsi128_si64(x));
   while ((id = consent__tag_slots[h]) != 0) {
-    if (memcmp(consent__tag_names[id], nm, 16) == 0)
+    if (_mm_movemask_epi8(_mm_cmpeq_epi8(
+            x, _mm_loadu_si128((const __m128i *)(const void *)
+                                   consent__tag_names[id]))) == 0xFFFF)
       return id; /* (the zeros after the name compare too) */
     h = (h + 1) % 256u;
   }
   return CONSENT__TAG_OTHER;
+}
+#endif
+
+/* The same for a name held that way in nm. */
+static inline unsigned
+consent__tag_id16(const unsigned char nm[16], size_t len)
+{
+#ifdef __SSE2__
+  return consent__tag_id_x(_mm_loadu_si128((const __m128i *)(const void *)nm),
+                           len);
+#else
+  uint64_t w;
+  unsigned h, id;
+
+  if (len == 0 || len > CONSENT__TAG_MAX_LEN)
+    return CONSENT__TAG_OTHER;
+  w = 0;
+  for (h = 0; h < 8; h++)
+    w |= (uint64_t)nm[h] << (8 * h);
+  h = CONSENT__TAG_HASH(w);
+  while ((id = consent__tag_slots[h]) != 0) {
+    if (memcmp(consent__tag_names[id], nm, 16) == 0)
+      return id;
+    h = (h + 1) % 256u;
+  }
+  return CONSENT__TAG_OTHER;
+#endif
 }
 
 #endif /* HEADER_CONSENT_TAGS_H */

@@ -716,6 +716,15 @@ tag_name_id(struct consent__tokenizer *t, unsigned id)
 static void
 tag_name_done(struct consent__tokenizer *t)
 {
+  size_t n = t->name.len;
+
+  if (!t->name_truncated && n < 16 &&
+      consent__buf_reserve(&t->name, 16 - n) == 0) {
+    /* (zeros after the name: the 16 bytes consent__tag_id16 reads) */
+    memset(t->name.data + n, 0, 16 - n);
+    tag_name_id(t, consent__tag_id16((const unsigned char *)t->name.data, n));
+    return;
+  }
   tag_name_id(t, t->name_truncated
                  ? CONSENT__TAG_OTHER
                  : consent__tag_id(t->name.data, t->name.len));
