@@ -14,7 +14,7 @@ cd "$(dirname "$0")"
 BUILD_PKGS="autoconf automake libtool make gcc pkg-config libssl-dev libbrotli-dev libzstd-dev
   libcurl4-openssl-dev zlib1g-dev libjansson-dev"
 CHECK_PKGS="abigail-tools clang llvm libclang-rt-14-dev valgrind npm chromium libxml2-dev
-  apache2 apache2-dev nginx nginx-dev wrk python3-pytest python3-venv php8.2-cli
+  libvectorscan-dev apache2 apache2-dev nginx nginx-dev wrk python3-pytest python3-venv php8.2-cli
   openssl curl wordpress mariadb-server php8.2-mysql libapache2-mod-php8.2
   python3-flask python3-django"
 

@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include "../tests/tools/gen.h"
+#include "timing.h"
 #include "rewriter.h"
 #include "tokenizer.h"
 
@@ -44,22 +45,6 @@ static size_t ndocs, total;
 static volatile size_t sink_bytes;
 static char *copy_buf;
 static struct consent_gate gate;
-
-static double
-now(void)
-{
-  struct timespec ts;
-
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
 
 typedef void (*work_fn)(const struct doc *d);
 

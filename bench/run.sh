@@ -52,6 +52,15 @@ fi
   --plain "$embeds" $peer_a $peer_b "$files"/*
 [ -n "$wasm" ] && printf '\n(footnote) %s\n' "$wasm"
 
+# The gate's one pass over inline scripts and styles (signatures and
+# provider hosts) against vectorscan given the same literals: built when
+# configure finds libhs (Debian libvectorscan-dev).
+if [ -x ./bench/multipattern ]; then
+  ./bench/multipattern --passes "$passes" "$files"/*
+else
+  printf '\n%s\n' "(multi-pattern comparison skipped: no libvectorscan-dev)"
+fi
+
 # Instructions per byte of input (callgrind, one pass; the same run of
 # bench with --only memcpy, which loads and copies the corpus, is
 # subtracted): the gate and the tokenizer alone, on A, B and D.
