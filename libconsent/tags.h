@@ -125,11 +125,13 @@ unsigned consent__tag_id(const char *name, size_t len);
 /* The names by id, each in 16 bytes with zeros after it, and the hash
  * slots (tags.c). */
 extern const char consent__tag_names[CONSENT__TAG_COUNT][16];
-extern const uint8_t consent__tag_slots[256];
+extern const uint8_t consent__tag_slots[512];
 
-/* The hash of a name's first eight bytes (lowercase, little-endian,
- * zeros after a shorter name). */
-#define CONSENT__TAG_HASH(w)   ((unsigned)(((uint64_t)(w) * 0xf4a4cb6fed689c03ull) >> 56))
+/* The slot of a name's first eight bytes (lowercase, little-endian,
+ * zeros after a shorter name): a perfect hash of the names above, each
+ * alone in its slot. */
+#define CONSENT__TAG_HASH(w) \
+  ((unsigned)(((uint64_t)(w) * 0x62896de6eff12489ull) >> 55))
 
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -140,19 +142,18 @@ extern const uint8_t consent__tag_slots[256];
 static inline unsigned
 consent__tag_id_x(__m128i x, size_t len)
 {
-  unsigned h, id;
+  unsigned id;
 
   if (len == 0 || len > CONSENT__TAG_MAX_LEN)
     return CONSENT__TAG_OTHER;
-  h = CONSENT__TAG_HASH(_mm_cvtsi128_si64(x));
-  while ((id = consent__tag_slots[h]) != 0) {
-    if (_mm_movemask_epi8(_mm_cmpeq_epi8(
-            x, _mm_loadu_si128((const __m128i *)(const void *)
-                                   consent__tag_names[id]))) == 0xFFFF)
-      return id; /* (the zeros after the name compare too) */
-    h = (h + 1) % 256u;
-  }
-  return CONSENT__TAG_OTHER;
+  id = consent__tag_slots[CONSENT__TAG_HASH(_mm_cvtsi128_si64(x))];
+  /* (the zeros after the name compare too; an empty slot holds 0,
+   * CONSENT__TAG_OTHER, whatever the compare says) */
+  return _mm_movemask_epi8(_mm_cmpeq_epi8(
+             x, _mm_loadu_si128((const __m128i *)(const void *)
+                                    consent__tag_names[id]))) == 0xFFFF
+             ? id
+             : CONSENT__TAG_OTHER;
 }
 #endif
 
@@ -164,21 +165,16 @@ consent__tag_id16(const unsigned char nm[16], size_t len)
   return consent__tag_id_x(_mm_loadu_si128((const __m128i *)(const void *)nm),
                            len);
 #else
-  uint64_t w;
-  unsigned h, id;
+  uint64_t w = 0;
+  unsigned i, id;
 
   if (len == 0 || len > CONSENT__TAG_MAX_LEN)
     return CONSENT__TAG_OTHER;
-  w = 0;
-  for (h = 0; h < 8; h++)
-    w |= (uint64_t)nm[h] << (8 * h);
-  h = CONSENT__TAG_HASH(w);
-  while ((id = consent__tag_slots[h]) != 0) {
-    if (memcmp(consent__tag_names[id], nm, 16) == 0)
-      return id;
-    h = (h + 1) % 256u;
-  }
-  return CONSENT__TAG_OTHER;
+  for (i = 0; i < 8; i++)
+    w |= (uint64_t)nm[i] << (8 * i);
+  id = consent__tag_slots[CONSENT__TAG_HASH(w)];
+  return memcmp(consent__tag_names[id], nm, 16) == 0 ? id
+                                                      : CONSENT__TAG_OTHER;
 #endif
 }
 

@@ -10,6 +10,7 @@
 
 #include "../tools/gen.h"
 #include "tap.h"
+#include "tags.h"
 #include "tokenizer.h"
 
 /* Tokens written out as text, characters coalesced:
@@ -642,6 +643,80 @@ rec_run(const char *in, size_t chunk)
   return d.out.data;
 }
 
+/* The tag table's perfect hash: every name found by both lookups (the
+ * states' and the quiet path's 16 bytes), and nothing else: each name
+ * with a byte changed, cut short, grown by a byte, and 100,000 random
+ * lowercase names of 1 to 15 bytes give CONSENT__TAG_OTHER unless they
+ * are in the table. */
+static void
+test_tag_ids(void)
+{
+  unsigned id, bad = 0, n16;
+  size_t len, i, k;
+  struct gen g;
+  unsigned char nm[16];
+  char name[17];
+
+  for (id = 1; id < CONSENT__TAG_COUNT; id++) {
+    len = strlen(consent__tag_names[id]);
+    if (len == 0 || len > 15) {
+      bad++;
+      continue;
+    }
+    memset(nm, 0, sizeof(nm));
+    memcpy(nm, consent__tag_names[id], len);
+    if (consent__tag_id(consent__tag_names[id], len) != id ||
+        consent__tag_id16(nm, len) != id)
+      bad++;
+    for (i = 0; i < len; i++) {
+      nm[i] ^= 1;
+      memcpy(name, nm, 16);
+      if (consent__tag_id(name, len) != consent__tag_id16(nm, len))
+        bad++;
+      nm[i] ^= 1;
+    }
+    /* Cut short, and grown by a byte ("a": no name of the table is
+     * another's with an "a" after it). */
+    nm[len - 1] = 0;
+    memcpy(name, nm, 16);
+    if (consent__tag_id(name, len - 1) != consent__tag_id16(nm, len - 1))
+      bad++;
+    memcpy(nm, consent__tag_names[id], len);
+    if (len < 15) {
+      nm[len] = 'a';
+      memcpy(name, nm, 16);
+      if (consent__tag_id(name, len + 1) != CONSENT__TAG_OTHER ||
+          consent__tag_id16(nm, len + 1) != CONSENT__TAG_OTHER)
+        bad++;
+    }
+  }
+  tap_ok(bad == 0, "every tag name found by both lookups (%u wrong)", bad);
+  bad = 0;
+  gen_seed(&g, 7);
+  for (k = 0; k < 100000; k++) {
+    len = 1 + gen_below(&g, 15);
+    memset(nm, 0, sizeof(nm));
+    for (i = 0; i < len; i++)
+      nm[i] = (unsigned char)(k % 3 == 0
+                                  ? (unsigned)"abdeilmnoprstuv"[gen_below(&g, 15)]
+                                  : 'a' + gen_below(&g, 26));
+    memcpy(name, nm, 16);
+    id = consent__tag_id(name, len);
+    n16 = consent__tag_id16(nm, len);
+    if (id != n16 ||
+        (id != CONSENT__TAG_OTHER &&
+         (strlen(consent__tag_names[id]) != len ||
+          memcmp(consent__tag_names[id], name, len) != 0)))
+      bad++;
+    for (id = 1; id < CONSENT__TAG_COUNT && n16 == CONSENT__TAG_OTHER; id++)
+      if (strlen(consent__tag_names[id]) == len &&
+          memcmp(consent__tag_names[id], name, len) == 0)
+        bad++; /* (a name of the table not found) */
+  }
+  tap_ok(bad == 0, "100,000 random names: both lookups agree, find only "
+     "names of the table and every one of them (%u wrong)", bad);
+}
+
 static void
 test_rec_tag(void)
 {
@@ -690,6 +765,7 @@ main(void)
   test_skip_attrs();
   test_quiet();
   test_rec_tag();
+  test_tag_ids();
   test_nul_after_reference();
   test_content_states();
   test_foreign();
