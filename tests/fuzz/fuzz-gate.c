@@ -44,10 +44,17 @@ check_token(void *ud, const struct consent__token *t)
   /* (With the state: a provider not allowed behind an allowed one.) */
   allow.allowed = state_allows;
   allow.ud = c->st;
-  consent__match_tag(&reg, t, -1, &m, &allow);
-  if (m.prov >= 0 && !consent__state_allows(c->st, (size_t)m.prov,
-                                            FUZZ_NOW))
-    c->leaked = 1;
+  /* A tag past the bound of an element that loads nothing by itself (a
+   * widget's box: its provider's script, gated apart, is what makes it
+   * an embed) passes by design, whole and in pieces alike (rewriter.c,
+   * on_start): only its fetching attributes, below, count. */
+  if (t->raw_end - t->raw_start <= gate.max_buffer ||
+      consent__match_fetches(t->tag)) {
+    consent__match_tag(&reg, t, -1, &m, &allow);
+    if (m.prov >= 0 && !consent__state_allows(c->st, (size_t)m.prov,
+                                              FUZZ_NOW))
+      c->leaked = 1;
+  }
   /* Every attribute that fetches, on any element (the matcher's table). */
   for (i = 0; i < t->nattrs; i++) {
     long prov = consent__match_attr(&reg, t, &t->attrs[i], -1, &allow);
