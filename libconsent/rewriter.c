@@ -652,6 +652,23 @@ name_eq(const struct consent__token *t, const char *s, size_t n)
 /* ------------------------------------------------------------------ */
 /* Tags too large to hold                                              */
 
+/* Whether a start tag dropped for its size takes its element's content
+ * with it: an embed that holds content (the matcher's until_end, when
+ * the attributes were read), or any element whose content the tokenizer
+ * reads as raw text or RCDATA (a frame, a script, a title, textarea):
+ * without its start tag, a browser reads that text as markup, which the
+ * gate did not (fuzz-gate found an iframe's content let through that
+ * way).  m: the match, zeroed when the attributes were not read. */
+static int
+oversize_to_end(struct consent_rewriter *rw, const struct consent__token *t,
+                struct consent__match *m)
+{
+  memset(m, 0, sizeof(*m));
+  if (t->attrs_recorded)
+    consent__match_tag(rw->gate->reg, t, rw->base_prov, m, NULL);
+  return t->raw_text || (m->until_end && !t->self_closing);
+}
+
 /* The tokenizer found an attribute name that may fetch at off. */
 static void
 on_fetch_name(void *ud, uint64_t off)
@@ -1001,11 +1018,8 @@ on_token(void *ud, const struct consent__token *t)
     /* The tag that was too large to hold (see bound()). */
     struct consent__match m;
     set_name(rw, t);
-    if (t->kind == CONSENT__TOK_START && t->attrs_recorded) {
-      consent__match_tag(rw->gate->reg, t, rw->base_prov, &m, NULL);
-      if (m.until_end && !t->self_closing)
-        return rw->status != 0; /* drop on to its end tag */
-    }
+    if (t->kind == CONSENT__TOK_START && oversize_to_end(rw, t, &m))
+      return rw->status != 0; /* drop on to its end tag */
     end_capture(rw, t->raw_end);
     return rw->status != 0;
   }
@@ -1248,15 +1262,13 @@ on_start(struct consent_rewriter *rw, const struct consent__token *t)
     /* A candidate tag too large to hold back (in small chunks it could
      * not be, see bound()): nothing of it can be checked, so, whatever
      * the chunking, it is dropped. */
-    memset(&m, 0, sizeof(m));
-    if (t->attrs_recorded)
-      consent__match_tag(reg, t, rw->base_prov, &m, NULL);
+    int to_end = oversize_to_end(rw, t, &m);
     m.prov = -1;
     m.visible = 0;
     m.kind = CONSENT__EMBED_FRAME; /* as bound() names it: any chunking */
     begin_capture(rw, t, &m, 0);
     rw->cap_overflow = 1;
-    if (!m.until_end || t->self_closing)
+    if (!to_end)
       end_capture(rw, t->raw_end);
     return;
   }
